@@ -1,0 +1,447 @@
+// Package jsontree parses JSON into an ordered tree whose every value knows
+// its file:line:col and JSON path. Loaders walk this tree instead of decoding
+// into structs so that each model field, each unknown property and each
+// unresolved ARM expression can be reported where the user wrote it.
+//
+// Tokenising is done by github.com/go-json-experiment/json/jsontext, which is
+// strict (RFC 8259, no duplicate names, valid UTF-8) and exposes byte offsets.
+package jsontree
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/apimlab/apimlab/apim"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// Kind is the type of a JSON value. Unknown is not JSON: the ARM resolver
+// uses it for values it could not compute, with the reason in Value.Reason.
+type Kind uint8
+
+// The kinds of values.
+const (
+	Null Kind = iota
+	Bool
+	Number
+	String
+	Array
+	Object
+	Unknown
+)
+
+var kindNames = [...]string{"null", "bool", "number", "string", "array", "object", "unknown"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Origin says where a value came from after ARM resolution.
+type Origin uint8
+
+// Origins of values.
+const (
+	// Literal: written in the file as it is.
+	Literal Origin = iota
+	// Parameter: taken from a template parameter (value or default).
+	Parameter
+	// SecureParameter: taken from a secureString/secureObject parameter.
+	SecureParameter
+	// Computed: produced by an ARM expression from other values.
+	Computed
+	// Reference: produced by a Key Vault reference in a parameters file.
+	Reference
+)
+
+// Value is one JSON value in the tree.
+type Value struct {
+	Kind Kind
+	// Str holds a string's value, or a number's literal text.
+	Str string
+	// Bool holds a boolean's value.
+	Bool bool
+	// Arr holds an array's elements.
+	Arr []*Value
+	// Obj holds an object's members in source order.
+	Obj []Member
+	// Pos is where the value starts; Pos.Path is filled by Path().
+	Pos apim.Position
+	// Reason explains an Unknown value.
+	Reason string
+	// Origin says whether the value was literal or computed (ARM only).
+	Origin Origin
+	// Expr is the ARM expression the value was computed from, if any.
+	Expr string
+
+	parent *Value
+	key    string
+	index  int
+}
+
+// Member is a name/value pair of an object.
+type Member struct {
+	Key    string
+	KeyPos apim.Position
+	Value  *Value
+}
+
+// Get returns the member named key, matched case-insensitively as Azure's
+// resource providers do, or nil. An exact match wins over a case-folded one.
+func (v *Value) Get(key string) *Value {
+	m := v.Member(key)
+	if m == nil {
+		return nil
+	}
+	return m.Value
+}
+
+// Member returns the member named key (case-insensitive), or nil.
+func (v *Value) Member(key string) *Member {
+	if v == nil || v.Kind != Object {
+		return nil
+	}
+	var folded *Member
+	for i := range v.Obj {
+		if v.Obj[i].Key == key {
+			return &v.Obj[i]
+		}
+		if folded == nil && strings.EqualFold(v.Obj[i].Key, key) {
+			folded = &v.Obj[i]
+		}
+	}
+	return folded
+}
+
+// Lookup follows a chain of member names; nil when any is missing.
+func (v *Value) Lookup(keys ...string) *Value {
+	for _, k := range keys {
+		v = v.Get(k)
+		if v == nil {
+			return nil
+		}
+	}
+	return v
+}
+
+// Set replaces or appends the member key. Used when building resolved trees.
+func (v *Value) Set(key string, val *Value) {
+	for i := range v.Obj {
+		if strings.EqualFold(v.Obj[i].Key, key) {
+			v.Obj[i].Value = val
+			val.parent, val.key = v, key
+			return
+		}
+	}
+	v.Obj = append(v.Obj, Member{Key: key, KeyPos: val.Pos, Value: val})
+	val.parent, val.key = v, key
+}
+
+// Append adds an element to an array value.
+func (v *Value) Append(elem *Value) {
+	elem.parent, elem.index, elem.key = v, len(v.Arr), ""
+	v.Arr = append(v.Arr, elem)
+}
+
+// Adopt re-links children to their parent after a tree is built by hand
+// (so Path() is right). It is cheap and idempotent.
+func (v *Value) Adopt() {
+	for i := range v.Obj {
+		c := v.Obj[i].Value
+		c.parent, c.key = v, v.Obj[i].Key
+		c.Adopt()
+	}
+	for i, c := range v.Arr {
+		c.parent, c.index, c.key = v, i, ""
+		c.Adopt()
+	}
+}
+
+// Parent returns the enclosing array or object, or nil at the root.
+func (v *Value) Parent() *Value { return v.parent }
+
+// Path returns the JSON path of v from the document root, e.g.
+// "$.resources[2].properties.url".
+func (v *Value) Path() string {
+	if v == nil {
+		return ""
+	}
+	if v.parent == nil {
+		return "$"
+	}
+	p := v.parent.Path()
+	if v.parent.Kind == Array {
+		return p + "[" + strconv.Itoa(v.index) + "]"
+	}
+	if isIdent(v.key) {
+		return p + "." + v.key
+	}
+	return p + "[" + strconv.Quote(v.key) + "]"
+}
+
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if !(r == '_' || r == '$' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// Position returns Pos with Path filled in.
+func (v *Value) Position() apim.Position {
+	if v == nil {
+		return apim.Position{}
+	}
+	p := v.Pos
+	if p.Path == "" {
+		p.Path = v.Path()
+	}
+	return p
+}
+
+// IsNull reports whether v is missing or JSON null.
+func (v *Value) IsNull() bool { return v == nil || v.Kind == Null }
+
+// Text returns a string value, or "" for any other kind.
+func (v *Value) Text() string {
+	if v == nil || v.Kind != String {
+		return ""
+	}
+	return v.Str
+}
+
+// Clone deep-copies v (positions kept, parent links rebuilt).
+func (v *Value) Clone() *Value {
+	if v == nil {
+		return nil
+	}
+	c := *v
+	c.parent = nil
+	if v.Arr != nil {
+		c.Arr = make([]*Value, len(v.Arr))
+		for i, e := range v.Arr {
+			c.Arr[i] = e.Clone()
+			c.Arr[i].parent, c.Arr[i].index = &c, i
+		}
+	}
+	if v.Obj != nil {
+		c.Obj = make([]Member, len(v.Obj))
+		for i, m := range v.Obj {
+			c.Obj[i] = Member{Key: m.Key, KeyPos: m.KeyPos, Value: m.Value.Clone()}
+			c.Obj[i].Value.parent, c.Obj[i].Value.key = &c, m.Key
+		}
+	}
+	return &c
+}
+
+// Interface converts v to plain Go values (map[string]any, []any, string,
+// float64 or json.Number-like string for numbers, bool, nil). Unknown
+// becomes nil.
+func (v *Value) Interface() any {
+	if v == nil {
+		return nil
+	}
+	switch v.Kind {
+	case Bool:
+		return v.Bool
+	case Number:
+		if n, err := strconv.ParseInt(v.Str, 10, 64); err == nil {
+			return n
+		}
+		f, _ := strconv.ParseFloat(v.Str, 64)
+		return f
+	case String:
+		return v.Str
+	case Array:
+		out := make([]any, len(v.Arr))
+		for i, e := range v.Arr {
+			out[i] = e.Interface()
+		}
+		return out
+	case Object:
+		out := make(map[string]any, len(v.Obj))
+		for _, m := range v.Obj {
+			out[m.Key] = m.Value.Interface()
+		}
+		return out
+	}
+	return nil
+}
+
+// Lines maps byte offsets of one file to line and column numbers.
+type Lines struct {
+	File   string
+	starts []int
+}
+
+// NewLines indexes the line starts of data.
+func NewLines(file string, data []byte) *Lines {
+	l := &Lines{File: file, starts: []int{0}}
+	for i, b := range data {
+		if b == '\n' {
+			l.starts = append(l.starts, i+1)
+		}
+	}
+	return l
+}
+
+// Pos converts a byte offset into a Position.
+func (l *Lines) Pos(off int64) apim.Position {
+	o := int(off)
+	i := sort.Search(len(l.starts), func(i int) bool { return l.starts[i] > o }) - 1
+	if i < 0 {
+		i = 0
+	}
+	return apim.Position{File: l.File, Line: i + 1, Col: o - l.starts[i] + 1}
+}
+
+// ErrEmpty is returned for a file with no JSON value.
+var ErrEmpty = errors.New("no JSON value")
+
+// Parse parses one JSON document. Errors are *apim.Error values positioned at
+// file:line:col with code APIM901. A UTF-8 byte order mark is skipped, as
+// Azure tooling writes one.
+func Parse(file string, data []byte) (*Value, error) {
+	bom := 0
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		bom = 3
+	}
+	p := &parser{lines: NewLines(file, data), bom: int64(bom)}
+	p.dec = jsontext.NewDecoder(bytes.NewReader(data[bom:]))
+	root, err := p.value()
+	if err != nil {
+		return nil, p.wrap(err)
+	}
+	if _, err := p.dec.ReadToken(); err != io.EOF {
+		if err == nil {
+			err = fmt.Errorf("unexpected data after the top-level value")
+		}
+		return nil, p.wrap(err)
+	}
+	return root, nil
+}
+
+type parser struct {
+	dec   *jsontext.Decoder
+	lines *Lines
+	bom   int64
+}
+
+func (p *parser) pos(off int64) apim.Position { return p.lines.Pos(off + p.bom) }
+
+func (p *parser) wrap(err error) error {
+	var se *jsontext.SyntacticError
+	off := p.dec.InputOffset()
+	msg := err.Error()
+	if errors.As(err, &se) {
+		off = se.ByteOffset
+		msg = se.Err.Error()
+	}
+	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+		if off == 0 {
+			msg = ErrEmpty.Error()
+		} else {
+			msg = "unexpected end of JSON input"
+		}
+	}
+	msg = strings.TrimPrefix(msg, "jsontext: ")
+	return apim.Errorf(p.pos(off), "APIM901", "malformed JSON: %s", msg)
+}
+
+const maxDepth = 10000
+
+func (p *parser) value() (*Value, error) {
+	if p.dec.StackDepth() > maxDepth {
+		return nil, fmt.Errorf("nesting deeper than %d", maxDepth)
+	}
+	switch p.dec.PeekKind() {
+	case '{':
+		if _, err := p.dec.ReadToken(); err != nil {
+			return nil, err
+		}
+		v := &Value{Kind: Object, Pos: p.pos(p.dec.InputOffset() - 1)}
+		for p.dec.PeekKind() != '}' {
+			name, err := p.dec.ReadValue()
+			if err != nil {
+				return nil, err
+			}
+			keyPos := p.pos(p.dec.InputOffset() - int64(len(name)))
+			key, err := unquote(name)
+			if err != nil {
+				return nil, err
+			}
+			child, err := p.value()
+			if err != nil {
+				return nil, err
+			}
+			child.parent, child.key = v, key
+			v.Obj = append(v.Obj, Member{Key: key, KeyPos: keyPos, Value: child})
+		}
+		if _, err := p.dec.ReadToken(); err != nil {
+			return nil, err
+		}
+		return v, nil
+	case '[':
+		if _, err := p.dec.ReadToken(); err != nil {
+			return nil, err
+		}
+		v := &Value{Kind: Array, Pos: p.pos(p.dec.InputOffset() - 1)}
+		for p.dec.PeekKind() != ']' {
+			child, err := p.value()
+			if err != nil {
+				return nil, err
+			}
+			child.parent, child.index = v, len(v.Arr)
+			v.Arr = append(v.Arr, child)
+		}
+		if _, err := p.dec.ReadToken(); err != nil {
+			return nil, err
+		}
+		return v, nil
+	case 0:
+		// PeekKind reports 0 on error or EOF; ReadToken returns the error.
+		_, err := p.dec.ReadToken()
+		if err == nil {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	raw, err := p.dec.ReadValue()
+	if err != nil {
+		return nil, err
+	}
+	v := &Value{Pos: p.pos(p.dec.InputOffset() - int64(len(raw)))}
+	switch raw.Kind() {
+	case 'n':
+		v.Kind = Null
+	case 't', 'f':
+		v.Kind, v.Bool = Bool, raw.Kind() == 't'
+	case '0':
+		v.Kind, v.Str = Number, string(raw)
+	case '"':
+		v.Kind = String
+		if v.Str, err = unquote(raw); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+func unquote(raw jsontext.Value) (string, error) {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1]), nil
+	}
+	b, err := jsontext.AppendUnquote(nil, raw)
+	return string(b), err
+}
