@@ -1,0 +1,89 @@
+package lint
+
+import "strings"
+
+// Config is the effective lint configuration, usually read from
+// .apimlab.yaml. The zero Config runs every rule at its default severity.
+type Config struct {
+	// Rules holds per-rule settings by ID.
+	Rules map[string]RuleConfig
+	// Backends holds per-backend settings by backend name.
+	Backends map[string]BackendConfig
+	// Baseline is the default traffic assumption for breaker rules.
+	Baseline Baseline
+	// Suppressions silence findings; each needs a reason.
+	Suppressions []Suppression
+}
+
+// RuleConfig overrides a rule's defaults.
+type RuleConfig struct {
+	// Severity overrides the default severity when non-nil.
+	Severity *Severity
+	// Disabled turns the rule off.
+	Disabled bool
+	// Options are rule thresholds (see each rule's doc).
+	Options map[string]any
+}
+
+// Baseline is expected backend traffic. Zero fields mean the defaults
+// (50 requests per second, 1% failures).
+type Baseline struct {
+	RPS         float64
+	FailureRate float64
+}
+
+// BackendConfig holds per-backend settings.
+type BackendConfig struct {
+	// Baseline overrides the traffic assumption for this backend.
+	Baseline Baseline
+	// TrustedClientCAs lists PEM files of the CAs the backend accepts
+	// client certificates from (for APIM304).
+	TrustedClientCAs []string
+}
+
+// Suppression silences matching findings. Rule is required; Resource and
+// File (a glob) narrow it; Reason is mandatory; Expires (YYYY-MM-DD), when
+// set and past, stops the suppression and is itself reported.
+type Suppression struct {
+	Rule     string
+	Resource string
+	File     string
+	Reason   string
+	Expires  string
+}
+
+func (c *Config) option(id, key string) (any, bool) {
+	if c == nil {
+		return nil, false
+	}
+	rc, ok := c.Rules[id]
+	if !ok {
+		return nil, false
+	}
+	v, ok := rc.Options[key]
+	return v, ok
+}
+
+func (c *Config) baseline(backend string) (rps, failureRate float64) {
+	rps, failureRate = 50, 0.01
+	if c == nil {
+		return
+	}
+	if c.Baseline.RPS > 0 {
+		rps = c.Baseline.RPS
+	}
+	if c.Baseline.FailureRate > 0 {
+		failureRate = c.Baseline.FailureRate
+	}
+	for name, bc := range c.Backends {
+		if strings.EqualFold(name, backend) {
+			if bc.Baseline.RPS > 0 {
+				rps = bc.Baseline.RPS
+			}
+			if bc.Baseline.FailureRate > 0 {
+				failureRate = bc.Baseline.FailureRate
+			}
+		}
+	}
+	return
+}

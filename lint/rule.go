@@ -1,0 +1,116 @@
+// Package lint is apimlab's rule engine: rules are values (see lint/rules),
+// each Check reports through a Pass, and Run collects, sorts, deduplicates,
+// applies configuration (severity overrides, thresholds, disabled rules) and
+// suppressions, and returns a Result that the reports package renders.
+package lint
+
+import (
+	"fmt"
+
+	"github.com/apimlab/apimlab/apim"
+)
+
+// Severity of a finding. The zero value is Info.
+type Severity int
+
+// Severities, lowest first.
+const (
+	Info Severity = iota
+	Warning
+	Error
+)
+
+func (s Severity) String() string {
+	switch s {
+	case Info:
+		return "info"
+	case Warning:
+		return "warning"
+	case Error:
+		return "error"
+	}
+	return fmt.Sprintf("severity(%d)", int(s))
+}
+
+// ParseSeverity parses "info", "warning" or "error".
+func ParseSeverity(s string) (Severity, error) {
+	switch s {
+	case "info":
+		return Info, nil
+	case "warning", "warn":
+		return Warning, nil
+	case "error":
+		return Error, nil
+	}
+	return 0, fmt.Errorf("unknown severity %q (want error, warning or info)", s)
+}
+
+// Doc is a rule's documentation, rendered by `apimlab explain` and into
+// docs/rules.md. Bad and Good are configuration snippets (JSON or policy XML).
+type Doc struct {
+	// Title is the one-line summary.
+	Title string
+	// Why explains why the misconfiguration matters in production.
+	Why string
+	// Fix says how to fix it.
+	Fix string
+	// Bad is an example that fires the rule.
+	Bad string
+	// Good is the fixed example that does not.
+	Good string
+	// Since is the apimlab version that introduced the rule.
+	Since string
+}
+
+// Rule is one check. Rules are values declared in their own file in
+// lint/rules and listed in rules.All.
+type Rule struct {
+	// ID is the stable identifier, "APIM" + three digits. Never reused.
+	ID string
+	// Name is the kebab-case name ("tls-validation-disabled").
+	Name string
+	// Severity is the default severity; .apimlab.yaml may override it.
+	Severity Severity
+	// Doc is the rule's documentation.
+	Doc Doc
+	// Check inspects pass.Service and reports findings through the pass.
+	Check func(*Pass)
+}
+
+// Subject names the resource a finding is about.
+type Subject struct {
+	// Kind is "backend", "policy", "certificate", "named-value", "api", "product", "fragment" or "file".
+	Kind string
+	// Name is the resource name ("orders-pool", "api/orders/operation/get").
+	Name string
+}
+
+func (s Subject) String() string {
+	if s.Kind == "" {
+		return s.Name
+	}
+	return s.Kind + " " + s.Name
+}
+
+// Finding is one reported problem.
+type Finding struct {
+	Rule     string
+	Name     string
+	Severity Severity
+	Message  string
+	Pos      apim.Position
+	Subject  Subject
+	// Fix is a one-line hint on how to fix this occurrence.
+	Fix string
+	// Suppressed is set when a suppression matched; Suppression says which.
+	Suppressed  bool
+	Suppression *SuppressionInfo
+}
+
+// SuppressionInfo records why a finding was suppressed.
+type SuppressionInfo struct {
+	// Kind is "config" (.apimlab.yaml) or "inline" (XML comment).
+	Kind          string
+	Justification string
+	Pos           apim.Position
+}
