@@ -31,6 +31,9 @@ type Field[T any] struct {
 	Secure bool
 	// Expr is the ARM expression the value came from, if any.
 	Expr string
+	// Raw is the scalar's source text for numbers ("50.5"), so rules can
+	// tell a non-integer from an integer after decoding.
+	Raw string
 }
 
 // Known reports whether the field is set to a resolved, non-null value.

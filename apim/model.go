@@ -27,6 +27,9 @@ type Service struct {
 	Fragments []*Fragment
 	// Policy is the global (service-scope) policy, or nil.
 	Policy *PolicyDoc
+	// Standalone holds policy files loaded on their own (not attached to
+	// an API or product by the input); they are checked as API-scope policies.
+	Standalone []*PolicyDoc
 	// Workspaces holds workspace-scoped entities (APIOps `workspaces/`,
 	// ARM `service/workspaces/*`). Names are "workspace/entity".
 	Workspaces []string
@@ -458,7 +461,7 @@ func (s *Service) Policies() []*PolicyDoc {
 			out = append(out, f.Policy)
 		}
 	}
-	return out
+	return append(out, s.Standalone...)
 }
 
 func equalFold(a, b string) bool {
