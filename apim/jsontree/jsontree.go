@@ -198,8 +198,18 @@ func isIdent(s string) bool {
 	return true
 }
 
-// Position returns Pos with Path filled in.
+// Position returns where v starts. Path is left empty: computing JSON
+// paths for every field of a 10,000-backend template costs more than the
+// rest of loading; use PositionWithPath where the path is shown.
 func (v *Value) Position() apim.Position {
+	if v == nil {
+		return apim.Position{}
+	}
+	return v.Pos
+}
+
+// PositionWithPath returns Pos with Path filled in.
+func (v *Value) PositionWithPath() apim.Position {
 	if v == nil {
 		return apim.Position{}
 	}
@@ -283,6 +293,7 @@ func (v *Value) Interface() any {
 type Lines struct {
 	File   string
 	starts []int
+	last   int // index of the line of the previous lookup
 }
 
 // NewLines indexes the line starts of data.
@@ -299,10 +310,20 @@ func NewLines(file string, data []byte) *Lines {
 // Pos converts a byte offset into a Position.
 func (l *Lines) Pos(off int64) apim.Position {
 	o := int(off)
-	i := sort.Search(len(l.starts), func(i int) bool { return l.starts[i] > o }) - 1
-	if i < 0 {
-		i = 0
+	// The parser asks for increasing offsets: step forward from the last
+	// line, and fall back to binary search for anything else.
+	i := l.last
+	if i < len(l.starts) && l.starts[i] <= o && (i+1 == len(l.starts) || o < l.starts[i+1]) {
+		// same line
+	} else if i+1 < len(l.starts) && l.starts[i+1] <= o && (i+2 == len(l.starts) || o < l.starts[i+2]) {
+		i++
+	} else {
+		i = sort.Search(len(l.starts), func(i int) bool { return l.starts[i] > o }) - 1
+		if i < 0 {
+			i = 0
+		}
 	}
+	l.last = i
 	return apim.Position{File: l.File, Line: i + 1, Col: o - l.starts[i] + 1}
 }
 

@@ -1,0 +1,201 @@
+package arm
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/apimlab/apimlab/apim/jsontree"
+)
+
+// loop is one active copy loop: its name (lower case, "" for an unnamed
+// resource loop) and the current index. When the loop count could not be
+// computed, the index is unknown and reason says why.
+type loop struct {
+	name   string
+	idx    int64
+	reason string
+}
+
+// binding is a lambda variable in scope (lambdaVariables('x')).
+type binding struct {
+	name string
+	val  *value
+}
+
+// env is the context an expression is evaluated in: the template scope, the
+// copy loops around it, lambda variables and the parameters of a
+// user-defined function being called.
+type env struct {
+	s        *scope
+	loops    []loop
+	lambdas  []binding
+	fnParams map[string]*value
+	depth    int
+}
+
+// withLoop returns a copy of e with one more loop.
+func (e *env) withLoop(l loop) *env {
+	c := *e
+	c.loops = append(append([]loop(nil), e.loops...), l)
+	return &c
+}
+
+// invalid returns an Unknown value for an error that would fail the
+// deployment (a type error, an index out of range); it is reported as APIM901.
+func (e *env) invalid(c *Call, format string, args ...any) *value {
+	msg := fmt.Sprintf(format, args...)
+	if c != nil {
+		msg = c.Name + "(): " + msg
+	}
+	e.s.r.invalid[msg] = true
+	return unknownVal(msg)
+}
+
+// maxEvalDepth bounds chains of variables, parameter defaults, user-defined
+// functions, lambdas and deployment outputs that refer to one another.
+const maxEvalDepth = 200
+
+// eval evaluates a parsed expression. It never returns nil.
+func (e *env) eval(x Expr) *value {
+	switch x := x.(type) {
+	case *StringLit:
+		return strVal(x.Value)
+	case *NumberLit:
+		return &value{Kind: jsontree.Number, Str: x.Text, Origin: jsontree.Computed}
+	case *BoolLit:
+		return boolVal(x.Value)
+	case *NullLit:
+		return nullVal()
+	case *Property:
+		return e.property(e.eval(x.X), x.Name)
+	case *Index:
+		return e.index(e.eval(x.X), e.eval(x.Index))
+	case *Call:
+		return e.call(x)
+	}
+	return e.invalid(nil, "unsupported expression node %T", x)
+}
+
+func (e *env) property(v *value, name string) *value {
+	switch v.Kind {
+	case jsontree.Unknown:
+		return v
+	case jsontree.Object:
+		if m := v.Get(name); m != nil {
+			return m
+		}
+		return e.invalid(nil, "property %q does not exist (members: %s)", name, memberNames(v))
+	}
+	return e.invalid(nil, "cannot read property %q of a %s", name, v.Kind)
+}
+
+func memberNames(v *value) string {
+	names := make([]string, 0, len(v.Obj))
+	for i, m := range v.Obj {
+		if i == 8 {
+			names = append(names, "…")
+			break
+		}
+		names = append(names, m.Key)
+	}
+	return strings.Join(names, ", ")
+}
+
+func (e *env) index(v, i *value) *value {
+	if isUnknown(v) {
+		return v
+	}
+	if isUnknown(i) {
+		return i
+	}
+	switch v.Kind {
+	case jsontree.Array:
+		n, ok := asInt(i)
+		if !ok || i.Kind != jsontree.Number {
+			return e.invalid(nil, "array index must be an integer, got %s", i.Kind)
+		}
+		if n < 0 || n >= int64(len(v.Arr)) {
+			return e.invalid(nil, "index %d out of range (array length %d)", n, len(v.Arr))
+		}
+		return v.Arr[n]
+	case jsontree.Object:
+		if i.Kind != jsontree.String {
+			return e.invalid(nil, "object index must be a string, got %s", i.Kind)
+		}
+		return e.property(v, i.Str)
+	}
+	return e.invalid(nil, "cannot index a %s", v.Kind)
+}
+
+func (e *env) call(c *Call) *value {
+	if c.lname == "" {
+		c.lname = strings.ToLower(c.Name)
+	}
+	spec, ok := e.s.r.funcs[c.lname]
+	if !ok {
+		if strings.Contains(c.lname, ".") {
+			if f := e.s.userFunc(c.lname); f != nil {
+				return e.callUser(c, f)
+			}
+		}
+		if strings.HasPrefix(c.lname, "list") {
+			return unknownVal(fmt.Sprintf("%s() needs a live deployment", c.Name))
+		}
+		return unknownVal(fmt.Sprintf("unsupported template function %q", c.Name))
+	}
+	if len(c.Args) < spec.min || spec.max >= 0 && len(c.Args) > spec.max {
+		return e.invalid(c, "%s", arity(spec.min, spec.max, len(c.Args)))
+	}
+	if spec.lazy != nil {
+		return spec.lazy(e, c)
+	}
+	args := make([]*value, len(c.Args))
+	secure := false
+	for i, a := range c.Args {
+		v := e.eval(a)
+		if isUnknown(v) && !spec.acceptUnknown {
+			return v
+		}
+		secure = secure || isSecure(v)
+		args[i] = v
+	}
+	out := spec.fn(e, c, args)
+	if secure && out.Origin == jsontree.Computed {
+		cp := *out
+		cp.Origin = jsontree.SecureParameter
+		out = &cp
+	}
+	return out
+}
+
+func arity(min, max, got int) string {
+	switch {
+	case min == max:
+		return fmt.Sprintf("expects %d argument(s), got %d", min, got)
+	case max < 0:
+		return fmt.Sprintf("expects at least %d argument(s), got %d", min, got)
+	}
+	return fmt.Sprintf("expects %d to %d arguments, got %d", min, max, got)
+}
+
+// evalArg evaluates argument i of a lazy function.
+func (e *env) evalArg(c *Call, i int) *value { return e.eval(c.Args[i]) }
+
+// callUser calls a user-defined function (the "functions" section Bicep
+// emits for `func` declarations).
+func (e *env) callUser(c *Call, f *userFunc) *value {
+	if e.depth >= maxEvalDepth {
+		return e.invalid(c, "user-defined function calls nested deeper than %d", maxEvalDepth)
+	}
+	if len(c.Args) != len(f.params) {
+		return e.invalid(c, "%s", arity(len(f.params), len(f.params), len(c.Args)))
+	}
+	inner := &env{s: e.s, fnParams: make(map[string]*value, len(f.params)), depth: e.depth + 1}
+	for i, p := range f.params {
+		inner.fnParams[p] = e.eval(c.Args[i])
+	}
+	if f.body == nil {
+		return e.invalid(c, "user-defined function has no output value")
+	}
+	return inner.resolve(f.body, false)
+}

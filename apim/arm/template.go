@@ -1,0 +1,326 @@
+package arm
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/apim/jsontree"
+)
+
+// Params are deployment parameter values by name. Lookups are
+// case-insensitive, as in ARM.
+type Params map[string]*jsontree.Value
+
+// Resource is one deployed resource after resolution.
+type Resource struct {
+	// Type is the full resource type, child types joined
+	// ("Microsoft.ApiManagement/service/backends").
+	Type string
+	// Name is the full resolved name ("apim/orders"), "" when unknown.
+	Name string
+	// NameUnknown says why Name could not be resolved.
+	NameUnknown string
+	// APIVersion is the resolved apiVersion ("" when absent or unknown).
+	APIVersion string
+	// Node is the resolved resource object: every member resolved except the
+	// nested "resources" (listed as resources of their own) and "copy". For
+	// nested deployments, properties.template is left out: the inner
+	// template's resources are listed instead. Sub-trees without expressions
+	// are shared with the template, and results of expressions may be shared
+	// between resources: treat Node as read-only. Pos of every value is where
+	// it (or the expression that produced it) is written; Path() is only
+	// meaningful for literal sub-trees (their template path).
+	Node *jsontree.Value
+	// Pos is the position of the resource object in the template file.
+	Pos apim.Position
+	// Deployment is the name of the nested Microsoft.Resources/deployments
+	// resource the resource was declared in ("" at the top level; names of
+	// deeper levels are joined with "/").
+	Deployment string
+	// ConditionUnknown, when non-empty, says why the resource's condition
+	// could not be evaluated; such a resource is kept.
+	ConditionUnknown string
+	// CountUnknown, when non-empty, says why the count of the resource's
+	// copy loop could not be computed. The resource then stands for the
+	// whole loop, resolved with copyIndex() unknown.
+	CountUnknown string
+}
+
+// Result is the outcome of Resolve.
+type Result struct {
+	// Resources are the resources in template order, children after their
+	// parent, resources of nested deployments after the deployment.
+	Resources []Resource
+	// Issues use code APIM902 for values that could not be resolved (one
+	// per distinct reason, at the first expression that produced it) and
+	// APIM901 for malformed templates.
+	Issues []*apim.Error
+}
+
+// IsTemplate reports whether root looks like an ARM deployment template:
+// its "$schema" names a deploymentTemplate, or it has both "resources" and
+// "contentVersion".
+func IsTemplate(root *jsontree.Value) bool {
+	if root == nil || root.Kind != jsontree.Object {
+		return false
+	}
+	if s := root.Get("$schema"); s != nil && strings.Contains(strings.ToLower(s.Text()), "deploymenttemplate") {
+		return true
+	}
+	return root.Get("resources") != nil && root.Get("contentVersion") != nil
+}
+
+// maxDeploymentDepth bounds nested deployments.
+const maxDeploymentDepth = 32
+
+// Resolve flattens the resources of an ARM template, resolving every
+// expression it can. It never fails: values it cannot compute become
+// jsontree.Unknown values with a Reason, and problems are listed in
+// Result.Issues. params may be nil.
+//
+// Functions that describe the deployment target return placeholders:
+// subscription().subscriptionId is "00000000-0000-0000-0000-000000000000",
+// resourceGroup().name is "resourceGroup", resourceGroup().location is
+// "resourceGroupLocation", deployment().name is "deployment", and
+// resourceId() builds "/subscriptions/{sub}/resourceGroups/{rg}/providers/..."
+// from them. uniqueString() and guid() are deterministic but not
+// bit-compatible with Azure. See the package documentation.
+func Resolve(file string, root *jsontree.Value, params Params) (res *Result) {
+	r := newResolver(file)
+	defer func() {
+		if p := recover(); p != nil {
+			r.issue(apim.Errorf(root.Position(), "APIM901", "internal error resolving template: %v", p))
+			res = r.finish()
+		}
+	}()
+	if root == nil || root.Kind != jsontree.Object {
+		r.issue(apim.Errorf(root.Position(), "APIM901", "template must be a JSON object"))
+		return r.finish()
+	}
+	given := make(map[string]*value, len(params))
+	for k, v := range params {
+		if v != nil {
+			given[strings.ToLower(k)] = v
+		}
+	}
+	s := r.newScope(root, given, "")
+	s.flatten(root.Get("resources"), nil, &env{s: s})
+	return r.finish()
+}
+
+// resolver holds what one Resolve call shares across scopes: the expression
+// cache, the function table and the issues.
+type resolver struct {
+	file    string
+	exprs   map[string]exprEntry
+	funcs   map[string]funcSpec
+	invalid map[string]bool
+	seen    map[string]bool
+	issues  []*apim.Error
+	res     []Resource
+}
+
+type exprEntry struct {
+	x   Expr
+	err error
+}
+
+func newResolver(file string) *resolver {
+	return &resolver{
+		file:    file,
+		exprs:   make(map[string]exprEntry),
+		funcs:   builtins(),
+		invalid: make(map[string]bool),
+		seen:    make(map[string]bool),
+	}
+}
+
+func (r *resolver) issue(e *apim.Error) { r.issues = append(r.issues, e) }
+
+// unknownAt records the unknown value u surfacing at pos, once per reason.
+func (r *resolver) unknownAt(u *value, pos apim.Position) {
+	if r.seen[u.Reason] {
+		return
+	}
+	r.seen[u.Reason] = true
+	code := "APIM902"
+	if r.invalid[u.Reason] {
+		code = "APIM901"
+	}
+	r.issue(apim.Errorf(pos, code, "%s", u.Reason))
+}
+
+func (r *resolver) finish() *Result {
+	sort.SliceStable(r.issues, func(i, j int) bool { return r.issues[i].Pos.Before(r.issues[j].Pos) })
+	return &Result{Resources: r.res, Issues: r.issues}
+}
+
+// parse returns the cached parse of an expression string.
+func (r *resolver) parse(s string) (Expr, error) {
+	if e, ok := r.exprs[s]; ok {
+		return e.x, e.err
+	}
+	x, err := ParseExpr(s)
+	r.exprs[s] = exprEntry{x, err}
+	return x, err
+}
+
+// scope is one template's evaluation scope: its parameters, variables and
+// user-defined functions. Nested deployments with inner scope get their own.
+type scope struct {
+	r      *resolver
+	root   *value
+	params map[string]*param
+	vars   map[string]*variable
+	funcs  map[string]*userFunc
+	// deployment is the joined name of the nested deployment ("" at top).
+	deployment string
+	depth      int
+	// deploys holds nested deployments declared in this scope by name, so
+	// reference() to one of them can read its outputs.
+	deploys map[string]*deployRef
+}
+
+type param struct {
+	name   string
+	decl   *value
+	given  *value
+	secure bool
+	state  uint8 // 0 new, 1 evaluating, 2 done
+	val    *value
+}
+
+type variable struct {
+	name  string
+	raw   *value
+	loop  *value // a variable-level copy entry, when defined by "copy"
+	state uint8
+	val   *value
+}
+
+type userFunc struct {
+	params []string
+	body   *value
+}
+
+func (r *resolver) newScope(root *value, given map[string]*value, deployment string) *scope {
+	s := &scope{r: r, root: root, deployment: deployment,
+		params: map[string]*param{}, vars: map[string]*variable{}}
+	if ps := root.Get("parameters"); ps != nil && ps.Kind == jsontree.Object {
+		for _, m := range ps.Obj {
+			p := &param{name: m.Key, decl: m.Value}
+			t := strings.ToLower(m.Value.Get("type").Text())
+			p.secure = t == "securestring" || t == "secureobject"
+			p.given = given[strings.ToLower(m.Key)]
+			s.params[strings.ToLower(m.Key)] = p
+		}
+	}
+	if vs := root.Get("variables"); vs != nil && vs.Kind == jsontree.Object {
+		for _, m := range vs.Obj {
+			if strings.EqualFold(m.Key, "copy") && m.Value.Kind == jsontree.Array {
+				for _, c := range m.Value.Arr {
+					if n := c.Get("name").Text(); n != "" {
+						s.vars[strings.ToLower(n)] = &variable{name: n, loop: c}
+					}
+				}
+				continue
+			}
+			s.vars[strings.ToLower(m.Key)] = &variable{name: m.Key, raw: m.Value}
+		}
+	}
+	if fs := root.Get("functions"); fs != nil && fs.Kind == jsontree.Array {
+		s.funcs = map[string]*userFunc{}
+		for _, ns := range fs.Arr {
+			prefix := strings.ToLower(ns.Get("namespace").Text())
+			members := ns.Get("members")
+			if members == nil || members.Kind != jsontree.Object {
+				continue
+			}
+			for _, m := range members.Obj {
+				f := &userFunc{body: m.Value.Lookup("output", "value")}
+				if ps := m.Value.Get("parameters"); ps != nil {
+					for _, p := range ps.Arr {
+						f.params = append(f.params, strings.ToLower(p.Get("name").Text()))
+					}
+				}
+				s.funcs[prefix+"."+strings.ToLower(m.Key)] = f
+			}
+		}
+	}
+	return s
+}
+
+func (s *scope) userFunc(lname string) *userFunc { return s.funcs[lname] }
+
+// parameter returns the value of a parameter: the given value, else the
+// evaluated defaultValue, else null for a nullable parameter, else Unknown.
+func (s *scope) parameter(e *env, c *Call, name string) *value {
+	if e.fnParams != nil {
+		if v, ok := e.fnParams[strings.ToLower(name)]; ok {
+			return v
+		}
+		return e.invalid(c, "parameter %q is not a parameter of the function", name)
+	}
+	p := s.params[strings.ToLower(name)]
+	if p == nil {
+		return e.invalid(c, "parameter %q is not declared", name)
+	}
+	switch p.state {
+	case 1:
+		return e.invalid(c, "default value of parameter %q refers to itself", p.name)
+	case 2:
+		return p.val
+	}
+	p.state = 1
+	origin := jsontree.Parameter
+	if p.secure {
+		origin = jsontree.SecureParameter
+	}
+	var v *value
+	switch {
+	case p.given != nil && p.given.Origin == jsontree.Reference:
+		v = p.given
+	case p.given != nil:
+		v = withOrigin(p.given, origin)
+	case p.decl.Get("defaultValue") != nil:
+		if e.depth >= maxEvalDepth {
+			p.state = 0
+			return e.invalid(c, "parameter defaults nested deeper than %d", maxEvalDepth)
+		}
+		v = withOrigin((&env{s: s, depth: e.depth + 1}).resolve(p.decl.Get("defaultValue"), false), origin)
+	case isTrue(p.decl.Get("nullable")):
+		v = withOrigin(nullVal(), origin)
+	default:
+		v = unknownVal(fmt.Sprintf("parameter %q has no value (pass --parameters)", p.name))
+		v.Origin = origin
+	}
+	p.val, p.state = v, 2
+	return v
+}
+
+func isTrue(v *value) bool { return v != nil && v.Kind == jsontree.Bool && v.Bool }
+
+// variable returns the resolved value of a variable, evaluated once.
+func (s *scope) variable(e *env, c *Call, name string) *value {
+	v := s.vars[strings.ToLower(name)]
+	if v == nil {
+		return e.invalid(c, "variable %q is not declared", name)
+	}
+	switch v.state {
+	case 1:
+		return e.invalid(c, "variable %q refers to itself", v.name)
+	case 2:
+		return v.val
+	}
+	v.state = 1
+	inner := &env{s: s, depth: e.depth + 1}
+	if v.loop != nil {
+		v.val = inner.copyArray(v.loop, false)
+	} else {
+		v.val = inner.resolve(v.raw, false)
+	}
+	v.state = 2
+	return v.val
+}

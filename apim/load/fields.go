@@ -1,0 +1,189 @@
+package load
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/apim/jsontree"
+)
+
+// decoder turns jsontree values into typed apim.Fields, recording load
+// issues (type mismatches) as it goes.
+type decoder struct {
+	issues *[]*apim.Error
+}
+
+func (d *decoder) issue(pos apim.Position, code, format string, args ...any) {
+	*d.issues = append(*d.issues, apim.Errorf(pos, code, format, args...))
+}
+
+// base fills the common part of a field from member m (nil = unset).
+func base[T any](m *jsontree.Member) apim.Field[T] {
+	var f apim.Field[T]
+	if m == nil {
+		return f
+	}
+	v := m.Value
+	f.Set = true
+	f.Key = m.Key
+	f.KeyPos = m.KeyPos
+	f.Pos = v.Position()
+	f.Expr = v.Expr
+	f.Literal = v.Origin == jsontree.Literal
+	f.Secure = v.Origin == jsontree.SecureParameter || v.Origin == jsontree.Reference
+	switch v.Kind {
+	case jsontree.Null:
+		f.Null = true
+	case jsontree.Unknown:
+		f.Unknown = v.Reason
+		if f.Unknown == "" {
+			f.Unknown = "value could not be resolved"
+		}
+	}
+	return f
+}
+
+func (d *decoder) str(obj *jsontree.Value, key string) apim.Field[string] {
+	m := obj.Member(key)
+	return d.strOf(m)
+}
+
+func (d *decoder) strOf(m *jsontree.Member) apim.Field[string] {
+	f := base[string](m)
+	if m == nil || f.Null || f.Unknown != "" {
+		return f
+	}
+	switch m.Value.Kind {
+	case jsontree.String:
+		f.Value = m.Value.Str
+	case jsontree.Number, jsontree.Bool:
+		f.Value = scalarText(m.Value)
+	default:
+		d.issue(f.Pos, "APIM901", "%s: expected a string, got %s", m.Key, m.Value.Kind)
+		f.Unknown = "not a string"
+	}
+	f.Raw = f.Value
+	return f
+}
+
+func scalarText(v *jsontree.Value) string {
+	if v.Kind == jsontree.Bool {
+		return strconv.FormatBool(v.Bool)
+	}
+	return v.Str
+}
+
+func (d *decoder) boolean(obj *jsontree.Value, key string) apim.Field[bool] {
+	m := obj.Member(key)
+	f := base[bool](m)
+	if m == nil || f.Null || f.Unknown != "" {
+		return f
+	}
+	switch m.Value.Kind {
+	case jsontree.Bool:
+		f.Value = m.Value.Bool
+		f.Raw = strconv.FormatBool(f.Value)
+	case jsontree.String:
+		// Azure's JSON deserialiser coerces "true"/"false".
+		b, err := strconv.ParseBool(strings.TrimSpace(m.Value.Str))
+		if err != nil {
+			d.issue(f.Pos, "APIM901", "%s: expected true or false, got %q", m.Key, m.Value.Str)
+			f.Unknown = "not a boolean"
+			return f
+		}
+		f.Value, f.Quoted, f.Raw = b, true, m.Value.Str
+	default:
+		d.issue(f.Pos, "APIM901", "%s: expected a boolean, got %s", m.Key, m.Value.Kind)
+		f.Unknown = "not a boolean"
+	}
+	return f
+}
+
+func (d *decoder) integer(obj *jsontree.Value, key string) apim.Field[int] {
+	m := obj.Member(key)
+	f := base[int](m)
+	if m == nil || f.Null || f.Unknown != "" {
+		return f
+	}
+	text := ""
+	switch m.Value.Kind {
+	case jsontree.Number:
+		text = m.Value.Str
+	case jsontree.String:
+		text = strings.TrimSpace(m.Value.Str)
+		f.Quoted = true
+	default:
+		d.issue(f.Pos, "APIM901", "%s: expected a number, got %s", m.Key, m.Value.Kind)
+		f.Unknown = "not a number"
+		return f
+	}
+	f.Raw = text
+	if n, err := strconv.Atoi(text); err == nil {
+		f.Value = n
+		return f
+	}
+	fl, err := strconv.ParseFloat(text, 64)
+	if err != nil {
+		d.issue(f.Pos, "APIM901", "%s: expected a number, got %q", m.Key, text)
+		f.Unknown = "not a number"
+		return f
+	}
+	// Keep the truncated value; rules read Raw to report non-integers.
+	f.Value = int(fl)
+	return f
+}
+
+func (d *decoder) duration(obj *jsontree.Value, key string) apim.Duration {
+	dur := apim.Duration{Field: d.str(obj, key)}
+	if dur.Known() {
+		dur.D, dur.Err = apim.ParseDuration(dur.Value)
+	}
+	return dur
+}
+
+func (d *decoder) strList(obj *jsontree.Value, key string) []apim.Field[string] {
+	m := obj.Member(key)
+	if m == nil || m.Value.Kind == jsontree.Null {
+		return nil
+	}
+	if m.Value.Kind == jsontree.Unknown {
+		f := base[string](m)
+		return []apim.Field[string]{f}
+	}
+	if m.Value.Kind != jsontree.Array {
+		d.issue(m.Value.Position(), "APIM901", "%s: expected an array, got %s", m.Key, m.Value.Kind)
+		return nil
+	}
+	out := make([]apim.Field[string], 0, len(m.Value.Arr))
+	for _, e := range m.Value.Arr {
+		out = append(out, d.strOf(&jsontree.Member{Key: m.Key, KeyPos: m.KeyPos, Value: e}))
+	}
+	return out
+}
+
+// object returns obj[key] when it is an object; reports other kinds.
+func (d *decoder) object(obj *jsontree.Value, key string) *jsontree.Value {
+	v := obj.Get(key)
+	if v == nil || v.Kind == jsontree.Null || v.Kind == jsontree.Unknown {
+		return nil
+	}
+	if v.Kind != jsontree.Object {
+		d.issue(v.Position(), "APIM901", "%s: expected an object, got %s", key, v.Kind)
+		return nil
+	}
+	return v
+}
+
+// array returns obj[key]'s elements when it is an array.
+func (d *decoder) array(obj *jsontree.Value, key string) []*jsontree.Value {
+	v := obj.Get(key)
+	if v == nil || v.Kind == jsontree.Null || v.Kind == jsontree.Unknown {
+		return nil
+	}
+	if v.Kind != jsontree.Array {
+		d.issue(v.Position(), "APIM901", "%s: expected an array, got %s", key, v.Kind)
+		return nil
+	}
+	return v.Arr
+}

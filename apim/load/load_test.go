@@ -1,0 +1,183 @@
+package load
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/apim/summary"
+)
+
+func formSummary(t *testing.T, path string) string {
+	t.Helper()
+	svc, err := Load([]string{path}, Options{})
+	if err != nil {
+		t.Fatalf("Load(%s): %v", path, err)
+	}
+	for _, is := range svc.Issues {
+		t.Errorf("%s: unexpected issue %s %s", path, is.Code, is.Error())
+	}
+	s := summary.Of(svc, summary.Options{NoPositions: true})
+	s.Service = "" // APIOps artifacts do not name the service
+	s.Skipped = nil
+	out, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+// The same configuration written as an ARM template, Bicep-compiled JSON
+// (languageVersion 2.0), REST list output and an APIOps folder gives the
+// same model.
+func TestFormsGiveTheSameModel(t *testing.T) {
+	root := filepath.Join("..", "..", "fixtures", "forms")
+	want := formSummary(t, filepath.Join(root, "arm"))
+	if !strings.Contains(want, `"inventory-pool"`) || !strings.Contains(want, `"weight": 3`) {
+		t.Fatalf("ARM form did not load the pool:\n%s", want)
+	}
+	for _, form := range []string{"bicep", "rest", "apiops"} {
+		t.Run(form, func(t *testing.T) {
+			if got := formSummary(t, filepath.Join(root, form)); got != want {
+				t.Errorf("%s model differs from the ARM model:\n--- arm\n%s\n--- %s\n%s", form, want, form, got)
+			}
+		})
+	}
+}
+
+func writeFile(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const restBackend = `{
+  "type": "Microsoft.ApiManagement/service/backends",
+  "name": "b1",
+  "properties": {
+    "url": "https://b1.example.com",
+    "protocol": "http",
+    "tls": { "validateCertificatename": false },
+    "circuitBreaker": { "rules": [ { "failureCondition": { "count": "3", "interval": "PT1X",
+      "statusCodeRanges": [ { "min": 500, "max": 599 } ] }, "tripDuration": "PT30S" } ] }
+  }
+}`
+
+func TestLoadProblems(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name     string
+		file     string
+		body     string
+		wantCode string
+		wantPos  string // file-relative "line:col"
+		wantMsg  string
+	}{
+		{"malformed JSON", "bad.json", "{\n  \"type\": \"Microsoft.ApiManagement/service/backends\",\n  \"name\": x\n}", "APIM901", "3:11", "invalid character"},
+		{"truncated JSON", "trunc.json", `{"type": "Microsoft.ApiManagement/service/backends"`, "APIM901", "1:52", "unexpected end"},
+		{"not APIM", "other.json", `{"hello": "world"}`, "APIM901", "1:1", "not an API Management configuration"},
+		{"unknown property", "prop.json", restBackend, "APIM903", "7:14", `spelled "validateCertificatename"`},
+		{"unresolved expression", "tpl.json", `{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": { "apimName": { "type": "string" }, "url": { "type": "string" } },
+  "resources": [ { "type": "Microsoft.ApiManagement/service/backends", "apiVersion": "2024-05-01",
+    "name": "[concat('apim', '/b1')]", "properties": { "url": "[parameters('url')]", "protocol": "http" } } ]
+}`, "APIM902", "6:63", "url"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := writeFile(t, dir, tt.file, tt.body)
+			svc, err := Load([]string{p}, Options{})
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			var found *apim.Error
+			for _, is := range svc.Issues {
+				if is.Code == tt.wantCode {
+					found = is
+					break
+				}
+			}
+			if found == nil {
+				t.Fatalf("no %s issue; issues: %v", tt.wantCode, svc.Issues)
+			}
+			if got, want := found.Pos.String(), p+":"+tt.wantPos; got != want {
+				t.Errorf("position = %s, want %s (%s)", got, want, found.Msg)
+			}
+			if !strings.Contains(found.Msg, tt.wantMsg) {
+				t.Errorf("message %q does not contain %q", found.Msg, tt.wantMsg)
+			}
+			if Problems(svc) == 0 && tt.wantCode != "APIM903" {
+				t.Errorf("Problems() = 0, want > 0")
+			}
+		})
+	}
+}
+
+func TestBadDurationAndQuotedNumber(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "b.json", restBackend)
+	svc, err := Load([]string{p}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	be := svc.Backend("b1")
+	if be == nil || be.CircuitBreaker == nil {
+		t.Fatalf("backend b1 with breaker not loaded: %+v", svc.Backends)
+	}
+	fc := be.CircuitBreaker.Rules[0].FailureCondition
+	if !fc.Count.Quoted || fc.Count.Value != 3 {
+		t.Errorf("count = %+v, want 3 quoted", fc.Count)
+	}
+	if !errors.Is(fc.Interval.Err, apim.ErrBadDuration) {
+		t.Errorf("interval error = %v, want ErrBadDuration", fc.Interval.Err)
+	}
+	if got, want := fc.Interval.Pos.String(), p+":8:86"; got != want {
+		t.Errorf("interval position = %s, want %s", got, want)
+	}
+	if be.TLS.ValidatesName() {
+		t.Errorf("validateCertificatename: false (odd case) must still turn name validation off")
+	}
+	if Problems(svc) != 1 {
+		t.Errorf("Problems = %d, want 1 (the bad duration)", Problems(svc))
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Load([]string{filepath.Join(dir, "missing.json")}, Options{}); err == nil || !strings.Contains(err.Error(), "missing.json") {
+		t.Errorf("missing file: err = %v", err)
+	}
+	if _, err := Load([]string{dir}, Options{}); !errors.Is(err, ErrNoInput) {
+		t.Errorf("empty dir: err = %v, want ErrNoInput", err)
+	}
+	txt := writeFile(t, dir, "notes.txt", "hello")
+	if _, err := Load([]string{txt}, Options{}); err == nil || !strings.Contains(err.Error(), "unsupported input") {
+		t.Errorf("txt file: err = %v", err)
+	}
+}
+
+func TestMemberName(t *testing.T) {
+	for _, tt := range []struct{ id, want string }{
+		{"/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/a/backends/b1", "b1"},
+		{"/backends/b2", "b2"},
+		{"/Backends/B3/", "B3"},
+		{"b4", "b4"},
+		{"/subscriptions/s/providers/Microsoft.Web/sites/x", ""},
+		{"", ""},
+	} {
+		if got := MemberName(tt.id); got != tt.want {
+			t.Errorf("MemberName(%q) = %q, want %q", tt.id, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,147 @@
+package load
+
+import (
+	"strings"
+
+	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/apim/jsontree"
+)
+
+// shape is the set of properties an object may carry, from the ARM schema of
+// Microsoft.ApiManagement (2021-08-01 … 2025-09-01-preview). A nil shape
+// accepts anything (free-form maps such as credentials.header).
+type shape map[string]shape
+
+// any is used for free-form values.
+var free shape
+
+func leaf(names ...string) shape {
+	s := shape{}
+	for _, n := range names {
+		s[n] = free
+	}
+	return s
+}
+
+func with(s shape, more shape) shape {
+	out := shape{}
+	for k, v := range s {
+		out[k] = v
+	}
+	for k, v := range more {
+		out[k] = v
+	}
+	return out
+}
+
+var x509Shape = leaf("name", "issuerCertificateThumbprint")
+
+var backendShape = shape{
+	"title": free, "description": free, "url": free, "protocol": free, "resourceId": free,
+	"azureRegion": free, "type": free,
+	"tls": with(leaf("validateCertificateChain", "validateCertificateName", "serverCertificateThumbprints"),
+		shape{"serverX509Names": x509Shape}),
+	"credentials": with(leaf("certificateIds", "certificate", "header", "query"), shape{
+		"authorization":   leaf("scheme", "parameter"),
+		"managedIdentity": leaf("clientId", "resource"),
+	}),
+	"proxy": leaf("url", "username", "password"),
+	"properties": shape{"serviceFabricCluster": with(leaf("clientCertificateId", "clientCertificatethumbprint",
+		"managementEndpoints", "maxPartitionResolutionRetries", "serverCertificateThumbprints"),
+		shape{"serverX509Names": x509Shape})},
+	"circuitBreaker": shape{"rules": shape{
+		"name": free, "tripDuration": free, "acceptRetryAfter": free,
+		"failureCondition": with(leaf("count", "percentage", "interval", "errorReasons"),
+			shape{"statusCodeRanges": leaf("min", "max")}),
+		"failureResponse": leaf("statusCode"),
+	}},
+	"pool": shape{
+		"services":        leaf("id", "priority", "weight", "preferredCarbonEmission"),
+		"failureResponse": leaf("statusCode"),
+		"sessionAffinity": shape{"sessionId": leaf("name", "source")},
+	},
+	"configuration": shape{"subnet": leaf("id")},
+	// Read-only properties that REST/az output carries.
+	"provisioningState": free,
+}
+
+// checkShape reports members of obj that s does not know (APIM903), with a
+// did-you-mean, and members spelled with non-canonical case. Arrays of
+// objects are checked element by element against the same shape.
+func (d *decoder) checkShape(obj *jsontree.Value, s shape, where string) {
+	if obj == nil || s == nil {
+		return
+	}
+	switch obj.Kind {
+	case jsontree.Array:
+		for _, e := range obj.Arr {
+			d.checkShape(e, s, where)
+		}
+		return
+	case jsontree.Object:
+	default:
+		return
+	}
+	for _, m := range obj.Obj {
+		sub, ok := s[m.Key]
+		if ok {
+			d.checkShape(m.Value, sub, where+"."+m.Key)
+			continue
+		}
+		canon := ""
+		for k := range s {
+			if strings.EqualFold(k, m.Key) {
+				canon = k
+				break
+			}
+		}
+		if canon != "" {
+			d.issue(m.KeyPos, "APIM903", "%s.%s is spelled %q; the schema spells it %q (Azure matches it case-insensitively, other tools may not)",
+				where, canon, m.Key, canon)
+			d.checkShape(m.Value, s[canon], where+"."+canon)
+			continue
+		}
+		msg := "unknown property " + where + "." + m.Key
+		if sug := suggest(m.Key, s); sug != "" {
+			msg += ` (did you mean "` + sug + `"?)`
+		}
+		d.issue(m.KeyPos, "APIM903", "%s", msg)
+	}
+}
+
+func suggest(name string, s shape) string {
+	best, bestD := "", 4
+	lname := strings.ToLower(name)
+	for k := range s {
+		if dist := editDistance(lname, strings.ToLower(k)); dist < bestD || dist == bestD && k < best {
+			best, bestD = k, dist
+		}
+	}
+	if bestD > len(name)/3+1 {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+var _ = apim.Position{}
