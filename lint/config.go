@@ -1,6 +1,10 @@
 package lint
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/apimlab/apimlab/apim"
+)
 
 // Config is the effective lint configuration, usually read from
 // .apimlab.yaml. The zero Config runs every rule at its default severity.
@@ -13,6 +17,35 @@ type Config struct {
 	Baseline Baseline
 	// Suppressions silence findings; each needs a reason.
 	Suppressions []Suppression
+	// Certificates maps a certificate entity id to a local file that holds
+	// it, for the certificate rules and the gateway (data only here).
+	Certificates map[string]CertificateConfig
+	// KeyVaultDir, when non-empty, is a directory standing in for Key
+	// Vault: secret "name" is read from KeyVaultDir/name.
+	KeyVaultDir string
+	// File is the path the configuration was read from ("" when built in
+	// code).
+	File string
+	// Attached carries run-time inputs that packages built on lint hand to
+	// their rules, keyed by a type private to the owning package (as
+	// context.WithValue does): lint/probe attaches the results of
+	// `lint --probe`, lint/certmat its options and resolved certificate
+	// material. Set it through those packages (probe.Attach,
+	// certmat.Attach) before Run; rules only read it. Never read from
+	// .apimlab.yaml; nil means nothing attached.
+	Attached map[any]any
+}
+
+// CertificateConfig locates a certificate entity's content on disk.
+type CertificateConfig struct {
+	// File is a PFX or PEM file, relative to the configuration file.
+	File string
+	// PasswordEnv names the environment variable holding the PFX
+	// password; empty means no password. The password itself never
+	// appears in the configuration.
+	PasswordEnv string
+	// Pos is where the entry is written.
+	Pos apim.Position
 }
 
 // RuleConfig overrides a rule's defaults.
@@ -23,6 +56,8 @@ type RuleConfig struct {
 	Disabled bool
 	// Options are rule thresholds (see each rule's doc).
 	Options map[string]any
+	// Pos is where the rule's entry is written in the configuration.
+	Pos apim.Position
 }
 
 // Baseline is expected backend traffic. Zero fields mean the defaults
@@ -50,6 +85,9 @@ type Suppression struct {
 	File     string
 	Reason   string
 	Expires  string
+	// Pos is where the suppression entry is written; expired-suppression
+	// findings point at it.
+	Pos apim.Position
 }
 
 func (c *Config) option(id, key string) (any, bool) {

@@ -28,6 +28,8 @@ func (s Severity) String() string {
 		return "warning"
 	case Error:
 		return "error"
+	case Never:
+		return "never"
 	}
 	return fmt.Sprintf("severity(%d)", int(s))
 }
@@ -60,6 +62,19 @@ type Doc struct {
 	Good string
 	// Since is the apimlab version that introduced the rule.
 	Since string
+	// Options documents the rule's thresholds settable under
+	// rules.<ID>.options in .apimlab.yaml; nil when it has none.
+	Options []Option
+}
+
+// Option documents one rule option.
+type Option struct {
+	// Name is the key under rules.<ID>.options.
+	Name string
+	// Default is the value used when the option is not set, as text.
+	Default string
+	// Doc says what the option changes.
+	Doc string
 }
 
 // Rule is one check. Rules are values declared in their own file in

@@ -1,0 +1,70 @@
+// Package rules is apimlab's lint rule catalogue: one file per rule
+// (apimNNN_name.go), each declaring a *lint.Rule value, with fixtures in
+// testdata/APIMNNN/{bad,good}.txtar (see lint/linttest).
+//
+// To add a rule: write lint/rules/apimNNN_name.go declaring
+// `var Name = &lint.Rule{...}`, add fixtures testdata/APIMNNN/bad.txtar and
+// good.txtar, insert the variable into All below at its sorted place (one
+// line, keep the order), then run `go generate ./lint/...` to refresh
+// docs/rules.md. TestCatalogue, TestFixtures and TestRulesDocUpToDate
+// check all of that.
+package rules
+
+import "github.com/apimlab/apimlab/lint"
+
+//go:generate go run ../internal/gendocs -o ../../docs/rules.md
+
+// All is every rule, sorted by ID. The engine's own rules (APIM900,
+// APIM904, APIM905) live in package lint because Run reports them.
+var All = []*lint.Rule{
+	// 0xx transport and TLS
+	TLSValidationDisabled, // APIM001
+	PlainHTTPBackend,      // APIM002
+	InvalidBackendURL,     // APIM003
+	InvalidProtocol,       // APIM004
+	// 1xx pools
+	PoolMemberUnknown,   // APIM101
+	PoolNested,          // APIM102
+	PoolHasURL,          // APIM103
+	PoolSize,            // APIM104
+	PoolValueOutOfRange, // APIM105
+	PoolWeightStarved,   // APIM106
+	PoolNoFailover,      // APIM107
+	PoolDuplicateMember, // APIM108
+	PoolMixedPriority,   // APIM109
+
+	// 2xx circuit breakers
+	BreakerInvalid,             // APIM201
+	BreakerMultipleRules,       // APIM202
+	BreakerTwitchy,             // APIM203
+	BreakerSluggish,            // APIM204
+	BreakerCountsClientErrors,  // APIM205
+	BreakerOnPool,              // APIM206
+	BreakerRetryAfterUnbounded, // APIM207
+	NumericAsString,            // APIM208
+
+	// 3xx certificates
+
+	// 4xx policies and routing
+
+	// 5xx secrets
+
+	// 9xx input and engine
+	lint.InternalError,      // APIM900
+	ParseError,              // APIM901
+	UnresolvedValue,         // APIM902
+	UnknownProperty,         // APIM903
+	lint.SuppressionExpired, // APIM904
+	lint.SuppressionInvalid, // APIM905
+}
+
+// ByID returns the rule of All with the given ID or name
+// (case-insensitive), or false.
+func ByID(id string) (*lint.Rule, bool) {
+	for _, r := range All {
+		if equalFold(r.ID, id) || equalFold(r.Name, id) {
+			return r, true
+		}
+	}
+	return nil, false
+}

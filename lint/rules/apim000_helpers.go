@@ -1,0 +1,41 @@
+package rules
+
+import (
+	"strings"
+
+	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/lint"
+)
+
+// Helpers shared by the rules. Other rule files may use them.
+
+// backendSubject is the finding subject for a backend.
+func backendSubject(b *apim.Backend) lint.Subject {
+	return lint.Subject{Kind: "backend", Name: b.Name}
+}
+
+// fileSubject is the finding subject for a whole file.
+func fileSubject(file string) lint.Subject {
+	return lint.Subject{Kind: "file", Name: file}
+}
+
+// spelledAs returns ` (written "key")` when key differs from the schema's
+// canonical spelling, else "".
+func spelledAs(key, canonical string) string {
+	if key == "" || key == canonical {
+		return ""
+	}
+	return ` (written "` + key + `")`
+}
+
+// equalFold is strings.EqualFold.
+func equalFold(a, b string) bool { return strings.EqualFold(a, b) }
+
+// isSingle reports whether b is a known Single backend (type absent, null
+// or Single). Backends whose type could not be resolved are not.
+func isSingle(b *apim.Backend) bool {
+	if b.Type.Unknown != "" {
+		return false
+	}
+	return !b.IsPool()
+}

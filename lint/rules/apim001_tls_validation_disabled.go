@@ -1,0 +1,68 @@
+package rules
+
+import (
+	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/lint"
+)
+
+// TLSValidationDisabled reports backends that turn off validation of the
+// backend's server certificate chain or name.
+var TLSValidationDisabled = &lint.Rule{
+	ID:       "APIM001",
+	Name:     "tls-validation-disabled",
+	Severity: lint.Error,
+	Doc: lint.Doc{
+		Title: "Backend TLS certificate validation is turned off",
+		Why: "With `tls.validateCertificateChain: false` the gateway accepts any server certificate " +
+			"(self-signed, expired, issued by an unknown CA); with `validateCertificateName: false` it " +
+			"accepts a valid certificate issued for another host. Either way anyone who can intercept " +
+			"the traffic between the gateway and the backend can read and change it, including the " +
+			"credentials the gateway adds. Property names are matched case-insensitively, as Azure " +
+			"does, so `validateCertificatename: false` counts too.",
+		Fix: "Remove the property or set it to true. If the backend uses a private CA, upload the CA " +
+			"certificate to the service CA store (`properties.certificates[]` with `storeName: Root`) " +
+			"instead of disabling validation; if the name does not match, call the backend by a name " +
+			"its certificate covers.",
+		Bad: `{
+  "type": "Microsoft.ApiManagement/service/backends",
+  "name": "contoso/orders",
+  "properties": {
+    "url": "https://orders.internal.contoso.com",
+    "protocol": "http",
+    "tls": { "validateCertificateChain": false, "validateCertificateName": false }
+  }
+}`,
+		Good: `{
+  "type": "Microsoft.ApiManagement/service/backends",
+  "name": "contoso/orders",
+  "properties": {
+    "url": "https://orders.internal.contoso.com",
+    "protocol": "http",
+    "tls": { "validateCertificateChain": true, "validateCertificateName": true }
+  }
+}`,
+		Since: "0.1.0",
+	},
+	Check: checkTLSValidationDisabled,
+}
+
+func checkTLSValidationDisabled(pass *lint.Pass) {
+	for _, b := range pass.Service.Backends {
+		if b.TLS == nil {
+			continue
+		}
+		report := func(f apim.Field[bool], canonical, what string) {
+			if !f.Known() || f.Value {
+				return
+			}
+			pass.ReportFixf(f.At(b.TLS.Pos), backendSubject(b),
+				"remove tls."+canonical+" or set it to true; trust a private CA through the service CA store instead",
+				"backend %q: tls.%s is false%s: the gateway %s",
+				b.Name, canonical, spelledAs(f.Key, canonical), what)
+		}
+		report(b.TLS.ValidateCertificateChain, "validateCertificateChain",
+			"accepts any server certificate chain (self-signed, expired or from an unknown CA)")
+		report(b.TLS.ValidateCertificateName, "validateCertificateName",
+			"accepts a certificate issued for another host name")
+	}
+}

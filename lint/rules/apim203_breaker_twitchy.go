@@ -1,0 +1,95 @@
+package rules
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/apimlab/apimlab/lint"
+	"github.com/apimlab/apimlab/lint/breakermodel"
+)
+
+// BreakerTwitchy reports breakers that open on ordinary background
+// failures.
+var BreakerTwitchy = &lint.Rule{
+	ID:       "APIM203",
+	Name:     "breaker-twitchy",
+	Severity: lint.Warning,
+	Doc: lint.Doc{
+		Title: "A circuit breaker trips on normal traffic",
+		Why: "An open breaker turns every request to the backend into a 503 for the trip duration. " +
+			"If the backend's ordinary failure rate is enough to trip it, healthy traffic is cut off " +
+			"several times a day. apimlab estimates the expected false trips per day at the backend's " +
+			"baseline traffic (default 50 requests/s with 1% failures; set `baseline` globally or per " +
+			"backend in .apimlab.yaml) with a sliding-window model of the breaker " +
+			"(lint/breakermodel: Naus's scan-statistic approximation for counts; percentage " +
+			"conditions evaluated once MinRequests requests are in the window). It also flags a " +
+			"trip duration too short for the backend to recover (the circuit flaps), and thresholds " +
+			"so low that a couple of stray errors open the circuit.\n\n" +
+			"Options: `maxTripsPerDay` (default 1), `minTripDuration` (default PT10S), `maxCount` " +
+			"(default 2: counts at or below it are flagged), `maxPercentage` (default 10), " +
+			"`minRequests` (default 10, the requests a percentage window needs).",
+		Fix: "Raise the threshold above what normal traffic produces, prefer a percentage over a " +
+			"short interval (it scales with load), and keep the circuit open long enough to matter " +
+			"(tens of seconds or more).",
+		Bad: `"circuitBreaker": { "rules": [ { "name": "r",
+  "failureCondition": { "count": 5, "interval": "PT1M", "statusCodeRanges": [ { "min": 500, "max": 599 } ] },
+  "tripDuration": "PT5S" } ] }`,
+		Good: `"circuitBreaker": { "rules": [ { "name": "r",
+  "failureCondition": { "percentage": 50, "interval": "PT1M", "statusCodeRanges": [ { "min": 500, "max": 599 } ] },
+  "tripDuration": "PT1M" } ] }`,
+		Since: "0.1.0",
+	},
+	Check: checkBreakerTwitchy,
+}
+
+func checkBreakerTwitchy(pass *lint.Pass) {
+	maxTrips := pass.Float("maxTripsPerDay", 1)
+	minTrip := pass.Duration("minTripDuration", 10*time.Second)
+	maxCount := int(pass.Float("maxCount", 2))
+	maxPct := int(pass.Float("maxPercentage", 10))
+	minReq := int(pass.Float("minRequests", breakermodel.DefaultMinRequests))
+	cache := tripCache{}
+	for _, br := range breakerRules(pass.Service) {
+		b, r := br.b, br.rule
+		if b.IsPool() {
+			continue // APIM206
+		}
+		subj := backendSubject(b)
+		if d := r.TripDuration; durationOK(d) && d.D < minTrip {
+			pass.ReportFixf(d.Pos, subj, "keep the circuit open for at least "+minTrip.String(),
+				"%s opens for only %s (under %s): the backend gets no time to recover and the circuit flaps",
+				br.label(), d.Value, minTrip)
+		}
+		fc := r.FailureCondition
+		c, ok := br.condition(minReq)
+		if !ok {
+			continue
+		}
+		traffic := baselineTraffic(pass, b)
+		if trips, ok := cache.tripsPerDay(c, traffic); ok && trips > maxTrips {
+			pass.ReportFixf(thresholdPos(fc), subj, twitchyFix(c, traffic),
+				"%s (%s) is expected to trip ~%s times a day at %g rps with %s failures (limit %g)",
+				br.label(), describeCondition(fc), formatRate(trips), traffic.RPS, formatPercent(traffic.FailureRate), maxTrips)
+			continue
+		}
+		switch {
+		case c.Count > 0 && c.Count <= maxCount:
+			pass.ReportFixf(fc.Count.At(fc.Pos), subj, "raise count, or use a percentage",
+				"%s trips on %d failure(s) in %s: a couple of stray errors open the circuit for every caller",
+				br.label(), c.Count, fc.Interval.Value)
+		case c.Percentage > 0 && c.Percentage <= maxPct:
+			pass.ReportFixf(fc.Percentage.At(fc.Pos), subj, "raise percentage above the backend's normal error rate with a margin",
+				"%s trips at %d%% failures in %s: a brief blip of errors opens the circuit for every caller",
+				br.label(), c.Percentage, fc.Interval.Value)
+		}
+	}
+}
+
+// twitchyFix suggests a threshold the backend's normal traffic does not reach.
+func twitchyFix(c breakermodel.Condition, t breakermodel.Traffic) string {
+	if c.Count > 0 {
+		expected := t.RPS * t.FailureRate * c.Interval.Seconds()
+		return fmt.Sprintf("normal traffic produces ~%s failures per interval: raise count well above that, or use a percentage", formatRate(expected))
+	}
+	return fmt.Sprintf("raise percentage well above the normal %s failure rate, or lengthen the interval", formatPercent(t.FailureRate))
+}

@@ -1,0 +1,135 @@
+package rules
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/lint"
+	"github.com/apimlab/apimlab/lint/breakermodel"
+)
+
+// Helpers shared by the circuit breaker rules (APIM2xx).
+
+// breakerRule is one circuit breaker rule with its backend.
+type breakerRule struct {
+	b    *apim.Backend
+	rule *apim.BreakerRule
+}
+
+// breakerRules returns every circuit breaker rule of every backend.
+func breakerRules(svc *apim.Service) []breakerRule {
+	var out []breakerRule
+	for _, b := range svc.Backends {
+		if b.CircuitBreaker == nil {
+			continue
+		}
+		for _, r := range b.CircuitBreaker.Rules {
+			if r != nil {
+				out = append(out, breakerRule{b, r})
+			}
+		}
+	}
+	return out
+}
+
+// label names the breaker in messages: `breaker "orders"`, plus the rule
+// name when the backend has several rules.
+func (br breakerRule) label() string {
+	s := fmt.Sprintf("breaker %q", br.b.Name)
+	if len(br.b.CircuitBreaker.Rules) > 1 && br.rule.Name.Known() {
+		s += fmt.Sprintf(" rule %q", br.rule.Name.Value)
+	}
+	return s
+}
+
+// condition converts a rule to the breaker model. ok is false when any
+// value it needs is unset, unresolved or invalid (APIM201 reports those).
+func (br breakerRule) condition(minRequests int) (c breakermodel.Condition, ok bool) {
+	fc := br.rule.FailureCondition
+	if fc == nil || !durationOK(fc.Interval) {
+		return c, false
+	}
+	c.Interval, c.MinRequests = fc.Interval.D, minRequests
+	switch {
+	case fc.Count.Known() && !fc.Percentage.Known() && fc.Percentage.Unknown == "":
+		c.Count = fc.Count.Value
+	case fc.Percentage.Known() && !fc.Count.Known() && fc.Count.Unknown == "":
+		c.Percentage = fc.Percentage.Value
+	default:
+		return c, false
+	}
+	if tr := br.rule.TripDuration; tr.Set && !tr.Null {
+		if !durationOK(tr) {
+			return c, false
+		}
+		c.TripDuration = tr.D
+	}
+	return c, breakermodel.Validate(c, breakermodel.Traffic{}) == nil
+}
+
+// durationOK reports whether d is set, resolved, parsed and positive.
+func durationOK(d apim.Duration) bool { return d.Known() && d.Err == nil && d.D > 0 }
+
+// describeCondition renders "5 failures in PT1M" or "50% failures in PT1M".
+func describeCondition(fc *apim.FailureCondition) string {
+	if fc.Percentage.Known() {
+		return fmt.Sprintf("%d%% failures in %s", fc.Percentage.Value, fc.Interval.Value)
+	}
+	return fmt.Sprintf("%d failures in %s", fc.Count.Value, fc.Interval.Value)
+}
+
+// thresholdPos is where the count or percentage is written.
+func thresholdPos(fc *apim.FailureCondition) apim.Position {
+	if fc.Percentage.Known() {
+		return fc.Percentage.At(fc.Pos)
+	}
+	return fc.Count.At(fc.Pos)
+}
+
+// tripCache memoises the model per (condition, traffic): generated configs
+// repeat the same breaker on thousands of backends.
+type tripCache map[tripKey]float64
+
+type tripKey struct {
+	c   breakermodel.Condition
+	rps float64
+	p   float64
+}
+
+func (tc tripCache) tripsPerDay(c breakermodel.Condition, t breakermodel.Traffic) (float64, bool) {
+	k := tripKey{c, t.RPS, t.FailureRate}
+	if v, ok := tc[k]; ok {
+		return v, !math.IsNaN(v)
+	}
+	v, err := breakermodel.TripsPerDay(c, t)
+	if err != nil {
+		v = math.NaN()
+	}
+	tc[k] = v
+	return v, err == nil
+}
+
+// baselineTraffic returns the pass's baseline for backend b.
+func baselineTraffic(pass *lint.Pass, b *apim.Backend) breakermodel.Traffic {
+	rps, p := pass.Baseline(b.Name)
+	return breakermodel.Traffic{RPS: rps, FailureRate: p}
+}
+
+// formatRate renders a rate for messages: "12.3", "1440", "0.02".
+func formatRate(v float64) string {
+	switch {
+	case v >= 100:
+		return strconv.FormatFloat(math.Round(v), 'f', -1, 64)
+	case v >= 1:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	default:
+		return strconv.FormatFloat(v, 'g', 2, 64)
+	}
+}
+
+// formatPercent renders a 0..1 ratio as a percentage ("1%", "0.5%").
+func formatPercent(p float64) string {
+	return strconv.FormatFloat(p*100, 'g', 3, 64) + "%"
+}

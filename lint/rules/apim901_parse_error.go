@@ -1,0 +1,48 @@
+package rules
+
+import (
+	"github.com/apimlab/apimlab/lint"
+)
+
+// ParseError reports input the loaders could not read: malformed JSON or
+// XML, values of the wrong type, files that are no APIM configuration.
+var ParseError = &lint.Rule{
+	ID:       "APIM901",
+	Name:     "parse-error",
+	Severity: lint.Error,
+	Doc: lint.Doc{
+		Title: "A configuration file is malformed",
+		Why: "JSON or policy XML that does not parse, or a property of the wrong type, is rejected by " +
+			"Azure, and apimlab cannot check what it cannot read: the rest of the file, or the " +
+			"resource, is skipped. The finding points at the first problem.",
+		Fix: "Fix the syntax or type at the reported position (a missing comma or quote, an " +
+			"unclosed element, a string where a number is expected).",
+		Bad: `{
+  "type": "Microsoft.ApiManagement/service/backends",
+  "name": "contoso/orders",
+  "properties": { "url": "https://orders.contoso.com", "protocol": "http", }
+}`,
+		Good: `{
+  "type": "Microsoft.ApiManagement/service/backends",
+  "name": "contoso/orders",
+  "properties": { "url": "https://orders.contoso.com", "protocol": "http" }
+}`,
+		Since: "0.1.0",
+	},
+	Check: func(pass *lint.Pass) { reportIssues(pass, "APIM901", nil) },
+}
+
+// reportIssues reports the service's load issues with the given code; the
+// subject is the file. suffix, when non-nil, adds to each message.
+func reportIssues(pass *lint.Pass, code string, suffix func(path string) string) {
+	for _, is := range pass.Service.Issues {
+		if is == nil || is.Code != code {
+			continue
+		}
+		msg := is.Msg
+		if suffix != nil {
+			msg += suffix(is.Pos.Path)
+		}
+		pass.Reportf(is.Pos, fileSubject(is.Pos.File), "%s", msg)
+	}
+}

@@ -1,0 +1,42 @@
+package rules
+
+import (
+	"github.com/apimlab/apimlab/lint"
+)
+
+// UnknownProperty reports properties the schema does not know, and known
+// properties spelled with another case.
+var UnknownProperty = &lint.Rule{
+	ID:       "APIM903",
+	Name:     "unknown-property",
+	Severity: lint.Warning,
+	Doc: lint.Doc{
+		Title: "A property is not in the schema, or is spelled with another case",
+		Why: "Azure ignores properties it does not know, so a typo silently leaves a setting at its " +
+			"default: `validateCertificatChain: false` changes nothing, `tripduration` may be " +
+			"read while other tools miss it. Azure matches names case-insensitively, so apimlab " +
+			"applies a non-canonical spelling (and says so here) but reports a name it cannot " +
+			"match, with the closest known name.",
+		Fix: "Use the schema's spelling (the message suggests it), or remove the property.",
+		Bad: `{
+  "type": "Microsoft.ApiManagement/service/backends",
+  "name": "contoso/orders",
+  "properties": {
+    "url": "https://orders.contoso.com",
+    "protocol": "http",
+    "tls": { "validateCertificatechain": true }
+  }
+}`,
+		Good: `{
+  "type": "Microsoft.ApiManagement/service/backends",
+  "name": "contoso/orders",
+  "properties": {
+    "url": "https://orders.contoso.com",
+    "protocol": "http",
+    "tls": { "validateCertificateChain": true }
+  }
+}`,
+		Since: "0.1.0",
+	},
+	Check: func(pass *lint.Pass) { reportIssues(pass, "APIM903", nil) },
+}

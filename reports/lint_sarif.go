@@ -1,0 +1,226 @@
+package reports
+
+import (
+	"encoding/json"
+	"io"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	"github.com/apimlab/apimlab/lint"
+)
+
+// DocsURL is the rule reference that SARIF helpUri and markdown links
+// point into (anchors are lint.Anchor(ID)).
+const DocsURL = "https://github.com/apimlab/apimlab/blob/main/" + lint.DocsPath
+
+// SARIF prints a SARIF 2.1.0 log with one run: tool.driver.rules holds the
+// rules that ran, from the catalogue (with help and helpUri into
+// docs/rules.md); results hold every finding, suppressed ones with a
+// `suppressions` entry (kind "inSource" for apimlab-ignore comments,
+// "external" for .apimlab.yaml) and their justification.
+type SARIF struct {
+	// Version is apimlab's version.
+	Version string
+}
+
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool    sarifTool     `json:"tool"`
+	Results []sarifResult `json:"results"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	Version        string      `json:"version"`
+	InformationURI string      `json:"informationUri"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifText struct {
+	Text     string `json:"text"`
+	Markdown string `json:"markdown,omitempty"`
+}
+
+type sarifRule struct {
+	ID                   string           `json:"id"`
+	Name                 string           `json:"name"`
+	ShortDescription     sarifText        `json:"shortDescription"`
+	FullDescription      sarifText        `json:"fullDescription"`
+	Help                 sarifText        `json:"help"`
+	HelpURI              string           `json:"helpUri"`
+	DefaultConfiguration sarifRuleConfig  `json:"defaultConfiguration"`
+	Properties           *sarifProperties `json:"properties,omitempty"`
+}
+
+type sarifRuleConfig struct {
+	Level string `json:"level"`
+}
+
+type sarifProperties struct {
+	Tags []string `json:"tags,omitempty"`
+}
+
+type sarifResult struct {
+	RuleID       string             `json:"ruleId"`
+	RuleIndex    *int               `json:"ruleIndex,omitempty"`
+	Level        string             `json:"level"`
+	Message      sarifText          `json:"message"`
+	Locations    []sarifLocation    `json:"locations,omitempty"`
+	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
+}
+
+type sarifLocation struct {
+	PhysicalLocation *sarifPhysical `json:"physicalLocation,omitempty"`
+	LogicalLocations []sarifLogical `json:"logicalLocations,omitempty"`
+}
+
+type sarifPhysical struct {
+	ArtifactLocation sarifArtifact `json:"artifactLocation"`
+	Region           *sarifRegion  `json:"region,omitempty"`
+}
+
+type sarifArtifact struct {
+	URI string `json:"uri"`
+}
+
+type sarifRegion struct {
+	StartLine   int `json:"startLine"`
+	StartColumn int `json:"startColumn,omitempty"`
+}
+
+type sarifLogical struct {
+	Name               string `json:"name"`
+	FullyQualifiedName string `json:"fullyQualifiedName,omitempty"`
+	Kind               string `json:"kind,omitempty"`
+}
+
+type sarifSuppression struct {
+	Kind          string `json:"kind"`
+	State         string `json:"state"`
+	Justification string `json:"justification"`
+}
+
+// Print implements Printer.
+func (s *SARIF) Print(w io.Writer, r *lint.Result) error {
+	index := map[string]int{}
+	rules := make([]sarifRule, 0, len(r.Rules))
+	for i, rule := range r.Rules {
+		index[rule.ID] = i
+		rules = append(rules, sarifRuleOf(rule))
+	}
+	results := make([]sarifResult, 0, len(r.Findings)+len(r.Suppressed))
+	for _, f := range r.Findings {
+		results = append(results, sarifResultOf(f, index))
+	}
+	for _, f := range r.Suppressed {
+		res := sarifResultOf(f, index)
+		if sp := f.Suppression; sp != nil {
+			kind := "external"
+			if sp.Kind == "inline" {
+				kind = "inSource"
+			}
+			res.Suppressions = []sarifSuppression{{Kind: kind, State: "accepted", Justification: sp.Justification}}
+		}
+		results = append(results, res)
+	}
+	log := sarifLog{
+		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
+		Version: "2.1.0",
+		Runs: []sarifRun{{
+			Tool: sarifTool{Driver: sarifDriver{
+				Name: "apimlab", Version: s.Version,
+				InformationURI: "https://github.com/apimlab/apimlab",
+				Rules:          rules,
+			}},
+			Results: results,
+		}},
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(log)
+}
+
+func sarifRuleOf(r *lint.Rule) sarifRule {
+	help := strings.TrimSpace(r.Doc.Fix)
+	return sarifRule{
+		ID:                   r.ID,
+		Name:                 r.Name,
+		ShortDescription:     sarifText{Text: r.Doc.Title},
+		FullDescription:      sarifText{Text: strings.TrimSpace(r.Doc.Why)},
+		Help:                 sarifText{Text: help, Markdown: help + "\n\n[" + r.ID + " in the rule reference](" + helpURI(r.ID) + ")"},
+		HelpURI:              helpURI(r.ID),
+		DefaultConfiguration: sarifRuleConfig{Level: r.Severity.SARIFLevel()},
+		Properties:           &sarifProperties{Tags: []string{category(r.ID)}},
+	}
+}
+
+func helpURI(id string) string { return DocsURL + "#" + lint.Anchor(id) }
+
+// category names a rule's ID group.
+func category(id string) string {
+	if len(id) < 5 {
+		return "apimlab"
+	}
+	switch id[4] {
+	case '0':
+		return "transport"
+	case '1':
+		return "pools"
+	case '2':
+		return "circuit-breakers"
+	case '3':
+		return "certificates"
+	case '4':
+		return "policies"
+	case '5':
+		return "secrets"
+	case '9':
+		return "input"
+	}
+	return "apimlab"
+}
+
+func sarifResultOf(f lint.Finding, index map[string]int) sarifResult {
+	res := sarifResult{RuleID: f.Rule, Level: f.Severity.SARIFLevel(), Message: sarifText{Text: f.Message}}
+	if i, ok := index[f.Rule]; ok {
+		res.RuleIndex = &i
+	}
+	var loc sarifLocation
+	if f.Pos.File != "" {
+		loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{URI: fileURI(f.Pos.File)}}
+		if f.Pos.Line > 0 {
+			loc.PhysicalLocation.Region = &sarifRegion{StartLine: f.Pos.Line, StartColumn: f.Pos.Col}
+		}
+	}
+	if f.Subject.Name != "" {
+		loc.LogicalLocations = []sarifLogical{{Name: f.Subject.Name, FullyQualifiedName: f.Subject.Kind + "/" + f.Subject.Name, Kind: f.Subject.Kind}}
+	}
+	if loc.PhysicalLocation != nil || loc.LogicalLocations != nil {
+		res.Locations = []sarifLocation{loc}
+	}
+	return res
+}
+
+// fileURI turns a file path into a SARIF artifact URI: relative paths stay
+// relative (forward slashes, percent-encoded), absolute ones become file://.
+func fileURI(p string) string {
+	slashed := filepath.ToSlash(p)
+	if filepath.IsAbs(p) {
+		if !strings.HasPrefix(slashed, "/") {
+			slashed = "/" + slashed // C:/x -> /C:/x
+		}
+		return (&url.URL{Scheme: "file", Path: slashed}).String()
+	}
+	return (&url.URL{Path: strings.TrimPrefix(slashed, "./")}).String()
+}

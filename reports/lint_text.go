@@ -1,0 +1,134 @@
+package reports
+
+import (
+	"io"
+	"os"
+	"strings"
+
+	"github.com/apimlab/apimlab/lint"
+)
+
+// Text prints findings for a terminal, grouped by file:
+//
+//	backends.json:12:40 error APIM001 backend "orders": tls.validateCertificateChain is false: …
+//	    "tls": { "validateCertificateChain": false }
+//	                                         ^
+//
+// then a summary line. Suppressed findings are not shown (only counted).
+type Text struct {
+	// Color enables ANSI colour.
+	Color bool
+	// ReadFile reads a source file to show the offending line. If nil,
+	// os.ReadFile is used; files that cannot be read show no source line.
+	ReadFile func(name string) ([]byte, error)
+}
+
+// maxSourceWidth is the widest source excerpt shown; longer lines (a policy
+// embedded in a JSON string) are cut around the column.
+const maxSourceWidth = 120
+
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiRed    = "\x1b[31m"
+	ansiYellow = "\x1b[33m"
+	ansiCyan   = "\x1b[36m"
+	ansiGreen  = "\x1b[32m"
+	ansiDim    = "\x1b[2m"
+)
+
+// Print implements Printer.
+func (t *Text) Print(w io.Writer, r *lint.Result) error {
+	ew := &errWriter{w: w}
+	read := t.ReadFile
+	if read == nil {
+		read = os.ReadFile
+	}
+	lines := map[string][]string{}
+	source := func(file string, line int) (string, bool) {
+		ls, ok := lines[file]
+		if !ok {
+			if data, err := read(file); err == nil {
+				ls = strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
+			}
+			lines[file] = ls
+		}
+		if line < 1 || line > len(ls) {
+			return "", false
+		}
+		return ls[line-1], true
+	}
+	prevFile := ""
+	for i, f := range r.Findings {
+		if i > 0 && f.Pos.File != prevFile {
+			ew.printf("\n")
+		}
+		prevFile = f.Pos.File
+		msg := strings.ReplaceAll(f.Message, "\n", "\n    ")
+		ew.printf("%s %s %s %s\n", t.paint(ansiBold, f.Pos.String()), t.severity(f.Severity), f.Rule, msg)
+		if src, ok := source(f.Pos.File, f.Pos.Line); ok && f.Pos.Col > 0 {
+			text, caret := excerpt(src, f.Pos.Col)
+			ew.printf("    %s\n    %s\n", text, t.paint(ansiGreen, caret))
+		}
+		if f.Fix != "" {
+			ew.printf("    %s\n", t.paint(ansiDim, "fix: "+f.Fix))
+		}
+	}
+	if len(r.Findings) > 0 {
+		ew.printf("\n")
+	}
+	ew.printf("%s\n", summary(r))
+	return ew.err
+}
+
+func (t *Text) paint(code, s string) string {
+	if !t.Color {
+		return s
+	}
+	return code + s + ansiReset
+}
+
+func (t *Text) severity(s lint.Severity) string {
+	switch s {
+	case lint.Error:
+		return t.paint(ansiRed, s.String())
+	case lint.Warning:
+		return t.paint(ansiYellow, s.String())
+	}
+	return t.paint(ansiCyan, s.String())
+}
+
+// excerpt returns the source line (cut to maxSourceWidth around col) and
+// a caret line pointing at col (1-based, in bytes). Tabs before the column
+// are kept in the caret line so the caret lines up.
+func excerpt(line string, col int) (text, caret string) {
+	line = strings.TrimRight(line, "\r")
+	if col > len(line)+1 {
+		col = len(line) + 1
+	}
+	start, prefix, suffix := 0, "", ""
+	if len(line) > maxSourceWidth {
+		start = max(0, col-1-maxSourceWidth/2)
+		end := min(len(line), start+maxSourceWidth)
+		if start > 0 {
+			prefix = "…"
+		}
+		if end < len(line) {
+			suffix = "…"
+		}
+		line = line[start:end]
+	}
+	var b strings.Builder
+	if prefix != "" {
+		b.WriteString(" ")
+	}
+	for i := 0; i < col-1-start && i < len(line); i++ {
+		if line[i] == '\t' {
+			b.WriteByte('\t')
+		} else if line[i]&0xC0 != 0x80 { // one space per UTF-8 character
+			b.WriteByte(' ')
+		}
+	}
+	b.WriteByte('^')
+	return prefix + line + suffix, b.String()
+}
