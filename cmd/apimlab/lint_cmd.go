@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/apimlab/apimlab/apim/load"
+	"github.com/apimlab/apimlab/lint"
+	"github.com/apimlab/apimlab/lint/rules"
+	"github.com/apimlab/apimlab/reports"
+)
+
+// LintCmd checks configuration against the rule catalogue.
+type LintCmd struct {
+	Paths      []string `arg:"" optional:"" name:"path" help:"Files or folders to lint (default: .)."`
+	Format     string   `short:"f" enum:"${formats}" default:"text" help:"Output format: ${formats}."`
+	Output     string   `short:"o" help:"Write the report to FILE instead of standard output."`
+	FailOn     string   `enum:"error,warning,info,never" default:"error" help:"Exit 1 when a finding at or above this severity remains (error, warning, info, never)."`
+	Config     string   `help:"Configuration file (default: .apimlab.yaml when present)."`
+	Parameters []string `help:"ARM parameters file(s) applied to every template."`
+	Enable     []string `help:"Run these rule IDs even when the configuration disables them."`
+	Disable    []string `help:"Do not run these rule IDs."`
+	Color      string   `enum:"auto,always,never" default:"auto" help:"Colour text output (auto: only on a terminal)."`
+}
+
+// Run loads, lints and reports. Exit codes: 0 clean, 1 findings at or above
+// --fail-on, 2 usage errors or nothing to lint.
+func (c *LintCmd) Run(g *Globals) error {
+	if len(c.Paths) == 0 {
+		c.Paths = []string{"."}
+	}
+	failOn, err := lint.ParseFailOn(c.FailOn)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	for _, id := range append(append([]string{}, c.Enable...), c.Disable...) {
+		if _, ok := rules.ByID(id); !ok {
+			return usageErr("unknown rule %q (see `apimlab explain --list`)", id)
+		}
+	}
+	svc, err := load.Load(c.Paths, load.Options{Parameters: c.Parameters})
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	res := lint.Run(svc, rules.All, cfg, lint.RunOptions{Now: time.Now(), Enable: c.Enable, Disable: c.Disable})
+
+	var w io.Writer = g.Stdout
+	color := c.Color == "always"
+	if c.Output != "" {
+		f, err := os.Create(c.Output)
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		defer f.Close()
+		bw := bufio.NewWriter(f)
+		defer bw.Flush()
+		w = bw
+	} else if c.Color == "auto" {
+		color = isTerminal(g.Stdout)
+	}
+	p, err := reports.NewPrinter(c.Format, reports.Options{Color: color, Version: Version})
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if err := p.Print(w, res); err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	if bw, ok := w.(*bufio.Writer); ok {
+		if err := bw.Flush(); err != nil {
+			return fmt.Errorf("writing report: %w", err)
+		}
+	}
+	if res.Exceeds(failOn) {
+		return &exitError{code: 1}
+	}
+	return nil
+}
+
+func (c *LintCmd) loadConfig() (*lint.Config, error) {
+	path := c.Config
+	if path == "" {
+		if _, err := os.Stat(lint.DefaultConfigFile); err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return &lint.Config{}, nil
+			}
+			return nil, err
+		}
+		path = lint.DefaultConfigFile
+	}
+	cfg, err := lint.LoadConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(rules.All); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

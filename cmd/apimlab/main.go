@@ -1,0 +1,88 @@
+// Command apimlab lints, runs and stress-tests Azure API Management backend
+// configurations. See README.md.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/alecthomas/kong"
+)
+
+// Globals are the flags every subcommand sees.
+type Globals struct {
+	Stdout io.Writer `kong:"-"`
+	Stderr io.Writer `kong:"-"`
+}
+
+// CLI is the command tree; each subcommand lives in <name>_cmd.go.
+type CLI struct {
+	Globals
+
+	Lint    LintCmd    `cmd:"" help:"Check configuration for misconfigurations (exit 1 on findings at or above --fail-on)."`
+	Explain ExplainCmd `cmd:"" help:"Print a lint rule's documentation."`
+	Inspect InspectCmd `cmd:"" help:"Load configuration and print the resolved model."`
+	Demo    DemoCmd    `cmd:"" help:"Run apimlab on the embedded demo configuration."`
+	Version VersionCmd `cmd:"" help:"Print the version."`
+}
+
+// exitError carries an exit code through kong (kong.ExitCoder).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// ExitCode implements kong.ExitCoder.
+func (e *exitError) ExitCode() int { return e.code }
+
+// usageErr is an exit-2 error (bad input, nothing to load).
+func usageErr(format string, args ...any) error {
+	return &exitError{code: 2, err: fmt.Errorf(format, args...)}
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	var cli CLI
+	cli.Stdout, cli.Stderr = stdout, stderr
+	exit := -1
+	parser, err := kong.New(&cli,
+		kong.Name("apimlab"),
+		kong.Description("Lint, run and stress-test Azure API Management backends, pools, circuit breakers and certificates."),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { exit = code }),
+		kong.UsageOnError(),
+		kong.Vars(vars()),
+	)
+	if err != nil {
+		fmt.Fprintln(stderr, "apimlab:", err)
+		return 2
+	}
+	ctx, err := parser.Parse(args)
+	if exit >= 0 {
+		return exit
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "apimlab:", err)
+		return 2
+	}
+	if err := ctx.Run(&cli.Globals); err != nil {
+		var ee *exitError
+		if errors.As(err, &ee) && ee.err == nil {
+			return ee.code
+		}
+		fmt.Fprintln(stderr, "apimlab:", err)
+		if errors.As(err, &ee) {
+			return ee.code
+		}
+		return 1
+	}
+	return 0
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
