@@ -18,8 +18,6 @@ type Field[T any] struct {
 	Pos Position
 	// Key is the property name as spelled in the source (for case checks).
 	Key string
-	// KeyPos is where the property name is written.
-	KeyPos Position
 	// Quoted is true when a number or boolean was given as a JSON string
 	// ("count": "3"), which Azure coerces but schema validators reject.
 	Quoted bool

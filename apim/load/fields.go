@@ -27,7 +27,6 @@ func base[T any](m *jsontree.Member) apim.Field[T] {
 	v := m.Value
 	f.Set = true
 	f.Key = m.Key
-	f.KeyPos = m.KeyPos
 	f.Pos = v.Position()
 	f.Expr = v.Expr
 	f.Literal = v.Origin == jsontree.Literal

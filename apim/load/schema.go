@@ -68,14 +68,20 @@ var backendShape = shape{
 // checkShape reports members of obj that s does not know (APIM903), with a
 // did-you-mean, and members spelled with non-canonical case. Arrays of
 // objects are checked element by element against the same shape.
-func (d *decoder) checkShape(obj *jsontree.Value, s shape, where string) {
+func (d *decoder) checkShape(obj *jsontree.Value, s shape, root string) {
+	d.shapeAt(obj, s, []string{root})
+}
+
+// shapeAt walks obj against s; path holds the property names down to obj
+// and is only joined into a string when something is reported.
+func (d *decoder) shapeAt(obj *jsontree.Value, s shape, path []string) {
 	if obj == nil || s == nil {
 		return
 	}
 	switch obj.Kind {
 	case jsontree.Array:
 		for _, e := range obj.Arr {
-			d.checkShape(e, s, where)
+			d.shapeAt(e, s, path)
 		}
 		return
 	case jsontree.Object:
@@ -85,9 +91,12 @@ func (d *decoder) checkShape(obj *jsontree.Value, s shape, where string) {
 	for _, m := range obj.Obj {
 		sub, ok := s[m.Key]
 		if ok {
-			d.checkShape(m.Value, sub, where+"."+m.Key)
+			if sub != nil {
+				d.shapeAt(m.Value, sub, append(path, m.Key))
+			}
 			continue
 		}
+		where := strings.Join(path, ".")
 		canon := ""
 		for k := range s {
 			if strings.EqualFold(k, m.Key) {
@@ -98,7 +107,9 @@ func (d *decoder) checkShape(obj *jsontree.Value, s shape, where string) {
 		if canon != "" {
 			d.issue(m.KeyPos, "APIM903", "%s.%s is spelled %q; the schema spells it %q (Azure matches it case-insensitively, other tools may not)",
 				where, canon, m.Key, canon)
-			d.checkShape(m.Value, s[canon], where+"."+canon)
+			if s[canon] != nil {
+				d.shapeAt(m.Value, s[canon], append(path, canon))
+			}
 			continue
 		}
 		msg := "unknown property " + where + "." + m.Key
