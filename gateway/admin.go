@@ -1,0 +1,140 @@
+package gateway
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Admin returns the admin handler: GET /health (JSON per backend), GET
+// /metrics (Prometheus text) and GET /events (server-sent events of breaker
+// transitions, ending when the client goes away or the gateway closes).
+func (g *Gateway) Admin() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", g.serveHealth)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(g.metrics.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /events", g.serveEvents)
+	return mux
+}
+
+// Health is the /health document.
+type Health struct {
+	// Instance is Options.InstanceID.
+	Instance string `json:"instance,omitempty"`
+	// BreakerModel is "halfOpen" or "reset".
+	BreakerModel string          `json:"breakerModel"`
+	Backends     []BackendHealth `json:"backends"`
+}
+
+// BackendHealth is one backend in /health.
+type BackendHealth struct {
+	Name string `json:"name"`
+	// Type is Single or Pool.
+	Type string `json:"type"`
+	URL  string `json:"url,omitempty"`
+	// Available reports whether the backend would take a request now.
+	Available bool `json:"available"`
+	// Breaker is the breaker's state ("closed", "open", "half-open"), ""
+	// when the backend has no circuit breaker.
+	Breaker        string     `json:"breaker,omitempty"`
+	OpenUntil      *time.Time `json:"openUntil,omitempty"`
+	LastTransition *eventJSON `json:"lastTransition,omitempty"`
+	// Members are a pool's members with their priority, weight and
+	// current availability.
+	Members []PoolMemberHealth `json:"members,omitempty"`
+	// Pools lists the pools this backend is a member of.
+	Pools []string `json:"pools,omitempty"`
+}
+
+// PoolMemberHealth is one pool member in /health.
+type PoolMemberHealth struct {
+	Name      string `json:"name"`
+	Priority  int    `json:"priority"`
+	Weight    int    `json:"weight"`
+	Available bool   `json:"available"`
+}
+
+// Health returns the current health document.
+func (g *Gateway) Health() Health {
+	h := Health{Instance: g.opts.InstanceID, BreakerModel: g.opts.BreakerModel.String()}
+	memberOf := map[*backend][]string{}
+	for _, b := range g.backendList {
+		for _, m := range b.members {
+			memberOf[m] = append(memberOf[m], b.name)
+		}
+	}
+	for _, b := range g.backendList {
+		bh := BackendHealth{Name: b.name, Type: b.kind, Available: b.available(), Pools: memberOf[b]}
+		if b.url != nil {
+			bh.URL = b.url.Redacted()
+		}
+		if b.breaker != nil {
+			bh.Breaker = b.breaker.State().String()
+			if t := b.breaker.OpenUntil(); !t.IsZero() {
+				bh.OpenUntil = &t
+			}
+		}
+		if e := b.last.Load(); e != nil {
+			j := toEventJSON(*e)
+			bh.LastTransition = &j
+		}
+		if b.pool != nil {
+			for i, m := range b.members {
+				pm := b.pool.Member(i)
+				bh.Members = append(bh.Members, PoolMemberHealth{Name: m.name, Priority: pm.Priority, Weight: pm.Weight, Available: m.available()})
+			}
+		}
+		h.Backends = append(h.Backends, bh)
+	}
+	return h
+}
+
+func (g *Gateway) serveHealth(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(g.Health()); err != nil {
+		g.log.Debug("writing /health", "err", err)
+	}
+}
+
+func (g *Gateway) serveEvents(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	ch, cancel, ok := g.events.subscribe()
+	if !ok {
+		http.Error(w, "gateway is shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	defer cancel()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	if _, err := fmt.Fprint(w, ": apimlab breaker events\n\n"); err != nil {
+		return
+	}
+	if rc.Flush() != nil {
+		return
+	}
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-g.events.done:
+			return
+		case e := <-ch:
+			data, err := json.Marshal(toEventJSON(e))
+			if err != nil {
+				return
+			}
+			if _, err := fmt.Fprintf(w, "event: transition\ndata: %s\n\n", data); err != nil {
+				return
+			}
+			if rc.Flush() != nil {
+				return
+			}
+		}
+	}
+}

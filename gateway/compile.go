@@ -1,0 +1,191 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/apim/policy"
+)
+
+// step is one compiled policy statement.
+type step interface {
+	run(x *exchange) error
+}
+
+// plan is the compiled effective policy of one operation.
+type plan struct {
+	sections [4][]step // inbound, backend, outbound, on-error
+	// bufferBody is set when the request body may be sent more than once
+	// (retry) or a policy asked for it (buffer-request-body).
+	bufferBody bool
+}
+
+const (
+	secInbound = iota
+	secBackend
+	secOutbound
+	secOnError
+)
+
+var sectionOrder = [4]policy.Section{policy.Inbound, policy.Backend, policy.Outbound, policy.OnError}
+
+// compiler turns effective policies into plans for one Gateway.
+type compiler struct {
+	g     *Gateway
+	opts  Options
+	errs  []error
+	noted map[string]bool // unemulated element names already logged
+	// cur is the plan being compiled.
+	cur *plan
+}
+
+func (c *compiler) fail(pos apim.Position, format string, args ...any) {
+	c.errs = append(c.errs, fmt.Errorf("%w: %s: %s", ErrConfig, pos, fmt.Sprintf(format, args...)))
+}
+
+func (c *compiler) err() error { return errors.Join(c.errs...) }
+
+// defaultGlobalXML is the global policy APIM creates with a service; the
+// gateway uses it when the configuration has no global policy, so that an
+// API policy's <base/> in <backend> forwards the request.
+const defaultGlobalXML = `<policies><inbound></inbound><backend><forward-request /></backend><outbound></outbound><on-error></on-error></policies>`
+
+// compilePlan compiles the effective policy of the given layers: global
+// first (nil means APIM's default global policy), then product, API and
+// operation (nil layers allowed).
+func (c *compiler) compilePlan(global *policy.Document, layers ...*policy.Document) *plan {
+	if global == nil {
+		global = c.g.defaultGlobal
+	}
+	eff, err := policy.Merge(c.g.fragment, append([]*policy.Document{global}, layers...)...)
+	if err != nil {
+		c.errs = append(c.errs, fmt.Errorf("%w: %w", ErrConfig, err))
+		return &plan{}
+	}
+	p := &plan{}
+	c.cur = p
+	for i, s := range sectionOrder {
+		p.sections[i] = c.steps(eff.Section(s), s, false)
+	}
+	c.cur = nil
+	return p
+}
+
+// steps compiles a list of statements. inResponse is true inside
+// return-response, where set-header and set-body target the new response.
+func (c *compiler) steps(elems []*policy.Element, s policy.Section, inResponse bool) []step {
+	var out []step
+	for _, e := range elems {
+		if st := c.step(e, s, inResponse); st != nil {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// step compiles one statement; nil when it is skipped.
+func (c *compiler) step(e *policy.Element, s policy.Section, inResponse bool) step {
+	respTarget := inResponse || s == policy.Outbound || s == policy.OnError
+	switch e.Name {
+	case "base":
+		return nil // Merge replaced every <base/>; a stray one is a no-op
+	case "choose":
+		return c.choose(e, s, inResponse)
+	case "set-variable":
+		return c.setVariable(e)
+	case "set-header":
+		return c.setHeader(e, respTarget)
+	case "set-query-parameter":
+		return c.setQuery(e)
+	case "rewrite-uri":
+		return c.rewriteURI(e)
+	case "set-backend-service":
+		return c.setBackend(e)
+	case "forward-request":
+		return c.forward(e)
+	case "retry":
+		return c.retry(e, s, inResponse)
+	case "return-response":
+		return c.returnResponse(e, s)
+	case "mock-response":
+		return c.mockResponse(e)
+	case "set-status":
+		return c.setStatus(e)
+	case "set-body":
+		return c.setBody(e, respTarget)
+	case "set-method":
+		return c.setMethod(e)
+	case "authentication-basic":
+		return c.authBasic(e)
+	case "authentication-certificate":
+		return c.authCertificate(e)
+	case "authentication-managed-identity":
+		return c.authManagedIdentity(e)
+	case "include-fragment":
+		// Merge expands fragments; one left here could not be resolved
+		// and Merge already reported it.
+		return nil
+	}
+	c.unemulated(e)
+	return nil
+}
+
+// unemulated reports (or, with AllowUnemulated, logs once and skips) an
+// element the gateway does not run.
+func (c *compiler) unemulated(e *policy.Element) {
+	kind := "unknown policy element"
+	if info, ok := policy.Lookup(e.Name); ok {
+		kind = "policy not emulated by apimlab: " + info.Kind.String()
+	}
+	if !c.opts.AllowUnemulated {
+		hint := ""
+		if _, ok := policy.Lookup(e.Name); !ok {
+			if s := policy.Suggest(e.Name); s != "" {
+				hint = fmt.Sprintf(" (did you mean <%s>?)", s)
+			}
+		}
+		c.fail(e.Pos, "<%s>: %s%s; use --allow-unemulated to skip it", e.Name, kind, hint)
+		return
+	}
+	if c.noted == nil {
+		c.noted = map[string]bool{}
+	}
+	if !c.noted[e.Name] {
+		c.noted[e.Name] = true
+		c.opts.Logger.Warn("skipping policy element", "element", e.Name, "pos", e.Pos.String(), "why", kind)
+	}
+}
+
+// requireAttr returns attribute name or reports it missing.
+func (c *compiler) requireAttr(e *policy.Element, name string) *value {
+	v := c.attrValue(e, name)
+	if v == nil {
+		c.fail(e.Pos, "<%s>: attribute %q is required", e.Name, name)
+	}
+	return v
+}
+
+// intAttr reads a literal integer attribute.
+func (c *compiler) intAttr(e *policy.Element, name string, def int) int {
+	n, err := e.IntAttr(name, def)
+	if err != nil {
+		c.fail(e.Pos, "<%s>: %v", e.Name, err)
+		return def
+	}
+	return n
+}
+
+// boolAttr reads a literal boolean attribute.
+func (c *compiler) boolAttr(e *policy.Element, name string, def bool) bool {
+	b, err := e.BoolAttr(name, def)
+	if err != nil {
+		c.fail(e.Pos, "<%s>: %v", e.Name, err)
+		return def
+	}
+	return b
+}
+
+// policyID returns the id attribute of a policy (context.LastError.PolicyId).
+func policyID(e *policy.Element) string { return strings.TrimSpace(e.AttrValue("id", "")) }

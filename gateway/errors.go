@@ -1,0 +1,67 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// ErrConfig is wrapped by every error New returns for a configuration the
+// gateway cannot run (unknown policy, bad attribute, unresolvable backend…).
+// The message names the file:line:col of the problem.
+var ErrConfig = errors.New("gateway: configuration")
+
+// LastError reasons the gateway raises. Azure documents OperationNotFound
+// (source "configuration"); the backend reasons below are the names APIM
+// logs use where we could confirm them (BackendConnectionFailure, Timeout,
+// ClientConnectionFailure) and apimlab's names otherwise; see
+// docs/semantics.md.
+const (
+	ReasonAPINotFound       = "ApiNotFound"
+	ReasonOperationNotFound = "OperationNotFound"
+	ReasonConnection        = "BackendConnectionFailure"
+	ReasonTimeout           = "Timeout"
+	ReasonClientConnection  = "ClientConnectionFailure"
+	ReasonBreakerOpen       = "BackendCircuitBreakerOpen"
+	ReasonPoolUnavailable   = "BackendPoolUnavailable"
+	ReasonBackendNotFound   = "BackendNotFound"
+	ReasonErrorStatus       = "BackendErrorStatusCode"
+	ReasonExpression        = "ExpressionValueEvaluationFailure"
+	ReasonNoBackend         = "NoBackendService"
+	ReasonCertificate       = "ClientCertificateUnavailable"
+)
+
+// pipelineError is an error raised while a request runs the pipeline; it
+// becomes context.LastError and, if on-error does not answer, the
+// gateway's response.
+type pipelineError struct {
+	Source   string // the policy or built-in step ("forward-request", "configuration")
+	Reason   string
+	Message  string
+	Status   int    // the status the caller gets if on-error does not set one
+	PolicyID string // the id attribute of the failing policy, if any
+	Path     string // the element path of the failing policy
+	Backend  string // the backend involved, "" when none
+	// keep is set when the backend's response stays the response on-error
+	// sees (fail-on-error-status-code); otherwise the gateway's error
+	// response replaces it.
+	keep bool
+}
+
+func (e *pipelineError) Error() string {
+	return fmt.Sprintf("%s: %s: %s", e.Source, e.Reason, e.Message)
+}
+
+// perr builds a pipelineError.
+func perr(source, reason string, status int, format string, args ...any) *pipelineError {
+	return &pipelineError{Source: source, Reason: reason, Status: status, Message: fmt.Sprintf(format, args...)}
+}
+
+// asPipelineError converts any error raised by a step.
+func asPipelineError(err error, source string) *pipelineError {
+	var pe *pipelineError
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return &pipelineError{Source: source, Reason: ReasonExpression, Status: http.StatusInternalServerError, Message: err.Error()}
+}

@@ -1,0 +1,105 @@
+package gateway
+
+import (
+	"sync"
+	"time"
+
+	"github.com/apimlab/apimlab/gateway/breaker"
+)
+
+// subscriberBuffer is how many events a slow /events client may lag
+// behind before events are dropped for it.
+const subscriberBuffer = 256
+
+// broker fans breaker events out to /events subscribers. Publishing never
+// blocks the request path: a subscriber whose buffer is full loses the
+// event (breaker state is always current in /health and /metrics).
+type broker struct {
+	mu     sync.Mutex
+	subs   map[chan breaker.Event]struct{}
+	closed bool
+	done   chan struct{}
+}
+
+func newBroker() *broker {
+	return &broker{subs: map[chan breaker.Event]struct{}{}, done: make(chan struct{})}
+}
+
+// subscribe returns a channel of events and a cancel func; ok is false
+// when the broker is closed.
+func (b *broker) subscribe() (ch chan breaker.Event, cancel func(), ok bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil, nil, false
+	}
+	ch = make(chan breaker.Event, subscriberBuffer)
+	b.subs[ch] = struct{}{}
+	return ch, func() {
+		b.mu.Lock()
+		delete(b.subs, ch)
+		b.mu.Unlock()
+	}, true
+}
+
+func (b *broker) publish(e breaker.Event) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for ch := range b.subs {
+		select {
+		case ch <- e:
+		default:
+		}
+	}
+}
+
+// close ends every subscription (their handlers return).
+func (b *broker) close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.closed {
+		b.closed = true
+		close(b.done)
+	}
+}
+
+// onTransition is the breaker callback of backend rb: metrics, health,
+// log and /events.
+func (g *Gateway) onTransition(rb *backend) func(breaker.Event) {
+	return func(e breaker.Event) {
+		ev := e
+		rb.last.Store(&ev)
+		g.metrics.state.WithLabelValues(e.Backend).Set(float64(e.To))
+		g.metrics.transitions.WithLabelValues(e.Backend, e.From.String(), e.To.String()).Inc()
+		g.log.Info("circuit breaker transition", "backend", e.Backend, "from", e.From.String(), "to", e.To.String(),
+			"reason", e.Reason, "detail", e.Detail, "model", e.Model.String())
+		g.events.publish(e)
+	}
+}
+
+// eventJSON is the /events and /health form of a transition.
+type eventJSON struct {
+	Time       time.Time      `json:"time"`
+	Backend    string         `json:"backend"`
+	From       string         `json:"from"`
+	To         string         `json:"to"`
+	Reason     string         `json:"reason"`
+	Detail     string         `json:"detail,omitempty"`
+	Counts     breaker.Counts `json:"counts"`
+	OpenUntil  *time.Time     `json:"openUntil,omitempty"`
+	RetryAfter string         `json:"retryAfter,omitempty"`
+	Model      string         `json:"model"`
+}
+
+func toEventJSON(e breaker.Event) eventJSON {
+	j := eventJSON{Time: e.Time, Backend: e.Backend, From: e.From.String(), To: e.To.String(), Reason: e.Reason,
+		Detail: e.Detail, Counts: e.Counts, Model: e.Model.String()}
+	if !e.OpenUntil.IsZero() {
+		t := e.OpenUntil
+		j.OpenUntil = &t
+	}
+	if e.RetryAfter > 0 {
+		j.RetryAfter = e.RetryAfter.String()
+	}
+	return j
+}

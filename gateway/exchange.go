@@ -1,0 +1,205 @@
+package gateway
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apimlab/apimlab/apim/policyexpr"
+)
+
+// exchange is the state of one request through the pipeline. Exchanges are
+// pooled; reset clears everything a request set.
+type exchange struct {
+	g     *Gateway
+	w     http.ResponseWriter
+	r     *http.Request
+	start time.Time
+	api   *apiRoute
+	op    *opRoute
+	ec    policyexpr.Context
+
+	// The request to send.
+	method   string
+	path     string // the operation path after the API prefix ("" or "/…")
+	rawQuery string
+	header   http.Header // r.Header, modified in place by inbound policies
+	body     []byte      // buffered or replaced request body
+	hasBody  bool        // body holds the request body to send
+	params   map[string]string
+
+	// Where forward-request sends it.
+	target     *backend // a backend entity or the API's service URL
+	baseURL    *url.URL // set-backend-service base-url (ad hoc target)
+	clientCert string   // authentication-certificate id (lower case)
+
+	// The response.
+	hasResp    bool
+	status     int
+	statusText string
+	respHeader http.Header
+	respBody   []byte        // set by policies or the gateway
+	stream     io.ReadCloser // backend body, when respBody is not set
+	served     string        // backend that produced the response
+	reason     string        // LastError reason of a gateway error
+	done       bool          // return-response/mock-response ended the pipeline
+	sec        int           // the section running (secInbound…)
+	cancels    []context.CancelFunc
+}
+
+var exchangePool = sync.Pool{New: func() any { return new(exchange) }}
+
+func (g *Gateway) getExchange(w http.ResponseWriter, r *http.Request) *exchange {
+	x := exchangePool.Get().(*exchange)
+	x.g, x.w, x.r = g, w, r
+	x.start = g.opts.Now()
+	x.method = r.Method
+	x.rawQuery = r.URL.RawQuery
+	x.header = r.Header
+	return x
+}
+
+// release ends the exchange: backend bodies are closed, contexts canceled.
+func (x *exchange) release() {
+	x.closeStream()
+	for _, c := range x.cancels {
+		c()
+	}
+	clear(x.cancels)
+	cancels := x.cancels[:0]
+	params := x.params
+	clear(params)
+	*x = exchange{cancels: cancels, params: params}
+	exchangePool.Put(x)
+}
+
+// closeStream drops the backend's body, if any.
+func (x *exchange) closeStream() {
+	if x.stream != nil {
+		// Drain a little so the connection can be reused.
+		_, _ = io.CopyN(io.Discard, x.stream, 64<<10)
+		_ = x.stream.Close()
+		x.stream = nil
+	}
+}
+
+// setResponse replaces the current response with a fresh, empty one.
+func (x *exchange) newResponse(status int) {
+	x.closeStream()
+	x.hasResp = true
+	x.status = status
+	x.statusText = ""
+	x.respHeader = http.Header{}
+	x.respBody = nil
+}
+
+// syncContext copies the exchange's current state into the expression
+// context; it is called before every expression evaluation.
+func (x *exchange) syncContext() {
+	c := &x.ec
+	c.Request.Method = x.method
+	c.Request.Headers = x.header
+	c.Request.MatchedParameters = x.params
+	c.Request.OriginalUrl = x.originalURL()
+	c.Request.Url = c.Request.OriginalUrl
+	if u := x.backendBase(); u != nil {
+		c.Request.Url = policyexpr.Url{Scheme: u.Scheme, Host: u.Hostname(), Port: portOf(u), Path: joinPath(u.Path, x.path), RawQuery: x.rawQuery}
+	} else {
+		c.Request.Url.Path = x.path
+		c.Request.Url.RawQuery = x.rawQuery
+	}
+	c.Response.StatusCode = x.status
+	c.Response.StatusReason = x.statusText
+	c.Response.Headers = x.respHeader
+	if x.api != nil {
+		c.Api = x.api.info
+	}
+	if x.op != nil {
+		c.Operation = x.op.info
+	}
+	c.Deployment = x.g.deployment
+	c.Timestamp = x.start
+	c.Elapsed = x.g.opts.Now().Sub(x.start)
+	c.Now = x.g.opts.Now
+}
+
+func (x *exchange) originalURL() policyexpr.Url {
+	u := policyexpr.Url{Scheme: "http", Host: x.r.Host, Path: x.r.URL.Path, RawQuery: x.r.URL.RawQuery}
+	if x.r.TLS != nil {
+		u.Scheme = "https"
+	}
+	if h, p, ok := strings.Cut(x.r.Host, ":"); ok {
+		u.Host = h
+		u.Port = atoiDefault(p, 0)
+	} else if u.Scheme == "https" {
+		u.Port = 443
+	} else {
+		u.Port = 80
+	}
+	return u
+}
+
+// backendBase returns the base URL requests would go to now, nil if none.
+func (x *exchange) backendBase() *url.URL {
+	if x.baseURL != nil {
+		return x.baseURL
+	}
+	if x.target != nil && x.target.url != nil {
+		return x.target.url
+	}
+	return nil
+}
+
+// variables returns context.Variables, allocating it on first use.
+func (x *exchange) variables() map[string]any {
+	if x.ec.Variables == nil {
+		x.ec.Variables = map[string]any{}
+	}
+	return x.ec.Variables
+}
+
+func portOf(u *url.URL) int {
+	if p := u.Port(); p != "" {
+		return atoiDefault(p, 0)
+	}
+	if u.Scheme == "https" {
+		return 443
+	}
+	return 80
+}
+
+func atoiDefault(s string, def int) int {
+	n := 0
+	if s == "" {
+		return def
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' || n > 1<<20 {
+			return def
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// joinPath joins a backend base path and the operation path with exactly
+// one slash between them.
+func joinPath(base, rest string) string {
+	switch {
+	case rest == "":
+		if base == "" {
+			return "/"
+		}
+		return base
+	case base == "" || base == "/":
+		return rest
+	case strings.HasSuffix(base, "/"):
+		return base + rest[1:]
+	}
+	return base + rest
+}

@@ -1,0 +1,259 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/apimlab/apimlab/gateway/breaker"
+)
+
+// hopHeaders are the hop-by-hop headers a proxy must not forward (RFC 9110
+// §7.6.1), in canonical form.
+var hopHeaders = []string{
+	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
+	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+}
+
+func removeHop(h http.Header) {
+	if c := h["Connection"]; len(c) > 0 {
+		for _, v := range c {
+			for _, f := range strings.Split(v, ",") {
+				if f = strings.TrimSpace(f); f != "" {
+					delete(h, http.CanonicalHeaderKey(f))
+				}
+			}
+		}
+	}
+	for _, k := range hopHeaders {
+		delete(h, k)
+	}
+}
+
+// prepareRequest is done once per request before the pipeline: hop-by-hop
+// headers go, X-Forwarded-* are set, and the body is buffered when the
+// plan may send it more than once.
+func (x *exchange) prepareRequest(p *plan) error {
+	removeHop(x.header)
+	r := x.r
+	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil && ip != "" {
+		if prior := x.header["X-Forwarded-For"]; len(prior) > 0 {
+			ip = strings.Join(prior, ", ") + ", " + ip
+		}
+		x.header["X-Forwarded-For"] = []string{ip}
+		x.ec.Request.IpAddress = ip
+	}
+	x.header["X-Forwarded-Host"] = []string{r.Host}
+	if r.TLS != nil {
+		x.header["X-Forwarded-Proto"] = protoHTTPS
+	} else {
+		x.header["X-Forwarded-Proto"] = protoHTTP
+	}
+	if p.bufferBody && r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			return perr("forward-request", ReasonClientConnection, http.StatusBadRequest, "reading the request body: %v", err)
+		}
+		x.body, x.hasBody = b, true
+	}
+	return nil
+}
+
+var (
+	protoHTTP  = []string{"http"}
+	protoHTTPS = []string{"https"}
+)
+
+// forward sends the request to the current target (a pool member chosen
+// now, a Single backend or an ad hoc URL) and makes its response the
+// current response.
+func (x *exchange) forward(timeout time.Duration) error {
+	b, base := x.target, x.baseURL
+	if b == nil && base == nil && x.api != nil {
+		b = x.api.service
+	}
+	if b == nil && base == nil {
+		return perr("forward-request", ReasonNoBackend, http.StatusInternalServerError, "no backend: the API has no serviceUrl and no set-backend-service ran")
+	}
+	var done func(breaker.Outcome)
+	if base == nil {
+		member, d, err := x.admit(b)
+		if err != nil {
+			return err
+		}
+		b, done = member, d
+		base = b.url
+	}
+	resp, err := x.roundTrip(b, base, timeout)
+	name := b.hostName(base)
+	if err != nil {
+		pe := x.classify(err, timeout)
+		pe.Backend = name
+		if done != nil {
+			done(breaker.Outcome{Err: err, ErrReason: pe.Reason})
+		}
+		return pe
+	}
+	if done != nil {
+		var ra string
+		if v := resp.Header["Retry-After"]; len(v) > 0 {
+			ra = v[0]
+		}
+		done(breaker.Outcome{StatusCode: resp.StatusCode, RetryAfter: ra})
+	}
+	x.closeStream()
+	removeHop(resp.Header)
+	x.hasResp = true
+	x.status = resp.StatusCode
+	x.statusText = ""
+	x.respHeader = resp.Header
+	x.respBody = nil
+	x.stream = resp.Body
+	x.served = name
+	return nil
+}
+
+// hostName names the target for x-apimlab-backend: the entity name, or
+// the host of an ad hoc URL.
+func (b *backend) hostName(base *url.URL) string {
+	if b != nil && b.kind != "serviceUrl" {
+		return b.name
+	}
+	return base.Host
+}
+
+// admit picks the backend to call: a pool member whose breaker admits the
+// request, or the Single backend when its breaker does.
+func (x *exchange) admit(b *backend) (*backend, func(breaker.Outcome), error) {
+	if b.pool == nil {
+		if b.breaker == nil {
+			return b, nil, nil
+		}
+		done, err := b.breaker.Allow()
+		if err != nil {
+			e := perr("forward-request", ReasonBreakerOpen, b.failureStatus, "circuit breaker of backend %q is open", b.name)
+			e.Backend = b.name
+			return nil, nil, e
+		}
+		return b, done, nil
+	}
+	// A member reported available may lose a half-open trial to another
+	// request between Select and Allow: try again, a bounded number of times.
+	for range len(b.members) + 1 {
+		i, ok := b.pool.Select()
+		if !ok {
+			break
+		}
+		m := b.members[i]
+		if m.breaker == nil {
+			return m, nil, nil
+		}
+		if done, err := m.breaker.Allow(); err == nil {
+			return m, done, nil
+		}
+	}
+	e := perr("forward-request", ReasonPoolUnavailable, b.failureStatus, "no member of pool %q is available", b.name)
+	e.Backend = b.name
+	return nil, nil, e
+}
+
+// roundTrip sends one attempt. The timeout covers the response headers
+// (forward-request's timeout); the body then streams under the request's
+// context until the exchange ends.
+func (x *exchange) roundTrip(b *backend, base *url.URL, timeout time.Duration) (*http.Response, error) {
+	u := &url.URL{Scheme: base.Scheme, Host: base.Host, Path: joinPath(base.Path, x.path), RawQuery: x.rawQuery}
+	if b != nil && b.credQuery != "" {
+		if u.RawQuery == "" {
+			u.RawQuery = b.credQuery
+		} else {
+			u.RawQuery += "&" + b.credQuery
+		}
+	}
+	h := x.header
+	if b != nil && b.credHeader != nil {
+		h = h.Clone()
+		for k, v := range b.credHeader {
+			h[k] = v
+		}
+	}
+	ctx, cancel := context.WithCancel(x.r.Context())
+	x.cancels = append(x.cancels, cancel)
+	req := &http.Request{
+		Method:     x.method,
+		URL:        u,
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     h,
+		Host:       u.Host,
+	}
+	switch {
+	case x.hasBody:
+		req.Body = io.NopCloser(bytes.NewReader(x.body))
+		req.ContentLength = int64(len(x.body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(x.body)), nil }
+	case x.r.Body != nil && x.r.ContentLength != 0:
+		req.Body = x.r.Body
+		req.ContentLength = x.r.ContentLength
+	default:
+		req.Body = http.NoBody
+	}
+	req = req.WithContext(ctx)
+	var tr http.RoundTripper = x.g.adhoc
+	if b != nil {
+		tr = b.transportFor(x.g, x.clientCert)
+	} else if x.clientCert != "" {
+		tr = x.g.adhocFor(x.clientCert)
+	}
+	var fired atomic.Bool
+	t := time.AfterFunc(timeout, func() { fired.Store(true); cancel() })
+	resp, err := tr.RoundTrip(req)
+	t.Stop()
+	if err != nil && fired.Load() {
+		err = &timeoutError{err: err}
+	}
+	return resp, err
+}
+
+// timeoutError marks a round trip that forward-request's timeout ended.
+type timeoutError struct{ err error }
+
+func (e *timeoutError) Error() string {
+	return "timeout waiting for the backend's response: " + e.err.Error()
+}
+func (e *timeoutError) Unwrap() error { return e.err }
+
+// classify turns a transport error into the pipeline error APIM raises.
+func (x *exchange) classify(err error, timeout time.Duration) *pipelineError {
+	var te *timeoutError
+	switch {
+	case errors.As(err, &te):
+		return perr("forward-request", ReasonTimeout, http.StatusGatewayTimeout, "no response from the backend within %s", timeout)
+	case x.r.Context().Err() != nil:
+		return perr("forward-request", ReasonClientConnection, 499, "the client closed the request")
+	}
+	return perr("forward-request", ReasonConnection, http.StatusBadGateway, "%v", err)
+}
+
+// adhocFor returns the ad hoc transport presenting a client certificate.
+func (g *Gateway) adhocFor(certKey string) http.RoundTripper {
+	if t, ok := g.adhocVariants.Load(certKey); ok {
+		return t.(*http.Transport)
+	}
+	t := g.adhoc.Clone()
+	cert := g.certs[certKey]
+	t.TLSClientConfig.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
+	actual, _ := g.adhocVariants.LoadOrStore(certKey, t)
+	return actual.(*http.Transport)
+}
+
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}

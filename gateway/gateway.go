@@ -1,0 +1,325 @@
+package gateway
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/apim/policy"
+	"github.com/apimlab/apimlab/apim/policyexpr"
+)
+
+// Gateway serves one *apim.Service. It owns its backends, breakers, pools,
+// transports and metrics: two Gateways never share state. It is safe for
+// concurrent use.
+type Gateway struct {
+	svc  *apim.Service
+	opts Options
+	log  *slog.Logger
+
+	apis   []*apiRoute
+	global *plan // plan for requests that match no API (on-error only)
+
+	backends      map[string]*backend // by lower-case name
+	backendList   []*backend          // declaration order, pools last
+	adhoc         *http.Transport     // base-url targets
+	adhocVariants sync.Map
+
+	roots      *x509.CertPool
+	certs      map[string]*tls.Certificate // loaded client certificates by id
+	certThumbs map[string]string           // thumbprint → id
+	certErrs   map[string]string           // id → why it could not be loaded
+
+	docs          map[*apim.PolicyDoc]*policy.Document
+	fragments     map[string]*policy.Document
+	defaultGlobal *policy.Document
+	deployment    policyexpr.Deployment
+
+	metrics *metrics
+	events  *broker
+
+	closeOnce sync.Once
+	closed    chan struct{}
+}
+
+// New compiles svc into a Gateway: routes, the effective policy of every
+// operation, backends with their transports, pools and breakers. Every
+// problem found is returned (joined), each wrapping ErrConfig and naming
+// its file:line:col; unknown and unemulated policy elements are among them
+// unless opts.AllowUnemulated.
+func New(svc *apim.Service, opts Options) (*Gateway, error) {
+	if svc == nil {
+		return nil, fmt.Errorf("%w: no service", ErrConfig)
+	}
+	opts = opts.withDefaults()
+	g := &Gateway{
+		svc:        svc,
+		opts:       opts,
+		log:        opts.Logger,
+		backends:   map[string]*backend{},
+		certs:      map[string]*tls.Certificate{},
+		certThumbs: map[string]string{},
+		certErrs:   map[string]string{},
+		docs:       map[*apim.PolicyDoc]*policy.Document{},
+		fragments:  map[string]*policy.Document{},
+		closed:     make(chan struct{}),
+		deployment: policyexpr.Deployment{
+			Region:      opts.Region,
+			ServiceName: svc.Name,
+			GatewayId:   "managed",
+			Gateway:     policyexpr.Gateway{Id: "managed", InstanceId: opts.InstanceID, IsManaged: true},
+		},
+	}
+	g.metrics = newMetrics()
+	g.events = newBroker()
+	c := &compiler{g: g, opts: opts}
+	var err error
+	if g.defaultGlobal, err = policy.Parse(&apim.PolicyDoc{Scope: apim.ScopeGlobal, XML: defaultGlobalXML, Pos: apim.Position{File: "<apimlab default global policy>", Line: 1, Col: 1}}); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	g.buildRoots(c)
+	g.loadCertificates()
+	if g.adhoc, err = g.newTransport(nil, ""); err != nil {
+		return nil, err
+	}
+	g.buildBackends(c)
+	g.buildRoutes(c)
+	if err := c.err(); err != nil {
+		g.Close()
+		return nil, err
+	}
+	return g, nil
+}
+
+// NewInstances builds n independent gateways over one configuration, as
+// Azure runs n gateway units: each has its own breaker and pool state
+// (Azure does not synchronise them) and its own metrics.
+func NewInstances(svc *apim.Service, opts Options, n int) ([]*Gateway, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("%w: instances must be >= 1 (got %d)", ErrConfig, n)
+	}
+	out := make([]*Gateway, 0, n)
+	for i := range n {
+		o := opts
+		if o.InstanceID == "" {
+			o.InstanceID = fmt.Sprintf("instance-%d", i)
+		}
+		g, err := New(svc, o)
+		if err != nil {
+			for _, x := range out {
+				x.Close()
+			}
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// Close ends the gateway's event streams and closes idle backend
+// connections. In-flight requests are not interrupted (http.Server.Shutdown
+// waits for them). Close is idempotent.
+func (g *Gateway) Close() {
+	g.closeOnce.Do(func() {
+		close(g.closed)
+		g.events.close()
+		for _, b := range g.backendList {
+			b.closeIdle()
+		}
+		for _, a := range g.apis {
+			if a.service != nil {
+				a.service.closeIdle()
+			}
+		}
+		if g.adhoc != nil {
+			g.adhoc.CloseIdleConnections()
+		}
+		g.adhocVariants.Range(func(_, v any) bool {
+			v.(*http.Transport).CloseIdleConnections()
+			return true
+		})
+	})
+}
+
+// parse returns the parsed, named-value-substituted policy document (nil
+// for nil), caching it.
+func (g *Gateway) parse(c *compiler, d *apim.PolicyDoc) *policy.Document {
+	if d == nil || strings.TrimSpace(d.XML) == "" {
+		return nil
+	}
+	if doc, ok := g.docs[d]; ok {
+		return doc
+	}
+	doc, err := policy.Parse(d)
+	if err != nil {
+		c.errs = append(c.errs, fmt.Errorf("%w: %w", ErrConfig, err))
+		g.docs[d] = nil
+		return nil
+	}
+	if err := policy.Substitute(doc, g.namedValue); err != nil {
+		c.errs = append(c.errs, fmt.Errorf("%w: %w", ErrConfig, err))
+	}
+	g.docs[d] = doc
+	return doc
+}
+
+// namedValue resolves {{name}} for policy.Substitute.
+func (g *Gateway) namedValue(name string) (string, bool) {
+	nv := g.svc.NamedValue(name)
+	if nv == nil || !nv.Value.Known() {
+		return "", false
+	}
+	return nv.Value.Value, true
+}
+
+// fragment is the policy.FragmentFunc of the service.
+func (g *Gateway) fragment(id string) (*policy.Document, bool) {
+	d, ok := g.fragments[strings.ToLower(id)]
+	return d, ok && d != nil
+}
+
+// buildRoutes compiles every API and operation.
+func (g *Gateway) buildRoutes(c *compiler) {
+	for _, f := range g.svc.Fragments {
+		g.fragments[strings.ToLower(f.Name)] = g.parse(c, f.Policy)
+	}
+	global := g.parse(c, g.svc.Policy)
+	g.global = c.compilePlan(global)
+	seen := map[string]*apim.API{}
+	for _, a := range g.svc.APIs {
+		r := &apiRoute{api: a, prefix: apiPrefix(a.Path.Value)}
+		if prev, dup := seen[strings.ToLower(r.prefix)]; dup {
+			c.fail(a.Path.At(a.Pos), "API %q: path %q is already served by API %q", a.Name, a.Path.Value, prev.Name)
+			continue
+		}
+		seen[strings.ToLower(r.prefix)] = a
+		r.info = policyexpr.Api{Id: a.Name, Name: a.DisplayName.Or(a.Name), Path: r.prefix, IsCurrentRevision: true}
+		if a.ServiceURL.Known() && strings.TrimSpace(a.ServiceURL.Value) != "" {
+			u, err := parseBaseURL(a.ServiceURL.Value)
+			if err != nil {
+				c.fail(a.ServiceURL.At(a.Pos), "API %q: serviceUrl: %v", a.Name, err)
+			} else {
+				tr, _ := g.newTransport(nil, "")
+				r.service = &backend{name: u.Host, kind: "serviceUrl", url: u, transport: tr}
+				r.service.stats = g.metrics.backend(u.Host)
+			}
+		}
+		product := g.productPolicy(c, a)
+		apiDoc := g.parse(c, a.Policy)
+		r.plan = c.compilePlan(global, product, apiDoc)
+		for _, o := range a.Operations {
+			or := &opRoute{op: o, method: strings.ToUpper(strings.TrimSpace(o.Method.Or("*")))}
+			if or.method == "" {
+				or.method = "*"
+			}
+			or.segs, or.tailAny, or.literal = parseTemplate(o.URLTemplate.Or("/"))
+			or.info = policyexpr.Operation{Id: o.Name, Name: o.DisplayName.Or(o.Name), Method: or.method, UrlTemplate: o.URLTemplate.Value}
+			or.plan = c.compilePlan(global, product, apiDoc, g.parse(c, o.Policy))
+			r.ops = append(r.ops, or)
+		}
+		g.apis = append(g.apis, r)
+	}
+	sortRoutes(g.apis)
+}
+
+// productPolicy returns the policy of the product the API's requests run
+// under: the first of the API's products that has a policy. apimlab has
+// no subscriptions to tell which product a call uses; see
+// docs/semantics.md.
+func (g *Gateway) productPolicy(c *compiler, a *apim.API) *policy.Document {
+	var names []string
+	names = append(names, a.Products...)
+	for _, p := range g.svc.Products {
+		for _, n := range p.APIs {
+			if strings.EqualFold(n, a.Name) {
+				names = append(names, p.Name)
+			}
+		}
+	}
+	for _, n := range names {
+		if p := g.svc.Product(n); p != nil && p.Policy != nil {
+			return g.parse(c, p.Policy)
+		}
+	}
+	return nil
+}
+
+// ServeHTTP runs one request through routing and the policy pipeline.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	x := g.getExchange(w, r)
+	defer x.release()
+	api, rest := matchAPI(g.apis, r.URL.Path)
+	var p *plan
+	var routeErr *pipelineError
+	switch {
+	case api == nil:
+		p = g.global
+		routeErr = perr("configuration", ReasonAPINotFound, http.StatusNotFound, "Unable to match incoming request to an API.")
+	case len(api.api.Operations) == 0:
+		x.api, x.path, p = api, rest, api.plan
+	default:
+		x.api, x.path = api, rest
+		if x.params == nil {
+			x.params = make(map[string]string, 4)
+		}
+		if op := api.matchOp(r.Method, rest, x.params); op != nil {
+			x.op, p = op, op.plan
+		} else {
+			p = api.plan
+			routeErr = perr("configuration", ReasonOperationNotFound, http.StatusNotFound, "Unable to match incoming request to an operation.")
+		}
+	}
+	var err error
+	if routeErr != nil {
+		err = routeErr
+	} else {
+		err = x.prepareRequest(p)
+	}
+	if err == nil {
+		err = x.run(p)
+	}
+	if err != nil {
+		x.onError(p, err)
+	}
+	x.write()
+	g.metrics.request(x)
+}
+
+// run executes inbound, backend and outbound.
+func (x *exchange) run(p *plan) error {
+	for _, sec := range [...]int{secInbound, secBackend, secOutbound} {
+		x.sec = sec
+		if err := runSteps(x, p.sections[sec]); err != nil {
+			return err
+		}
+		if x.done {
+			return nil
+		}
+	}
+	return nil
+}
+
+// onError sets context.LastError and runs the on-error section. An error
+// inside on-error ends the request with that error's response.
+func (x *exchange) onError(p *plan, err error) {
+	pe := asPipelineError(err, "policy")
+	x.ec.LastError = policyexpr.LastError{
+		Source: pe.Source, Reason: pe.Reason, Message: pe.Message,
+		Section: string(sectionOrder[x.sec]), Path: pe.Path, PolicyId: pe.PolicyID,
+	}
+	if pe.keep && x.hasResp {
+		x.reason = pe.Reason
+	} else {
+		x.errorResponse(pe)
+	}
+	x.done = false
+	x.sec = secOnError
+	if err2 := runSteps(x, p.sections[secOnError]); err2 != nil {
+		x.errorResponse(asPipelineError(err2, "on-error"))
+	}
+}

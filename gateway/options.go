@@ -1,0 +1,111 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/apim/policyexpr"
+	"github.com/apimlab/apimlab/gateway/breaker"
+)
+
+// DefaultManagedIdentityToken is the bearer token authentication-managed-identity
+// and credentials.managedIdentity send when Options.ManagedIdentityToken is "".
+const DefaultManagedIdentityToken = "apimlab-fake-managed-identity-token"
+
+// Debug header names (canonical form, so setting them costs no
+// canonicalisation on the request path).
+const (
+	// HeaderBackend names the backend that served the response, or "none".
+	HeaderBackend = "X-Apimlab-Backend"
+	// HeaderReason is the LastError reason of a gateway-generated error.
+	HeaderReason = "X-Apimlab-Reason"
+)
+
+// Options configure New. The zero value is usable.
+type Options struct {
+	// Now is the clock of breakers, context.Timestamp and latency metrics'
+	// reference. If nil, time.Now. The simulator passes a scaled clock and
+	// tests a fake one.
+	Now func() time.Time
+	// DialContext, if non-nil, replaces net.Dialer.DialContext in every
+	// backend transport. The simulator maps configured backend hosts to
+	// its fake listeners this way, so TLS names still match.
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Logger receives start-up notes (skipped unemulated policies) and
+	// breaker transitions. If nil, logs are discarded.
+	Logger *slog.Logger
+	// NoDebugHeaders switches off the x-apimlab-backend and
+	// x-apimlab-reason response headers (on by default).
+	NoDebugHeaders bool
+	// ManagedIdentityToken is the fake bearer token of managed identity
+	// authentication. If "", DefaultManagedIdentityToken.
+	ManagedIdentityToken string
+	// Region is context.Deployment.Region.
+	Region string
+	// InstanceID is context.Deployment.Gateway.InstanceId; NewInstances
+	// numbers instances when it is "".
+	InstanceID string
+	// CAFiles are PEM files of extra CA certificates trusted for backend
+	// TLS, on top of the system pool and the service CA store.
+	CAFiles []string
+	// BreakerModel is what a breaker does after its trip duration; the
+	// zero value is breaker.ModelHalfOpen.
+	BreakerModel breaker.Model
+	// MinRequests is the minimum number of requests before a percentage
+	// breaker condition is evaluated. 0 means breaker.DefaultMinRequests.
+	MinRequests int
+	// AllowUnemulated, when true, skips unknown and unemulated policy
+	// elements (logging each name once) instead of failing New.
+	AllowUnemulated bool
+	// Sleep waits between retry attempts. If nil, a real timer that
+	// returns ctx.Err() when ctx ends first. Tests pass a recorder.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Expressions compiles policy expressions. If nil, apim/policyexpr.
+	Expressions ExprCompiler
+}
+
+// ExprCompiler compiles one policy expression (src without its @( ) or
+// @{ } delimiters; block is true for @{ }) whose '@' is at pos.
+type ExprCompiler func(src string, block bool, pos apim.Position) (Evaluator, error)
+
+// Evaluator is a compiled policy expression.
+type Evaluator interface {
+	Run(ctx *policyexpr.Context) (any, error)
+}
+
+func (o Options) withDefaults() Options {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.ManagedIdentityToken == "" {
+		o.ManagedIdentityToken = DefaultManagedIdentityToken
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleepCtx
+	}
+	if o.Expressions == nil {
+		o.Expressions = compilePolicyExpr
+	}
+	return o
+}
+
+// sleepCtx waits d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

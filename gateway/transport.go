@@ -1,0 +1,230 @@
+package gateway
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/certs"
+)
+
+// Transport tuning: every backend gets its own keep-alive pool sized for a
+// gateway (the default MaxIdleConnsPerHost of 2 makes a loaded proxy open
+// and close connections all the time).
+const (
+	maxIdlePerHost  = 1024
+	idleConnTimeout = 90 * time.Second
+	dialTimeout     = 30 * time.Second
+	tlsHandshake    = 10 * time.Second
+)
+
+// tlsFlags are the two validation switches of a backend.
+type tlsFlags struct{ chain, name bool }
+
+// newTransport builds the transport of a Single backend entity (b nil: an
+// ad hoc base-url or serviceUrl target with Azure's defaults).
+func (g *Gateway) newTransport(b *apim.Backend, certKey string) (*http.Transport, error) {
+	flags := tlsFlags{chain: true, name: true}
+	var proxy *apim.Proxy
+	host := ""
+	if b != nil {
+		flags = tlsFlags{chain: b.TLS.ValidatesChain(), name: b.TLS.ValidatesName()}
+		proxy = b.Proxy
+		if u, err := url.Parse(strings.TrimSpace(b.URL.Value)); err == nil {
+			host = u.Hostname()
+		}
+	}
+	tr := &http.Transport{
+		MaxIdleConnsPerHost:   maxIdlePerHost,
+		IdleConnTimeout:       idleConnTimeout,
+		TLSHandshakeTimeout:   tlsHandshake,
+		ExpectContinueTimeout: time.Second,
+		// A proxy passes the backend's encoding through untouched.
+		DisableCompression: true,
+		TLSClientConfig:    g.tlsConfig(flags, host, certKey),
+		// HTTP/2 only when the backend offers it through TLS ALPN.
+		ForceAttemptHTTP2: true,
+	}
+	if g.opts.DialContext != nil {
+		tr.DialContext = g.opts.DialContext
+	} else {
+		d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
+		tr.DialContext = d.DialContext
+	}
+	if proxy != nil && proxy.URL.Known() {
+		pu, err := url.Parse(proxy.URL.Value)
+		if err != nil || pu.Host == "" {
+			return nil, fmt.Errorf("proxy url %q is not a URL", proxy.URL.Value)
+		}
+		if proxy.Username.Known() {
+			pu.User = url.UserPassword(proxy.Username.Value, proxy.Password.Value)
+		}
+		tr.Proxy = http.ProxyURL(pu)
+	}
+	return tr, nil
+}
+
+// tlsConfig honours validateCertificateChain and validateCertificateName
+// exactly: Go's verifier checks both at once, so any other combination
+// switches it off and verifies by hand in VerifyConnection. host is the
+// backend URL's host name, the name validated (the connection state has no
+// server name for IP addresses).
+func (g *Gateway) tlsConfig(f tlsFlags, host, certKey string) *tls.Config {
+	cfg := &tls.Config{RootCAs: g.roots, MinVersion: tls.VersionTLS12}
+	if certKey != "" {
+		cert := g.certs[certKey]
+		// GetClientCertificate presents the certificate whatever CAs the
+		// server asks for, as APIM does; the server decides.
+		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
+	}
+	if f.chain && f.name {
+		return cfg
+	}
+	cfg.InsecureSkipVerify = true
+	if !f.chain && !f.name {
+		return cfg
+	}
+	roots := g.roots
+	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+		if len(cs.PeerCertificates) == 0 {
+			return errors.New("tls: backend sent no certificate")
+		}
+		leaf := cs.PeerCertificates[0]
+		if f.name {
+			name := cs.ServerName
+			if name == "" {
+				name = host
+			}
+			return leaf.VerifyHostname(name)
+		}
+		inter := x509.NewCertPool()
+		for _, c := range cs.PeerCertificates[1:] {
+			inter.AddCert(c)
+		}
+		_, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+		return err
+	}
+	return cfg
+}
+
+// transportFor returns the transport presenting client certificate
+// certKey (authentication-certificate), cached per certificate: connections
+// made with one certificate must not serve requests meant for another.
+func (b *backend) transportFor(g *Gateway, certKey string) *http.Transport {
+	if certKey == "" || certKey == b.tlsCert {
+		return b.transport
+	}
+	if t, ok := b.variants.Load(certKey); ok {
+		return t.(*http.Transport)
+	}
+	t := b.transport.Clone()
+	cfg := t.TLSClientConfig
+	cert := g.certs[certKey]
+	cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
+	actual, _ := b.variants.LoadOrStore(certKey, t)
+	return actual.(*http.Transport)
+}
+
+// closeIdle closes idle connections of every transport of b.
+func (b *backend) closeIdle() {
+	if b.transport != nil {
+		b.transport.CloseIdleConnections()
+	}
+	b.variants.Range(func(_, v any) bool {
+		v.(*http.Transport).CloseIdleConnections()
+		return true
+	})
+}
+
+// certKey normalises a certificate id.
+func certKey(id string) string {
+	id = strings.TrimSpace(id)
+	return strings.ToLower(id[strings.LastIndexByte(id, '/')+1:])
+}
+
+// loadCertificates loads every certificate entity that carries a PFX.
+// Entities that cannot be loaded (Key Vault references, bad passwords)
+// are remembered with their reason; they are an error only when used.
+func (g *Gateway) loadCertificates() {
+	for _, c := range g.svc.Certificates {
+		key := certKey(c.Name)
+		if !c.Data.Known() {
+			g.certErrs[key] = "no PFX data (Key Vault certificates are not emulated)"
+			continue
+		}
+		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(c.Data.Value))
+		if err != nil {
+			g.certErrs[key] = "data is not base64"
+			continue
+		}
+		m, err := certs.LoadPFX(raw, c.Password.Value)
+		if err != nil {
+			g.certErrs[key] = err.Error()
+			continue
+		}
+		tc, err := m.TLSCertificate()
+		if err != nil {
+			g.certErrs[key] = err.Error()
+			continue
+		}
+		g.certs[key] = &tc
+		g.certThumbs[m.Thumbprint] = key
+		if c.Thumbprint.Known() {
+			g.certThumbs[certs.NormalizeThumbprint(c.Thumbprint.Value)] = key
+		}
+	}
+}
+
+// certByThumbprint finds a loaded certificate by thumbprint.
+func (g *Gateway) certByThumbprint(tp string) (string, bool) {
+	k, ok := g.certThumbs[certs.NormalizeThumbprint(tp)]
+	return k, ok
+}
+
+// buildRoots returns the system roots plus the service CA store plus the
+// CA files.
+func (g *Gateway) buildRoots(c *compiler) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	for _, ca := range g.svc.CAStore {
+		if !ca.EncodedCertificate.Known() {
+			continue
+		}
+		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(ca.EncodedCertificate.Value))
+		if err != nil {
+			c.fail(ca.EncodedCertificate.At(ca.Pos), "CA certificate: encodedCertificate is not base64")
+			continue
+		}
+		if cert, err := x509.ParseCertificate(raw); err == nil {
+			pool.AddCert(cert)
+			continue
+		}
+		if m, err := certs.LoadBytes(raw, ca.CertificatePassword.Value); err == nil {
+			pool.AddCert(m.Leaf)
+			continue
+		}
+		c.fail(ca.EncodedCertificate.At(ca.Pos), "CA certificate: cannot be decoded")
+	}
+	for _, f := range g.opts.CAFiles {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			c.fail(apim.Position{File: f}, "CA file: %v", err)
+			continue
+		}
+		if !pool.AppendCertsFromPEM(data) {
+			c.fail(apim.Position{File: f}, "CA file holds no PEM certificate")
+		}
+	}
+	g.roots = pool
+}
