@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/apimlab/apimlab/apim/load"
+	"github.com/apimlab/apimlab/apim/policy"
 	"github.com/apimlab/apimlab/apim/summary"
 )
 
@@ -23,6 +24,7 @@ func (c *InspectCmd) Run(g *Globals) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	svc.Issues = append(svc.Issues, policy.Check(svc)...)
 	s := summary.Of(svc, summary.Options{NoPositions: c.NoPositions})
 	switch c.Format {
 	case "json":

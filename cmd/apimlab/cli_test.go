@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte("{\n  \"type\": \"Microsoft.ApiManagement/service/backends\",\n  \"name\": oops\n}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	clean := filepath.Join("..", "..", "fixtures", "forms", "rest")
+	demo := filepath.Join("..", "..", "fixtures", "demo")
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStdout string
+		wantStderr string
+	}{
+		{"version", []string{"version"}, 0, "apimlab ", ""},
+		{"inspect a clean config", []string{"inspect", clean}, 0, "backend inventory-pool (Pool)", ""},
+		{"inspect malformed JSON names file:line:col", []string{"inspect", bad}, 2, "bad.json:3:11: APIM901", "load problem"},
+		{"inspect a missing path", []string{"inspect", filepath.Join(dir, "nope.json")}, 2, "", "cannot read"},
+		{"lint findings at error", []string{"lint", demo}, 1, "APIM001", ""},
+		{"lint fail-on never", []string{"lint", "--fail-on", "never", demo}, 0, "APIM001", ""},
+		{"lint clean at error", []string{"lint", clean}, 0, "", ""},
+		{"lint malformed input", []string{"lint", bad}, 1, "bad.json:3:11 error APIM901", ""},
+		{"lint unknown format", []string{"lint", "--format", "yaml", demo}, 2, "", "yaml"},
+		{"lint unknown rule", []string{"lint", "--disable", "APIM999", demo}, 2, "", "APIM999"},
+		{"lint empty folder", []string{"lint", dir + "/empty"}, 2, "", "cannot read"},
+		{"explain a rule", []string{"explain", "APIM001"}, 0, "tls-validation-disabled", ""},
+		{"explain by name", []string{"explain", "pool-weight-starved"}, 0, "APIM106", ""},
+		{"explain unknown", []string{"explain", "APIM999"}, 2, "", "unknown rule"},
+		{"explain list", []string{"explain", "--list"}, 0, "APIM203", ""},
+		{"unknown command", []string{"frobnicate"}, 2, "", "unexpected argument"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, tt.args...)
+			if code != tt.wantCode {
+				t.Errorf("exit code = %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.wantCode, out, errOut)
+			}
+			if !strings.Contains(out, tt.wantStdout) {
+				t.Errorf("stdout does not contain %q:\n%s", tt.wantStdout, out)
+			}
+			if !strings.Contains(errOut, tt.wantStderr) {
+				t.Errorf("stderr does not contain %q:\n%s", tt.wantStderr, errOut)
+			}
+		})
+	}
+}
+
+func TestLintOutputFile(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "report.json")
+	code, stdout, stderr := runCLI(t, "lint", "--format", "json", "-o", out, filepath.Join("..", "..", "fixtures", "demo"))
+	if code != 1 || stdout != "" {
+		t.Fatalf("code %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var report struct {
+		Version  int `json:"version"`
+		Findings []struct {
+			Rule string `json:"rule"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal(data, &report); err != nil {
+		t.Fatalf("report is not JSON: %v\n%s", err, data)
+	}
+	if report.Version != 1 || len(report.Findings) == 0 {
+		t.Errorf("report = %+v", report)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	code, out, errOut := runCLI(t, "demo")
+	if code != 0 {
+		t.Fatalf("demo exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"backend orders-pool (Pool)", "member orders-eastus priority=1 weight=3"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestInspectJSONHidesSecrets(t *testing.T) {
+	code, out, _ := runCLI(t, "inspect", "--format", "json", filepath.Join("..", "..", "fixtures", "demo"))
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	if strings.Contains(out, "s3cr3t-demo-key") {
+		t.Errorf("inspect printed a credential value:\n%s", out)
+	}
+	if !strings.Contains(out, `"credentialHeaders": [`) {
+		t.Errorf("inspect does not list the credential header names:\n%s", out)
+	}
+}
