@@ -46,8 +46,20 @@ var All = []*lint.Rule{
 	// 3xx certificates
 
 	// 4xx policies and routing
+	BackendIDUnknown,         // APIM401
+	BaseURLHardcoded,         // APIM402
+	SetBackendServiceInvalid, // APIM403
+	ExpressionInvalid,        // APIM404
+	MissingBase,              // APIM405
+	UnknownPolicy,            // APIM406
+	RetryStorm,               // APIM407
+	ForwardRequestTimeout,    // APIM408
+	NamedValueUnknown,        // APIM409
+	PolicyMisplaced,          // APIM410
 
 	// 5xx secrets
+	SecretInline,        // APIM501
+	NamedValueNotSecret, // APIM502
 
 	// 9xx input and engine
 	lint.InternalError,      // APIM900

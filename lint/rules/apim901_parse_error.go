@@ -1,6 +1,9 @@
 package rules
 
 import (
+	"errors"
+
+	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/lint"
 )
 
@@ -29,7 +32,24 @@ var ParseError = &lint.Rule{
 }`,
 		Since: "0.1.0",
 	},
-	Check: func(pass *lint.Pass) { reportIssues(pass, "APIM901", nil) },
+	Check: checkParseError,
+}
+
+func checkParseError(pass *lint.Pass) {
+	reportIssues(pass, "APIM901", nil)
+	// Policy documents are parsed by the policy rules' shared cache; a
+	// document that does not parse is reported here, once.
+	for _, p := range servicePolicies(pass.Service).All {
+		if p.Err == nil {
+			continue
+		}
+		var ae *apim.Error
+		if errors.As(p.Err, &ae) {
+			pass.Reportf(ae.Pos, policySubject(p.Src), "malformed policy: %s", ae.Msg)
+		} else {
+			pass.Reportf(p.Src.Pos, policySubject(p.Src), "malformed policy: %v", p.Err)
+		}
+	}
 }
 
 // reportIssues reports the service's load issues with the given code; the

@@ -1,0 +1,337 @@
+package rules
+
+import (
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"weak"
+
+	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/apim/policy"
+	"github.com/apimlab/apimlab/lint"
+	"github.com/beevik/etree"
+)
+
+// Helpers shared by the policy rules (APIM4xx, APIM5xx): every policy
+// document of the service parsed once, the scopes each document runs with,
+// and the subjects of findings.
+
+// parsedPolicy is one policy document of the service and its parse.
+type parsedPolicy struct {
+	// Src is the document as loaded.
+	Src *apim.PolicyDoc
+	// Doc is the parsed document; nil when it does not parse (Err) or holds
+	// no XML (a linked policy, an unresolved value: reported as APIM902).
+	Doc *policy.Document
+	// Err is the parse error (an *apim.Error with code APIM901).
+	Err error
+}
+
+// policySet is every policy document of a service, parsed.
+type policySet struct {
+	// All are the documents in Service.Policies order.
+	All   []*parsedPolicy
+	bySrc map[*apim.PolicyDoc]*parsedPolicy
+	// origin maps every element of every parsed document to its document;
+	// effective-policy copies keep the etree node, so this finds where a
+	// merged statement was written.
+	origin map[*etree.Element]*apim.PolicyDoc
+	// names holds the element names used by each document.
+	names map[*apim.PolicyDoc]map[string]bool
+	// fragmentNames holds the element names used by any fragment.
+	fragmentNames map[string]bool
+
+	// effs memoises effective policies by chain, shared by the rules.
+	mu   sync.Mutex
+	effs map[chainKey]*policy.Effective
+	// srcs and xml record what was parsed, to tell a stale cache entry.
+	srcs []*apim.PolicyDoc
+	xml  []string
+}
+
+// Parsed returns the parse of a document of the set, or nil (no document,
+// or one that does not parse).
+func (s *policySet) Parsed(d *apim.PolicyDoc) *policy.Document {
+	if d == nil {
+		return nil
+	}
+	if p := s.bySrc[d]; p != nil {
+		return p.Doc
+	}
+	return nil
+}
+
+// fragmentFunc looks fragments up by id among the parsed documents, for
+// policy.Merge.
+func (s *policySet) fragmentFunc(svc *apim.Service) policy.FragmentFunc {
+	return func(id string) (*policy.Document, bool) {
+		f := svc.Fragment(id)
+		if f == nil {
+			return nil, false
+		}
+		d := s.Parsed(f.Policy)
+		return d, d != nil
+	}
+}
+
+// policyCache remembers the parse of the last service checked, so the dozen
+// policy rules of one lint run parse each document once (the engine runs
+// rules one after another on the same *apim.Service). It holds the service
+// weakly and is cleared when the service is collected, so it never keeps a
+// service or its trees alive. The parsed trees are shared by the rules and
+// must be treated as read-only. A per-run memo on lint.Pass would be the
+// cleaner home for this once the engine offers one.
+var policyCache struct {
+	mu  sync.Mutex
+	svc weak.Pointer[apim.Service]
+	set *policySet
+}
+
+// servicePolicies returns the parsed policy documents of svc.
+func servicePolicies(svc *apim.Service) *policySet {
+	docs := svc.Policies()
+	policyCache.mu.Lock()
+	if s := policyCache.set; s != nil && policyCache.svc.Value() == svc && s.matches(docs) {
+		policyCache.mu.Unlock()
+		return s
+	}
+	policyCache.mu.Unlock()
+	s := parsePolicies(docs) // outside the lock: lint runs may be concurrent
+	policyCache.mu.Lock()
+	policyCache.svc, policyCache.set = weak.Make(svc), s
+	policyCache.mu.Unlock()
+	// Drop the parsed trees with the service, not at the next lint run.
+	runtime.AddCleanup(svc, dropCached, s)
+	return s
+}
+
+// dropCached forgets s if it is still the cached set.
+func dropCached(s *policySet) {
+	policyCache.mu.Lock()
+	defer policyCache.mu.Unlock()
+	if policyCache.set == s {
+		policyCache.svc, policyCache.set = weak.Pointer[apim.Service]{}, nil
+	}
+}
+
+// matches reports whether the set was built from exactly these documents
+// with the same text (the service was not edited since).
+func (s *policySet) matches(docs []*apim.PolicyDoc) bool {
+	if len(docs) != len(s.srcs) {
+		return false
+	}
+	for i, d := range docs {
+		if d != s.srcs[i] || d.XML != s.xml[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func parsePolicies(docs []*apim.PolicyDoc) *policySet {
+	s := &policySet{
+		bySrc:         make(map[*apim.PolicyDoc]*parsedPolicy, len(docs)),
+		origin:        map[*etree.Element]*apim.PolicyDoc{},
+		names:         map[*apim.PolicyDoc]map[string]bool{},
+		fragmentNames: map[string]bool{},
+	}
+	for _, d := range docs {
+		if d == nil || s.bySrc[d] != nil {
+			continue
+		}
+		p := &parsedPolicy{Src: d}
+		if strings.TrimSpace(d.XML) != "" && !strings.HasSuffix(strings.ToLower(d.Format), "-link") {
+			p.Doc, p.Err = policy.Parse(d)
+		}
+		if p.Doc != nil {
+			names := map[string]bool{}
+			p.Doc.Walk(func(e *policy.Element) bool {
+				names[e.Name] = true
+				if e.Node != nil {
+					s.origin[e.Node] = d
+				}
+				if d.Scope == apim.ScopeFragment {
+					s.fragmentNames[e.Name] = true
+				}
+				return true
+			})
+			s.names[d] = names
+		}
+		s.All = append(s.All, p)
+		s.bySrc[d] = p
+		s.srcs = append(s.srcs, d)
+		s.xml = append(s.xml, d.XML)
+	}
+	return s
+}
+
+// policySubject is the finding subject for a policy document.
+func policySubject(d *apim.PolicyDoc) lint.Subject {
+	if d.Scope == apim.ScopeFragment {
+		return lint.Subject{Kind: "fragment", Name: d.Owner}
+	}
+	name := d.Owner
+	if name == "" {
+		name = string(d.Scope)
+	}
+	return lint.Subject{Kind: "policy", Name: name}
+}
+
+// scopeChain is the documents whose statements run together for one
+// request, outermost first: global → product → API → operation. Nil
+// entries are scopes without a policy.
+type scopeChain struct {
+	// Label names the chain in messages ("api orders, operation get").
+	Label  string
+	Layers []*apim.PolicyDoc
+}
+
+// scopeChains returns every chain of scopes of the service: one per
+// operation (or per API without operations) and product of its API (or
+// none). A standalone policy file is a chain of its own, after the global
+// policy when the service has one.
+func scopeChains(svc *apim.Service) []scopeChain {
+	var out []scopeChain
+	for _, a := range svc.APIs {
+		products := []*apim.Product{nil}
+		for _, name := range a.Products {
+			if p := svc.Product(name); p != nil && p.Policy != nil {
+				products = append(products, p)
+			}
+		}
+		ops := a.Operations
+		if len(ops) == 0 {
+			ops = []*apim.Operation{nil}
+		}
+		for _, p := range products {
+			for _, o := range ops {
+				c := scopeChain{Label: "api " + a.Name, Layers: []*apim.PolicyDoc{svc.Policy}}
+				if p != nil {
+					c.Label = "product " + p.Name + ", " + c.Label
+					c.Layers = append(c.Layers, p.Policy)
+				}
+				c.Layers = append(c.Layers, a.Policy)
+				if o != nil {
+					c.Label += ", operation " + o.Name
+					c.Layers = append(c.Layers, o.Policy)
+				}
+				out = append(out, c)
+			}
+		}
+	}
+	for _, d := range svc.Standalone {
+		out = append(out, scopeChain{Label: d.Owner, Layers: []*apim.PolicyDoc{svc.Policy, d}})
+	}
+	return out
+}
+
+// chainUses reports whether a document of the chain, or any fragment,
+// uses one of the element names: a cheap test before merging.
+func (s *policySet) chainUses(c scopeChain, names ...string) bool {
+	for _, n := range names {
+		if s.fragmentNames[n] {
+			return true
+		}
+		for _, l := range c.Layers {
+			if s.names[l][n] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// chainKey identifies a chain by its parsed layers (at most four scopes).
+type chainKey [4]*policy.Document
+
+// effective merges a chain of scopes into the policy that runs. The
+// returned map tells where each merged statement was written (its etree
+// node is shared with the original). ok is false when no layer parsed.
+// Results are memoised: the effective trees are shared and read-only.
+func (s *policySet) effective(svc *apim.Service, c scopeChain) (eff *policy.Effective, origin map[*etree.Element]*apim.PolicyDoc, ok bool) {
+	var layers []*policy.Document
+	var key chainKey
+	for _, l := range c.Layers {
+		if d := s.Parsed(l); d != nil {
+			if len(layers) < len(key) {
+				key[len(layers)] = d
+			}
+			layers = append(layers, d)
+		}
+	}
+	if len(layers) == 0 {
+		return nil, nil, false
+	}
+	memo := len(layers) <= len(key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e := s.effs[key]; memo && e != nil {
+		return e, s.origin, true
+	}
+	// Merge errors (unknown fragment, cycles) are not ours to report: the
+	// effective policy is still built with the include kept.
+	eff, _ = policy.Merge(s.fragmentFunc(svc), layers...)
+	if memo {
+		if s.effs == nil {
+			s.effs = map[chainKey]*policy.Effective{}
+		}
+		s.effs[key] = eff
+	}
+	return eff, s.origin, true
+}
+
+// literalValue reports whether an attribute holds a plain literal: not a
+// policy expression, a {{named value}} or a deploy-time placeholder.
+func literalValue(a *policy.Attr) bool {
+	return a != nil && a.Kind() == policy.Literal
+}
+
+// isFreeForm reports whether name is an element whose content is not
+// policy statements (XSLT, bodies, payloads); rules do not look inside.
+func isFreeForm(name string) bool {
+	switch name {
+	case "xsl-transform", "set-body", "payload", "message", "value", "sql-statement":
+		return true
+	}
+	return false
+}
+
+// walkPolicy calls fn for every element of d that is policy markup: it
+// does not descend into free-form content (XSLT, bodies) or into elements
+// with a namespace prefix.
+func walkPolicy(d *policy.Document, fn func(e *policy.Element) bool) {
+	d.Walk(func(e *policy.Element) bool {
+		if strings.IndexByte(e.Name, ':') >= 0 {
+			return false
+		}
+		return fn(e) && !isFreeForm(e.Name)
+	})
+}
+
+// describeDoc names a policy document in messages: "the global policy",
+// `the API "orders" policy`, `fragment "auth"`.
+func describeDoc(d *apim.PolicyDoc) string {
+	switch d.Scope {
+	case apim.ScopeGlobal:
+		return "the global policy"
+	case apim.ScopeProduct:
+		return `the product "` + d.Owner + `" policy`
+	case apim.ScopeAPI:
+		return `the API "` + d.Owner + `" policy`
+	case apim.ScopeOperation:
+		return `the operation "` + d.Owner + `" policy`
+	case apim.ScopeFragment:
+		return `fragment "` + d.Owner + `"`
+	}
+	return `policy "` + d.Owner + `"`
+}
+
+// lineOf formats where a second place is, inside a message that already
+// names its document: "line 12" (or "" when the position has no line).
+func lineOf(p apim.Position) string {
+	if !p.IsValid() {
+		return "an unknown line"
+	}
+	return "line " + strconv.Itoa(p.Line)
+}
