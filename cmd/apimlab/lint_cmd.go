@@ -2,14 +2,19 @@ package main
 
 import (
 	"bufio"
+	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"time"
 
 	"github.com/apimlab/apimlab/apim/load"
 	"github.com/apimlab/apimlab/lint"
+	"github.com/apimlab/apimlab/lint/certmat"
+	"github.com/apimlab/apimlab/lint/probe"
 	"github.com/apimlab/apimlab/lint/rules"
 	"github.com/apimlab/apimlab/reports"
 )
@@ -25,6 +30,11 @@ type LintCmd struct {
 	Enable     []string `help:"Run these rule IDs even when the configuration disables them."`
 	Disable    []string `help:"Do not run these rule IDs."`
 	Color      string   `enum:"auto,always,never" default:"auto" help:"Colour text output (auto: only on a terminal)."`
+
+	KeyVaultDir  string        `name:"keyvault-dir" help:"Folder of PFX/PEM files named after Key Vault secrets, to check Key Vault-backed certificates offline."`
+	Probe        bool          `help:"Handshake with every HTTPS backend (TLS) and check its server chain and the client CAs it accepts."`
+	ProbeTimeout time.Duration `default:"10s" help:"Bound on each backend's probe (dial and handshake)."`
+	CA           []string      `name:"ca" help:"Extra PEM CA file(s) trusted when probing backends (a private CA)."`
 }
 
 // Run loads, lints and reports. Exit codes: 0 clean, 1 findings at or above
@@ -50,7 +60,23 @@ func (c *LintCmd) Run(g *Globals) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	res := lint.Run(svc, rules.All, cfg, lint.RunOptions{Now: time.Now(), Enable: c.Enable, Disable: c.Disable})
+	now := time.Now()
+	certmat.Attach(cfg, certmat.Options{KeyVaultDir: c.KeyVaultDir})
+	if c.Probe {
+		var roots []*x509.Certificate
+		for _, f := range c.CA {
+			cas, err := certmat.LoadCAFile(f)
+			if err != nil {
+				return usageErr("--ca %s: %v", f, err)
+			}
+			roots = append(roots, cas...)
+		}
+		ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
+		results := probe.Run(ctx, svc, probe.Options{Timeout: c.ProbeTimeout, Now: now, Roots: roots})
+		cancel()
+		probe.Attach(cfg, results)
+	}
+	res := lint.Run(svc, rules.All, cfg, lint.RunOptions{Now: now, Enable: c.Enable, Disable: c.Disable})
 
 	var w io.Writer = g.Stdout
 	color := c.Color == "always"

@@ -26,6 +26,7 @@ type CLI struct {
 	Explain ExplainCmd `cmd:"" help:"Print a lint rule's documentation."`
 	Inspect InspectCmd `cmd:"" help:"Load configuration and print the resolved model."`
 	Gateway GatewayCmd `cmd:"" help:"Run the configuration as a local APIM gateway (backends, pools, circuit breakers, mTLS)."`
+	Certs   CertsCmd   `cmd:"" help:"Generate a throw-away test PKI for mTLS rehearsal (certs init)."`
 	Demo    DemoCmd    `cmd:"" help:"Run apimlab on the embedded demo configuration."`
 	Version VersionCmd `cmd:"" help:"Print the version."`
 }

@@ -44,6 +44,21 @@ var All = []*lint.Rule{
 	NumericAsString,            // APIM208
 
 	// 3xx certificates
+	CertReferenceUnknown, // APIM301
+	CertExpired,          // APIM302
+	CertExpiring,         // APIM303
+	CertCAMismatch,       // APIM304
+	CertNotClientAuth,    // APIM305
+	CertNoPrivateKey,     // APIM306
+	CertWeak,             // APIM307
+	KeyVaultNotSecret,    // APIM308
+	KeyVaultVersioned,    // APIM309
+	CertByThumbprint,     // APIM310
+	CertPasswordInline,   // APIM311
+	CertUnreadable,       // APIM312
+	ServerCertUntrusted,  // APIM313
+	IncompleteChain,      // APIM314
+	CertChecksSkipped,    // APIM315
 
 	// 4xx policies and routing
 	BackendIDUnknown,         // APIM401
