@@ -20,6 +20,25 @@ type Pass struct {
 	Now time.Time
 
 	report func(Finding)
+	memo   map[any]any
+}
+
+// Memo returns the value stored under key for this lint run, building it
+// with build the first time. Rules use it to share work, such as parsing
+// every policy document once for all the policy rules. The memo lives as
+// long as one Run: nothing is kept between runs or shared between
+// services. Keys should be values of unexported types to avoid clashes.
+// Passes of one Run are used one after another, so build needs no locking.
+func (p *Pass) Memo(key any, build func() any) any {
+	if p.memo == nil {
+		p.memo = map[any]any{}
+	}
+	if v, ok := p.memo[key]; ok {
+		return v
+	}
+	v := build()
+	p.memo[key] = v
+	return v
 }
 
 // NewPass builds a pass that sends findings to report. The engine uses it;

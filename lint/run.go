@@ -98,11 +98,12 @@ func Run(svc *apim.Service, rules []*Rule, cfg *Config, opts RunOptions) *Result
 	ran := selectRules(rules, cfg, opts)
 	var all []Finding
 	collect := func(f Finding) { all = append(all, f) }
+	memo := map[any]any{}
 	for _, r := range ran {
 		if r.Check == nil {
 			continue
 		}
-		if f, ok := runRule(r, svc, cfg, now, collect); !ok {
+		if f, ok := runRule(r, svc, cfg, now, memo, collect); !ok {
 			collect(f)
 		}
 	}
@@ -190,7 +191,7 @@ func containsFold(list []string, s string) bool {
 // runRule runs one rule's Check. When the check panics, the findings it
 // reported before the panic are kept and ok is false with an InternalError
 // finding describing the panic.
-func runRule(r *Rule, svc *apim.Service, cfg *Config, now time.Time, report func(Finding)) (f Finding, ok bool) {
+func runRule(r *Rule, svc *apim.Service, cfg *Config, now time.Time, memo map[any]any, report func(Finding)) (f Finding, ok bool) {
 	defer func() {
 		if v := recover(); v != nil {
 			where := panicSite(debug.Stack())
@@ -205,7 +206,9 @@ func runRule(r *Rule, svc *apim.Service, cfg *Config, now time.Time, report func
 			ok = false
 		}
 	}()
-	r.Check(NewPass(r, svc, cfg, now, report))
+	pass := NewPass(r, svc, cfg, now, report)
+	pass.memo = memo
+	r.Check(pass)
 	return Finding{}, true
 }
 

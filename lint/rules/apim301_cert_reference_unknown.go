@@ -43,7 +43,7 @@ func checkCertReferenceUnknown(pass *lint.Pass) {
 	if len(known) > 0 {
 		knownText = "declared: " + strings.Join(known, ", ")
 	}
-	for _, r := range certRefs(pass.Service) {
+	for _, r := range certRefs(pass.Service, servicePolicies(pass)) {
 		if !r.ByThumbprint {
 			if set.Lookup(r.Value) == nil {
 				pass.ReportFixf(r.Pos, r.Subject, "reference an existing certificate id or declare the certificate",

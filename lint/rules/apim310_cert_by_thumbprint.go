@@ -29,7 +29,7 @@ var CertByThumbprint = &lint.Rule{
 
 func checkCertByThumbprint(pass *lint.Pass) {
 	set := certmat.For(pass)
-	for _, r := range certRefs(pass.Service) {
+	for _, r := range certRefs(pass.Service, servicePolicies(pass)) {
 		if !r.ByThumbprint {
 			continue
 		}

@@ -41,7 +41,7 @@ type certRef struct {
 // backend credentials (certificateIds, certificate thumbprints), Service
 // Fabric client certificates and authentication-certificate policies.
 // Unresolved values and policy expressions are left out.
-func certRefs(svc *apim.Service) []certRef {
+func certRefs(svc *apim.Service, policies *policySet) []certRef {
 	var out []certRef
 	for _, b := range svc.Backends {
 		subj := backendSubject(b)
@@ -70,7 +70,10 @@ func certRefs(svc *apim.Service) []certRef {
 			}
 		}
 	}
-	for _, p := range servicePolicies(svc).All {
+	if policies == nil {
+		return out
+	}
+	for _, p := range policies.All {
 		if p.Doc == nil {
 			continue
 		}
@@ -113,7 +116,7 @@ func backendClientCerts(set *certmat.Set, b *apim.Backend) []struct {
 	if b.Credentials == nil {
 		return nil
 	}
-	for _, r := range certRefs(&apim.Service{Backends: []*apim.Backend{b}}) {
+	for _, r := range certRefs(&apim.Service{Backends: []*apim.Backend{b}}, nil) {
 		if !r.Effective || r.What == "serviceFabricCluster.clientCertificateId" || r.What == "serviceFabricCluster.clientCertificatethumbprint" {
 			continue
 		}

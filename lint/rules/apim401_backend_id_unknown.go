@@ -44,7 +44,7 @@ func checkBackendIDUnknown(pass *lint.Pass) {
 	if len(svc.Backends) == 0 {
 		return // nothing loaded to check against
 	}
-	for _, p := range servicePolicies(svc).All {
+	for _, p := range servicePolicies(pass).All {
 		if p.Doc == nil {
 			continue
 		}

@@ -39,7 +39,7 @@ var BaseURLHardcoded = &lint.Rule{
 
 func checkBaseURLHardcoded(pass *lint.Pass) {
 	svc := pass.Service
-	for _, p := range servicePolicies(svc).All {
+	for _, p := range servicePolicies(pass).All {
 		if p.Doc == nil {
 			continue
 		}

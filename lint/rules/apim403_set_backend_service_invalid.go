@@ -38,8 +38,7 @@ var SetBackendServiceInvalid = &lint.Rule{
 }
 
 func checkSetBackendServiceInvalid(pass *lint.Pass) {
-	svc := pass.Service
-	set := servicePolicies(svc)
+	set := servicePolicies(pass)
 	for _, p := range set.All {
 		if p.Doc == nil {
 			continue

@@ -38,7 +38,7 @@ var ExpressionInvalid = &lint.Rule{
 }
 
 func checkExpressionInvalid(pass *lint.Pass) {
-	for _, p := range servicePolicies(pass.Service).All {
+	for _, p := range servicePolicies(pass).All {
 		if p.Doc == nil {
 			continue
 		}

@@ -44,7 +44,7 @@ var MissingBase = &lint.Rule{
 }
 
 func checkMissingBase(pass *lint.Pass) {
-	for _, p := range servicePolicies(pass.Service).All {
+	for _, p := range servicePolicies(pass).All {
 		if p.Doc == nil || p.Doc.IsFragment() {
 			continue
 		}

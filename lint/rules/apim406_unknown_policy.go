@@ -48,7 +48,7 @@ var unknownHints = map[string]string{
 }
 
 func checkUnknownPolicy(pass *lint.Pass) {
-	for _, p := range servicePolicies(pass.Service).All {
+	for _, p := range servicePolicies(pass).All {
 		if p.Doc == nil {
 			continue
 		}

@@ -55,7 +55,7 @@ func checkRetryStorm(pass *lint.Pass) {
 	if len(svc.Backends) == 0 {
 		return
 	}
-	set := servicePolicies(svc)
+	set := servicePolicies(pass)
 	chains := scopeChains(svc)
 	covered := map[*apim.PolicyDoc]bool{}
 	for _, c := range chains {

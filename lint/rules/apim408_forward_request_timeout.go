@@ -39,7 +39,7 @@ var ForwardRequestTimeout = &lint.Rule{
 }
 
 func checkForwardRequestTimeout(pass *lint.Pass) {
-	for _, p := range servicePolicies(pass.Service).All {
+	for _, p := range servicePolicies(pass).All {
 		if p.Doc == nil {
 			continue
 		}

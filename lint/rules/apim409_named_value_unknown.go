@@ -46,7 +46,7 @@ func checkNamedValueUnknown(pass *lint.Pass) {
 	if !namedValuesKnown(svc) {
 		return
 	}
-	for _, p := range servicePolicies(svc).All {
+	for _, p := range servicePolicies(pass).All {
 		if p.Doc == nil {
 			continue
 		}

@@ -52,7 +52,7 @@ var flowContainers = map[string]bool{
 }
 
 func checkPolicyMisplaced(pass *lint.Pass) {
-	set := servicePolicies(pass.Service)
+	set := servicePolicies(pass)
 	sites := fragmentSites(pass.Service, set)
 	for _, p := range set.All {
 		if p.Doc == nil {

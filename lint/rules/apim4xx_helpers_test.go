@@ -7,6 +7,7 @@ import (
 
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/policy"
+	"github.com/apimlab/apimlab/lint"
 )
 
 func TestLooksSecret(t *testing.T) {
@@ -144,27 +145,30 @@ func TestMisplacement(t *testing.T) {
 	}
 }
 
-func TestServicePoliciesCache(t *testing.T) {
+func TestServicePoliciesParsedOncePerRun(t *testing.T) {
 	doc := &apim.PolicyDoc{Scope: apim.ScopeAPI, Owner: "a", XML: "<policies><inbound><base/></inbound></policies>",
 		Pos: apim.Position{File: "a.xml", Line: 1, Col: 1}}
 	bad := &apim.PolicyDoc{Scope: apim.ScopeAPI, Owner: "b", XML: "<policies><inbound>", Pos: apim.Position{File: "b.xml", Line: 1, Col: 1}}
 	link := &apim.PolicyDoc{Scope: apim.ScopeAPI, Owner: "c", Format: "rawxml-link", XML: "https://x/policy.xml"}
 	svc := &apim.Service{Standalone: []*apim.PolicyDoc{doc, bad, link}}
-	s1 := servicePolicies(svc)
+	var sets []*policySet
+	probe := &lint.Rule{ID: "APIM999", Name: "probe", Check: func(p *lint.Pass) {
+		sets = append(sets, servicePolicies(p))
+	}}
+	// Two rules in one run share the parse through the run's memo.
+	lint.Run(svc, []*lint.Rule{probe, {ID: "APIM998", Name: "probe2", Check: probe.Check}}, nil, lint.RunOptions{})
+	if len(sets) != 2 || sets[0] != sets[1] {
+		t.Fatalf("rules of one run got %d sets, shared = %v", len(sets), len(sets) == 2 && sets[0] == sets[1])
+	}
+	s1 := sets[0]
 	if len(s1.All) != 3 || s1.Parsed(doc) == nil || s1.Parsed(bad) != nil || s1.All[1].Err == nil || s1.Parsed(link) != nil {
 		t.Fatalf("unexpected parse: %+v", s1.All)
 	}
-	if s2 := servicePolicies(svc); s2 != s1 {
-		t.Error("second call on the same service re-parsed")
-	}
+	// A new run parses afresh: an edited document is seen.
 	doc.XML = "<policies><outbound><base/></outbound></policies>"
-	s3 := servicePolicies(svc)
-	if s3 == s1 || s3.Parsed(doc).Section(policy.Outbound) == nil {
-		t.Error("an edited document was served from the cache")
-	}
-	other := &apim.Service{Standalone: []*apim.PolicyDoc{doc}}
-	if s4 := servicePolicies(other); s4 == s3 || len(s4.All) != 1 {
-		t.Error("another service was served the cached set")
+	lint.Run(svc, []*lint.Rule{probe}, nil, lint.RunOptions{})
+	if s3 := sets[2]; s3 == s1 || s3.Parsed(doc).Section(policy.Outbound) == nil {
+		t.Error("a new run reused the previous run's parse")
 	}
 }
 

@@ -94,7 +94,7 @@ func checkSecretInline(pass *lint.Pass) {
 				"secret named value %q has its value written in the file", nv.Name)
 		}
 	}
-	for _, p := range servicePolicies(svc).All {
+	for _, p := range servicePolicies(pass).All {
 		if p.Doc != nil {
 			checkPolicySecrets(pass, p)
 		}

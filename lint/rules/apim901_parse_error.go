@@ -39,7 +39,7 @@ func checkParseError(pass *lint.Pass) {
 	reportIssues(pass, "APIM901", nil)
 	// Policy documents are parsed by the policy rules' shared cache; a
 	// document that does not parse is reported here, once.
-	for _, p := range servicePolicies(pass.Service).All {
+	for _, p := range servicePolicies(pass).All {
 		if p.Err == nil {
 			continue
 		}

@@ -1,11 +1,9 @@
 package rules
 
 import (
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"weak"
 
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/policy"
@@ -45,9 +43,6 @@ type policySet struct {
 	// effs memoises effective policies by chain, shared by the rules.
 	mu   sync.Mutex
 	effs map[chainKey]*policy.Effective
-	// srcs and xml record what was parsed, to tell a stale cache entry.
-	srcs []*apim.PolicyDoc
-	xml  []string
 }
 
 // Parsed returns the parse of a document of the set, or nil (no document,
@@ -75,58 +70,14 @@ func (s *policySet) fragmentFunc(svc *apim.Service) policy.FragmentFunc {
 	}
 }
 
-// policyCache remembers the parse of the last service checked, so the dozen
-// policy rules of one lint run parse each document once (the engine runs
-// rules one after another on the same *apim.Service). It holds the service
-// weakly and is cleared when the service is collected, so it never keeps a
-// service or its trees alive. The parsed trees are shared by the rules and
-// must be treated as read-only. A per-run memo on lint.Pass would be the
-// cleaner home for this once the engine offers one.
-var policyCache struct {
-	mu  sync.Mutex
-	svc weak.Pointer[apim.Service]
-	set *policySet
-}
+// policySetKey keys the parsed policies in a lint run's memo.
+type policySetKey struct{}
 
-// servicePolicies returns the parsed policy documents of svc.
-func servicePolicies(svc *apim.Service) *policySet {
-	docs := svc.Policies()
-	policyCache.mu.Lock()
-	if s := policyCache.set; s != nil && policyCache.svc.Value() == svc && s.matches(docs) {
-		policyCache.mu.Unlock()
-		return s
-	}
-	policyCache.mu.Unlock()
-	s := parsePolicies(docs) // outside the lock: lint runs may be concurrent
-	policyCache.mu.Lock()
-	policyCache.svc, policyCache.set = weak.Make(svc), s
-	policyCache.mu.Unlock()
-	// Drop the parsed trees with the service, not at the next lint run.
-	runtime.AddCleanup(svc, dropCached, s)
-	return s
-}
-
-// dropCached forgets s if it is still the cached set.
-func dropCached(s *policySet) {
-	policyCache.mu.Lock()
-	defer policyCache.mu.Unlock()
-	if policyCache.set == s {
-		policyCache.svc, policyCache.set = weak.Pointer[apim.Service]{}, nil
-	}
-}
-
-// matches reports whether the set was built from exactly these documents
-// with the same text (the service was not edited since).
-func (s *policySet) matches(docs []*apim.PolicyDoc) bool {
-	if len(docs) != len(s.srcs) {
-		return false
-	}
-	for i, d := range docs {
-		if d != s.srcs[i] || d.XML != s.xml[i] {
-			return false
-		}
-	}
-	return true
+// servicePolicies returns the parsed policy documents of the pass's
+// service, parsed once per lint run (Pass.Memo) and shared read-only by
+// every policy rule.
+func servicePolicies(pass *lint.Pass) *policySet {
+	return pass.Memo(policySetKey{}, func() any { return parsePolicies(pass.Service.Policies()) }).(*policySet)
 }
 
 func parsePolicies(docs []*apim.PolicyDoc) *policySet {
@@ -160,8 +111,6 @@ func parsePolicies(docs []*apim.PolicyDoc) *policySet {
 		}
 		s.All = append(s.All, p)
 		s.bySrc[d] = p
-		s.srcs = append(s.srcs, d)
-		s.xml = append(s.xml, d.XML)
 	}
 	return s
 }
