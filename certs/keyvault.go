@@ -57,7 +57,14 @@ func ParseKeyVaultURI(uri string) (KeyVaultRef, error) {
 		}
 	}
 	if vault == "" {
-		return bad("host %q is not a Key Vault (*.vault.azure.net)", host)
+		// Other Key Vault endpoints ("<vault>.vault-int.azure-int.net",
+		// Azure's own test cloud, used in the REST API examples) follow
+		// the same shape: the vault name, then a label starting "vault".
+		labels := strings.Split(host, ".")
+		if len(labels) < 3 || !strings.HasPrefix(labels[1], "vault") {
+			return bad("host %q is not a Key Vault (*.vault.azure.net)", host)
+		}
+		vault = labels[0]
 	}
 	if !validName(vault, 3, 24) {
 		return bad("vault name %q must be 3-24 letters, digits or hyphens", vault)

@@ -28,6 +28,9 @@ func TestKeyVaultSecretURI(t *testing.T) {
 		{"https://myvault.vault.azure.cn/secrets/c", "secrets", false, ""},
 		{"https://myvault.vault.usgovcloudapi.net/secrets/c", "secrets", false, ""},
 		{"https://hsm1.managedhsm.azure.net/keys/k1", "keys", false, ""},
+		// Azure's test cloud, as in the REST API examples.
+		{"https://rpbvtkeyvaultintegration.vault-int.azure-int.net/secrets/msitestingCert", "secrets", false, ""},
+		{"https://myvault.notavault.example.com/secrets/c", "", false, "is not a Key Vault"},
 		{"http://myvault.vault.azure.net/secrets/c", "", false, "scheme must be https"},
 		{"https://example.com/secrets/c", "", false, "is not a Key Vault"},
 		{"https://vault.azure.net/secrets/c", "", false, "is not a Key Vault"},

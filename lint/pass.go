@@ -58,6 +58,9 @@ func (p *Pass) Report(f Finding) {
 		f.Name = p.Rule.Name
 		f.Severity = p.Rule.Severity
 	}
+	if p.Rule.Sensitive {
+		f.Sensitive = true
+	}
 	p.report(f)
 }
 

@@ -90,6 +90,10 @@ type Rule struct {
 	Doc Doc
 	// Check inspects pass.Service and reports findings through the pass.
 	Check func(*Pass)
+	// Sensitive marks rules whose findings point at values that may be
+	// secrets (inline credentials, passwords). Printers never quote the
+	// source line of their findings.
+	Sensitive bool
 }
 
 // Subject names the resource a finding is about.
@@ -117,6 +121,9 @@ type Finding struct {
 	Subject  Subject
 	// Fix is a one-line hint on how to fix this occurrence.
 	Fix string
+	// Sensitive is copied from the rule: the position may hold a secret,
+	// so printers must not show the source line.
+	Sensitive bool
 	// Suppressed is set when a suppression matched; Suppression says which.
 	Suppressed  bool
 	Suppression *SuppressionInfo

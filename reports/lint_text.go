@@ -66,7 +66,7 @@ func (t *Text) Print(w io.Writer, r *lint.Result) error {
 		prevFile = f.Pos.File
 		msg := strings.ReplaceAll(f.Message, "\n", "\n    ")
 		ew.printf("%s %s %s %s\n", t.paint(ansiBold, f.Pos.String()), t.severity(f.Severity), f.Rule, msg)
-		if src, ok := source(f.Pos.File, f.Pos.Line); ok && f.Pos.Col > 0 {
+		if src, ok := source(f.Pos.File, f.Pos.Line); ok && f.Pos.Col > 0 && !f.Sensitive {
 			text, caret := excerpt(src, f.Pos.Col)
 			ew.printf("    %s\n    %s\n", text, t.paint(ansiGreen, caret))
 		}

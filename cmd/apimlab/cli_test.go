@@ -112,3 +112,37 @@ func TestInspectJSONHidesSecrets(t *testing.T) {
 		t.Errorf("inspect does not list the credential header names:\n%s", out)
 	}
 }
+
+// TestLintNeverPrintsInlineSecrets lints a backend with literal credential
+// values in every output format: the findings point at those values, but
+// no report quotes them (text shows no source line for such findings).
+func TestLintNeverPrintsInlineSecrets(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "backend.json")
+	if err := os.WriteFile(cfg, []byte(`{
+  "type": "Microsoft.ApiManagement/service/backends",
+  "name": "orders",
+  "properties": {
+    "url": "https://orders.example.com", "protocol": "http",
+    "credentials": {
+      "header": { "x-api-key": [ "hdr-S3cret-1" ] },
+      "query": { "code": [ "qry-S3cret-2" ] },
+      "authorization": { "scheme": "Bearer", "parameter": "auth-S3cret-3" }
+    },
+    "proxy": { "url": "http://proxy.example.com:8080", "username": "u", "password": "pxy-S3cret-4" }
+  }
+}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"text", "json", "sarif", "junit", "github", "markdown"} {
+		code, out, errOut := runCLI(t, "lint", "--format", format, cfg)
+		if code != 1 || !strings.Contains(out, "APIM501") {
+			t.Fatalf("%s: exit %d, want APIM501 findings:\n%s%s", format, code, out, errOut)
+		}
+		for _, secret := range []string{"hdr-S3cret-1", "qry-S3cret-2", "auth-S3cret-3", "pxy-S3cret-4"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("%s output contains the secret %q:\n%s", format, secret, out)
+			}
+		}
+	}
+}

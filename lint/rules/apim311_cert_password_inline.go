@@ -10,9 +10,10 @@ import (
 
 // CertPasswordInline reports certificate passwords written in the template.
 var CertPasswordInline = &lint.Rule{
-	ID:       "APIM311",
-	Name:     "cert-password-inline",
-	Severity: lint.Error,
+	ID:        "APIM311",
+	Name:      "cert-password-inline",
+	Severity:  lint.Error,
+	Sensitive: true,
 	Doc: lint.Doc{
 		Title: "A certificate password is written in the template instead of a secure parameter",
 		Why: "The PFX and its password together are the private key. A password written as a literal, " +

@@ -13,9 +13,10 @@ import (
 // SecretInline reports credentials written as literals in the
 // configuration. Messages name where the secret is, never its value.
 var SecretInline = &lint.Rule{
-	ID:       "APIM501",
-	Name:     "secret-inline",
-	Severity: lint.Error,
+	ID:        "APIM501",
+	Name:      "secret-inline",
+	Severity:  lint.Error,
+	Sensitive: true,
 	Doc: lint.Doc{
 		Title: "A credential is written inline instead of coming from a named value or secure parameter",
 		Why: "A password, key or token written into a template or policy ends up in source control, " +

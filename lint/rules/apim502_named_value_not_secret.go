@@ -11,9 +11,10 @@ import (
 // NamedValueNotSecret reports named values whose name says they hold a
 // secret but that are neither marked secret nor kept in Key Vault.
 var NamedValueNotSecret = &lint.Rule{
-	ID:       "APIM502",
-	Name:     "named-value-not-secret",
-	Severity: lint.Warning,
+	ID:        "APIM502",
+	Name:      "named-value-not-secret",
+	Severity:  lint.Warning,
+	Sensitive: true,
 	Doc: lint.Doc{
 		Title: "A named value that looks like a secret is not marked secret",
 		Why: "A named value that is not `secret` is shown in clear text in the portal, returned by the " +
