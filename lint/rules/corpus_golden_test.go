@@ -1,0 +1,201 @@
+package rules
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/apimlab/apimlab/apim/load"
+	"github.com/apimlab/apimlab/lint"
+	"github.com/apimlab/apimlab/lint/certmat"
+	"github.com/apimlab/apimlab/lint/linttest"
+)
+
+var updateCorpus = flag.Bool("update-corpus", false, "rewrite testdata/corpus.golden (keeps the review comments)")
+
+const corpusGolden = "testdata/corpus.golden"
+
+// TestCorpusGolden lints every top-level folder of the shared corpus of
+// real public APIM configurations with the whole catalogue, one folder at
+// a time (each is its own repository upstream), and compares the findings
+// with testdata/corpus.golden. Every group of findings there (same file,
+// same rule) carries a review comment saying why it is right; a new group
+// gets a "TODO: review" comment on -update-corpus and fails the test until
+// someone explains it. This is how no false positive stays unexplained.
+func TestCorpusGolden(t *testing.T) {
+	if _, err := os.Stat(sharedCorpusDir); err != nil {
+		t.Skipf("corpus not available: %v", err)
+	}
+	got := corpusFindings(t)
+	comments, order, err := readGolden(corpusGolden)
+	if err != nil && !*updateCorpus {
+		t.Fatalf("%v (run go test ./lint/rules -run TestCorpusGolden -update-corpus)", err)
+	}
+	if *updateCorpus {
+		if err := writeGolden(corpusGolden, got, comments); err != nil {
+			t.Fatal(err)
+		}
+		comments, order, _ = readGolden(corpusGolden)
+	}
+	if strings.Join(order, "\n") != strings.Join(got, "\n") {
+		t.Errorf("findings on the corpus changed (run go test ./lint/rules -run TestCorpusGolden -update-corpus, then review):\n%s",
+			lineDiff(order, got))
+	}
+	for key, c := range comments {
+		if strings.Contains(c, "TODO") {
+			t.Errorf("%s: findings not reviewed yet: %s", corpusGolden, key)
+		}
+	}
+}
+
+// corpusFindings returns "file:line:col RULE message" for every finding,
+// files relative to the corpus, sorted.
+func corpusFindings(t *testing.T) []string {
+	t.Helper()
+	entries, err := os.ReadDir(sharedCorpusDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		file       string
+		line, col  int
+		rule, text string
+	}
+	var rows []row
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		svc, err := load.Load([]string{filepath.Join(sharedCorpusDir, e.Name())}, load.Options{})
+		if err != nil {
+			// arm-schemas holds JSON schemas, no configuration: the
+			// loader says so (exit 2 on the command line).
+			rows = append(rows, row{file: e.Name() + "/", text: fmt.Sprintf("%s/: not loaded: %v", e.Name(), err)})
+			continue
+		}
+		cfg := &lint.Config{}
+		certmat.Attach(cfg, certmat.Options{LookupEnv: func(string) (string, bool) { return "", false }})
+		res := lint.Run(svc, All, cfg, lint.RunOptions{Now: linttest.Now})
+		for _, f := range res.Findings {
+			rel, err := filepath.Rel(sharedCorpusDir, f.Pos.File)
+			if err != nil {
+				rel = f.Pos.File
+			}
+			rel = filepath.ToSlash(rel)
+			rows = append(rows, row{file: rel, line: f.Pos.Line, col: f.Pos.Col, rule: f.Rule,
+				text: fmt.Sprintf("%s:%d:%d %s %s", rel, f.Pos.Line, f.Pos.Col, f.Rule,
+					strings.ReplaceAll(f.Message, sharedCorpusDir+"/", ""))})
+		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		if a.file != b.file {
+			return a.file < b.file
+		}
+		if a.line != b.line {
+			return a.line < b.line
+		}
+		if a.col != b.col {
+			return a.col < b.col
+		}
+		return a.rule < b.rule
+	})
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = r.text
+	}
+	return out
+}
+
+// groupKey is the file and rule of a finding line.
+func groupKey(line string) string {
+	fields := strings.Fields(line)
+	file, _, _ := strings.Cut(line, ":")
+	if len(fields) < 2 {
+		return line
+	}
+	// The rule ID is the first field after the position.
+	for _, f := range fields {
+		if strings.HasPrefix(f, "APIM") && len(f) == 7 {
+			return file + " " + f
+		}
+	}
+	return file
+}
+
+// readGolden returns the review comment of every group and the finding
+// lines in order.
+func readGolden(path string) (comments map[string]string, lines []string, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	comments = map[string]string{}
+	var pending []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "#"):
+			pending = append(pending, line)
+		case strings.TrimSpace(line) == "":
+		default:
+			if len(pending) > 0 {
+				comments[groupKey(line)] = strings.Join(pending, "\n")
+				pending = nil
+			}
+			lines = append(lines, line)
+		}
+	}
+	return comments, lines, sc.Err()
+}
+
+func writeGolden(path string, lines []string, comments map[string]string) error {
+	var b strings.Builder
+	b.WriteString("# Findings of the whole catalogue on ../shared/corpus, each top-level folder linted on its own\n")
+	b.WriteString("# (go test ./lint/rules -run TestCorpusGolden -update-corpus rewrites the finding lines and keeps\n")
+	b.WriteString("# these comments). Each group of findings (same file, same rule) is preceded by its review.\n")
+	prev := ""
+	for _, l := range lines {
+		if k := groupKey(l); k != prev {
+			c := comments[k]
+			if c == "" {
+				c = "# TODO: review " + k + " and explain why these findings are right"
+			}
+			b.WriteString("\n" + c + "\n")
+			prev = k
+		}
+		b.WriteString(l + "\n")
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+func lineDiff(want, got []string) string {
+	w := map[string]bool{}
+	for _, l := range want {
+		w[l] = true
+	}
+	g := map[string]bool{}
+	for _, l := range got {
+		g[l] = true
+	}
+	var b strings.Builder
+	for _, l := range want {
+		if !g[l] {
+			b.WriteString("- " + l + "\n")
+		}
+	}
+	for _, l := range got {
+		if !w[l] {
+			b.WriteString("+ " + l + "\n")
+		}
+	}
+	return b.String()
+}
