@@ -40,6 +40,8 @@ type Service struct {
 	// Skipped lists resources of kinds the model does not hold (diagnostics,
 	// loggers…), so `inspect` can say what it ignored.
 	Skipped []SkippedResource
+
+	index lookupIndex
 }
 
 // SkippedResource is a resource the model has no place for.
@@ -376,22 +378,12 @@ type PolicyDoc struct {
 // Backend returns the backend with the given name (case-insensitive, as
 // Azure entity ids are), or nil.
 func (s *Service) Backend(name string) *Backend {
-	for _, b := range s.Backends {
-		if equalFold(b.Name, name) {
-			return b
-		}
-	}
-	return nil
+	return s.index.backend(s, name)
 }
 
 // Certificate returns the certificate entity with the given id, or nil.
 func (s *Service) Certificate(id string) *Certificate {
-	for _, c := range s.Certificates {
-		if equalFold(c.Name, id) {
-			return c
-		}
-	}
-	return nil
+	return s.index.certificate(s, id)
 }
 
 // NamedValue returns the named value with the given name or display name.

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/apimlab/apimlab/apim"
@@ -20,7 +21,34 @@ type Pass struct {
 	Now time.Time
 
 	report func(Finding)
-	memo   map[any]any
+	memo   *memo
+}
+
+// memo is the run-scoped store behind Pass.Memo. Rules run concurrently,
+// so each key is built once under its own sync.Once.
+type memo struct {
+	mu      sync.Mutex
+	entries map[any]*memoEntry
+}
+
+type memoEntry struct {
+	once sync.Once
+	v    any
+}
+
+func (m *memo) get(key any, build func() any) any {
+	m.mu.Lock()
+	if m.entries == nil {
+		m.entries = map[any]*memoEntry{}
+	}
+	e := m.entries[key]
+	if e == nil {
+		e = &memoEntry{}
+		m.entries[key] = e
+	}
+	m.mu.Unlock()
+	e.once.Do(func() { e.v = build() })
+	return e.v
 }
 
 // Memo returns the value stored under key for this lint run, building it
@@ -28,17 +56,13 @@ type Pass struct {
 // every policy document once for all the policy rules. The memo lives as
 // long as one Run: nothing is kept between runs or shared between
 // services. Keys should be values of unexported types to avoid clashes.
-// Passes of one Run are used one after another, so build needs no locking.
+// Rules run concurrently: build runs once per key, and the value must be
+// treated as read-only.
 func (p *Pass) Memo(key any, build func() any) any {
 	if p.memo == nil {
-		p.memo = map[any]any{}
+		p.memo = &memo{}
 	}
-	if v, ok := p.memo[key]; ok {
-		return v
-	}
-	v := build()
-	p.memo[key] = v
-	return v
+	return p.memo.get(key, build)
 }
 
 // NewPass builds a pass that sends findings to report. The engine uses it;

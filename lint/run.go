@@ -2,9 +2,11 @@ package lint
 
 import (
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apimlab/apimlab/apim"
@@ -97,16 +99,34 @@ func Run(svc *apim.Service, rules []*Rule, cfg *Config, opts RunOptions) *Result
 	}
 	ran := selectRules(rules, cfg, opts)
 	var all []Finding
-	collect := func(f Finding) { all = append(all, f) }
-	memo := map[any]any{}
+	var mu sync.Mutex
+	collect := func(f Finding) {
+		mu.Lock()
+		all = append(all, f)
+		mu.Unlock()
+	}
+	// Rules are independent readers of the service: run them on every
+	// core. Findings are sorted afterwards, so the order of completion
+	// does not show in the result.
+	memo := &memo{}
+	work := make(chan *Rule)
+	var wg sync.WaitGroup
+	for range max(1, min(runtime.GOMAXPROCS(0), len(ran))) {
+		wg.Go(func() {
+			for r := range work {
+				if f, ok := runRule(r, svc, cfg, now, memo, collect); !ok {
+					collect(f)
+				}
+			}
+		})
+	}
 	for _, r := range ran {
-		if r.Check == nil {
-			continue
-		}
-		if f, ok := runRule(r, svc, cfg, now, memo, collect); !ok {
-			collect(f)
+		if r.Check != nil {
+			work <- r
 		}
 	}
+	close(work)
+	wg.Wait()
 	enabled := func(r *Rule) bool { return slices.Contains(ran, r) }
 	if enabled(SuppressionExpired) {
 		all = append(all, expiredSuppressions(cfg, now)...)
@@ -191,7 +211,7 @@ func containsFold(list []string, s string) bool {
 // runRule runs one rule's Check. When the check panics, the findings it
 // reported before the panic are kept and ok is false with an InternalError
 // finding describing the panic.
-func runRule(r *Rule, svc *apim.Service, cfg *Config, now time.Time, memo map[any]any, report func(Finding)) (f Finding, ok bool) {
+func runRule(r *Rule, svc *apim.Service, cfg *Config, now time.Time, memo *memo, report func(Finding)) (f Finding, ok bool) {
 	defer func() {
 		if v := recover(); v != nil {
 			where := panicSite(debug.Stack())

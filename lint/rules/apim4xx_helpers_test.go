@@ -3,6 +3,7 @@ package rules
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/apimlab/apimlab/apim"
@@ -151,9 +152,15 @@ func TestServicePoliciesParsedOncePerRun(t *testing.T) {
 	bad := &apim.PolicyDoc{Scope: apim.ScopeAPI, Owner: "b", XML: "<policies><inbound>", Pos: apim.Position{File: "b.xml", Line: 1, Col: 1}}
 	link := &apim.PolicyDoc{Scope: apim.ScopeAPI, Owner: "c", Format: "rawxml-link", XML: "https://x/policy.xml"}
 	svc := &apim.Service{Standalone: []*apim.PolicyDoc{doc, bad, link}}
-	var sets []*policySet
+	var (
+		mu   sync.Mutex
+		sets []*policySet
+	)
 	probe := &lint.Rule{ID: "APIM999", Name: "probe", Check: func(p *lint.Pass) {
-		sets = append(sets, servicePolicies(p))
+		s := servicePolicies(p)
+		mu.Lock()
+		sets = append(sets, s)
+		mu.Unlock()
 	}}
 	// Two rules in one run share the parse through the run's memo.
 	lint.Run(svc, []*lint.Rule{probe, {ID: "APIM998", Name: "probe2", Check: probe.Check}}, nil, lint.RunOptions{})

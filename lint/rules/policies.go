@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -87,13 +88,34 @@ func parsePolicies(docs []*apim.PolicyDoc) *policySet {
 		names:         map[*apim.PolicyDoc]map[string]bool{},
 		fragmentNames: map[string]bool{},
 	}
-	for _, d := range docs {
+	// Parse on every core (policy.Parse is the costly part and documents
+	// are independent), then index in document order.
+	parsed := make([]*parsedPolicy, len(docs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range max(1, min(runtime.GOMAXPROCS(0), len(docs))) {
+		wg.Go(func() {
+			for i := range next {
+				d := docs[i]
+				p := &parsedPolicy{Src: d}
+				if strings.TrimSpace(d.XML) != "" && !strings.HasSuffix(strings.ToLower(d.Format), "-link") {
+					p.Doc, p.Err = policy.Parse(d)
+				}
+				parsed[i] = p
+			}
+		})
+	}
+	for i, d := range docs {
+		if d != nil {
+			next <- i
+		}
+	}
+	close(next)
+	wg.Wait()
+	for i, d := range docs {
+		p := parsed[i]
 		if d == nil || s.bySrc[d] != nil {
 			continue
-		}
-		p := &parsedPolicy{Src: d}
-		if strings.TrimSpace(d.XML) != "" && !strings.HasSuffix(strings.ToLower(d.Format), "-link") {
-			p.Doc, p.Err = policy.Parse(d)
 		}
 		if p.Doc != nil {
 			names := map[string]bool{}
