@@ -93,10 +93,37 @@ func TestDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exit %d\n%s\n%s", code, out, errOut)
 	}
-	for _, want := range []string{"backend orders-pool (Pool)", "member orders-eastus priority=1 weight=3"} {
+	// Load, lint and the live rehearsal, in that order; lint errors do
+	// not fail the demo.
+	steps := []string{
+		"orders-eastus priority=1 weight=3; orders-westus priority=1 weight=1; orders-onprem priority=2 weight=1",
+		"error APIM001 backend \"orders-onprem\": tls.validateCertificateChain is false",
+		"== 3. rehearse: failover, live ==",
+		"phase 1  healthy",
+		"breaker timeline (model halfOpen",
+	}
+	at := 0
+	for _, want := range steps {
+		i := strings.Index(out[at:], want)
+		if i < 0 {
+			t.Fatalf("demo output lacks %q after offset %d:\n%s", want, at, out)
+		}
+		at += i + len(want)
+	}
+	// The rehearsal's outcome: east trips, west is held open by
+	// Retry-After, both come back through half-open trials.
+	for _, want := range []string{
+		"orders-eastus  closed → open       failure-count: 5 failures in 1m0s >= count 5",
+		"orders-westus  closed → open       failure-count: 5 failures in 1m0s >= count 5; open for Retry-After 2m0s",
+		"orders-eastus  half-open → closed  trial-succeeded",
+		"orders-westus  half-open → closed  trial-succeeded",
+	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
+	}
+	if strings.Contains(out, "s3cr3t-demo-key") {
+		t.Error("demo printed the inline credential value")
 	}
 }
 

@@ -1,38 +1,25 @@
 package main
 
 import (
-	"fmt"
+	"context"
 	"os"
+	"os/signal"
 
-	"github.com/apimlab/apimlab/apim/load"
-	"github.com/apimlab/apimlab/apim/summary"
-	"github.com/apimlab/apimlab/fixtures"
+	"github.com/apimlab/apimlab/internal/demo"
 )
 
 // DemoCmd runs apimlab on the embedded demo configuration.
 type DemoCmd struct {
-	Keep bool `help:"Keep the extracted demo files and print where they are."`
+	Keep  bool   `help:"Keep the extracted demo files and print where they are."`
+	Color string `enum:"auto,always,never" default:"auto" help:"Colour the lint report (auto: only on a terminal)."`
 }
 
-// Run extracts the demo into a temporary folder, loads it and reports.
+// Run loads, lints and rehearses failover on the demo configuration (see
+// internal/demo). Lint findings do not fail the demo; Ctrl-C stops it.
 func (c *DemoCmd) Run(g *Globals) error {
-	dir, err := os.MkdirTemp("", "apimlab-demo-")
-	if err != nil {
-		return err
-	}
-	if !c.Keep {
-		defer os.RemoveAll(dir)
-	}
-	root, err := fixtures.ExtractDemo(dir)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(g.Stdout, "apimlab demo: the embedded configuration %s\n\n", root)
-	svc, err := load.Load([]string{root}, load.Options{})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(g.Stdout, "== inspect: what apimlab loaded ==")
-	fmt.Fprint(g.Stdout, summary.Of(svc, summary.Options{}).Text())
-	return nil
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	color := c.Color == "always" || (c.Color == "auto" && isTerminal(g.Stdout))
+	_, err := demo.Run(ctx, g.Stdout, demo.Options{Keep: c.Keep, Color: color, Version: Version})
+	return err
 }
