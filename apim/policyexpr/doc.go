@@ -14,7 +14,8 @@
 // the per-request work is a short VM run with no reflection beyond field loads.
 //
 // A construct outside the subset is reported as *UnsupportedError naming the
-// construct and its position; UNSUPPORTED.md lists them. Semantics that differ
+// construct and its position; docs/semantics.md ("Policy expressions: the
+// emulated C# subset and what is outside it") lists them. Semantics that differ
 // from the .NET runtime are documented where they are implemented; the main
 // one is that a null string is modelled as "" (so `s ?? "d"` yields "d" for an
 // empty s, and GetValueOrDefault("X") on a missing header yields "").
