@@ -39,6 +39,8 @@ func (r *resource) name(i int) string {
 type builder struct {
 	svc *apim.Service
 	dec decoder
+	// sequential turns off the parallel backend build (tests compare).
+	sequential bool
 }
 
 func newBuilder() *builder {

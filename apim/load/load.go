@@ -26,6 +26,8 @@ type Options struct {
 	// Parameters are ARM parameters files applied to every template. When
 	// empty, a template X.json uses X.parameters.json beside it if present.
 	Parameters []string
+
+	sequential bool // build backends one by one (tests)
 }
 
 // ErrNoInput is returned when the paths hold no configuration at all.
@@ -47,6 +49,7 @@ const (
 // Load reads every path (files or folders) into one Service.
 func Load(paths []string, opts Options) (*apim.Service, error) {
 	b := newBuilder()
+	b.sequential = opts.sequential
 	l := &loader{b: b, opts: opts}
 	if len(opts.Parameters) > 0 {
 		l.params = arm.Params{}
@@ -285,6 +288,7 @@ func (l *loader) template(p string, root *jsontree.Value) error {
 	}
 	res := arm.Resolve(p, root, params)
 	l.b.svc.Issues = append(l.b.svc.Issues, res.Issues...)
+	rs := make([]*resource, 0, len(res.Resources))
 	for i := range res.Resources {
 		r := &res.Resources[i]
 		if r.Name == "" && r.NameUnknown != "" {
@@ -298,7 +302,8 @@ func (l *loader) template(p string, root *jsontree.Value) error {
 			continue
 		}
 		rr.Pos = r.Pos
-		l.b.add(rr)
+		rs = append(rs, rr)
 	}
+	l.b.addAll(rs)
 	return nil
 }
