@@ -124,7 +124,7 @@ func (e *env) evalString(v *value, report bool) *value {
 		if errors.As(err, &se) {
 			// Col points at the opening quote; the offset is into the
 			// string's content (exact unless the JSON string has escapes).
-			pos.Col += 1 + se.Offset
+			pos = pos.Shift(1 + se.Offset)
 			err = errors.New(se.Msg)
 		}
 		reason := fmt.Sprintf("malformed expression %s: %v", clip(v.Str), err)

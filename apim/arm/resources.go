@@ -50,7 +50,7 @@ func (s *scope) resource(r *value, p *parent, e *env) {
 	name := strings.ToLower(cp.Get("name").Text())
 	n, reason := e.count(cp.Get("count"), true)
 	if reason != "" {
-		s.r.unknownAt(unknownVal(reason), cp.Position())
+		s.r.unknownAt(unknownVal(reason), cp.Pos)
 		s.instance(r, p, e.withLoop(loop{name: name, idx: -1, reason: reason}), reason)
 		return
 	}
@@ -83,7 +83,7 @@ func (s *scope) instance(r *value, p *parent, e *env, countUnknown string) {
 	}
 	deploy := strings.EqualFold(r.Get("type").Text(), "Microsoft.Resources/deployments") &&
 		r.Lookup("properties", "template") != nil
-	node := &value{Kind: jsontree.Object, Pos: res.Pos, Origin: jsontree.Literal, Obj: make([]jsontree.Member, 0, len(r.Obj))}
+	node := &value{Kind: jsontree.Object, Pos: r.Pos, Origin: jsontree.Literal, Obj: make([]jsontree.Member, 0, len(r.Obj))}
 	for _, m := range r.Obj {
 		var v *value
 		switch strings.ToLower(m.Key) {

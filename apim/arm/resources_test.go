@@ -137,11 +137,11 @@ func TestResolveClassicValues(t *testing.T) {
 	if got := prop(orders, "properties", "url"); got != `"https://host0.example.com/orders"` {
 		t.Errorf("orders url = %s", got)
 	}
-	if v := orders.Node.Lookup("properties", "tls", "validateCertificateChain"); v.Origin != jsontree.Literal || v.Pos.Line != 32 {
+	if v := orders.Node.Lookup("properties", "tls", "validateCertificateChain"); v.Origin != jsontree.Literal || v.Position().Line != 32 {
 		t.Errorf("literal tls flag: origin %v pos %v", v.Origin, v.Pos)
 	}
 	url := orders.Node.Lookup("properties", "url")
-	if url.Origin != jsontree.Computed || url.Pos.Line != 30 || url.Pos.Col != 20 || !strings.HasPrefix(url.Expr, "[concat(") {
+	if url.Origin != jsontree.Computed || url.Position().Line != 30 || url.Position().Col != 20 || !strings.HasPrefix(url.Expr, "[concat(") {
 		t.Errorf("url: origin %v pos %v expr %q", url.Origin, url.Pos, url.Expr)
 	}
 	if got := orders.Node.Lookup("properties", "tls").PositionWithPath().Path; got != "$.resources[0].resources[0].properties.tls" {

@@ -140,7 +140,8 @@ func newResolver(file string) *resolver {
 func (r *resolver) issue(e *apim.Error) { r.issues = append(r.issues, e) }
 
 // unknownAt records the unknown value u surfacing at pos, once per reason.
-func (r *resolver) unknownAt(u *value, pos apim.Position) {
+func (r *resolver) unknownAt(u *value, loc jsontree.Loc) {
+	pos := loc.Position()
 	if r.seen[u.Reason] {
 		return
 	}

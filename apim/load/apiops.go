@@ -201,7 +201,7 @@ func (b *builder) parseJSON(path string) (*jsontree.Value, error) {
 		var ae *apim.Error
 		if errors.As(err, &ae) {
 			b.svc.Issues = append(b.svc.Issues, ae)
-			return &jsontree.Value{Kind: jsontree.Null, Pos: ae.Pos}, nil
+			return &jsontree.Value{Kind: jsontree.Null, Pos: jsontree.At(ae.Pos)}, nil
 		}
 		return nil, err
 	}

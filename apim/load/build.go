@@ -25,7 +25,7 @@ func (r *resource) props() *jsontree.Value {
 	if p := r.Node.Get("properties"); p != nil && p.Kind == jsontree.Object {
 		return p
 	}
-	return &jsontree.Value{Kind: jsontree.Object, Pos: r.Pos}
+	return &jsontree.Value{Kind: jsontree.Object, Pos: jsontree.At(r.Pos)}
 }
 
 func (r *resource) name(i int) string {
@@ -233,7 +233,7 @@ func (b *builder) keyValues(c *jsontree.Value, key string) []apim.KeyValues {
 	}
 	var out []apim.KeyValues
 	for _, m := range obj.Obj {
-		kv := apim.KeyValues{Name: m.Key, Pos: m.KeyPos}
+		kv := apim.KeyValues{Name: m.Key, Pos: m.KeyPos.Position()}
 		switch m.Value.Kind {
 		case jsontree.Array:
 			for _, e := range m.Value.Arr {

@@ -278,7 +278,7 @@ func TestParseEmbeddedRawXML(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := Parse(&apim.PolicyDoc{Scope: apim.ScopeAPI, Format: "rawxml", XML: xml, Pos: v.Pos, Embedded: true})
+	d, err := Parse(&apim.PolicyDoc{Scope: apim.ScopeAPI, Format: "rawxml", XML: xml, Pos: v.PositionWithPath(), Embedded: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +290,7 @@ func TestParseEmbeddedRawXML(t *testing.T) {
 		t.Errorf("quoted text %q is not a whole expression", val.Text)
 	}
 	p := val.Exprs[0].Pos
-	if p.File != path || p.Line != v.Pos.Line || p.Col != v.Pos.Col || !strings.HasSuffix(p.Path, "/policy:5:12") {
+	if p.File != path || p.Line != v.Position().Line || p.Col != v.Position().Col || !strings.HasSuffix(p.Path, "/policy:5:12") {
 		t.Errorf("expr pos = %+v (json string at %s)", p, v.Pos)
 	}
 }
