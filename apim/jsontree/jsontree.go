@@ -146,14 +146,42 @@ func (v *Value) Member(key string) *Member {
 	}
 	var folded *Member
 	for i := range v.Obj {
-		if v.Obj[i].Key == key {
+		k := v.Obj[i].Key
+		if len(k) != len(key) {
+			continue // property names are ASCII: different lengths never fold
+		}
+		if k == key {
 			return &v.Obj[i]
 		}
-		if folded == nil && strings.EqualFold(v.Obj[i].Key, key) {
+		if folded == nil && foldEqual(k, key) {
 			folded = &v.Obj[i]
 		}
 	}
 	return folded
+}
+
+// foldEqual compares equal-length strings ignoring ASCII case, falling back
+// to Unicode folding for non-ASCII bytes.
+func foldEqual(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x == y {
+			continue
+		}
+		if x >= 0x80 || y >= 0x80 {
+			return strings.EqualFold(a, b)
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // Lookup follows a chain of member names; nil when any is missing.

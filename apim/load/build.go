@@ -41,6 +41,11 @@ type builder struct {
 	dec decoder
 	// sequential turns off the parallel backend build (tests compare).
 	sequential bool
+	// apis and products index the entities by workspace and lower-cased
+	// name: templates with thousands of APIs and policies look them up
+	// once per resource.
+	apis     map[[2]string]*apim.API
+	products map[[2]string]*apim.Product
 }
 
 func newBuilder() *builder {
@@ -362,13 +367,16 @@ func (b *builder) namedValue(r *resource) {
 }
 
 func (b *builder) apiNamed(name, ws string, pos apim.Position) *apim.API {
-	for _, a := range b.svc.APIs {
-		if strings.EqualFold(a.Name, name) && a.Workspace == ws {
-			return a
-		}
+	key := [2]string{ws, strings.ToLower(name)}
+	if a := b.apis[key]; a != nil {
+		return a
 	}
 	a := &apim.API{Name: name, Pos: pos, Workspace: ws}
 	b.svc.APIs = append(b.svc.APIs, a)
+	if b.apis == nil {
+		b.apis = map[[2]string]*apim.API{}
+	}
+	b.apis[key] = a
 	return a
 }
 
@@ -401,13 +409,16 @@ func (b *builder) operation(r *resource) {
 }
 
 func (b *builder) productNamed(name, ws string, pos apim.Position) *apim.Product {
-	for _, p := range b.svc.Products {
-		if strings.EqualFold(p.Name, name) && p.Workspace == ws {
-			return p
-		}
+	key := [2]string{ws, strings.ToLower(name)}
+	if p := b.products[key]; p != nil {
+		return p
 	}
 	p := &apim.Product{Name: name, Pos: pos, Workspace: ws}
 	b.svc.Products = append(b.svc.Products, p)
+	if b.products == nil {
+		b.products = map[[2]string]*apim.Product{}
+	}
+	b.products[key] = p
 	return p
 }
 
