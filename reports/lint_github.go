@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/apimlab/apimlab/internal/errw"
 	"github.com/apimlab/apimlab/lint"
 )
 
@@ -18,7 +19,7 @@ type GitHub struct{}
 
 // Print implements Printer.
 func (GitHub) Print(w io.Writer, r *lint.Result) error {
-	ew := &errWriter{w: w}
+	ew := errw.New(w)
 	for _, f := range r.Findings {
 		cmd := "notice"
 		switch f.Severity {
@@ -46,9 +47,9 @@ func (GitHub) Print(w io.Writer, r *lint.Result) error {
 		if f.Fix != "" {
 			msg += "\nFix: " + f.Fix
 		}
-		ew.printf("::%s %s::%s\n", cmd, strings.Join(props, ","), ghData(msg))
+		ew.Printf("::%s %s::%s\n", cmd, strings.Join(props, ","), ghData(msg))
 	}
-	return ew.err
+	return ew.Err
 }
 
 // ghData escapes a workflow command's message.

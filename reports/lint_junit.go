@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 
+	"github.com/apimlab/apimlab/internal/errw"
 	"github.com/apimlab/apimlab/lint"
 )
 
@@ -108,13 +109,13 @@ func (JUnit) Print(w io.Writer, r *lint.Result) error {
 		out.Skipped += suite.Skipped
 		out.Suites = append(out.Suites, suite)
 	}
-	ew := &errWriter{w: w}
-	ew.printf("%s", xml.Header)
+	ew := errw.New(w)
+	ew.Printf("%s", xml.Header)
 	enc := xml.NewEncoder(ew)
 	enc.Indent("", "  ")
 	if err := enc.Encode(out); err != nil {
 		return err
 	}
-	ew.printf("\n")
-	return ew.err
+	ew.Printf("\n")
+	return ew.Err
 }

@@ -4,6 +4,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/apimlab/apimlab/internal/errw"
 	"github.com/apimlab/apimlab/lint"
 )
 
@@ -14,31 +15,31 @@ type Markdown struct{}
 
 // Print implements Printer.
 func (Markdown) Print(w io.Writer, r *lint.Result) error {
-	ew := &errWriter{w: w}
-	ew.printf("### apimlab lint\n\n")
-	ew.printf("%s\n", summary(r))
+	ew := errw.New(w)
+	ew.Printf("### apimlab lint\n\n")
+	ew.Printf("%s\n", summary(r))
 	if len(r.Findings) > 0 {
-		ew.printf("\n| Severity | Rule | Location | Resource | Message |\n|---|---|---|---|---|\n")
+		ew.Printf("\n| Severity | Rule | Location | Resource | Message |\n|---|---|---|---|---|\n")
 		for _, f := range r.Findings {
-			ew.printf("| %s %s | [%s](%s) %s | `%s` | %s | %s |\n",
+			ew.Printf("| %s %s | [%s](%s) %s | `%s` | %s | %s |\n",
 				icon(f.Severity), f.Severity, f.Rule, helpURI(f.Rule), f.Name, mdCode(f.Pos.String()),
 				mdCell(f.Subject.String()), mdCell(f.Message))
 		}
 	}
 	if len(r.Suppressed) > 0 {
-		ew.printf("\n<details><summary>%s</summary>\n\n", plural(len(r.Suppressed), "suppressed finding"))
-		ew.printf("| Rule | Location | Message | Justification |\n|---|---|---|---|\n")
+		ew.Printf("\n<details><summary>%s</summary>\n\n", plural(len(r.Suppressed), "suppressed finding"))
+		ew.Printf("| Rule | Location | Message | Justification |\n|---|---|---|---|\n")
 		for _, f := range r.Suppressed {
 			just := ""
 			if f.Suppression != nil {
 				just = f.Suppression.Kind + ": " + f.Suppression.Justification
 			}
-			ew.printf("| [%s](%s) | `%s` | %s | %s |\n", f.Rule, helpURI(f.Rule), mdCode(f.Pos.String()),
+			ew.Printf("| [%s](%s) | `%s` | %s | %s |\n", f.Rule, helpURI(f.Rule), mdCode(f.Pos.String()),
 				mdCell(f.Message), mdCell(just))
 		}
-		ew.printf("\n</details>\n")
+		ew.Printf("\n</details>\n")
 	}
-	return ew.err
+	return ew.Err
 }
 
 func icon(s lint.Severity) string {

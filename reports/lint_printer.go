@@ -77,28 +77,6 @@ func NewPrinter(format string, opts Options) (Printer, error) {
 	return mk(opts), nil
 }
 
-// errWriter remembers the first write error so printers can write many
-// small pieces and check once.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
-}
-
-func (e *errWriter) printf(format string, args ...any) {
-	if e.err == nil {
-		_, e.err = fmt.Fprintf(e.w, format, args...)
-	}
-}
-
 // plural formats n and a noun, pluralised with "s".
 func plural(n int, noun string) string {
 	if n == 1 {

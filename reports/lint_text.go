@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/apimlab/apimlab/internal/errw"
 	"github.com/apimlab/apimlab/lint"
 )
 
@@ -39,7 +40,7 @@ const (
 
 // Print implements Printer.
 func (t *Text) Print(w io.Writer, r *lint.Result) error {
-	ew := &errWriter{w: w}
+	ew := errw.New(w)
 	read := t.ReadFile
 	if read == nil {
 		read = os.ReadFile
@@ -61,24 +62,24 @@ func (t *Text) Print(w io.Writer, r *lint.Result) error {
 	prevFile := ""
 	for i, f := range r.Findings {
 		if i > 0 && f.Pos.File != prevFile {
-			ew.printf("\n")
+			ew.Printf("\n")
 		}
 		prevFile = f.Pos.File
 		msg := strings.ReplaceAll(f.Message, "\n", "\n    ")
-		ew.printf("%s %s %s %s\n", t.paint(ansiBold, f.Pos.String()), t.severity(f.Severity), f.Rule, msg)
+		ew.Printf("%s %s %s %s\n", t.paint(ansiBold, f.Pos.String()), t.severity(f.Severity), f.Rule, msg)
 		if src, ok := source(f.Pos.File, f.Pos.Line); ok && f.Pos.Col > 0 && !f.Sensitive {
 			text, caret := excerpt(src, f.Pos.Col)
-			ew.printf("    %s\n    %s\n", text, t.paint(ansiGreen, caret))
+			ew.Printf("    %s\n    %s\n", text, t.paint(ansiGreen, caret))
 		}
 		if f.Fix != "" {
-			ew.printf("    %s\n", t.paint(ansiDim, "fix: "+f.Fix))
+			ew.Printf("    %s\n", t.paint(ansiDim, "fix: "+f.Fix))
 		}
 	}
 	if len(r.Findings) > 0 {
-		ew.printf("\n")
+		ew.Printf("\n")
 	}
-	ew.printf("%s\n", summary(r))
-	return ew.err
+	ew.Printf("%s\n", summary(r))
+	return ew.Err
 }
 
 func (t *Text) paint(code, s string) string {

@@ -3,7 +3,7 @@ package load
 import (
 	"strings"
 
-	"github.com/apimlab/apimlab/apim"
+	"github.com/agnivade/levenshtein"
 	"github.com/apimlab/apimlab/apim/jsontree"
 )
 
@@ -124,7 +124,7 @@ func suggest(name string, s shape) string {
 	best, bestD := "", 4
 	lname := strings.ToLower(name)
 	for k := range s {
-		if dist := editDistance(lname, strings.ToLower(k)); dist < bestD || dist == bestD && k < best {
+		if dist := levenshtein.ComputeDistance(lname, strings.ToLower(k)); dist < bestD || dist == bestD && k < best {
 			best, bestD = k, dist
 		}
 	}
@@ -133,26 +133,3 @@ func suggest(name string, s shape) string {
 	}
 	return best
 }
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
-
-var _ = apim.Position{}

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/agnivade/levenshtein"
 )
 
 // Kind says what role an element name plays in a policy document.
@@ -355,7 +357,7 @@ func Suggest(name string) string {
 	}
 	best, bestD, bestKind := "", limit+1, Kind(0)
 	for _, i := range Known() {
-		d := editDistance(n, i.Name, bestD)
+		d := levenshtein.ComputeDistance(n, i.Name)
 		if d < bestD || (d == bestD && d <= limit && i.Kind == KindPolicy && bestKind != KindPolicy) {
 			best, bestD, bestKind = i.Name, d, i.Kind
 		}
@@ -364,34 +366,4 @@ func Suggest(name string) string {
 		return ""
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance of a and b; it stops early and
-// returns a value > bound when the distance exceeds bound.
-func editDistance(a, b string, bound int) int {
-	if d := len(a) - len(b); d > bound || -d > bound {
-		return bound + 1
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			rowMin = min(rowMin, cur[j])
-		}
-		if rowMin > bound {
-			return bound + 1
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/load"
 	"github.com/apimlab/apimlab/fixtures"
+	"github.com/apimlab/apimlab/internal/errw"
 	"github.com/apimlab/apimlab/lint"
 	"github.com/apimlab/apimlab/lint/rules"
 	"github.com/apimlab/apimlab/reports"
@@ -69,19 +70,19 @@ func Run(ctx context.Context, w io.Writer, opts Options) (*Report, error) {
 		return nil, fmt.Errorf("extracting the demo: %w", err)
 	}
 	rep := &Report{Root: root}
-	ew := &errWriter{w: w}
-	ew.printf("apimlab demo: the embedded configuration, extracted to %s\n", root)
+	ew := errw.New(w)
+	ew.Printf("apimlab demo: the embedded configuration, extracted to %s\n", root)
 	if opts.Keep && opts.Dir == "" {
-		ew.printf("(kept: run `apimlab lint %s` or `apimlab inspect %s` yourself)\n", root, root)
+		ew.Printf("(kept: run `apimlab lint %s` or `apimlab inspect %s` yourself)\n", root, root)
 	}
 
-	ew.printf("\n== 1. load: what apimlab understood ==\n")
+	ew.Printf("\n== 1. load: what apimlab understood ==\n")
 	if rep.Service, err = load.Load([]string{root}, load.Options{}); err != nil {
 		return rep, fmt.Errorf("loading the demo: %w", err)
 	}
 	writeSummary(ew, rep.Service)
 
-	ew.printf("\n== 2. lint: the deliberate mistakes, with the full rule catalogue (%d rules) ==\n", len(rules.All))
+	ew.Printf("\n== 2. lint: the deliberate mistakes, with the full rule catalogue (%d rules) ==\n", len(rules.All))
 	now := opts.Now
 	if now.IsZero() {
 		now = time.Now()
@@ -94,41 +95,20 @@ func Run(ctx context.Context, w io.Writer, opts Options) (*Report, error) {
 	if err := p.Print(ew, rep.Lint); err != nil {
 		return rep, fmt.Errorf("writing the lint report: %w", err)
 	}
-	ew.printf("(`apimlab lint` exits 1 on these errors; the demo goes on to show what they mean at run time.)\n")
+	ew.Printf("(`apimlab lint` exits 1 on these errors; the demo goes on to show what they mean at run time.)\n")
 
 	sc := Scenario()
-	ew.printf("\n== 3. rehearse: failover, live ==\n")
-	ew.printf("The gateway runs the configuration unchanged. Each backend host is dialled to a fake on 127.0.0.1;\n")
-	ew.printf("east and west serve HTTPS with a throw-away test CA the gateway trusts (TLS validation stays on).\n")
-	ew.printf("The orders API sends to orders-pool and retries twice on 5xx. Requests: GET %s, one at a time;\n", sc.Path)
-	ew.printf("the breaker clock moves 100ms per request and jumps ahead between phases, so minutes pass in milliseconds.\n")
-	ew.printf("served: responses by backend (x-apimlab-backend header); attempts: requests each fake received, retries included.\n\n")
+	ew.Printf("\n== 3. rehearse: failover, live ==\n")
+	ew.Printf("The gateway runs the configuration unchanged. Each backend host is dialled to a fake on 127.0.0.1;\n")
+	ew.Printf("east and west serve HTTPS with a throw-away test CA the gateway trusts (TLS validation stays on).\n")
+	ew.Printf("The orders API sends to orders-pool and retries twice on 5xx. Requests: GET %s, one at a time;\n", sc.Path)
+	ew.Printf("the breaker clock moves 100ms per request and jumps ahead between phases, so minutes pass in milliseconds.\n")
+	ew.Printf("served: responses by backend (x-apimlab-backend header); attempts: requests each fake received, retries included.\n\n")
 	if rep.Rehearsal, err = live.Run(ctx, rep.Service, sc, live.Options{Dir: dir}); err != nil {
 		return rep, fmt.Errorf("rehearsal: %w", err)
 	}
 	if err := rep.Rehearsal.WriteText(ew); err != nil {
 		return rep, err
 	}
-	return rep, ew.err
-}
-
-// errWriter keeps the first write error.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
-}
-
-func (e *errWriter) printf(format string, args ...any) {
-	if e.err == nil {
-		_, e.err = fmt.Fprintf(e.w, format, args...)
-	}
+	return rep, ew.Err
 }

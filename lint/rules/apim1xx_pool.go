@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/agnivade/levenshtein"
 	"github.com/apimlab/apimlab/apim"
 )
 
@@ -96,30 +97,9 @@ func nameList(names []string) string {
 func closestBackendName(backends []*apim.Backend, name string) string {
 	best, bestD := "", 3
 	for _, b := range backends {
-		if d := poolEditDistance(strings.ToLower(b.Name), strings.ToLower(name)); d < bestD {
+		if d := levenshtein.ComputeDistance(strings.ToLower(b.Name), strings.ToLower(name)); d < bestD {
 			best, bestD = b.Name, d
 		}
 	}
 	return best
-}
-
-// poolEditDistance is the Levenshtein distance between a and b (bytes).
-func poolEditDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

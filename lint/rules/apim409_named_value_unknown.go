@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/agnivade/levenshtein"
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/lint"
 )
@@ -72,7 +73,7 @@ func closestNamedValue(svc *apim.Service, name string) string {
 			if cand == "" {
 				continue
 			}
-			if d := poolEditDistance(strings.ToLower(cand), strings.ToLower(name)); d < bestD {
+			if d := levenshtein.ComputeDistance(strings.ToLower(cand), strings.ToLower(name)); d < bestD {
 				best, bestD = cand, d
 			}
 		}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/apimlab/apimlab/internal/errw"
 )
 
 // WriteText writes the result for a terminal: one compact table per phase
@@ -15,11 +17,11 @@ import (
 // and then the breaker transition timeline. Times are relative to the
 // scenario clock's start. It returns the first write error.
 func (r *Result) WriteText(w io.Writer) error {
-	ew := &errWriter{w: w}
+	ew := errw.New(w)
 	for i, p := range r.Phases {
 		r.writePhase(ew, i, &p)
 	}
-	ew.printf("breaker timeline (model %s; times on the scenario clock):\n", r.Model)
+	ew.Printf("breaker timeline (model %s; times on the scenario clock):\n", r.Model)
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	n := 0
 	for _, p := range r.Phases {
@@ -31,21 +33,21 @@ func (r *Result) WriteText(w io.Writer) error {
 	if n == 0 {
 		fmt.Fprintln(tw, "  no transitions")
 	}
-	if err := tw.Flush(); err != nil && ew.err == nil {
-		ew.err = err
+	if err := tw.Flush(); err != nil && ew.Err == nil {
+		ew.Err = err
 	}
-	return ew.err
+	return ew.Err
 }
 
-func (r *Result) writePhase(ew *errWriter, i int, p *PhaseResult) {
-	ew.printf("phase %d  %s: %s\n", i+1, p.Name, p.Note)
-	ew.printf("  clock %s → %s, %d requests, responses %s\n", r.rel(p.Start), r.rel(p.End), p.Requests, statusText(p.Status))
+func (r *Result) writePhase(ew *errw.Writer, i int, p *PhaseResult) {
+	ew.Printf("phase %d  %s: %s\n", i+1, p.Name, p.Note)
+	ew.Printf("  clock %s → %s, %d requests, responses %s\n", r.rel(p.Start), r.rel(p.End), p.Requests, statusText(p.Status))
 	rows := r.rowNames(p)
 	width := len("backend")
 	for _, name := range rows {
 		width = max(width, len(name))
 	}
-	ew.printf("  %-*s  %6s  %5s  %8s  %-9s  %s\n", width, "backend", "served", "share", "attempts", "breaker", "fault")
+	ew.Printf("  %-*s  %6s  %5s  %8s  %-9s  %s\n", width, "backend", "served", "share", "attempts", "breaker", "fault")
 	for _, name := range rows {
 		fault := p.Faults[name]
 		if fault == "" {
@@ -60,22 +62,22 @@ func (r *Result) writePhase(ew *errWriter, i int, p *PhaseResult) {
 			attempts = fmt.Sprint(a)
 		}
 		share := fmt.Sprintf("%.0f%%", 100*p.Share(name))
-		ew.printf("  %-*s  %6d  %5s  %8s  %-9s  %s\n", width, name, p.Served[name], share, attempts, state, fault)
+		ew.Printf("  %-*s  %6d  %5s  %8s  %-9s  %s\n", width, name, p.Served[name], share, attempts, state, fault)
 	}
 	switch len(p.Events) {
 	case 0:
-		ew.printf("  breaker transitions: none\n")
+		ew.Printf("  breaker transitions: none\n")
 	default:
 		var parts []string
 		for _, e := range p.Events {
 			parts = append(parts, fmt.Sprintf("%s %s→%s", e.Backend, e.From, e.To))
 		}
-		ew.printf("  breaker transitions: %s\n", strings.Join(parts, ", "))
+		ew.Printf("  breaker transitions: %s\n", strings.Join(parts, ", "))
 	}
 	for _, e := range p.Errors {
-		ew.printf("  transport error: %s\n", e)
+		ew.Printf("  transport error: %s\n", e)
 	}
-	ew.printf("\n")
+	ew.Printf("\n")
 }
 
 // rowNames are the fakes in declaration order, then any other name that
@@ -128,25 +130,4 @@ func statusText(m map[int]int) string {
 		return "none"
 	}
 	return strings.Join(parts, " ")
-}
-
-// errWriter keeps the first write error.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
-}
-
-func (e *errWriter) printf(format string, args ...any) {
-	if e.err == nil {
-		_, e.err = fmt.Fprintf(e.w, format, args...)
-	}
 }
