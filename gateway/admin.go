@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/apimlab/apimlab/gateway/breaker"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -39,9 +40,9 @@ type BackendHealth struct {
 	Available bool `json:"available"`
 	// Breaker is the breaker's state ("closed", "open", "half-open"), ""
 	// when the backend has no circuit breaker.
-	Breaker        string     `json:"breaker,omitempty"`
-	OpenUntil      *time.Time `json:"openUntil,omitempty"`
-	LastTransition *eventJSON `json:"lastTransition,omitempty"`
+	Breaker        string      `json:"breaker,omitempty"`
+	OpenUntil      *time.Time  `json:"openUntil,omitempty"`
+	LastTransition *Transition `json:"lastTransition,omitempty"`
 	// Members are a pool's members with their priority, weight and
 	// current availability.
 	Members []PoolMemberHealth `json:"members,omitempty"`
@@ -78,7 +79,7 @@ func (g *Gateway) Health() Health {
 			}
 		}
 		if e := b.last.Load(); e != nil {
-			j := toEventJSON(*e)
+			j := ToTransition(*e)
 			bh.LastTransition = &j
 		}
 		if b.pool != nil {
@@ -118,21 +119,34 @@ func (g *Gateway) serveEvents(w http.ResponseWriter, r *http.Request) {
 	if rc.Flush() != nil {
 		return
 	}
+	send := func(e breaker.Event) bool {
+		data, err := json.Marshal(ToTransition(e))
+		if err != nil {
+			return false
+		}
+		if _, err := fmt.Fprintf(w, "event: transition\ndata: %s\n\n", data); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
 	for {
 		select {
 		case <-r.Context().Done():
 			return
 		case <-g.events.done:
-			return
+			// Deliver what was published before Close, then end.
+			for {
+				select {
+				case e := <-ch:
+					if !send(e) {
+						return
+					}
+				default:
+					return
+				}
+			}
 		case e := <-ch:
-			data, err := json.Marshal(toEventJSON(e))
-			if err != nil {
-				return
-			}
-			if _, err := fmt.Fprintf(w, "event: transition\ndata: %s\n\n", data); err != nil {
-				return
-			}
-			if rc.Flush() != nil {
+			if !send(e) {
 				return
 			}
 		}

@@ -48,7 +48,7 @@ func TestAdminEndpoints(t *testing.T) {
 			data = d
 		}
 	}
-	var ev eventJSON
+	var ev Transition
 	if err := json.Unmarshal([]byte(data), &ev); err != nil {
 		t.Fatal(err)
 	}

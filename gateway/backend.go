@@ -33,6 +33,9 @@ type backend struct {
 	// Pool.
 	pool    *pool.Pool
 	members []*backend
+	// affinity is the session cookie name of a pool with session
+	// affinity (pool.sessionAffinity, source cookie); "" when none.
+	affinity string
 
 	// failureStatus answers requests while the breaker is open (Single) or
 	// no member is available (Pool): 503 or failureResponse.statusCode.
@@ -291,8 +294,20 @@ func (g *Gateway) buildPool(c *compiler, b *apim.Backend) *backend {
 		return nil
 	}
 	rb.pool = p
-	if pc.SessionAffinity != nil {
-		g.log.Warn("pool session affinity is not emulated by the gateway", "backend", b.Name)
+	if sa := pc.SessionAffinity; sa != nil {
+		name := strings.TrimSpace(sa.SessionIDName.Value)
+		switch {
+		case !strings.EqualFold(strings.TrimSpace(sa.Source.Value), "cookie"):
+			if !g.opts.AllowUnemulated {
+				c.fail(sa.Source.At(sa.Pos), "backend %q: pool.sessionAffinity.sessionId.source %q is not emulated (valid: Cookie); use --allow-unemulated to balance without affinity", b.Name, sa.Source.Value)
+			} else {
+				g.log.Warn("pool session affinity source not emulated; balancing without affinity", "backend", b.Name, "source", sa.Source.Value)
+			}
+		case !sa.SessionIDName.Known() || name == "":
+			c.fail(sa.SessionIDName.At(sa.Pos), "backend %q: pool.sessionAffinity.sessionId.name is unset or unresolved", b.Name)
+		default:
+			rb.affinity = name
+		}
 	}
 	return rb
 }

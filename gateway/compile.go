@@ -7,6 +7,7 @@ import (
 
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/policy"
+	"github.com/beevik/etree"
 )
 
 // step is one compiled policy statement.
@@ -39,6 +40,23 @@ type compiler struct {
 	noted map[string]bool // unemulated element names already logged
 	// cur is the plan being compiled.
 	cur *plan
+	// layerOf maps the source element of every statement of the plan
+	// being compiled to its scope: 0 global, 1 product, 2 API, 3 operation.
+	layerOf map[*etree.Element]int
+}
+
+// layer returns the scope e (or its nearest enclosing statement) comes
+// from, -1 when unknown (content of a policy fragment).
+func (c *compiler) layer(e *policy.Element) int {
+	for ; e != nil; e = e.Parent {
+		if e.Node == nil {
+			continue
+		}
+		if l, ok := c.layerOf[e.Node]; ok {
+			return l
+		}
+	}
+	return -1
 }
 
 func (c *compiler) fail(pos apim.Position, format string, args ...any) {
@@ -66,10 +84,22 @@ func (c *compiler) compilePlan(global *policy.Document, layers ...*policy.Docume
 	}
 	p := &plan{}
 	c.cur = p
+	c.layerOf = map[*etree.Element]int{}
+	for i, d := range append([]*policy.Document{global}, layers...) {
+		if d == nil {
+			continue
+		}
+		d.Walk(func(e *policy.Element) bool {
+			if e.Node != nil {
+				c.layerOf[e.Node] = i
+			}
+			return true
+		})
+	}
 	for i, s := range sectionOrder {
 		p.sections[i] = c.steps(eff.Section(s), s, false)
 	}
-	c.cur = nil
+	c.cur, c.layerOf = nil, nil
 	return p
 }
 

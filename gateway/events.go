@@ -45,6 +45,9 @@ func (b *broker) subscribe() (ch chan breaker.Event, cancel func(), ok bool) {
 func (b *broker) publish(e breaker.Event) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.closed {
+		return
+	}
 	for ch := range b.subs {
 		select {
 		case ch <- e:
@@ -74,25 +77,40 @@ func (g *Gateway) onTransition(rb *backend) func(breaker.Event) {
 		g.log.Info("circuit breaker transition", "backend", e.Backend, "from", e.From.String(), "to", e.To.String(),
 			"reason", e.Reason, "detail", e.Detail, "model", e.Model.String())
 		g.events.publish(e)
+		if g.opts.OnTransition != nil {
+			g.opts.OnTransition(e)
+		}
 	}
 }
 
-// eventJSON is the /events and /health form of a transition.
-type eventJSON struct {
-	Time       time.Time      `json:"time"`
-	Backend    string         `json:"backend"`
-	From       string         `json:"from"`
-	To         string         `json:"to"`
-	Reason     string         `json:"reason"`
-	Detail     string         `json:"detail,omitempty"`
-	Counts     breaker.Counts `json:"counts"`
-	OpenUntil  *time.Time     `json:"openUntil,omitempty"`
-	RetryAfter string         `json:"retryAfter,omitempty"`
-	Model      string         `json:"model"`
+// Transition is the /events and /health form of a circuit breaker
+// transition (a breaker.Event with its states and model as strings).
+type Transition struct {
+	// Time is the breaker clock's time of the transition.
+	Time time.Time `json:"time"`
+	// Backend is the backend whose breaker changed state.
+	Backend string `json:"backend"`
+	// From and To are "closed", "open" or "half-open".
+	From string `json:"from"`
+	To   string `json:"to"`
+	// Reason is one of the breaker.Reason* constants.
+	Reason string `json:"reason"`
+	// Detail explains the transition.
+	Detail string `json:"detail,omitempty"`
+	// Counts are the counts just before the transition.
+	Counts breaker.Counts `json:"counts"`
+	// OpenUntil is set when To is "open".
+	OpenUntil *time.Time `json:"openUntil,omitempty"`
+	// RetryAfter is the Retry-After delay that set OpenUntil, "" when the
+	// trip duration did.
+	RetryAfter string `json:"retryAfter,omitempty"`
+	// Model is "halfOpen" or "reset".
+	Model string `json:"model"`
 }
 
-func toEventJSON(e breaker.Event) eventJSON {
-	j := eventJSON{Time: e.Time, Backend: e.Backend, From: e.From.String(), To: e.To.String(), Reason: e.Reason,
+// ToTransition converts a breaker event to its /events and /health form.
+func ToTransition(e breaker.Event) Transition {
+	j := Transition{Time: e.Time, Backend: e.Backend, From: e.From.String(), To: e.To.String(), Reason: e.Reason,
 		Detail: e.Detail, Counts: e.Counts, Model: e.Model.String()}
 	if !e.OpenUntil.IsZero() {
 		t := e.OpenUntil

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -49,13 +50,36 @@ type exchange struct {
 	done       bool          // return-response/mock-response ended the pipeline
 	sec        int           // the section running (secInbound…)
 	cancels    []context.CancelFunc
+
+	// Backend selection state (set-backend-service, session affinity).
+	byID        bool   // target was set by a backend-id
+	targetLayer int    // policy layer of the step that set target (-1: unknown)
+	sessionKey  string // session affinity key of this request ("" = none yet)
+	setCookie   string // Set-Cookie value to add to the response ("" = none)
+
+	// Kept across requests (the exchange is pooled): the expression
+	// generator and the body readers handed to policy expressions, built
+	// once per exchange object so a request allocates none of them.
+	pcg        *rand.PCG
+	rnd        *rand.Rand
+	reqBodyFn  func() (string, error)
+	respBodyFn func() (string, error)
 }
 
 var exchangePool = sync.Pool{New: func() any { return new(exchange) }}
 
 func (g *Gateway) getExchange(w http.ResponseWriter, r *http.Request) *exchange {
 	x := exchangePool.Get().(*exchange)
+	if x.rnd == nil {
+		x.pcg = rand.NewPCG(0, 0)
+		x.rnd = rand.New(x.pcg)
+		x.reqBodyFn = x.requestBody
+		x.respBodyFn = x.responseBody
+	}
+	// Request n draws from (Seed, n): a seeded run is reproducible.
+	x.pcg.Seed(g.opts.Seed, g.seq.Add(1))
 	x.g, x.w, x.r = g, w, r
+	x.targetLayer = -1
 	x.start = g.opts.Now()
 	x.method = r.Method
 	x.rawQuery = r.URL.RawQuery
@@ -73,7 +97,7 @@ func (x *exchange) release() {
 	cancels := x.cancels[:0]
 	params := x.params
 	clear(params)
-	*x = exchange{cancels: cancels, params: params}
+	*x = exchange{cancels: cancels, params: params, pcg: x.pcg, rnd: x.rnd, reqBodyFn: x.reqBodyFn, respBodyFn: x.respBodyFn}
 	exchangePool.Put(x)
 }
 
@@ -125,6 +149,12 @@ func (x *exchange) syncContext() {
 	c.Timestamp = x.start
 	c.Elapsed = x.g.opts.Now().Sub(x.start)
 	c.Now = x.g.opts.Now
+	c.Rand = x.rnd
+	c.Request.Body = x.reqBodyFn
+	c.Response.Body = x.respBodyFn
+	if c.RequestId == "" {
+		c.RequestId = newUUID(x.rnd)
+	}
 }
 
 func (x *exchange) originalURL() policyexpr.Url {

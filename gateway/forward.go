@@ -99,7 +99,9 @@ func (x *exchange) forward(timeout time.Duration) error {
 		pe := x.classify(err, timeout)
 		pe.Backend = name
 		if done != nil {
-			done(breaker.Outcome{Err: err, ErrReason: pe.Reason})
+			// A client that went away says nothing about the backend: the
+			// breaker neither counts it nor keeps a half-open trial busy.
+			done(breaker.Outcome{Err: err, ErrReason: pe.Reason, Canceled: pe.Reason == ReasonClientConnection})
 		}
 		return pe
 	}
@@ -146,10 +148,14 @@ func (x *exchange) admit(b *backend) (*backend, func(breaker.Outcome), error) {
 		}
 		return b, done, nil
 	}
+	key := ""
+	if b.affinity != "" {
+		key = x.affinityKey(b.affinity)
+	}
 	// A member reported available may lose a half-open trial to another
 	// request between Select and Allow: try again, a bounded number of times.
 	for range len(b.members) + 1 {
-		i, ok := b.pool.Select()
+		i, ok := b.pool.SelectFor(key)
 		if !ok {
 			break
 		}
@@ -215,7 +221,12 @@ func (x *exchange) roundTrip(b *backend, base *url.URL, timeout time.Duration) (
 		tr = x.g.adhocFor(x.clientCert)
 	}
 	var fired atomic.Bool
-	t := time.AfterFunc(timeout, func() { fired.Store(true); cancel() })
+	if timeout <= 0 {
+		// timeout="0": the gateway does not wait for the response headers.
+		fired.Store(true)
+		cancel()
+	}
+	t := time.AfterFunc(max(timeout, 0), func() { fired.Store(true); cancel() })
 	resp, err := tr.RoundTrip(req)
 	t.Stop()
 	if err != nil && fired.Load() {
@@ -257,3 +268,28 @@ func (g *Gateway) adhocFor(certKey string) http.RoundTripper {
 }
 
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// affinityKey returns the session key of this request for a pool with
+// session affinity by cookie: the value of cookie name sent by the client,
+// or a new session id, which the response then sets (APIM "sets a session
+// ID cookie to maintain session state"; see docs/semantics.md).
+func (x *exchange) affinityKey(name string) string {
+	if x.sessionKey != "" {
+		return x.sessionKey
+	}
+	for _, line := range x.header["Cookie"] {
+		cs, err := http.ParseCookie(line)
+		if err != nil {
+			continue
+		}
+		for _, c := range cs {
+			if c.Name == name && c.Value != "" {
+				x.sessionKey = c.Value
+				return x.sessionKey
+			}
+		}
+	}
+	x.sessionKey = newUUID(x.rnd)
+	x.setCookie = (&http.Cookie{Name: name, Value: x.sessionKey, Path: "/"}).String()
+	return x.sessionKey
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/policy"
@@ -27,10 +28,12 @@ type Gateway struct {
 
 	backends      map[string]*backend // by lower-case name
 	backendList   []*backend          // declaration order, pools last
+	byURL         map[string]*backend // Single backends by urlKey
 	adhoc         *http.Transport     // base-url targets
 	adhocVariants sync.Map
 
 	roots      *x509.CertPool
+	knownCAs   []*x509.Certificate         // service CA store, CA files, certificate entities
 	certs      map[string]*tls.Certificate // loaded client certificates by id
 	certThumbs map[string]string           // thumbprint → id
 	certErrs   map[string]string           // id → why it could not be loaded
@@ -42,6 +45,7 @@ type Gateway struct {
 
 	metrics *metrics
 	events  *broker
+	seq     atomic.Uint64 // requests served, numbering their expression seeds
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -88,6 +92,7 @@ func New(svc *apim.Service, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g.buildBackends(c)
+	g.indexBackendURLs()
 	g.buildRoutes(c)
 	if err := c.err(); err != nil {
 		g.Close()
@@ -201,9 +206,14 @@ func (g *Gateway) buildRoutes(c *compiler) {
 		r.info = policyexpr.Api{Id: a.Name, Name: a.DisplayName.Or(a.Name), Path: r.prefix, IsCurrentRevision: true}
 		if a.ServiceURL.Known() && strings.TrimSpace(a.ServiceURL.Value) != "" {
 			u, err := parseBaseURL(a.ServiceURL.Value)
-			if err != nil {
+			switch {
+			case err != nil:
 				c.fail(a.ServiceURL.At(a.Pos), "API %q: serviceUrl: %v", a.Name, err)
-			} else {
+			case g.backendForURL(u) != nil:
+				// A backend entity with this URL serves the API, with its
+				// credentials, TLS settings and breaker.
+				r.service = g.backendForURL(u)
+			default:
 				tr, _ := g.newTransport(nil, "")
 				r.service = &backend{name: u.Host, kind: "serviceUrl", url: u, transport: tr}
 				r.service.stats = g.metrics.backend(u.Host)

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"time"
 
@@ -65,7 +66,26 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Expressions compiles policy expressions. If nil, apim/policyexpr.
 	Expressions ExprCompiler
+	// OnTransition, if non-nil, is called for every circuit breaker
+	// transition of this gateway, after its metrics, /health and /events
+	// have been updated. It runs outside the breaker's lock (on the
+	// request path, so it should be quick) and may call back into the
+	// gateway (Health, for one).
+	OnTransition func(breaker.Event)
+	// Seed makes policy expressions reproducible: request n (counted from
+	// 1 in arrival order) draws context.RequestId, new Random() and
+	// Guid.NewGuid() from a generator seeded with (Seed, n). If 0, New
+	// picks a random seed, so runs differ.
+	Seed uint64
+	// MaxBodyBytes bounds how much of a request or response body a policy
+	// expression may read (context.Request.Body, context.Response.Body);
+	// a larger body fails the expression. 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
 }
+
+// DefaultMaxBodyBytes is the body size policy expressions may read when
+// Options.MaxBodyBytes is 0.
+const DefaultMaxBodyBytes = 4 << 20
 
 // ExprCompiler compiles one policy expression (src without its @( ) or
 // @{ } delimiters; block is true for @{ }) whose '@' is at pos.
@@ -91,6 +111,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Expressions == nil {
 		o.Expressions = compilePolicyExpr
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.Seed == 0 {
+		o.Seed = rand.Uint64() | 1
 	}
 	return o
 }

@@ -92,6 +92,16 @@ func TestPolicies(t *testing.T) {
 			},
 		},
 		{
+			name:   "mock-response without content-type",
+			policy: `<policies><inbound><mock-response /></inbound><backend><base /></backend><outbound /></policies>`,
+			path:   "/e/",
+			check: func(t *testing.T, code int, h http.Header, body string) {
+				if _, has := h["Content-Type"]; code != 200 || has || body != "" {
+					t.Errorf("got %d Content-Type %q body %q, want 200 with no Content-Type (Learn: default None) and no body", code, h.Get("Content-Type"), body)
+				}
+			},
+		},
+		{
 			name: "outbound set-status and set-body",
 			policy: `<policies><inbound><base /></inbound><backend><base /></backend>
 <outbound><set-status code="201" /><set-body>@("replaced " + context.Response.StatusCode)</set-body></outbound></policies>`,

@@ -26,6 +26,9 @@ func (x *exchange) write() {
 	for k, v := range x.respHeader {
 		h[k] = v
 	}
+	if x.setCookie != "" {
+		h["Set-Cookie"] = append(h["Set-Cookie"], x.setCookie)
+	}
 	if !x.g.opts.NoDebugHeaders {
 		served := x.served
 		if served == "" {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,15 +14,19 @@ import (
 
 // setBackendStep is <set-backend-service base-url|backend-id>.
 type setBackendStep struct {
-	backendID *value
-	baseURL   *value
-	fixed     *backend // literal backend-id, resolved at load
-	fixedURL  *url.URL // literal base-url, parsed at load
-	path      string
+	backendID   *value
+	baseURL     *value
+	fixed       *backend // literal backend-id, resolved at load
+	fixedURL    *url.URL // literal base-url, parsed at load
+	fixedEntity *backend // the backend entity whose URL matches fixedURL
+	path        string
+	// layer is the policy scope the statement comes from (0 global,
+	// 1 product, 2 API, 3 operation; -1 unknown, e.g. fragment content).
+	layer int
 }
 
 func (c *compiler) setBackend(e *policy.Element) step {
-	st := &setBackendStep{backendID: c.attrValue(e, "backend-id"), baseURL: c.attrValue(e, "base-url"), path: e.Path()}
+	st := &setBackendStep{backendID: c.attrValue(e, "backend-id"), baseURL: c.attrValue(e, "base-url"), path: e.Path(), layer: c.layer(e)}
 	switch {
 	case (st.backendID == nil) == (st.baseURL == nil):
 		c.fail(e.Pos, "<set-backend-service>: exactly one of base-url and backend-id is required")
@@ -38,6 +43,7 @@ func (c *compiler) setBackend(e *policy.Element) step {
 			return nil
 		}
 		st.fixedURL = u
+		st.fixedEntity = c.g.backendForURL(u)
 	}
 	for _, a := range e.Attrs {
 		switch a.Name {
@@ -58,10 +64,22 @@ func parseBaseURL(s string) (*url.URL, error) {
 	return u, nil
 }
 
+// run sets the target. Learn (set-backend-service, usage notes): "if you
+// define a base set-backend-service policy using the backend-id attribute
+// and inherit the base policy using <base /> within the scope, then it can
+// only be overridden with a policy using the backend-id attribute, not the
+// base-url attribute": such a base-url is ignored and the inherited
+// backend-id stays in effect. A base-url matching a backend entity's URL
+// uses that entity (Learn, "Backends in API Management").
 func (s *setBackendStep) run(x *exchange) error {
+	if s.baseURL != nil && x.byID && x.targetLayer >= 0 && s.layer > x.targetLayer {
+		return nil
+	}
 	switch {
 	case s.fixed != nil:
 		x.target, x.baseURL = s.fixed, nil
+	case s.fixedEntity != nil:
+		x.target, x.baseURL = s.fixedEntity, nil
 	case s.fixedURL != nil:
 		x.target, x.baseURL = nil, s.fixedURL
 	case s.backendID != nil:
@@ -87,14 +105,22 @@ func (s *setBackendStep) run(x *exchange) error {
 			e.Path = s.path
 			return e
 		}
-		x.target, x.baseURL = nil, u
+		if b := x.g.backendForURL(u); b != nil {
+			x.target, x.baseURL = b, nil
+		} else {
+			x.target, x.baseURL = nil, u
+		}
 	}
+	x.byID, x.targetLayer = s.backendID != nil, s.layer
 	return nil
 }
 
 // forwardStep is <forward-request>.
 type forwardStep struct {
 	timeout     time.Duration
+	timeoutVal  *value        // timeout or timeout-ms given as an expression
+	unit        time.Duration // time.Second (timeout) or time.Millisecond (timeout-ms)
+	continueVal *value        // continue-timeout given as an expression
 	failOnError bool
 	path        string
 	id          string
@@ -104,15 +130,32 @@ type forwardStep struct {
 const defaultForwardTimeout = 300 * time.Second
 
 func (c *compiler) forward(e *policy.Element) step {
-	st := &forwardStep{timeout: defaultForwardTimeout, path: e.Path(), id: policyID(e)}
-	if e.Attr("timeout-ms") != nil {
-		st.timeout = time.Duration(c.intAttr(e, "timeout-ms", 0)) * time.Millisecond
-	} else if e.Attr("timeout") != nil {
-		st.timeout = time.Duration(c.intAttr(e, "timeout", 300)) * time.Second
+	st := &forwardStep{timeout: defaultForwardTimeout, unit: time.Second, path: e.Path(), id: policyID(e)}
+	name := "timeout"
+	switch {
+	case e.Attr("timeout") != nil && e.Attr("timeout-ms") != nil:
+		c.fail(e.Pos, "<forward-request>: specify timeout or timeout-ms, not both")
+	case e.Attr("timeout-ms") != nil:
+		name, st.unit = "timeout-ms", time.Millisecond
 	}
-	if st.timeout <= 0 {
-		c.fail(e.Pos, "<forward-request>: timeout must be > 0")
-		st.timeout = defaultForwardTimeout
+	if v := c.attrValue(e, name); v != nil {
+		if v.constant() {
+			if n, ok := c.nonNegative(e, name, v); ok {
+				st.timeout = time.Duration(n) * st.unit
+			}
+		} else {
+			st.timeoutVal = v
+		}
+	}
+	// continue-timeout is validated (a literal now, an expression per
+	// request) but not applied: the transport waits 1 s for
+	// "100 Continue" (docs/semantics.md).
+	if v := c.attrValue(e, "continue-timeout"); v != nil {
+		if v.constant() {
+			c.nonNegative(e, "continue-timeout", v)
+		} else {
+			st.continueVal = v
+		}
 	}
 	st.failOnError = c.boolAttr(e, "fail-on-error-status-code", false)
 	if c.boolAttr(e, "buffer-request-body", false) && c.cur != nil {
@@ -126,8 +169,44 @@ func (c *compiler) forward(e *policy.Element) step {
 	return st
 }
 
+// nonNegative parses a literal integer attribute that must be >= 0.
+func (c *compiler) nonNegative(e *policy.Element, name string, v *value) (int, bool) {
+	n, err := strconv.Atoi(strings.TrimSpace(v.lit))
+	if err != nil || n < 0 {
+		c.fail(v.pos, "<%s>: %s %q is not an integer >= 0", e.Name, name, v.lit)
+		return 0, false
+	}
+	return n, true
+}
+
+// evalNonNegative evaluates an expression-valued integer attribute that
+// must be >= 0.
+func evalNonNegative(x *exchange, v *value, policyName, attr string) (int, error) {
+	n, err := v.integer(x)
+	if err != nil {
+		return 0, err
+	}
+	if n < 0 {
+		return 0, perr(policyName, ReasonExpression, http.StatusInternalServerError, "%s: %s is %d, want >= 0", v.pos, attr, n)
+	}
+	return n, nil
+}
+
 func (s *forwardStep) run(x *exchange) error {
-	err := x.forward(s.timeout)
+	timeout := s.timeout
+	if s.timeoutVal != nil {
+		n, err := evalNonNegative(x, s.timeoutVal, "forward-request", "timeout")
+		if err != nil {
+			return err
+		}
+		timeout = time.Duration(n) * s.unit
+	}
+	if s.continueVal != nil {
+		if _, err := evalNonNegative(x, s.continueVal, "forward-request", "continue-timeout"); err != nil {
+			return err
+		}
+	}
+	err := x.forward(timeout)
 	if err != nil {
 		if pe, ok := err.(*pipelineError); ok {
 			pe.Path, pe.PolicyID = s.path, s.id
@@ -154,28 +233,99 @@ type retryStep struct {
 	maxInterval time.Duration
 	firstFast   bool
 	children    []step
+	// dyn holds the attributes given as policy expressions (Learn allows
+	// them on all five); they are evaluated once, when the retry starts.
+	dyn *retryExprs
+}
+
+// retryExprs are retry's expression-valued attributes (nil: literal).
+type retryExprs struct {
+	count, interval, delta, maxInterval, firstFast *value
 }
 
 func (c *compiler) retry(e *policy.Element, s policy.Section, inResp bool) step {
-	st := &retryStep{
-		cond:        c.requireAttr(e, "condition"),
-		count:       c.intAttr(e, "count", 0),
-		interval:    time.Duration(c.intAttr(e, "interval", 0)) * time.Second,
-		delta:       time.Duration(c.intAttr(e, "delta", 0)) * time.Second,
-		maxInterval: time.Duration(c.intAttr(e, "max-interval", 0)) * time.Second,
-		firstFast:   c.boolAttr(e, "first-fast-retry", false),
+	st := &retryStep{cond: c.requireAttr(e, "condition")}
+	dyn := &retryExprs{}
+	seconds := func(name string, dst *time.Duration, expr **value) {
+		v := c.attrValue(e, name)
+		switch {
+		case v == nil:
+		case !v.constant():
+			*expr = v
+		default:
+			if n, ok := c.nonNegative(e, name, v); ok {
+				*dst = time.Duration(n) * time.Second
+			}
+		}
+	}
+	if v := c.attrValue(e, "count"); v != nil && !v.constant() {
+		dyn.count = v
+	} else {
+		st.count = c.intAttr(e, "count", 0)
+		if st.count < 1 || st.count > 50 {
+			c.fail(e.Pos, "<retry>: count must be in 1..50 (got %d)", st.count)
+		}
+	}
+	seconds("interval", &st.interval, &dyn.interval)
+	seconds("delta", &st.delta, &dyn.delta)
+	seconds("max-interval", &st.maxInterval, &dyn.maxInterval)
+	if v := c.attrValue(e, "first-fast-retry"); v != nil && !v.constant() {
+		dyn.firstFast = v
+	} else {
+		st.firstFast = c.boolAttr(e, "first-fast-retry", false)
+	}
+	if *dyn != (retryExprs{}) {
+		st.dyn = dyn
 	}
 	if st.cond == nil {
 		return nil
-	}
-	if st.count < 1 || st.count > 50 {
-		c.fail(e.Pos, "<retry>: count must be in 1..50 (got %d)", st.count)
 	}
 	if c.cur != nil {
 		c.cur.bufferBody = true
 	}
 	st.children = c.steps(e.Children, s, inResp)
 	return st
+}
+
+// resolve returns s with its expression-valued attributes evaluated.
+func (s *retryStep) resolve(x *exchange) (*retryStep, error) {
+	if s.dyn == nil {
+		return s, nil
+	}
+	r := *s
+	d := s.dyn
+	if d.count != nil {
+		n, err := d.count.integer(x)
+		if err != nil {
+			return nil, err
+		}
+		if n < 1 || n > 50 {
+			return nil, perr("retry", ReasonExpression, http.StatusInternalServerError, "%s: count is %d, want 1..50", d.count.pos, n)
+		}
+		r.count = n
+	}
+	for _, a := range []struct {
+		v    *value
+		dst  *time.Duration
+		name string
+	}{{d.interval, &r.interval, "interval"}, {d.delta, &r.delta, "delta"}, {d.maxInterval, &r.maxInterval, "max-interval"}} {
+		if a.v == nil {
+			continue
+		}
+		n, err := evalNonNegative(x, a.v, "retry", a.name)
+		if err != nil {
+			return nil, err
+		}
+		*a.dst = time.Duration(n) * time.Second
+	}
+	if d.firstFast != nil {
+		b, err := d.firstFast.boolean(x)
+		if err != nil {
+			return nil, err
+		}
+		r.firstFast = b
+	}
+	return &r, nil
 }
 
 // wait returns the delay before retry n (1-based), per the retry policy
@@ -201,6 +351,10 @@ func (s *retryStep) wait(n int) time.Duration {
 }
 
 func (s *retryStep) run(x *exchange) error {
+	s, err := s.resolve(x)
+	if err != nil {
+		return err
+	}
 	for n := 0; ; n++ {
 		err := runSteps(x, s.children)
 		if x.done {

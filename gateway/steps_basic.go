@@ -91,35 +91,118 @@ func (s *setVariableStep) run(x *exchange) error {
 }
 
 // setHeaderStep is <set-header name exists-action><value/>…</set-header>.
+// name and exists-action may be policy expressions (Learn: "Policy
+// expressions are allowed"); literals are resolved at load.
 type setHeaderStep struct {
-	name   string // canonical, computed at load
-	action string // override, skip, append, delete
-	values []*value
-	resp   bool // response header (outbound, on-error, return-response)
+	target
+	resp bool // response header (outbound, on-error, return-response)
+}
+
+// target is what set-header and set-query-parameter share: a name, an
+// exists-action and values, each a literal or an expression.
+type target struct {
+	policy  string // "set-header" or "set-query-parameter"
+	name    string // literal name (canonical for headers)
+	nameVal *value // expression name; nil when literal
+	action  string // literal action
+	actVal  *value // expression action; nil when literal
+	values  []*value
+	canon   bool // canonicalise the name (headers)
+}
+
+// validAction reports whether a is an exists-action value.
+func validAction(a string) bool {
+	switch a {
+	case "override", "skip", "append", "delete":
+		return true
+	}
+	return false
+}
+
+// compileTarget reads name, exists-action and the <value> children of e.
+func (c *compiler) compileTarget(e *policy.Element, canon bool) (target, bool) {
+	t := target{policy: e.Name, canon: canon, action: "override"}
+	name := c.requireAttr(e, "name")
+	if name == nil {
+		return t, false
+	}
+	if name.constant() {
+		t.name = name.lit
+		if canon {
+			t.name = textproto.CanonicalMIMEHeaderKey(name.lit)
+		}
+	} else {
+		t.nameVal = name
+	}
+	if a := c.attrValue(e, "exists-action"); a != nil {
+		if a.constant() {
+			t.action = a.lit
+			if !validAction(t.action) {
+				c.fail(a.pos, "<%s>: exists-action %q (valid: override, skip, append, delete)", e.Name, t.action)
+			}
+		} else {
+			t.actVal = a
+		}
+	}
+	for _, v := range e.ChildrenNamed("value") {
+		t.values = append(t.values, c.textValue(v))
+	}
+	return t, true
+}
+
+// resolve returns the name and action for this request.
+func (t *target) resolve(x *exchange) (name, action string, err error) {
+	name, action = t.name, t.action
+	if t.nameVal != nil {
+		if name, err = t.nameVal.str(x); err != nil {
+			return "", "", err
+		}
+		name = strings.TrimSpace(name)
+		if name == "" {
+			return "", "", perr(t.policy, ReasonExpression, http.StatusInternalServerError, "%s: name is empty", t.nameVal.pos)
+		}
+		if t.canon {
+			name = textproto.CanonicalMIMEHeaderKey(name)
+		}
+	}
+	if t.actVal != nil {
+		if action, err = t.actVal.str(x); err != nil {
+			return "", "", err
+		}
+		action = strings.TrimSpace(action)
+		if !validAction(action) {
+			return "", "", perr(t.policy, ReasonExpression, http.StatusInternalServerError, "%s: exists-action %q (valid: override, skip, append, delete)", t.actVal.pos, action)
+		}
+	}
+	return name, action, nil
+}
+
+// evalValues evaluates the values.
+func (t *target) evalValues(x *exchange) ([]string, error) {
+	vals := make([]string, 0, len(t.values))
+	for _, v := range t.values {
+		str, err := v.str(x)
+		if err != nil {
+			return nil, err
+		}
+		vals = append(vals, str)
+	}
+	return vals, nil
 }
 
 func (c *compiler) setHeader(e *policy.Element, resp bool) step {
-	name := c.requireAttr(e, "name")
-	if name == nil {
+	t, ok := c.compileTarget(e, true)
+	if !ok {
 		return nil
 	}
-	if !name.constant() {
-		c.fail(e.Pos, "<set-header>: name must be a literal")
-		return nil
-	}
-	st := &setHeaderStep{name: textproto.CanonicalMIMEHeaderKey(name.lit), action: e.AttrValue("exists-action", "override"), resp: resp}
-	switch st.action {
-	case "override", "skip", "append", "delete":
-	default:
-		c.fail(e.Pos, "<set-header>: exists-action %q (valid: override, skip, append, delete)", st.action)
-	}
-	for _, v := range e.ChildrenNamed("value") {
-		st.values = append(st.values, c.textValue(v))
-	}
-	return st
+	return &setHeaderStep{target: t, resp: resp}
 }
 
 func (s *setHeaderStep) run(x *exchange) error {
+	name, action, err := s.resolve(x)
+	if err != nil {
+		return err
+	}
 	h := x.header
 	if s.resp {
 		if !x.hasResp {
@@ -127,86 +210,65 @@ func (s *setHeaderStep) run(x *exchange) error {
 		}
 		h = x.respHeader
 	}
-	_, exists := h[s.name]
-	switch s.action {
+	_, exists := h[name]
+	switch action {
 	case "delete":
-		delete(h, s.name)
+		delete(h, name)
 		return nil
 	case "skip":
 		if exists {
 			return nil
 		}
 	}
-	vals := make([]string, 0, len(s.values))
-	for _, v := range s.values {
-		str, err := v.str(x)
-		if err != nil {
-			return err
-		}
-		vals = append(vals, str)
+	vals, err := s.evalValues(x)
+	if err != nil {
+		return err
 	}
-	if s.action == "append" {
-		h[s.name] = append(h[s.name], vals...)
+	if action == "append" {
+		h[name] = append(h[name], vals...)
 		return nil
 	}
 	if len(vals) == 0 {
 		// APIM: override without a value removes the header.
-		delete(h, s.name)
+		delete(h, name)
 		return nil
 	}
-	h[s.name] = vals
+	h[name] = vals
 	return nil
 }
 
 // setQueryStep is <set-query-parameter>.
-type setQueryStep struct {
-	name   string
-	action string
-	values []*value
-}
+type setQueryStep struct{ target }
 
 func (c *compiler) setQuery(e *policy.Element) step {
-	name := c.requireAttr(e, "name")
-	if name == nil {
+	t, ok := c.compileTarget(e, false)
+	if !ok {
 		return nil
 	}
-	if !name.constant() {
-		c.fail(e.Pos, "<set-query-parameter>: name must be a literal")
-		return nil
-	}
-	st := &setQueryStep{name: name.lit, action: e.AttrValue("exists-action", "override")}
-	switch st.action {
-	case "override", "skip", "append", "delete":
-	default:
-		c.fail(e.Pos, "<set-query-parameter>: exists-action %q (valid: override, skip, append, delete)", st.action)
-	}
-	for _, v := range e.ChildrenNamed("value") {
-		st.values = append(st.values, c.textValue(v))
-	}
-	return st
+	return &setQueryStep{target: t}
 }
 
 func (s *setQueryStep) run(x *exchange) error {
+	name, action, err := s.resolve(x)
+	if err != nil {
+		return err
+	}
 	q, _ := url.ParseQuery(x.rawQuery)
-	_, exists := q[s.name]
+	_, exists := q[name]
 	switch {
-	case s.action == "delete":
-		q.Del(s.name)
-	case s.action == "skip" && exists:
+	case action == "delete":
+		q.Del(name)
+	case action == "skip" && exists:
 		return nil
 	default:
-		vals := make([]string, 0, len(s.values))
-		for _, v := range s.values {
-			str, err := v.str(x)
-			if err != nil {
-				return err
-			}
-			vals = append(vals, str)
+		vals, err := s.evalValues(x)
+		if err != nil {
+			return err
 		}
-		if s.action == "append" {
-			q[s.name] = append(q[s.name], vals...)
+		if action == "append" {
+			q[name] = append(q[name], vals...)
 		} else {
-			q[s.name] = vals
+			q[name] = vals
 		}
 	}
 	x.rawQuery = q.Encode()

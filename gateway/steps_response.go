@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/apimlab/apimlab/apim/policy"
 )
@@ -43,14 +44,15 @@ func (s *returnResponseStep) run(x *exchange) error {
 }
 
 // mockResponseStep is <mock-response status-code content-type>. apimlab
-// has no API schema examples, so the body is empty.
+// has no API schema examples, so the body is empty; without content-type
+// the response has no Content-Type header (Learn: default "None").
 type mockResponseStep struct {
 	status      int
 	contentType string
 }
 
 func (c *compiler) mockResponse(e *policy.Element) step {
-	st := &mockResponseStep{status: c.intAttr(e, "status-code", 200), contentType: e.AttrValue("content-type", "application/json")}
+	st := &mockResponseStep{status: c.intAttr(e, "status-code", 200), contentType: strings.TrimSpace(e.AttrValue("content-type", ""))}
 	if st.status < 100 || st.status > 999 {
 		c.fail(e.Pos, "<mock-response>: status-code %d out of range", st.status)
 	}
@@ -60,7 +62,9 @@ func (c *compiler) mockResponse(e *policy.Element) step {
 func (s *mockResponseStep) run(x *exchange) error {
 	x.newResponse(s.status)
 	x.served = ""
-	x.respHeader["Content-Type"] = []string{s.contentType}
+	if s.contentType != "" {
+		x.respHeader["Content-Type"] = []string{s.contentType}
+	}
 	x.respBody = []byte{}
 	x.done = true
 	return nil

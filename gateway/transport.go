@@ -27,8 +27,12 @@ const (
 	tlsHandshake    = 10 * time.Second
 )
 
-// tlsFlags are the two validation switches of a backend.
-type tlsFlags struct{ chain, name bool }
+// tlsFlags are the two validation switches of a backend and its custom CA
+// certificate details (nil when none; they override both switches).
+type tlsFlags struct {
+	chain, name bool
+	pins        *caPins
+}
 
 // newTransport builds the transport of a Single backend entity (b nil: an
 // ad hoc base-url or serviceUrl target with Azure's defaults).
@@ -38,6 +42,11 @@ func (g *Gateway) newTransport(b *apim.Backend, certKey string) (*http.Transport
 	host := ""
 	if b != nil {
 		flags = tlsFlags{chain: b.TLS.ValidatesChain(), name: b.TLS.ValidatesName()}
+		pins, err := buildPins(b.TLS)
+		if err != nil {
+			return nil, err
+		}
+		flags.pins = pins
 		proxy = b.Proxy
 		if u, err := url.Parse(strings.TrimSpace(b.URL.Value)); err == nil {
 			host = u.Hostname()
@@ -85,6 +94,13 @@ func (g *Gateway) tlsConfig(f tlsFlags, host, certKey string) *tls.Config {
 		// GetClientCertificate presents the certificate whatever CAs the
 		// server asks for, as APIM does; the server decides.
 		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
+	}
+	if f.pins != nil {
+		// Custom CA details: name and chain are always validated, against
+		// the pinned CAs, whatever the two switches say.
+		cfg.InsecureSkipVerify = true
+		cfg.VerifyConnection = g.verifyPinned(f.pins, host)
+		return cfg
 	}
 	if f.chain && f.name {
 		return cfg
@@ -177,6 +193,8 @@ func (g *Gateway) loadCertificates() {
 			continue
 		}
 		g.certs[key] = &tc
+		g.knownCAs = append(g.knownCAs, m.Leaf)
+		g.knownCAs = append(g.knownCAs, m.Chain...)
 		g.certThumbs[m.Thumbprint] = key
 		if c.Thumbprint.Known() {
 			g.certThumbs[certs.NormalizeThumbprint(c.Thumbprint.Value)] = key
@@ -208,10 +226,12 @@ func (g *Gateway) buildRoots(c *compiler) {
 		}
 		if cert, err := x509.ParseCertificate(raw); err == nil {
 			pool.AddCert(cert)
+			g.knownCAs = append(g.knownCAs, cert)
 			continue
 		}
 		if m, err := certs.LoadBytes(raw, ca.CertificatePassword.Value); err == nil {
 			pool.AddCert(m.Leaf)
+			g.knownCAs = append(g.knownCAs, m.Leaf)
 			continue
 		}
 		c.fail(ca.EncodedCertificate.At(ca.Pos), "CA certificate: cannot be decoded")
@@ -224,7 +244,9 @@ func (g *Gateway) buildRoots(c *compiler) {
 		}
 		if !pool.AppendCertsFromPEM(data) {
 			c.fail(apim.Position{File: f}, "CA file holds no PEM certificate")
+			continue
 		}
+		g.knownCAs = append(g.knownCAs, pemCerts(data)...)
 	}
 	g.roots = pool
 }

@@ -29,6 +29,7 @@ type GatewayCmd struct {
 	CA              []string `name:"ca" help:"PEM file(s) of extra CA certificates trusted for backend TLS." type:"existingfile"`
 	BreakerModel    string   `enum:"half-open,reset" default:"half-open" help:"What a circuit breaker does after its trip duration: half-open (one trial request) or reset (Azure's documented behaviour)."`
 	AllowUnemulated bool     `help:"Skip unknown and unemulated policy elements (each is logged once) instead of refusing to start."`
+	Seed            uint64   `help:"Seed for policy expressions' Random and Guid (0: random), to replay a run."`
 }
 
 // Run loads the configuration, starts the gateway and serves until
@@ -53,6 +54,7 @@ func (c *GatewayCmd) Run(g *Globals) error {
 		CAFiles:         c.CA,
 		BreakerModel:    model,
 		AllowUnemulated: c.AllowUnemulated,
+		Seed:            c.Seed,
 	})
 	if err != nil {
 		return usageErr("%v", err)

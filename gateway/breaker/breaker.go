@@ -195,6 +195,12 @@ func (b *Breaker) record(gen uint64, trial bool, o Outcome) {
 	drain := b.tick(now)
 	if gen == b.generation {
 		switch {
+		case o.Canceled && !failure:
+			// Neither a success nor a failure: nothing is counted, and
+			// a half-open trial gives its slot back.
+			if trial && b.state == HalfOpen {
+				b.trialBusy = false
+			}
 		case b.state == Closed && !trial:
 			drain = b.recordClosed(now, failure, o) || drain
 		case b.state == HalfOpen && trial:

@@ -30,6 +30,13 @@
 // Transitions are evaluated lazily, on Allow, done, State, Counts, OpenUntil
 // and Ready; there is no timer goroutine.
 //
+// # Canceled requests
+//
+// An outcome with Canceled set (the client went away before the backend
+// answered) is neither a success nor a failure, unless its ErrReason is
+// listed in ErrorReasons: it is not counted, and when it ends a half-open
+// trial the trial slot is released, so the next caller becomes the trial.
+//
 // # Sliding window
 //
 // The window is a ring of up to 60 time buckets, each Interval/60 wide

@@ -72,7 +72,8 @@ type Settings struct {
 	// timeout) as a failure, whatever ErrorReasons says: a backend that cannot
 	// be reached is what users expect a breaker to catch, and it is the seed
 	// model's behaviour. When true, a transport error is a failure only if
-	// its ErrReason is listed in ErrorReasons.
+	// its ErrReason is listed in ErrorReasons. A Canceled outcome is never
+	// a failure through this rule (the backend did nothing wrong).
 	IgnoreTransportErrors bool
 }
 
@@ -88,6 +89,14 @@ type Outcome struct {
 	ErrReason string
 	// RetryAfter is the raw Retry-After response header, empty when absent.
 	RetryAfter string
+	// Canceled reports that the caller abandoned the request (the client
+	// went away) before the backend answered. Such an outcome says nothing
+	// about the backend: it is neither a success nor a failure and is not
+	// counted, unless its ErrReason is listed in ErrorReasons (or a custom
+	// IsFailure says it is a failure). An uncounted canceled half-open
+	// trial releases the trial slot, so the next caller becomes the trial
+	// and the breaker does not stay half-open forever.
+	Canceled bool
 }
 
 // validate checks s and returns it normalised (defaults applied).
@@ -146,7 +155,7 @@ type classifier struct {
 
 // isFailure reports whether o is a failure under c's rules.
 func (c *classifier) isFailure(o Outcome) bool {
-	if o.Err != nil && !c.ignoreTransport {
+	if o.Err != nil && !c.ignoreTransport && !o.Canceled {
 		return true
 	}
 	if o.StatusCode != 0 {

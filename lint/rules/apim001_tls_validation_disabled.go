@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"fmt"
+
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/lint"
 )
@@ -21,8 +23,13 @@ var TLSValidationDisabled = &lint.Rule{
 			"does, so `validateCertificatename: false` counts too.",
 		Fix: "Remove the property or set it to true. If the backend uses a private CA, upload the CA " +
 			"certificate to the service CA store (`properties.certificates[]` with `storeName: Root`) " +
-			"instead of disabling validation; if the name does not match, call the backend by a name " +
-			"its certificate covers.",
+			"or, in the v2 tiers, reference it in the backend's CA certificate details " +
+			"(`tls.serverCertificateThumbprints` or `tls.serverX509Names`) instead of disabling " +
+			"validation; if the name does not match, call the backend by a name its certificate covers. " +
+			"When a backend has CA certificate details, Microsoft Learn (\"Backends in API Management\", " +
+			"Configure CA certificate) says API Management \"always validates the certificate name and " +
+			"certificate chain, regardless of whether you enable or disable validation settings\": a " +
+			"false flag there has no effect and is reported at info severity only, as dead configuration.",
 		Bad: `{
   "type": "Microsoft.ApiManagement/service/backends",
   "name": "contoso/orders",
@@ -51,8 +58,22 @@ func checkTLSValidationDisabled(pass *lint.Pass) {
 		if b.TLS == nil {
 			continue
 		}
+		// With CA certificate details APIM validates name and chain
+		// whatever the flags say (Learn, Backends in API Management).
+		pinned := len(b.TLS.ServerCertificateThumbprints) > 0 || len(b.TLS.ServerX509Names) > 0
 		report := func(f apim.Field[bool], canonical, what string) {
 			if !f.Known() || f.Value {
+				return
+			}
+			if pinned {
+				pass.Report(lint.Finding{
+					Rule: pass.Rule.ID, Name: pass.Rule.Name, Severity: lint.Info,
+					Pos: f.At(b.TLS.Pos), Subject: backendSubject(b),
+					Fix: "remove tls." + canonical + ": it has no effect next to CA certificate details",
+					Message: fmt.Sprintf("backend %q: tls.%s is false%s but has no effect: the backend has CA certificate details "+
+						"(serverCertificateThumbprints/serverX509Names), with which API Management always validates the certificate name and chain",
+						b.Name, canonical, spelledAs(f.Key, canonical)),
+				})
 				return
 			}
 			pass.ReportFixf(f.At(b.TLS.Pos), backendSubject(b),

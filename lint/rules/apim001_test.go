@@ -1,0 +1,40 @@
+package rules
+
+import (
+	"testing"
+
+	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/lint"
+)
+
+// TestTLSValidationDisabledSeverity checks what the fixture harness does
+// not (it matches messages): a false validation flag is an error, but only
+// info next to custom CA details, where Azure validates anyway.
+func TestTLSValidationDisabledSeverity(t *testing.T) {
+	off := apim.Field[bool]{Set: true, Value: false, Pos: apim.Position{File: "t.json", Line: 3, Col: 5}}
+	tests := []struct {
+		name string
+		tls  *apim.TLS
+		want lint.Severity
+	}{
+		{"flag alone", &apim.TLS{ValidateCertificateChain: off}, lint.Error},
+		{"with CA thumbprints", &apim.TLS{ValidateCertificateChain: off,
+			ServerCertificateThumbprints: []apim.Field[string]{{Set: true, Value: "A1B2C3D4E5F60718293A4B5C6D7E8F9012345678"}}}, lint.Info},
+		{"with X.509 names", &apim.TLS{ValidateCertificateChain: off,
+			ServerX509Names: []apim.X509Name{{Name: apim.Field[string]{Set: true, Value: "orders.contoso.com"}}}}, lint.Info},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			svc := &apim.Service{Backends: []*apim.Backend{{Name: "orders", TLS: tt.tls,
+				URL:      apim.Field[string]{Set: true, Value: "https://orders.contoso.com"},
+				Protocol: apim.Field[string]{Set: true, Value: "http"}}}}
+			res := lint.Run(svc, []*lint.Rule{TLSValidationDisabled}, nil, lint.RunOptions{})
+			if len(res.Findings) != 1 {
+				t.Fatalf("findings = %v, want one", res.Findings)
+			}
+			if got := res.Findings[0].Severity; got != tt.want {
+				t.Errorf("severity = %v, want %v (%s)", got, tt.want, res.Findings[0].Message)
+			}
+		})
+	}
+}
