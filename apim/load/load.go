@@ -301,6 +301,16 @@ func (l *loader) template(p string, root *jsontree.Value) error {
 		if !ok {
 			continue
 		}
+		if strings.HasPrefix(r.Name, "[") && !strings.HasPrefix(r.Name, "[[") {
+			// ARM takes a string that starts with '[' but does not end
+			// with ']' literally; as a resource name it is an expression
+			// that lost its closing bracket, and Azure rejects the name.
+			pos := r.Pos
+			if n := r.Node.Get("name"); n != nil {
+				pos = n.Position()
+			}
+			l.b.dec.issue(pos, "APIM901", "%s name %q starts with '[' but does not end with ']': an unterminated ARM expression is taken literally", r.Type, r.Name)
+		}
 		rr.Pos = r.Pos
 		rs = append(rs, rr)
 	}

@@ -94,6 +94,12 @@ func TestLoadProblems(t *testing.T) {
   "resources": [ { "type": "Microsoft.ApiManagement/service/backends", "apiVersion": "2024-05-01",
     "name": "[concat('apim', '/b1')]", "properties": { "url": "[parameters('url')]", "protocol": "http" } } ]
 }`, "APIM902", "6:63", "url"},
+		{"unterminated expression in a name", "name.json", `{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [ { "type": "Microsoft.ApiManagement/service/backends", "apiVersion": "2024-05-01",
+    "name": "[concat('apim', '/b1'", "properties": { "url": "https://b1.example.com", "protocol": "http" } } ]
+}`, "APIM901", "5:13", "unterminated ARM expression"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
