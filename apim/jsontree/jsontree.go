@@ -418,9 +418,11 @@ func Parse(file string, data []byte) (*Value, error) {
 	if err != nil {
 		return nil, p.wrap(err)
 	}
-	if _, err := p.dec.ReadToken(); err != io.EOF {
+	if raw, err := p.dec.ReadValue(); err != io.EOF {
 		if err == nil {
-			err = fmt.Errorf("unexpected data after the top-level value")
+			// Point at the start of the extra value, not past it.
+			off := p.dec.InputOffset() - int64(len(raw))
+			return nil, apim.Errorf(p.pos(off).Position(), "APIM901", "malformed JSON: unexpected data after the top-level value")
 		}
 		return nil, p.wrap(err)
 	}
