@@ -23,6 +23,9 @@ type Gateway struct {
 	opts Options
 	log  *slog.Logger
 
+	// served caches x-apimlab-backend values by backend name ([]string).
+	served sync.Map
+
 	apis   []*apiRoute
 	global *plan // plan for requests that match no API (on-error only)
 

@@ -30,11 +30,7 @@ func (x *exchange) write() {
 		h["Set-Cookie"] = append(h["Set-Cookie"], x.setCookie)
 	}
 	if !x.g.opts.NoDebugHeaders {
-		served := x.served
-		if served == "" {
-			served = "none"
-		}
-		h[HeaderBackend] = []string{served}
+		h[HeaderBackend] = x.g.servedValue(x.served)
 		if x.reason != "" {
 			h[HeaderReason] = []string{x.reason}
 		}
@@ -86,4 +82,21 @@ func (f flushWriter) Write(p []byte) (int, error) {
 		_ = f.rc.Flush()
 	}
 	return n, err
+}
+
+// noneServed is the x-apimlab-backend value of gateway-generated responses.
+var noneServed = []string{"none"}
+
+// servedValue returns the x-apimlab-backend header value for a backend
+// name, built once per name: the header is on every response, and net/http
+// only reads header values, so one slice can serve them all.
+func (g *Gateway) servedValue(name string) []string {
+	if name == "" {
+		return noneServed
+	}
+	if v, ok := g.served.Load(name); ok {
+		return v.([]string)
+	}
+	v, _ := g.served.LoadOrStore(name, []string{name})
+	return v.([]string)
 }
