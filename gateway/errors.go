@@ -29,6 +29,7 @@ const (
 	ReasonExpression        = "ExpressionValueEvaluationFailure"
 	ReasonNoBackend         = "NoBackendService"
 	ReasonCertificate       = "ClientCertificateUnavailable"
+	ReasonBodyTooLarge      = "RequestEntityTooLarge"
 )
 
 // pipelineError is an error raised while a request runs the pipeline; it

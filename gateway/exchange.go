@@ -27,6 +27,7 @@ type exchange struct {
 	// The request to send.
 	method   string
 	path     string // the operation path after the API prefix ("" or "/…")
+	rawPath  string // path as the client encoded it ("" when that is path's default encoding)
 	rawQuery string
 	header   http.Header // r.Header, modified in place by inbound policies
 	body     []byte      // buffered or replaced request body
@@ -45,11 +46,13 @@ type exchange struct {
 	respHeader http.Header
 	respBody   []byte        // set by policies or the gateway
 	stream     io.ReadCloser // backend body, when respBody is not set
-	served     string        // backend that produced the response
-	reason     string        // LastError reason of a gateway error
-	done       bool          // return-response/mock-response ended the pipeline
-	sec        int           // the section running (secInbound…)
-	cancels    []context.CancelFunc
+	// streamCancel cancels the round trip that produced stream.
+	streamCancel context.CancelFunc
+	served       string // backend that produced the response
+	reason       string // LastError reason of a gateway error
+	done         bool   // return-response/mock-response ended the pipeline
+	sec          int    // the section running (secInbound…)
+	cancels      []context.CancelFunc
 
 	// Backend selection state (set-backend-service, session affinity).
 	byID        bool   // target was set by a backend-id
@@ -101,13 +104,28 @@ func (x *exchange) release() {
 	exchangePool.Put(x)
 }
 
+// drainTimeout bounds how long closeStream waits for the rest of a body it
+// drops: a backend that sends headers and then stalls must not hold the
+// request (a retry, an outbound policy replacing the response) hostage.
+const drainTimeout = 50 * time.Millisecond
+
 // closeStream drops the backend's body, if any.
 func (x *exchange) closeStream() {
 	if x.stream != nil {
-		// Drain a little so the connection can be reused.
+		// Drain a little so the connection can be reused, but only what
+		// arrives promptly: the attempt's context is canceled after
+		// drainTimeout, which ends a stalled read.
+		var t *time.Timer
+		if x.streamCancel != nil {
+			t = time.AfterFunc(drainTimeout, x.streamCancel)
+		}
 		_, _ = io.CopyN(io.Discard, x.stream, 64<<10)
+		if t != nil {
+			t.Stop()
+		}
 		_ = x.stream.Close()
 		x.stream = nil
+		x.streamCancel = nil
 	}
 }
 

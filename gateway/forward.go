@@ -59,11 +59,21 @@ func (x *exchange) prepareRequest(p *plan) error {
 		x.header["X-Forwarded-Proto"] = protoHTTP
 	}
 	if p.bufferBody && r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
-		b, err := io.ReadAll(r.Body)
-		if err != nil {
-			return perr("forward-request", ReasonClientConnection, http.StatusBadRequest, "reading the request body: %v", err)
+		// Bounded like every buffered body (Options.MaxBodyBytes): a retry
+		// must not let one upload take unbounded memory.
+		limit := x.g.opts.MaxBodyBytes
+		if r.ContentLength > limit {
+			return perr("forward-request", ReasonBodyTooLarge, http.StatusRequestEntityTooLarge, "the request body (%d bytes) is larger than %d bytes, the most the gateway buffers for retry or buffer-request-body", r.ContentLength, limit)
 		}
-		x.body, x.hasBody = b, true
+		buf := bytes.NewBuffer(make([]byte, 0, max(r.ContentLength, 0)+1))
+		n, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1))
+		switch {
+		case err != nil:
+			return perr("forward-request", ReasonClientConnection, http.StatusBadRequest, "reading the request body: %v", err)
+		case n > limit:
+			return perr("forward-request", ReasonBodyTooLarge, http.StatusRequestEntityTooLarge, "the request body is larger than %d bytes, the most the gateway buffers for retry or buffer-request-body", limit)
+		}
+		x.body, x.hasBody = buf.Bytes(), true
 	}
 	return nil
 }
@@ -93,7 +103,7 @@ func (x *exchange) forward(timeout time.Duration) error {
 		b, done = member, d
 		base = b.url
 	}
-	resp, err := x.roundTrip(b, base, timeout)
+	resp, cancel, err := x.roundTrip(b, base, timeout)
 	name := b.hostName(base)
 	if err != nil {
 		pe := x.classify(err, timeout)
@@ -120,6 +130,7 @@ func (x *exchange) forward(timeout time.Duration) error {
 	x.respHeader = resp.Header
 	x.respBody = nil
 	x.stream = resp.Body
+	x.streamCancel = cancel
 	x.served = name
 	return nil
 }
@@ -175,8 +186,13 @@ func (x *exchange) admit(b *backend) (*backend, func(breaker.Outcome), error) {
 // roundTrip sends one attempt. The timeout covers the response headers
 // (forward-request's timeout); the body then streams under the request's
 // context until the exchange ends.
-func (x *exchange) roundTrip(b *backend, base *url.URL, timeout time.Duration) (*http.Response, error) {
+func (x *exchange) roundTrip(b *backend, base *url.URL, timeout time.Duration) (*http.Response, context.CancelFunc, error) {
 	u := &url.URL{Scheme: base.Scheme, Host: base.Host, Path: joinPath(base.Path, x.path), RawQuery: x.rawQuery}
+	if x.rawPath != "" {
+		// Keep the client's encoding (%2F stays %2F); url.URL ignores
+		// RawPath when a rewrite-uri changed the path.
+		u.RawPath = joinPath(base.EscapedPath(), x.rawPath)
+	}
 	if b != nil && b.credQuery != "" {
 		if u.RawQuery == "" {
 			u.RawQuery = b.credQuery
@@ -232,7 +248,7 @@ func (x *exchange) roundTrip(b *backend, base *url.URL, timeout time.Duration) (
 	if err != nil && fired.Load() {
 		err = &timeoutError{err: err}
 	}
-	return resp, err
+	return resp, cancel, err
 }
 
 // timeoutError marks a round trip that forward-request's timeout ended.

@@ -24,7 +24,8 @@ type Gateway struct {
 	log  *slog.Logger
 
 	// served caches x-apimlab-backend values by backend name ([]string).
-	served sync.Map
+	served  sync.Map
+	servedN atomic.Int64 // entries in served
 
 	apis   []*apiRoute
 	global *plan // plan for requests that match no API (on-error only)
@@ -287,6 +288,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			routeErr = perr("configuration", ReasonOperationNotFound, http.StatusNotFound, "Unable to match incoming request to an operation.")
 		}
 	}
+	if x.api != nil && r.URL.RawPath != "" {
+		x.rawPath = escapedRest(r.URL.EscapedPath(), x.api.prefix, x.path)
+	}
 	var err error
 	if routeErr != nil {
 		err = routeErr
@@ -299,8 +303,15 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		x.onError(p, err)
 	}
-	x.write()
+	werr := x.write()
 	g.metrics.request(x)
+	if werr != nil {
+		// As httputil.ReverseProxy does: abort the response (the client
+		// sees a reset connection or stream, not a complete body that is
+		// silently short). net/http does not log ErrAbortHandler.
+		g.log.Debug("backend body broke off", "backend", x.served, "err", werr)
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // run executes inbound, backend and outbound.

@@ -18,9 +18,19 @@ type metrics struct {
 	transitions *prometheus.CounterVec
 	retries     prometheus.Counter
 
-	mu  sync.Mutex
-	all map[string]*backendMetrics
+	mu    sync.Mutex
+	all   map[string]*backendMetrics
+	adhoc int // label values added by requests (ad hoc base-url hosts)
 }
+
+// maxAdhocLabels bounds the backend label values requests may add beyond
+// the configured backends: a base-url computed from request data (a
+// header, a path segment) must not grow /metrics without end. Further hosts
+// are counted under otherLabel.
+const maxAdhocLabels = 100
+
+// otherLabel is the backend label of ad hoc hosts beyond maxAdhocLabels.
+const otherLabel = "other"
 
 // backendMetrics caches one backend's label-resolved collectors, so the
 // request path does no label hashing for common status codes.
@@ -83,6 +93,26 @@ func (b *backendMetrics) observe(code int, d time.Duration) {
 	b.latency.Observe(d.Seconds())
 }
 
+// forRequest returns the collectors of a name a request produced, adding
+// it while fewer than maxAdhocLabels were added, otherLabel's afterwards.
+func (m *metrics) forRequest(name string) *backendMetrics {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if b, ok := m.all[name]; ok {
+		return b
+	}
+	if m.adhoc >= maxAdhocLabels {
+		name = otherLabel
+		if b, ok := m.all[name]; ok {
+			return b
+		}
+	}
+	m.adhoc++
+	b := &backendMetrics{m: m, name: name, latency: m.latency.WithLabelValues(name)}
+	m.all[name] = b
+	return b
+}
+
 // request records a finished request.
 func (m *metrics) request(x *exchange) {
 	name := x.served
@@ -93,7 +123,7 @@ func (m *metrics) request(x *exchange) {
 	if x.target != nil && x.target.stats != nil && x.target.stats.name == name {
 		b = x.target.stats
 	} else {
-		b = m.backend(name)
+		b = m.forRequest(name)
 	}
 	b.observe(x.status, x.g.opts.Now().Sub(x.start))
 }

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -17,8 +19,10 @@ func (x *exchange) errorResponse(pe *pipelineError) {
 	x.respBody = []byte(`{ "statusCode": ` + strconv.Itoa(pe.Status) + `, "message": ` + strconv.Quote(pe.Message) + ` }`)
 }
 
-// write sends the current response to the client.
-func (x *exchange) write() {
+// write sends the current response to the client. It returns
+// errBackendBody when the backend's body broke off before its end: the
+// client must not receive a truncated body as if it were complete.
+func (x *exchange) write() error {
 	h := x.w.Header()
 	if !x.hasResp {
 		x.newResponse(http.StatusOK)
@@ -45,7 +49,7 @@ func (x *exchange) write() {
 		if len(x.respBody) > 0 && x.r.Method != http.MethodHead {
 			_, _ = x.w.Write(x.respBody)
 		}
-		return
+		return nil
 	}
 	x.w.WriteHeader(status)
 	bp := copyBufs.Get().(*[]byte)
@@ -54,7 +58,31 @@ func (x *exchange) write() {
 	if streaming(x.respHeader) {
 		dst = flushWriter{w: x.w, rc: http.NewResponseController(x.w)}
 	}
-	_, _ = io.CopyBuffer(writerOnly{dst}, x.stream, *bp)
+	src := &readErrReader{r: x.stream}
+	_, _ = io.CopyBuffer(writerOnly{dst}, src, *bp)
+	if src.err != nil && src.err != io.EOF {
+		return fmt.Errorf("%w: %w", errBackendBody, src.err)
+	}
+	return nil
+}
+
+// errBackendBody is returned by write when the backend's body failed
+// mid-way; ServeHTTP then aborts the client's response.
+var errBackendBody = errors.New("backend response body broke off")
+
+// readErrReader remembers the error of the reader it wraps, so write can
+// tell a backend failure from a client that went away.
+type readErrReader struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readErrReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil {
+		r.err = err
+	}
+	return n, err
 }
 
 // streaming reports whether a response must be flushed as it arrives
@@ -97,6 +125,17 @@ func (g *Gateway) servedValue(name string) []string {
 	if v, ok := g.served.Load(name); ok {
 		return v.([]string)
 	}
-	v, _ := g.served.LoadOrStore(name, []string{name})
+	// The cache is bounded like the metrics labels: ad hoc hosts computed
+	// from request data could otherwise grow it without end.
+	if g.servedN.Load() >= maxServedCache {
+		return []string{name}
+	}
+	v, loaded := g.served.LoadOrStore(name, []string{name})
+	if !loaded {
+		g.servedN.Add(1)
+	}
 	return v.([]string)
 }
+
+// maxServedCache bounds the x-apimlab-backend values servedValue caches.
+const maxServedCache = 1024

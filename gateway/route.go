@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"net/url"
 	"sort"
 	"strings"
 
@@ -155,4 +156,26 @@ func (o *opRoute) match(rest string, params map[string]string) bool {
 		}
 	}
 	return p == ""
+}
+
+// escapedRest returns the part of the escaped request path esc after the
+// API prefix, when it decodes to rest (the decoded remainder); "" otherwise.
+// The prefix is skipped segment by segment, so an encoded slash after it
+// (%2F) stays encoded when the request is forwarded.
+func escapedRest(esc, prefix, rest string) string {
+	n := strings.Count(prefix, "/")
+	i := 0
+	for range n {
+		k := strings.IndexByte(esc[i+1:], '/')
+		if k < 0 {
+			i = len(esc)
+			break
+		}
+		i += k + 1
+	}
+	out := esc[i:]
+	if d, err := url.PathUnescape(out); err != nil || d != rest {
+		return ""
+	}
+	return out
 }
