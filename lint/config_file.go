@@ -216,6 +216,12 @@ func (p *cfgParser) suppressions(n *yaml.Node, cfg *Config) {
 			case "rule":
 				s.Rule = val
 			case "resource":
+				if strings.ContainsAny(val, "*?[") {
+					// Entity names cannot contain these: a pattern here
+					// would silently match nothing.
+					p.errorf(v, "%s.resource: %q is compared as an exact entity name, not a glob; "+
+						"write one suppression per resource, or use file: for a pattern", what, val)
+				}
 				s.Resource = val
 			case "file":
 				s.File = val

@@ -98,6 +98,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"blank reason", "suppressions:\n  - {rule: APIM001, reason: \"  \"}\n", `reason is required`},
 		{"missing rule", "suppressions:\n  - {reason: x}\n", `suppressions[0]: rule is required`},
 		{"bad glob", "suppressions:\n  - {rule: APIM001, reason: x, file: \"[a\"}\n", `bad glob "[a"`},
+		{"glob as resource", "suppressions:\n  - {rule: APIM001, reason: x, resource: \"orders-*\"}\n", `c.yaml:2:42: suppressions[0].resource: "orders-*" is compared as an exact entity name, not a glob`},
 		{"bad rps", "baseline: {rps: -1}\n", `c.yaml:1:17: baseline.rps must be greater than 0`},
 		{"rate as percent", "backends:\n  b: {baseline: {failureRate: 5}}\n", `backends.b.baseline.failureRate must be a ratio`},
 		{"not a number", "baseline: {rps: fast}\n", `baseline.rps must be a number`},

@@ -38,11 +38,19 @@ func (b *builder) loadAPIOps(root string, ws string) error {
 		}
 	}
 	if err := b.eachEntity(root, "backends", "backendInformation.json", func(name, info string) error {
+		if info == "" {
+			b.missingInfo(root, "backends", name, "backendInformation.json")
+			return nil
+		}
 		return b.infoResource(info, "backends", []string{name}, ws)
 	}); err != nil {
 		return err
 	}
 	if err := b.eachEntity(root, "named values", "namedValueInformation.json", func(name, info string) error {
+		if info == "" {
+			b.missingInfo(root, "named values", name, "namedValueInformation.json")
+			return nil
+		}
 		return b.infoResource(info, "namedvalues", []string{name}, ws)
 	}); err != nil {
 		return err
@@ -159,6 +167,14 @@ func (b *builder) eachEntity(root, kind, infoName string, fn func(name, info str
 	return nil
 }
 
+// missingInfo records an entity folder without the information file that
+// defines the entity (the APIOps publisher skips such a folder, so the
+// entity is not deployed): an APIM901 issue naming the folder.
+func (b *builder) missingInfo(root, kind, name, infoName string) {
+	dir := filepath.Join(root, kind, name)
+	b.dec.issue(apim.Position{File: dir}, "APIM901", "%s/%s has no %s: the folder defines no entity and is skipped", kind, name, infoName)
+}
+
 // infoResource loads an APIOps information file as a resource of kind.
 func (b *builder) infoResource(path, kind string, names []string, ws string) error {
 	node, err := b.parseJSON(path)
@@ -208,7 +224,9 @@ func (b *builder) parseJSON(path string) (*jsontree.Value, error) {
 	return node, nil
 }
 
+// exists reports whether p is a regular file (a named pipe or a device in
+// an artifact folder is not read: it could block forever).
 func exists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
 }

@@ -293,7 +293,11 @@ func (b *builder) failureResponse(obj *jsontree.Value) *apim.FailureResponse {
 func (b *builder) pool(pool *jsontree.Value) *apim.PoolConfig {
 	d := &b.dec
 	pc := &apim.PoolConfig{Pos: pool.Position(), FailureResponse: b.failureResponse(pool)}
-	for _, s := range d.array(pool, "services") {
+	for i, s := range d.array(pool, "services") {
+		if s.Kind != jsontree.Object && s.Kind != jsontree.Unknown {
+			d.issue(s.Position(), "APIM901", "services[%d]: expected an object with an id, got %s", i, s.Kind)
+			continue
+		}
 		m := &apim.PoolMember{Pos: s.Position(),
 			ID:                      d.str(s, "id"),
 			Priority:                d.integer(s, "priority"),

@@ -84,6 +84,9 @@ type loader struct {
 	opts   Options
 	params arm.Params
 	loaded int
+	// walking holds the folders being walked (the current one last), so
+	// that a symbolic link back to one of them is not followed forever.
+	walking []os.FileInfo
 }
 
 func (l *loader) path(p string, explicit bool) error {
@@ -92,8 +95,24 @@ func (l *loader) path(p string, explicit bool) error {
 		return fmt.Errorf("cannot read %s: %w", p, unwrapPathErr(err))
 	}
 	if !st.IsDir() {
+		if !st.Mode().IsRegular() && !explicit {
+			// A named pipe, socket or device met in a folder walk: reading
+			// it could block forever. Given explicitly, it is read.
+			l.b.svc.Skipped = append(l.b.svc.Skipped, apim.SkippedResource{Type: "file", Name: p, Pos: apim.Position{File: p}})
+			return nil
+		}
 		return l.file(p, explicit)
 	}
+	for _, w := range l.walking {
+		if os.SameFile(w, st) {
+			// A symbolic link to a folder being walked: following it
+			// would load the same files again, without end.
+			l.b.svc.Skipped = append(l.b.svc.Skipped, apim.SkippedResource{Type: "symlink loop", Name: p, Pos: apim.Position{File: p}})
+			return nil
+		}
+	}
+	l.walking = append(l.walking, st)
+	defer func() { l.walking = l.walking[:len(l.walking)-1] }()
 	if isAPIOps(p) {
 		l.loaded++
 		return l.b.loadAPIOps(p, "")
@@ -292,8 +311,12 @@ func (l *loader) template(p string, root *jsontree.Value) error {
 	for i := range res.Resources {
 		r := &res.Resources[i]
 		if r.Name == "" && r.NameUnknown != "" {
-			if _, _, ok := splitType(r.Type); ok {
+			if kind, _, ok := splitType(r.Type); ok {
 				l.b.dec.issue(r.Pos, "APIM902", "%s: name could not be resolved (%s); resource skipped", r.Type, r.NameUnknown)
+				// Keep a trace of the entity so that rules do not call a
+				// reference to it unknown (a copy loop of backends whose
+				// count is a parameter without value, for instance).
+				l.b.svc.Skipped = append(l.b.svc.Skipped, apim.SkippedResource{Type: kind, Name: "(name unresolved)", Pos: r.Pos})
 			}
 			continue
 		}

@@ -100,6 +100,8 @@ func TestLoadProblems(t *testing.T) {
   "resources": [ { "type": "Microsoft.ApiManagement/service/backends", "apiVersion": "2024-05-01",
     "name": "[concat('apim', '/b1'", "properties": { "url": "https://b1.example.com", "protocol": "http" } } ]
 }`, "APIM901", "5:13", "unterminated ARM expression"},
+		{"pool member that is not an object", "members.json", `{"type": "Microsoft.ApiManagement/service/backends", "name": "p",
+  "properties": {"type": "Pool", "pool": {"services": [{"id": "/backends/a"}, null]}}}`, "APIM901", "2:79", "services[1]: expected an object with an id, got null"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

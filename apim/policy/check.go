@@ -7,14 +7,14 @@ import (
 )
 
 // Check parses every policy document of svc and returns the parse errors as
-// positioned *apim.Error values (code APIM901). Documents without XML (a
+// positioned *apim.Error values (code APIM901). JSON values without XML (a
 // linked policy or an unresolved value, already reported by the loader)
-// are skipped. `apimlab inspect` uses it to refuse malformed policies.
+// are skipped; an empty policy file is an error, as Azure rejects it. `apimlab inspect` uses it to refuse malformed policies.
 func Check(svc *apim.Service) []*apim.Error {
 	var out []*apim.Error
 	for _, d := range svc.Policies() {
-		if d.XML == "" {
-			continue
+		if d.XML == "" && d.Embedded {
+			continue // a linked or unresolved value: no text to check
 		}
 		if _, err := Parse(d); err != nil {
 			var ae *apim.Error

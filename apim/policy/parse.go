@@ -244,6 +244,11 @@ func (b *builder) text(t xml.CharData, off, end int) error {
 	e := b.top()
 	s := string(t)
 	if e == nil {
+		if off == 0 {
+			// A UTF-8 byte order mark (editors on Windows write one) is
+			// not text; APIM and XML parsers skip it.
+			s = strings.TrimPrefix(s, "\ufeff")
+		}
 		if strings.TrimSpace(s) != "" {
 			return b.errAt(off, "text outside the root element")
 		}

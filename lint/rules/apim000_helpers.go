@@ -39,3 +39,17 @@ func isSingle(b *apim.Backend) bool {
 	}
 	return !b.IsPool()
 }
+
+// unresolvedEntities reports whether the loader skipped an entity of kind
+// ("backends", "namedvalues", "certificates") because its name could not be
+// resolved (APIM902). A reference to an unknown entity of that kind may
+// then name the skipped one, so rules that report unknown references stay
+// silent rather than guess.
+func unresolvedEntities(svc *apim.Service, kind string) bool {
+	for _, s := range svc.Skipped {
+		if s.Type == kind || (kind == "namedvalues" && s.Type == "properties") {
+			return true
+		}
+	}
+	return false
+}

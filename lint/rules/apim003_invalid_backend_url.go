@@ -57,7 +57,11 @@ func checkInvalidBackendURL(pass *lint.Pass) {
 			continue
 		}
 		if problem := backendURLProblem(b); problem != "" {
-			pass.Reportf(b.URL.Pos, backendSubject(b), "backend %q: url %q %s", b.Name, clip(b.URL.Value, 80), problem)
+			// A password in the URL's user information never reaches the
+			// output: the message shows it as xxxxx and the finding hides
+			// its source line, as APIM501's do.
+			pass.Report(lint.Finding{Pos: b.URL.Pos, Subject: backendSubject(b), Sensitive: urlHasPassword(b.URL.Value),
+				Message: fmt.Sprintf("backend %q: url %q %s", b.Name, clip(redactURL(b.URL.Value), 80), problem)})
 		}
 	}
 }

@@ -35,7 +35,12 @@ var PoolMemberUnknown = &lint.Rule{
 func checkPoolMemberUnknown(pass *lint.Pass) {
 	svc := pass.Service
 	for _, b := range poolBackends(svc) {
-		for _, m := range poolMembers(b) {
+		for i, m := range poolMembers(b) {
+			if !m.ID.Set || m.ID.Null {
+				pass.ReportFixf(memberPos(m), backendSubject(b), `set id to the backend's ARM id or "/backends/<name>"`,
+					"pool %q: member %d has no id", b.Name, i+1)
+				continue
+			}
 			if !m.ID.Known() {
 				continue
 			}
@@ -45,7 +50,7 @@ func checkPoolMemberUnknown(pass *lint.Pass) {
 					"pool %q: member id %q does not name a backend", b.Name, m.ID.Value)
 				continue
 			}
-			if svc.Backend(m.Name) != nil {
+			if svc.Backend(m.Name) != nil || unresolvedEntities(svc, "backends") {
 				continue
 			}
 			fix := fmt.Sprintf("declare backend %q or fix the id", m.Name)

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"math"
 	"strconv"
 
 	"github.com/apimlab/apimlab/apim"
@@ -44,16 +45,31 @@ func checkPoolValueOutOfRange(pass *lint.Pass) {
 				if text == "" {
 					text = strconv.Itoa(f.field.Value)
 				}
-				if _, err := strconv.Atoi(text); err != nil {
+				if !isWholeNumber(text) {
 					pass.ReportFixf(f.field.At(m.Pos), backendSubject(b), "use a whole number from 0 to 100",
 						"pool %q: member %q has %s %s, which is not an integer", b.Name, memberLabel(m), f.name, text)
 					continue
 				}
 				if v := f.field.Value; v < 0 || v > 100 {
+					written := ""
+					if text != strconv.Itoa(v) {
+						written = " (written " + text + ")" // 1e3, 100.0
+					}
 					pass.ReportFixf(f.field.At(m.Pos), backendSubject(b), "use a whole number from 0 to 100",
-						"pool %q: member %q has %s %d, outside 0–100", b.Name, memberLabel(m), f.name, v)
+						"pool %q: member %q has %s %d%s, outside 0–100", b.Name, memberLabel(m), f.name, v, written)
 				}
 			}
 		}
 	}
+}
+
+// isWholeNumber reports whether the JSON number text denotes an integer:
+// "3", "-0", and also "1e3" or "50.0", whose value is whole even though
+// they are written with an exponent or a fraction.
+func isWholeNumber(text string) bool {
+	if _, err := strconv.Atoi(text); err == nil {
+		return true
+	}
+	f, err := strconv.ParseFloat(text, 64)
+	return err == nil && f == math.Trunc(f) && !math.IsInf(f, 0)
 }

@@ -43,9 +43,10 @@ func checkCertReferenceUnknown(pass *lint.Pass) {
 	if len(known) > 0 {
 		knownText = "declared: " + strings.Join(known, ", ")
 	}
+	unresolved := unresolvedEntities(pass.Service, "certificates")
 	for _, r := range certRefs(pass.Service, servicePolicies(pass)) {
 		if !r.ByThumbprint {
-			if set.Lookup(r.Value) == nil {
+			if set.Lookup(r.Value) == nil && !unresolved {
 				pass.ReportFixf(r.Pos, r.Subject, "reference an existing certificate id or declare the certificate",
 					"%s references certificate %q, which matches no certificate entity (%s)",
 					refOwner(r), certmat.IDName(r.Value), knownText)

@@ -41,8 +41,8 @@ var BackendIDUnknown = &lint.Rule{
 
 func checkBackendIDUnknown(pass *lint.Pass) {
 	svc := pass.Service
-	if len(svc.Backends) == 0 {
-		return // nothing loaded to check against
+	if len(svc.Backends) == 0 || unresolvedEntities(svc, "backends") {
+		return // nothing (or not everything) loaded to check against
 	}
 	for _, p := range servicePolicies(pass).All {
 		if p.Doc == nil {

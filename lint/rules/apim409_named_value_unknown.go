@@ -44,7 +44,7 @@ func namedValuesKnown(svc *apim.Service) bool {
 
 func checkNamedValueUnknown(pass *lint.Pass) {
 	svc := pass.Service
-	if !namedValuesKnown(svc) {
+	if !namedValuesKnown(svc) || unresolvedEntities(svc, "namedvalues") {
 		return
 	}
 	for _, p := range servicePolicies(pass).All {

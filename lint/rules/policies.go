@@ -98,7 +98,7 @@ func parsePolicies(docs []*apim.PolicyDoc) *policySet {
 			for i := range next {
 				d := docs[i]
 				p := &parsedPolicy{Src: d}
-				if strings.TrimSpace(d.XML) != "" && !strings.HasSuffix(strings.ToLower(d.Format), "-link") {
+				if hasPolicyText(d) {
 					p.Doc, p.Err = policy.Parse(d)
 				}
 				parsed[i] = p
@@ -305,4 +305,15 @@ func lineOf(p apim.Position) string {
 		return "an unknown line"
 	}
 	return "line " + strconv.Itoa(p.Line)
+}
+
+// hasPolicyText reports whether d is a document to parse. A linked policy
+// (format *-link) and a JSON value without text (unresolved, reported as
+// APIM902) are not; a policy file is, even when empty, since Azure
+// rejects an empty policy and the parser says so (APIM901).
+func hasPolicyText(d *apim.PolicyDoc) bool {
+	if strings.HasSuffix(strings.ToLower(d.Format), "-link") {
+		return false
+	}
+	return !d.Embedded || strings.TrimSpace(d.XML) != ""
 }
