@@ -54,3 +54,24 @@ func TestCheck(t *testing.T) {
 		})
 	}
 }
+
+func TestHasDeployToken(t *testing.T) {
+	for _, tt := range []struct {
+		s    string
+		want bool
+	}{
+		{"https://#{host}#/api", true},
+		{"$(ordersUrl)", true},
+		{"https://${ORDERS_HOST}/api", true},
+		{"https://__ORDERS_HOST__/api", true},
+		{"{backend_id}", true},
+		{"https://orders.contoso.com/api", false},
+		{"orders-pool", false},
+		{"https://orders.contoso.com/__init__", true}, // looks like a token: stays quiet rather than guess
+		{"https://a.b/x?y=$", false},
+	} {
+		if got := HasDeployToken(tt.s); got != tt.want {
+			t.Errorf("HasDeployToken(%q) = %v, want %v", tt.s, got, tt.want)
+		}
+	}
+}

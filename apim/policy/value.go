@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -140,3 +141,14 @@ func (e *Element) BoolAttr(name string, def bool) (bool, error) {
 	}
 	return a.Bool()
 }
+
+// deployToken matches the token styles release pipelines substitute at
+// deploy time: Replace Tokens' #{name}#, Azure Pipelines' $(name), shell
+// ${name}, __name__, and APIM samples' {name}.
+var deployToken = regexp.MustCompile(`#\{[A-Za-z_][\w.-]*\}#|\$\([A-Za-z_][\w.-]*\)|\$\{[A-Za-z_][\w.-]*\}|__[A-Za-z][A-Za-z0-9_]*__|\{[A-Za-z_][\w.-]*\}`)
+
+// HasDeployToken reports whether s contains a deploy-time token anywhere
+// ("https://#{host}#/api"): its final value is not known from the file.
+// Unlike Classify, it looks inside the value; use it where no APIM
+// template syntax can appear (set-backend-service's base-url, backend-id).
+func HasDeployToken(s string) bool { return deployToken.MatchString(s) }

@@ -57,10 +57,11 @@ func checkInvalidBackendURL(pass *lint.Pass) {
 			continue
 		}
 		if problem := backendURLProblem(b); problem != "" {
-			// A password in the URL's user information never reaches the
-			// output: the message shows it as xxxxx and the finding hides
-			// its source line, as APIM501's do.
-			pass.Report(lint.Finding{Pos: b.URL.Pos, Subject: backendSubject(b), Sensitive: urlHasPassword(b.URL.Value),
+			// A password in the URL's user information or a query value
+			// (a key, a SAS signature) never reaches the output: the
+			// message shows xxxxx and the finding hides its source line,
+			// as APIM501's do.
+			pass.Report(lint.Finding{Pos: b.URL.Pos, Subject: backendSubject(b), Sensitive: urlHasSecrets(b.URL.Value),
 				Message: fmt.Sprintf("backend %q: url %q %s", b.Name, clip(redactURL(b.URL.Value), 80), problem)})
 		}
 	}

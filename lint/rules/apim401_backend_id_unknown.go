@@ -68,7 +68,7 @@ func checkBackendIDUnknown(pass *lint.Pass) {
 func backendIDCandidates(a *policy.Attr) []string {
 	switch a.Kind() {
 	case policy.Literal:
-		if id := strings.TrimSpace(a.Value); id != "" {
+		if id := strings.TrimSpace(a.Value); id != "" && !policy.HasDeployToken(id) {
 			return []string{id}
 		}
 	case policy.Expression:
@@ -79,7 +79,7 @@ func backendIDCandidates(a *policy.Attr) []string {
 		var out []string
 		for _, l := range lits {
 			l = strings.TrimSpace(l)
-			if l != "" && policy.Classify(l) == policy.Literal {
+			if l != "" && policy.Classify(l) == policy.Literal && !policy.HasDeployToken(l) {
 				out = append(out, l)
 			}
 		}

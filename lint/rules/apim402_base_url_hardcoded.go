@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/apim/policy"
 	"github.com/apimlab/apimlab/lint"
 )
 
@@ -45,8 +46,8 @@ func checkBaseURLHardcoded(pass *lint.Pass) {
 		}
 		for _, e := range setBackendServices(p.Doc) {
 			a := e.Attr("base-url")
-			if !literalValue(a) || strings.TrimSpace(a.Value) == "" {
-				continue
+			if !literalValue(a) || strings.TrimSpace(a.Value) == "" || policy.HasDeployToken(a.Value) {
+				continue // a token replaced at deploy time is not a hard-coded URL
 			}
 			u := strings.TrimSpace(a.Value)
 			if b := backendWithURL(svc, u); b != nil {
@@ -100,11 +101,30 @@ func normalURL(s string) string {
 // reaches a message.
 func redactURL(s string) string {
 	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil || u.User == nil {
+	if err != nil {
 		return s
 	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	changed := false
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			changed = true
+		}
+	}
+	// Query values may be keys or SAS signatures: keep the names only.
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k, vs := range q {
+			for i := range vs {
+				vs[i] = "xxxxx"
+			}
+			q[k] = vs
+		}
+		u.RawQuery = q.Encode()
+		changed = true
+	}
+	if !changed {
+		return s
 	}
 	return u.String()
 }

@@ -150,3 +150,13 @@ func urlHasPassword(s string) bool {
 	_, ok := u.User.Password()
 	return ok
 }
+
+// urlHasSecrets reports whether a URL carries a password or a query
+// string (keys, SAS signatures): findings about it must not quote it.
+func urlHasSecrets(s string) bool {
+	if urlHasPassword(s) {
+		return true
+	}
+	u, err := url.Parse(strings.TrimSpace(s))
+	return err == nil && u.RawQuery != ""
+}
