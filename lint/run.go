@@ -291,8 +291,18 @@ func compareFindings(a, b Finding) int {
 // firstSentence returns s up to and including its first ". " (or all of
 // s), for a one-line fix hint.
 func firstSentence(s string) string {
-	if i := strings.Index(s, ". "); i >= 0 {
-		return s[:i+1]
+	from := 0
+	for {
+		i := strings.Index(s[from:], ". ")
+		if i < 0 {
+			return s
+		}
+		end := from + i + 1
+		// "e.g. " and "i.e. " do not end a sentence.
+		if w := strings.ToLower(s[max(0, end-4):end]); w == "e.g." || w == "i.e." {
+			from = end
+			continue
+		}
+		return s[:end]
 	}
-	return s
 }

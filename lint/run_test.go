@@ -266,3 +266,16 @@ func TestSuppressionExpiry(t *testing.T) {
 		}
 	}
 }
+
+func TestFirstSentence(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"Set it. Then more.", "Set it."},
+		{"Set `url` to the absolute URL, e.g. https://x. Then more.", "Set `url` to the absolute URL, e.g. https://x."},
+		{"Use a named value, i.e. {{x}}. Or not.", "Use a named value, i.e. {{x}}."},
+		{"No period", "No period"},
+	} {
+		if got := firstSentence(tt.in); got != tt.want {
+			t.Errorf("firstSentence(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
