@@ -81,7 +81,7 @@ func checkUnresolvedValue(pass *lint.Pass) {
 		if deps := dependentChecks(lastKey(is.Pos.Path)); deps != "" {
 			msg += "; skipped: " + deps
 		}
-		pass.Reportf(is.Pos, fileSubject(is.Pos.File), "%s", msg)
+		pass.ReportFixf(is.Pos, fileSubject(is.Pos.File), unresolvedFix(is.Msg), "%s", msg)
 	}
 	for _, k := range order {
 		if reported[k] {
@@ -212,6 +212,20 @@ func dependentChecks(key string) string {
 		return "policy checks (APIM4xx)"
 	case "name":
 		return "every check on the resource (it was skipped)"
+	}
+	return ""
+}
+
+// unresolvedFix is the hint for one unresolved value: passing a
+// parameters file helps only when a parameter has no value.
+func unresolvedFix(msg string) string {
+	switch {
+	case strings.Contains(msg, "Key Vault reference"):
+		return "the parameters file takes this value from Key Vault at deploy time; nothing to pass offline (informational)"
+	case strings.Contains(msg, "needs a live deployment"):
+		return "reference() and list*() read deployed resources; nothing to pass offline (informational)"
+	case strings.Contains(msg, "has no value"):
+		return "pass the deployment's parameters file (--parameters) or give the parameter a default"
 	}
 	return ""
 }
