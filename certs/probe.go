@@ -125,7 +125,7 @@ func Probe(ctx context.Context, target, serverName string, opts ProbeOptions) (*
 	}
 	raw, err := dial(ctx, "tcp", target)
 	if err != nil {
-		return nil, fmt.Errorf("probe %s: %w", target, err)
+		return nil, fmt.Errorf("probe %s: %w", target, timedOut(ctx, err, timeout))
 	}
 	defer raw.Close()
 
@@ -150,7 +150,7 @@ func Probe(ctx context.Context, target, serverName string, opts ProbeOptions) (*
 		if hsErr == nil {
 			hsErr = errors.New("server sent no certificate")
 		}
-		return nil, fmt.Errorf("probe %s: TLS handshake: %w", target, hsErr)
+		return nil, fmt.Errorf("probe %s: TLS handshake: %w", target, timedOut(ctx, hsErr, timeout))
 	}
 
 	res := &ProbeResult{
@@ -173,6 +173,15 @@ func Probe(ctx context.Context, target, serverName string, opts ProbeOptions) (*
 	}
 	res.Verify = VerifyServerChain(rec.chain, serverName, trustPool(opts), opts.Intermediates, now)
 	return res, nil
+}
+
+// timedOut rewrites err as "no answer within <timeout>" when the probe's
+// deadline ended it, keeping context.DeadlineExceeded for errors.Is.
+func timedOut(ctx context.Context, err error, timeout time.Duration) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("no answer within %s: %w", timeout, context.DeadlineExceeded)
+	}
+	return err
 }
 
 func trustPool(opts ProbeOptions) *x509.CertPool {

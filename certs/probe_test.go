@@ -251,8 +251,9 @@ func TestProbeDefaultsAndFailures(t *testing.T) {
 	}()
 	opts = probeOpts(p)
 	opts.Timeout = 50 * time.Millisecond
-	if _, err := Probe(t.Context(), silent.Addr().String(), "localhost", opts); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("probe of a silent server: err = %v, want deadline exceeded", err)
+	if _, err := Probe(t.Context(), silent.Addr().String(), "localhost", opts); !errors.Is(err, context.DeadlineExceeded) ||
+		!strings.Contains(err.Error(), "no answer within 50ms") {
+		t.Errorf("probe of a silent server: err = %v, want deadline exceeded, saying the timeout", err)
 	}
 
 	if _, err := Probe(t.Context(), "no-port", "", probeOpts(p)); err == nil {

@@ -198,3 +198,61 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestResolvePEMDataAndMissingPassword: PEM in an entity's data is refused
+// (Azure takes only a base64 PFX), and a protected PFX read with no
+// configured password says so instead of "wrong password".
+func TestResolvePEMDataAndMissingPassword(t *testing.T) {
+	pki, err := certs.NewPKI(certs.InitOptions{Now: now, Password: "pfx-pw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := pki.Client.KeyPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemText := string(pki.Client.CertPEM()) + string(key)
+	pfx, err := pki.Client.PFX(pkcs12.Modern, "pfx-pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(dir, "kv"), 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "kv", "kv-secret.pfx"), pfx, 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, "mapped.pfx"), pfx, 0o600))
+	svc := &apim.Service{Certificates: []*apim.Certificate{
+		{Name: "pem", Data: known(pemText)},
+		{Name: "pem-b64", Data: known(base64.StdEncoding.EncodeToString([]byte(pemText)))},
+		{Name: "no-pw", Data: known(base64.StdEncoding.EncodeToString(pfx))},
+		{Name: "kv", KeyVault: &apim.KeyVaultRef{SecretIdentifier: known("https://contoso-kv.vault.azure.net/secrets/kv-secret")}},
+	}}
+	cfg := &lint.Config{File: filepath.Join(dir, ".apimlab.yaml"), KeyVaultDir: "kv",
+		Certificates: map[string]lint.CertificateConfig{"mapped": {File: "mapped.pfx"}}}
+	set := Resolve(svc, cfg, Options{LookupEnv: func(string) (string, bool) { return "", false }})
+	tests := []struct {
+		id, want string
+		sentinel error
+	}{
+		{"pem", "holds PEM text", ErrPEMData},
+		{"pem-b64", "holds PEM text", ErrPEMData},
+		{"no-pw", "no properties.password", ErrNoPassword},
+		{"kv", "$APIMLAB_CERT_PASSWORD_KV", ErrNoPassword},
+		{"mapped", "certificates.mapped.passwordEnv", ErrNoPassword},
+	}
+	for _, tt := range tests {
+		e := set.Lookup(tt.id)
+		if e == nil || e.Err == nil {
+			t.Errorf("%s: entry %+v, want an error", tt.id, e)
+			continue
+		}
+		if !errors.Is(e.Err, tt.sentinel) || !errors.Is(e.Err, certs.ErrCorrupt) && !errors.Is(e.Err, certs.ErrWrongPassword) {
+			t.Errorf("%s: err = %v, want %v", tt.id, e.Err, tt.sentinel)
+		}
+		if !strings.Contains(e.Err.Error(), tt.want) {
+			t.Errorf("%s: err = %q, want it to contain %q", tt.id, e.Err, tt.want)
+		}
+		if strings.Contains(e.Err.Error(), "BEGIN") || strings.Contains(e.Err.Error(), "pfx-pw") {
+			t.Errorf("%s: err leaks material: %q", tt.id, e.Err)
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package certmat
 
 import (
+	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -247,7 +249,11 @@ func (r *resolver) fromConfig(e *Entry, id string, cc lint.CertificateConfig) {
 		}
 		pw = v
 	}
-	r.load(e, ConfigPath(r.cfg, cc.File), pw)
+	hint := "set certificates." + id + ".passwordEnv in .apimlab.yaml"
+	if cc.PasswordEnv != "" {
+		hint = "$" + cc.PasswordEnv + " is empty"
+	}
+	r.load(e, ConfigPath(r.cfg, cc.File), pw, hint)
 }
 
 func (r *resolver) fromData(e *Entry, c *apim.Certificate) {
@@ -267,12 +273,48 @@ func (r *resolver) fromData(e *Entry, c *apim.Certificate) {
 			c.Password.Unknown, PasswordEnvName(e.ID))
 		return
 	}
+	if err := pfxOnly(c.Data.Value); err != nil {
+		e.Err = err
+		return
+	}
 	m, err := certs.LoadBytes([]byte(c.Data.Value), pw)
 	if err != nil {
-		e.Err = scrub(err, pw)
+		e.Err = noPassword(scrub(err, pw), pw, "the entity has no properties.password")
 		return
 	}
 	e.Material = m
+}
+
+// ErrPEMData is wrapped by an Entry's Err when an entity's data holds PEM
+// text (or base64-encoded PEM): Azure accepts only the base64 of a PFX
+// there, so the deployment fails even though apimlab could read it.
+var ErrPEMData = errors.New("properties.data holds PEM text, but Azure accepts only a base64-encoded PFX there " +
+	"(openssl pkcs12 -export, then base64 the .pfx file)")
+
+// ErrNoPassword is wrapped, together with certs.ErrWrongPassword, by an
+// Entry's Err when a password-protected PFX was opened with no password
+// because none is configured.
+var ErrNoPassword = errors.New("the PFX is password-protected but no password is configured")
+
+// pfxOnly rejects entity data that is PEM, as is or base64-encoded.
+func pfxOnly(data string) error {
+	if strings.Contains(data, "-----BEGIN") {
+		return fmt.Errorf("%w: %w", certs.ErrCorrupt, ErrPEMData)
+	}
+	compact := strings.Join(strings.Fields(data), "")
+	if dec, err := base64.StdEncoding.DecodeString(compact); err == nil && bytes.Contains(dec, []byte("-----BEGIN")) {
+		return fmt.Errorf("%w: %w", certs.ErrCorrupt, ErrPEMData)
+	}
+	return nil
+}
+
+// noPassword marks a wrong-password error as "no password configured"
+// when pw is empty; hint says how to configure one.
+func noPassword(err error, pw, hint string) error {
+	if pw != "" || !errors.Is(err, certs.ErrWrongPassword) {
+		return err
+	}
+	return fmt.Errorf("%w (%s): %w", ErrNoPassword, hint, err)
 }
 
 // password returns the PFX password of an entity: its known value, "" when
@@ -313,10 +355,12 @@ func (r *resolver) fromKeyVault(e *Entry, kv *apim.KeyVaultRef) {
 	}
 	e.Origin, e.Where = FromKeyVault, fmt.Sprintf("Key Vault stand-in file %q", path)
 	pw, _ := r.env(PasswordEnvName(e.ID)) // Key Vault PFX secrets have no password
-	r.load(e, path, pw)
+	r.load(e, path, pw, "Key Vault secrets carry none; set $"+PasswordEnvName(e.ID)+" for a protected stand-in file")
 }
 
-func (r *resolver) load(e *Entry, path, pw string) {
+// load reads path into e; hint says how to configure a password, for
+// a protected PFX read without one.
+func (r *resolver) load(e *Entry, path, pw, hint string) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		e.Err = err // *fs.PathError: names the file only
@@ -324,7 +368,7 @@ func (r *resolver) load(e *Entry, path, pw string) {
 	}
 	m, err := certs.LoadBytes(data, pw)
 	if err != nil {
-		e.Err = scrub(err, pw)
+		e.Err = noPassword(scrub(err, pw), pw, hint)
 		return
 	}
 	e.Material = m

@@ -40,6 +40,9 @@ func checkCertUnreadable(pass *lint.Pass) {
 		}
 		var why string
 		switch {
+		case errors.Is(e.Err, certmat.ErrNoPassword), errors.Is(e.Err, certmat.ErrPEMData):
+			why = strings.TrimPrefix(e.Err.Error(), "certs: corrupt certificate data: ")
+			why = strings.TrimSuffix(why, ": "+certs.ErrWrongPassword.Error())
 		case errors.Is(e.Err, certs.ErrWrongPassword):
 			why = "the password is wrong (the PFX integrity check failed)"
 		default:

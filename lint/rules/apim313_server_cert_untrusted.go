@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"bytes"
+	"crypto/x509"
 	"fmt"
 	"strings"
 
@@ -48,7 +50,10 @@ func checkServerCertUntrusted(pass *lint.Pass) {
 		leaf := res.Chain[0]
 		var problems []string
 		if b.TLS.ValidatesChain() {
-			if v.UnknownAuthority {
+			switch {
+			case v.UnknownAuthority && selfSignedLeaf(leaf):
+				problems = append(problems, fmt.Sprintf("it is self-signed (%q) and not trusted by the gateway", leaf.Subject.String()))
+			case v.UnknownAuthority:
 				problems = append(problems, fmt.Sprintf("it is issued by %q, a CA the gateway does not trust", leaf.Issuer.String()))
 			}
 			for _, c := range res.Chain {
@@ -83,6 +88,13 @@ func checkServerCertUntrusted(pass *lint.Pass) {
 			"(probe) backend %q: the server certificate of %s would fail the gateway's validation: %s",
 			b.Name, res.Target, strings.Join(problems, "; "))
 	}
+}
+
+// selfSignedLeaf reports whether c is signed by its own key under its own
+// name (a self-signed server certificate, CA or not).
+func selfSignedLeaf(c *x509.Certificate) bool {
+	return bytes.Equal(c.RawIssuer, c.RawSubject) &&
+		c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }
 
 // covered lists the names the probed leaf is valid for.

@@ -51,7 +51,8 @@ func checkCertChecksSkipped(pass *lint.Pass) {
 	}
 	for _, b := range pass.Service.Backends {
 		if _, _, err := certmat.TrustedClientCAs(pass.Config, b.Name); err != nil {
-			pass.Reportf(apim.Position{File: pass.Config.File}, backendSubject(b),
+			pass.ReportFixf(apim.Position{File: pass.Config.File}, backendSubject(b),
+				"fix the trustedClientCAs path or the file (PEM or DER CA certificates)",
 				"%v; skipped: APIM304 cert-ca-mismatch against the configured CAs", err)
 		}
 	}
@@ -61,7 +62,8 @@ func checkCertChecksSkipped(pass *lint.Pass) {
 	}
 	for _, p := range results.Backends {
 		if p.Err != nil {
-			pass.Reportf(p.Pos, lint.Subject{Kind: "backend", Name: p.Name},
+			pass.ReportFixf(p.Pos, lint.Subject{Kind: "backend", Name: p.Name},
+				"check that the backend is reachable from this machine and speaks TLS on that port, or raise --probe-timeout",
 				"(probe) backend %q: %s could not be probed: %v; skipped: APIM304 (probe), APIM313 server-cert-untrusted",
 				p.Name, p.Addr, p.Err)
 		}

@@ -210,7 +210,7 @@ func TestServerCertUntrustedProbe(t *testing.T) {
 		want   []string
 	}{
 		{"valid", pki.Server, "", nil},
-		{"self-signed", pki.ServerSelfSigned, "", []string{"APIM313", "a CA the gateway does not trust"}},
+		{"self-signed", pki.ServerSelfSigned, "", []string{"APIM313", `it is self-signed ("CN=localhost`}},
 		{"expired", pki.ServerExpired, "", []string{"APIM313", "expired on"}},
 		{"misnamed", misnamed, "", []string{"APIM313", `not issued for "127.0.0.1" (it covers "orders.contoso.com")`}},
 		{"misnamed, name validation off", misnamed, `, "tls": { "validateCertificateName": false }`, nil},
@@ -246,6 +246,9 @@ func TestServerCertUntrustedProbe(t *testing.T) {
 			}
 			if len(got) != 1 || got[0].Rule != tc.want[0] || !strings.Contains(got[0].Message, tc.want[1]) {
 				t.Fatalf("want one %s finding containing %q, got %v", tc.want[0], tc.want[1], got)
+			}
+			if got[0].Rule == "APIM315" && !strings.Contains(got[0].Fix, "--probe-timeout") {
+				t.Errorf("APIM315 probe finding: fix %q does not say how to fix a failed probe", got[0].Fix)
 			}
 			if !strings.HasPrefix(got[0].Message, "(probe) ") {
 				t.Errorf("message %q does not say (probe)", got[0].Message)
