@@ -31,7 +31,7 @@ func Init(dir string, opts InitOptions) ([]File, error) {
 		for _, f := range files {
 			_, err := os.Lstat(filepath.Join(dir, f.Name))
 			if err == nil {
-				return nil, fmt.Errorf("%s: %w (use Force to overwrite)", filepath.Join(dir, f.Name), ErrExists)
+				return nil, fmt.Errorf("%s: %w", filepath.Join(dir, f.Name), ErrExists)
 			}
 			if !errors.Is(err, fs.ErrNotExist) {
 				return nil, err

@@ -67,7 +67,7 @@ func (c *LintCmd) Run(g *Globals) error {
 		for _, f := range c.CA {
 			cas, err := certmat.LoadCAFile(f)
 			if err != nil {
-				return usageErr("--ca %s: %v", f, err)
+				return usageErr("--ca: %v", err)
 			}
 			roots = append(roots, cas...)
 		}
