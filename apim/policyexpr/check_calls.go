@@ -82,6 +82,10 @@ func (c *checker) staticCall(e *callExpr, m *memberExpr, typ string) (val, error
 		if n == 1 && args[0].t.k == kInt {
 			return args[0], nil
 		}
+		if n == 1 && args[0].t.k == kChar {
+			// Convert.ToInt32(char) is the UTF-16 code, not a parse.
+			return val{t: tyInt, code: call("csCharCode", args[0].code)}, nil
+		}
 		return one(tyInt, "csToInt", tyObject)
 	case "Convert.ToDouble", "Convert.ToDecimal", "Convert.ToSingle":
 		return one(tyDouble, "csToDouble", tyObject)
@@ -333,6 +337,10 @@ func (c *checker) valueCall(e *callExpr, m *memberExpr, recv val) (val, error) {
 				return val{t: tyString, code: recv.code}, nil
 			case "N", "n":
 				return val{t: tyString, code: call("csReplace", recv.code, `"-"`, `""`)}, nil
+			case "B", "b":
+				return val{t: tyString, code: `("{" + ` + recv.code + ` + "}")`}, nil
+			case "P", "p":
+				return val{t: tyString, code: `("(" + ` + recv.code + ` + ")")`}, nil
 			}
 		}
 	case kStringArray:

@@ -149,6 +149,11 @@ func (c *checker) literal(e *litExpr) (val, error) {
 			}
 			n = int64(u)
 		}
+		if n > math.MaxInt32 || n < 0 {
+			// C# types such a literal as long/uint/ulong; the emulator
+			// models every integer as Int32 (see docs/semantics.md).
+			return val{}, unsupported(e.off, "integer literal %s outside the Int32 range", e.val)
+		}
 		return val{t: tyInt, code: paren(strconv.FormatInt(n, 10))}, nil
 	case tReal:
 		fv, err := strconv.ParseFloat(e.val, 64)

@@ -87,6 +87,12 @@ var spanUnits = map[string]struct {
 }
 
 func (c *checker) staticProp(e *memberExpr, typ string) (val, error) {
+	if typ == "int" && (e.name == "MaxValue" || e.name == "MinValue") {
+		if raw := strings.TrimPrefix(typeSpelling(e.x), "System."); raw != "int" && raw != "Int32" {
+			// long/short share the int model; their limits differ.
+			return val{}, unsupported(e.nameOff, "member %s.%s (only Int32 limits are emulated)", raw, e.name)
+		}
+	}
 	switch typ + "." + e.name {
 	case "string.Empty":
 		return strVal(""), nil
@@ -250,3 +256,14 @@ func (c *checker) ignoreCase(e *callExpr, a val, i int) (bool, error) {
 }
 
 func call(fn string, args ...string) string { return fn + "(" + strings.Join(args, ", ") + ")" }
+
+// typeSpelling returns a type name as written (int, System.Int64, …).
+func typeSpelling(x cexpr) string {
+	switch x := x.(type) {
+	case *identExpr:
+		return x.name
+	case *memberExpr:
+		return typeSpelling(x.x) + "." + x.name
+	}
+	return ""
+}

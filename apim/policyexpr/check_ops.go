@@ -1,6 +1,10 @@
 package policyexpr
 
-import "strings"
+import (
+	"math"
+	"strconv"
+	"strings"
+)
 
 func (c *checker) unary(e *unaryExpr) (val, error) {
 	switch e.op {
@@ -8,6 +12,11 @@ func (c *checker) unary(e *unaryExpr) (val, error) {
 		return val{}, unsupported(e.off, "increment or decrement inside an expression")
 	case "~":
 		return val{}, unsupported(e.off, "bitwise complement ~")
+	}
+	if l, ok := e.x.(*litExpr); ok && e.op == "-" && l.kind == tInt {
+		if n, err := strconv.ParseInt(l.val, 0, 64); err == nil && n == -math.MinInt32 {
+			return val{t: tyInt, code: "(-2147483648)"}, nil // int.MinValue spelled as a literal
+		}
 	}
 	x, err := c.value(e.x)
 	if err != nil {
@@ -25,6 +34,10 @@ func (c *checker) unary(e *unaryExpr) (val, error) {
 		}
 		if e.op == "+" {
 			return x, nil
+		}
+		if x.t.k == kInt {
+			// Unchecked Int32 negation wraps: -int.MinValue == int.MinValue.
+			return val{t: x.t, code: "csI32(-" + x.code + ")"}, nil
 		}
 		return val{t: x.t, code: "(-" + x.code + ")"}, nil
 	}
@@ -88,7 +101,10 @@ func (c *checker) binary(e *binaryExpr) (val, error) {
 	case "-", "*":
 		switch {
 		case x.t.k == kInt && y.t.k == kInt:
-			return bin(tyInt, e.op)
+			// C# int arithmetic is unchecked Int32 (ECMA-334 §12.8.20): the
+			// 64-bit result of two Int32 operands is exact, so truncating it
+			// to 32 bits reproduces the wrap-around.
+			return val{t: tyInt, code: "csI32(" + x.code + " " + e.op + " " + y.code + ")"}, nil
 		case x.t.numeric() && y.t.numeric():
 			return bin(tyDouble, e.op)
 		case e.op == "-" && x.t.k == kDateTime && y.t.k == kDateTime:

@@ -110,10 +110,16 @@ func argStrings(a []any, from int) ([]string, bool) {
 
 func bad(name string) error { return fmt.Errorf("%w: %s", errBadArgs, name) }
 
+// maxExprNodes is the expr-lang node budget of one translated program.
+const maxExprNodes = 8 * maxSteps
+
 // exprOptions returns the compile options shared by every program: the
 // typed environment and the helper functions.
 func exprOptions() []expr.Option {
-	opts := []expr.Option{expr.Env(Context{})}
+	// The translator bounds its own work (maxSteps C# nodes); each C# node
+	// becomes a few expr nodes (csI32 wraps every int operation), so lift
+	// expr's default node limit (10000) above what maxSteps can produce.
+	opts := []expr.Option{expr.Env(Context{}), expr.MaxNodes(maxExprNodes)}
 	for _, h := range allHelpers() {
 		opts = append(opts, expr.Function(h.name, h.fn, h.sigs...))
 	}

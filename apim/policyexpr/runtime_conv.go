@@ -1,11 +1,13 @@
 package policyexpr
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 )
 
 // dotnetTypeName names the .NET type a Go value stands for, for error
@@ -80,7 +82,9 @@ func castDouble(v any) (float64, error) {
 }
 
 // formatDouble formats like .NET's double.ToString() ("R" round-trip since
-// .NET Core 3.0): shortest representation, exponent as E+XX.
+// .NET Core 3.0): shortest representation, exponent as E+XX. As with "G",
+// fixed-point is used only when the decimal exponent is > -5 and < 15, so
+// 0.0001 prints as is but 0.00001 is "1E-05".
 func formatDouble(f float64) string {
 	switch {
 	case math.IsNaN(f):
@@ -91,7 +95,7 @@ func formatDouble(f float64) string {
 		return "-∞"
 	}
 	a := math.Abs(f)
-	if a != 0 && (a >= 1e15 || a < 1e-5) {
+	if a != 0 && (a >= 1e15 || a < 1e-4) {
 		s := strconv.FormatFloat(f, 'E', -1, 64)
 		mant, exp, _ := strings.Cut(s, "E")
 		sign := exp[0]
@@ -142,7 +146,7 @@ func toString(v any) string {
 // parseInt is int.Parse: optional surrounding white space and sign, decimal
 // digits only, Int32 range.
 func parseInt(s string) (int, error) {
-	t := strings.TrimSpace(s)
+	t := trimNumberSpace(s)
 	if t == "" {
 		return 0, fmt.Errorf("%w: input string %q was not in a correct format", errFormat, s)
 	}
@@ -161,12 +165,71 @@ func parseInt(s string) (int, error) {
 	return int(n), nil
 }
 
+// trimNumberSpace trims the white space .NET number parsing allows around
+// a number: U+0009–U+000D and U+0020 only (not U+00A0 or U+0085, which Go's
+// strings.TrimSpace would also remove).
+func trimNumberSpace(s string) string {
+	return strings.Trim(s, "\t\n\v\f\r ")
+}
+
+// parseDouble is double.Parse with NumberStyles.Float | AllowThousands in
+// the invariant culture: optional sign, digits with ',' group separators
+// before the '.', an optional fraction and exponent; "NaN", "Infinity",
+// "-Infinity" and "∞" symbols. Go-only syntax (hex floats, '_' separators,
+// "inf") is a FormatException.
 func parseDouble(s string) (float64, error) {
-	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil {
-		return 0, fmt.Errorf("%w: input string %q was not in a correct format", errFormat, s)
+	t := trimNumberSpace(s)
+	fail := fmt.Errorf("%w: input string %q was not in a correct format", errFormat, s)
+	body := strings.TrimLeft(t, "+-")
+	if len(t)-len(body) > 1 {
+		return 0, fail
 	}
-	return f, nil
+	switch body {
+	case "NaN":
+		if body != t {
+			return 0, fail
+		}
+		return math.NaN(), nil
+	case "Infinity", "∞":
+		if strings.HasPrefix(t, "-") {
+			return math.Inf(-1), nil
+		}
+		return math.Inf(1), nil
+	}
+	var b strings.Builder
+	b.WriteString(t[:len(t)-len(body)])
+	digits, seenDot, seenExp := 0, false, false
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if !seenExp {
+				digits++
+			}
+		case c == ',' && !seenDot && !seenExp && digits > 0:
+			continue // group separator
+		case c == '.' && !seenDot && !seenExp:
+			seenDot = true
+		case (c == 'e' || c == 'E') && !seenExp && digits > 0 && i+1 < len(body):
+			seenExp = true
+			if n := body[i+1]; n == '+' || n == '-' {
+				b.WriteByte(c)
+				c = n
+				i++
+			}
+		default:
+			return 0, fail
+		}
+		b.WriteByte(c)
+	}
+	if digits == 0 {
+		return 0, fail
+	}
+	f, err := strconv.ParseFloat(b.String(), 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, fail
+	}
+	return f, nil // out-of-range values are ±∞ or 0, as in .NET Core 3.0+
 }
 
 func parseBool(s string) (bool, error) {
@@ -313,6 +376,23 @@ var convHelpers = []helper{
 	strUnary("csParseInt", parseInt, new(func(string) int)),
 	strUnary("csParseDouble", parseDouble, new(func(string) float64)),
 	strUnary("csParseBool", parseBool, new(func(string) bool)),
+	unary("csI32", func(v any) (int, error) {
+		n, ok := v.(int)
+		if !ok {
+			return 0, bad("csI32")
+		}
+		return int(int32(n)), nil // unchecked Int32 wrap-around
+	}, new(func(int) int)),
+	unary("csCharCode", func(v any) (int, error) {
+		s, ok := v.(string)
+		if !ok {
+			return 0, bad("csCharCode")
+		}
+		if u := utf16.Encode([]rune(s)); len(u) > 0 {
+			return int(u[0]), nil
+		}
+		return 0, nil
+	}, new(func(string) int)),
 	{"csEq", func(a ...any) (any, error) {
 		if len(a) != 2 {
 			return nil, bad("csEq")
@@ -328,6 +408,11 @@ var convHelpers = []helper{
 		if y == 0 {
 			return nil, fmt.Errorf("%w: attempted to divide by zero", errDivide)
 		}
+		if x == math.MinInt32 && y == -1 {
+			// The one Int32 quotient that does not fit throws even in an
+			// unchecked context (ECMA-334 §12.10.3).
+			return nil, fmt.Errorf("%w: arithmetic operation resulted in an overflow", errOverflow)
+		}
 		return x / y, nil
 	}, []any{new(func(int, int) int)}},
 	{"csMod", func(a ...any) (any, error) {
@@ -338,6 +423,10 @@ var convHelpers = []helper{
 		}
 		if y == 0 {
 			return nil, fmt.Errorf("%w: attempted to divide by zero", errDivide)
+		}
+		if x == math.MinInt32 && y == -1 {
+			// int.MinValue % -1 throws OverflowException (ECMA-334 §12.10.4).
+			return nil, fmt.Errorf("%w: arithmetic operation resulted in an overflow", errOverflow)
 		}
 		return x % y, nil
 	}, []any{new(func(int, int) int)}},

@@ -12,6 +12,9 @@ import (
 // "D", "t", "T", "g", "G") or custom (yyyy-MM-ddTHH:mm:ss.fffZ, …) format
 // string, using the invariant culture.
 func formatDateTime(t time.Time, f string) string {
+	if len(f) == 2 && f[0] == '%' {
+		f = f[1:] + "''" // "%d" is the custom specifier d alone
+	}
 	switch f {
 	case "", "G":
 		f = "MM/dd/yyyy HH:mm:ss"
@@ -33,6 +36,14 @@ func formatDateTime(t time.Time, f string) string {
 		f = "HH:mm:ss"
 	case "g":
 		f = "MM/dd/yyyy HH:mm"
+	case "f":
+		f = "dddd, dd MMMM yyyy HH:mm"
+	case "F", "U":
+		f = "dddd, dd MMMM yyyy HH:mm:ss"
+	case "M", "m":
+		f = "MMMM dd"
+	case "Y", "y":
+		f = "yyyy MMMM"
 	}
 	var b strings.Builder
 	for i := 0; i < len(f); {
@@ -233,6 +244,11 @@ var timeHelpers = []helper{
 		f, ok2 := argStr(a, 1)
 		if !ok1 || !ok2 {
 			return nil, bad("csDateStr")
+		}
+		if len(f) == 1 && !strings.ContainsRune("dDfFgGmMoOrRstTuUyY", rune(f[0])) {
+			// A one-character format is a standard format; an unknown one
+			// throws (DateTimeFormat.ExpandPredefinedFormat).
+			return nil, fmt.Errorf("%w: input string was not in a correct format (DateTime format %q)", errFormat, f)
 		}
 		return formatDateTime(t, f), nil
 	}, []any{new(func(time.Time, string) string)}},
