@@ -92,7 +92,13 @@ type loader struct {
 func (l *loader) path(p string, explicit bool) error {
 	st, err := os.Stat(p)
 	if err != nil {
-		return fmt.Errorf("cannot read %s: %w", p, unwrapPathErr(err))
+		if explicit {
+			return fmt.Errorf("cannot read %s: %w", p, unwrapPathErr(err))
+		}
+		// Met in a folder walk (a dangling link, a file removed meanwhile):
+		// report it and load the rest rather than fail the whole run.
+		l.b.dec.issue(apim.Position{File: p}, "APIM901", "cannot read %s: %v", p, unwrapPathErr(err))
+		return nil
 	}
 	if !st.IsDir() {
 		if !st.Mode().IsRegular() && !explicit {

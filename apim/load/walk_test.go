@@ -123,3 +123,34 @@ func TestUnresolvedNameLeavesTrace(t *testing.T) {
 		t.Errorf("no APIM902 problem recorded")
 	}
 }
+
+// A dangling link met while walking a folder is reported (APIM901, naming
+// the path) and the rest of the folder still loads; given explicitly, it
+// is an error.
+func TestWalkReportsDanglingLink(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "b1.json", walkBackend)
+	link := filepath.Join(dir, "gone.json")
+	if err := os.Symlink(filepath.Join(dir, "missing.json"), link); err != nil {
+		t.Skipf("symlink: %v", err)
+	}
+	svc, err := Load([]string{dir}, Options{})
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if len(svc.Backends) != 1 {
+		t.Errorf("loaded %d backends, want 1", len(svc.Backends))
+	}
+	found := false
+	for _, is := range svc.Issues {
+		if is.Code == "APIM901" && is.Pos.File == link && strings.Contains(is.Msg, "cannot read") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no APIM901 naming %s: %v", link, svc.Issues)
+	}
+	if _, err := Load([]string{link}, Options{}); err == nil {
+		t.Error("an explicit dangling link loaded without error")
+	}
+}

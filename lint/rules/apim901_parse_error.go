@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/lint"
@@ -36,7 +37,12 @@ var ParseError = &lint.Rule{
 }
 
 func checkParseError(pass *lint.Pass) {
-	reportIssues(pass, "APIM901", nil)
+	for _, is := range pass.Service.Issues {
+		if is != nil && is.Code == "APIM901" && strings.HasPrefix(is.Msg, "cannot read ") {
+			pass.ReportFixf(is.Pos, fileSubject(is.Pos.File), "check the path (a dangling link?) and its permissions", "%s", is.Msg)
+		}
+	}
+	reportIssues(pass, "APIM901", func(is *apim.Error) bool { return !strings.HasPrefix(is.Msg, "cannot read ") }, nil)
 	// Policy documents are parsed by the policy rules' shared cache; a
 	// document that does not parse is reported here, once.
 	for _, p := range servicePolicies(pass).All {
@@ -54,9 +60,9 @@ func checkParseError(pass *lint.Pass) {
 
 // reportIssues reports the service's load issues with the given code; the
 // subject is the file. suffix, when non-nil, adds to each message.
-func reportIssues(pass *lint.Pass, code string, suffix func(path string) string) {
+func reportIssues(pass *lint.Pass, code string, keep func(*apim.Error) bool, suffix func(path string) string) {
 	for _, is := range pass.Service.Issues {
-		if is == nil || is.Code != code {
+		if is == nil || is.Code != code || keep != nil && !keep(is) {
 			continue
 		}
 		msg := is.Msg

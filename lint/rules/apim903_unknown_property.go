@@ -38,5 +38,5 @@ var UnknownProperty = &lint.Rule{
 }`,
 		Since: "0.1.0",
 	},
-	Check: func(pass *lint.Pass) { reportIssues(pass, "APIM903", nil) },
+	Check: func(pass *lint.Pass) { reportIssues(pass, "APIM903", nil, nil) },
 }
