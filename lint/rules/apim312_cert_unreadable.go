@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"io/fs"
 	"strings"
 
 	"github.com/apimlab/apimlab/certs"
@@ -39,16 +40,23 @@ func checkCertUnreadable(pass *lint.Pass) {
 			what = "the certificate data"
 		}
 		var why string
+		fix := "re-export the PFX and check its password"
 		switch {
-		case errors.Is(e.Err, certmat.ErrNoPassword), errors.Is(e.Err, certmat.ErrPEMData):
+		case errors.Is(e.Err, certmat.ErrPEMData):
+			why = strings.TrimPrefix(e.Err.Error(), "certs: corrupt certificate data: ")
+			fix = "export the certificate and its key as a PFX and put its base64 in properties.data"
+		case errors.Is(e.Err, certmat.ErrNoPassword):
 			why = strings.TrimPrefix(e.Err.Error(), "certs: corrupt certificate data: ")
 			why = strings.TrimSuffix(why, ": "+certs.ErrWrongPassword.Error())
+			fix = "configure the PFX password (passwordEnv in .apimlab.yaml, or APIMLAB_CERT_PASSWORD_<ID>)"
 		case errors.Is(e.Err, certs.ErrWrongPassword):
 			why = "the password is wrong (the PFX integrity check failed)"
+		case errors.Is(e.Err, fs.ErrNotExist):
+			why = strings.TrimPrefix(e.Err.Error(), "certs: ")
+			fix = "check the certificate file's path (.apimlab.yaml certificates, or --keyvault-dir)"
 		default:
 			why = strings.TrimPrefix(e.Err.Error(), "certs: ")
 		}
-		pass.ReportFixf(e.Pos, e.Subject(), "re-export the PFX and check its password",
-			"certificate %q: %s cannot be read: %s", e.ID, what, why)
+		pass.ReportFixf(e.Pos, e.Subject(), fix, "certificate %q: %s cannot be read: %s", e.ID, what, why)
 	}
 }
