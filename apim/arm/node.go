@@ -66,7 +66,7 @@ func (e *env) resolve(v *value, report bool) *value {
 		if out == nil {
 			return v
 		}
-		return &value{Kind: jsontree.Object, Pos: v.Pos, Origin: jsontree.Literal, Obj: out}
+		return (&value{Kind: jsontree.Object, Pos: v.Pos, Origin: jsontree.Literal, Obj: out}).DerivedFrom(v)
 	case jsontree.Array:
 		var out []*value
 		for i, el := range v.Arr {
@@ -81,7 +81,7 @@ func (e *env) resolve(v *value, report bool) *value {
 		if out == nil {
 			return v
 		}
-		return &value{Kind: jsontree.Array, Pos: v.Pos, Origin: jsontree.Literal, Arr: out}
+		return (&value{Kind: jsontree.Array, Pos: v.Pos, Origin: jsontree.Literal, Arr: out}).DerivedFrom(v)
 	}
 	return v
 }
@@ -153,7 +153,7 @@ func place(out, src *value) *value {
 	if c.Origin == jsontree.Literal {
 		c.Origin = jsontree.Computed
 	}
-	return c
+	return c.DerivedFrom(src)
 }
 
 func clip(s string) string {

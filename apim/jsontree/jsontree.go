@@ -63,11 +63,17 @@ const (
 
 // Value is one JSON value in the tree.
 type Value struct {
+	// Kind is the value's type.
 	Kind Kind
-	// Str holds a string's value, or a number's literal text.
-	Str string
 	// Bool holds a boolean's value.
 	Bool bool
+	// Origin says whether the value was literal or computed (ARM only).
+	Origin Origin
+	// idx is the value's index in its parent's Arr or Obj (a hint checked
+	// before use); it packs with the three bytes above into one word.
+	idx int32
+	// Str holds a string's value, or a number's literal text.
+	Str string
 	// Arr holds an array's elements.
 	Arr []*Value
 	// Obj holds an object's members in source order.
@@ -76,15 +82,24 @@ type Value struct {
 	Pos Loc
 	// Reason explains an Unknown value.
 	Reason string
-	// Origin says whether the value was literal or computed (ARM only).
-	Origin Origin
 	// Expr is the ARM expression the value was computed from, if any.
 	Expr string
 
 	// parent links the value to its container so Path can be computed on
-	// demand; the key or index is found by scanning the parent, which keeps
-	// every node 24 bytes smaller (10,000-backend templates have millions).
+	// demand (10,000-backend templates have half a million values).
 	parent *Value
+	// src is the template value a resolved value was computed from: its
+	// JSON path is the one the user wrote.
+	src *Value
+}
+
+// DerivedFrom records that v was computed from the template value src, so
+// that v's JSON path is src's. It returns v.
+func (v *Value) DerivedFrom(src *Value) *Value {
+	if src != nil && src != v {
+		v.src = src
+	}
+	return v
 }
 
 // Member is a name/value pair of an object.
@@ -200,17 +215,17 @@ func (v *Value) Set(key string, val *Value) {
 	for i := range v.Obj {
 		if strings.EqualFold(v.Obj[i].Key, key) {
 			v.Obj[i].Value = val
-			val.parent = v
+			val.parent, val.idx = v, int32(i)
 			return
 		}
 	}
 	v.Obj = append(v.Obj, Member{Key: key, KeyPos: val.Pos, Value: val})
-	val.parent = v
+	val.parent, val.idx = v, int32(len(v.Obj)-1)
 }
 
 // Append adds an element to an array value.
 func (v *Value) Append(elem *Value) {
-	elem.parent = v
+	elem.parent, elem.idx = v, int32(len(v.Arr))
 	v.Arr = append(v.Arr, elem)
 }
 
@@ -219,11 +234,11 @@ func (v *Value) Append(elem *Value) {
 func (v *Value) Adopt() {
 	for i := range v.Obj {
 		c := v.Obj[i].Value
-		c.parent = v
+		c.parent, c.idx = v, int32(i)
 		c.Adopt()
 	}
-	for _, c := range v.Arr {
-		c.parent = v
+	for i, c := range v.Arr {
+		c.parent, c.idx = v, int32(i)
 		c.Adopt()
 	}
 }
@@ -232,29 +247,74 @@ func (v *Value) Adopt() {
 func (v *Value) Parent() *Value { return v.parent }
 
 // Path returns the JSON path of v from the document root, e.g.
-// "$.resources[2].properties.url".
+// "$.resources[2].properties.url". A value computed from a template value
+// (DerivedFrom) has the template value's path.
 func (v *Value) Path() string {
 	if v == nil {
 		return ""
 	}
-	if v.parent == nil {
-		return "$"
+	// Walk up once, then write the steps root first: one allocation for
+	// the steps and one for the string, whatever the depth.
+	var stack [16]*Value
+	chain := stack[:0]
+	for n := v; n != nil; n = n.parent {
+		for n.src != nil {
+			n = n.src
+		}
+		if n.parent == nil {
+			break
+		}
+		chain = append(chain, n)
 	}
-	p := v.parent.Path()
-	for i, e := range v.parent.Arr {
-		if e == v {
-			return p + "[" + strconv.Itoa(i) + "]"
+	var buf [128]byte
+	b := append(buf[:0], '$')
+	for i := len(chain) - 1; i >= 0; i-- {
+		n := chain[i]
+		par, k := n.parent, int(n.idx)
+		switch {
+		case k < len(par.Arr) && par.Arr[k] == n:
+			b = append(b, '[')
+			b = strconv.AppendInt(b, int64(k), 10)
+			b = append(b, ']')
+		case k < len(par.Obj) && par.Obj[k].Value == n:
+			b = appendMember(b, par.Obj[k].Key)
+		default:
+			b = append(b, scanStep(par, n)...)
 		}
 	}
-	for _, m := range v.parent.Obj {
-		if m.Value == v {
-			if isIdent(m.Key) {
-				return p + "." + m.Key
-			}
-			return p + "[" + strconv.Quote(m.Key) + "]"
+	return string(b)
+}
+
+// appendMember appends an object key as a path step.
+func appendMember(b []byte, key string) []byte {
+	if isIdent(key) {
+		return append(append(b, '.'), key...)
+	}
+	return append(append(append(b, '['), strconv.Quote(key)...), ']')
+}
+
+// scanStep finds n in its parent when the index hint is stale (trees
+// built by hand).
+func scanStep(par, n *Value) string {
+	for i, e := range par.Arr {
+		if e == n {
+			return "[" + strconv.Itoa(i) + "]"
 		}
 	}
-	return p + ".?"
+	for _, m := range par.Obj {
+		if m.Value == n {
+			return member(m.Key)
+		}
+	}
+	return ".?"
+}
+
+// member renders an object key as a path step.
+func member(key string) string {
+	if isIdent(key) {
+		return "." + key
+	}
+	return "[" + strconv.Quote(key) + "]"
 }
 
 func isIdent(s string) bool {
@@ -311,14 +371,14 @@ func (v *Value) Clone() *Value {
 		c.Arr = make([]*Value, len(v.Arr))
 		for i, e := range v.Arr {
 			c.Arr[i] = e.Clone()
-			c.Arr[i].parent = &c
+			c.Arr[i].parent, c.Arr[i].idx = &c, int32(i)
 		}
 	}
 	if v.Obj != nil {
 		c.Obj = make([]Member, len(v.Obj))
 		for i, m := range v.Obj {
 			c.Obj[i] = Member{Key: m.Key, KeyPos: m.KeyPos, Value: m.Value.Clone()}
-			c.Obj[i].Value.parent = &c
+			c.Obj[i].Value.parent, c.Obj[i].Value.idx = &c, int32(i)
 		}
 	}
 	return &c
@@ -501,7 +561,7 @@ func (p *parser) value() (*Value, error) {
 			if err != nil {
 				return nil, err
 			}
-			child.parent = v
+			child.parent, child.idx = v, int32(len(p.members)-base)
 			p.members = append(p.members, Member{Key: key, KeyPos: keyPos, Value: child})
 		}
 		if _, err := p.dec.ReadToken(); err != nil {
@@ -526,7 +586,7 @@ func (p *parser) value() (*Value, error) {
 			if err != nil {
 				return nil, err
 			}
-			child.parent = v
+			child.parent, child.idx = v, int32(len(p.elems)-base)
 			p.elems = append(p.elems, child)
 		}
 		if _, err := p.dec.ReadToken(); err != nil {

@@ -62,7 +62,7 @@ func (b *builder) loadAPIOps(root string, ws string) error {
 			if err != nil {
 				return err
 			}
-			frag.Pos = node.Position()
+			frag.Pos = node.PositionWithPath()
 			frag.Description = b.dec.str(node.Get("properties"), "description")
 		}
 		b.svc.Fragments = append(b.svc.Fragments, frag)
@@ -188,7 +188,7 @@ func (b *builder) infoResource(path, kind string, names []string, ws string) err
 		b.dec.issue(node.Position(), "APIM901", "%s: expected a JSON object", filepath.Base(path))
 		return nil
 	}
-	b.add(&resource{Kind: kind, Names: names, Workspace: ws, Node: node, Pos: node.Position()})
+	b.add(&resource{Kind: kind, Names: names, Workspace: ws, Node: node, Pos: node.PositionWithPath()})
 	return nil
 }
 

@@ -138,7 +138,7 @@ func (b *builder) service(r *resource) {
 	d := &b.dec
 	for _, c := range d.array(r.props(), "certificates") {
 		ca := &apim.CACertificate{
-			Pos:                 c.Position(),
+			Pos:                 c.PositionWithPath(),
 			StoreName:           d.str(c, "storeName"),
 			EncodedCertificate:  d.str(c, "encodedCertificate"),
 			CertificatePassword: d.str(c, "certificatePassword"),
@@ -172,7 +172,7 @@ func (b *builder) backend(r *resource) {
 		d.issue(t.Pos, "APIM901", "backend %q: type %q is neither Single nor Pool", be.Name, t.Value)
 	}
 	if tls := d.object(p, "tls"); tls != nil {
-		be.TLS = &apim.TLS{Pos: tls.Position(),
+		be.TLS = &apim.TLS{Pos: tls.PositionWithPath(),
 			ValidateCertificateChain:     d.boolean(tls, "validateCertificateChain"),
 			ValidateCertificateName:      d.boolean(tls, "validateCertificateName"),
 			ServerCertificateThumbprints: d.strList(tls, "serverCertificateThumbprints"),
@@ -183,10 +183,10 @@ func (b *builder) backend(r *resource) {
 		be.Credentials = b.credentials(c)
 	}
 	if px := d.object(p, "proxy"); px != nil {
-		be.Proxy = &apim.Proxy{Pos: px.Position(), URL: d.str(px, "url"), Username: d.str(px, "username"), Password: d.str(px, "password")}
+		be.Proxy = &apim.Proxy{Pos: px.PositionWithPath(), URL: d.str(px, "url"), Username: d.str(px, "username"), Password: d.str(px, "password")}
 	}
 	if sf := d.object(d.object(p, "properties"), "serviceFabricCluster"); sf != nil {
-		be.ServiceFabric = &apim.ServiceFabric{Pos: sf.Position(),
+		be.ServiceFabric = &apim.ServiceFabric{Pos: sf.PositionWithPath(),
 			ClientCertificateID:           d.str(sf, "clientCertificateId"),
 			ClientCertificateThumbprint:   d.str(sf, "clientCertificatethumbprint"),
 			ManagementEndpoints:           d.strList(sf, "managementEndpoints"),
@@ -208,7 +208,7 @@ func (b *builder) backend(r *resource) {
 func (b *builder) x509Names(obj *jsontree.Value) []apim.X509Name {
 	var out []apim.X509Name
 	for _, n := range b.dec.array(obj, "serverX509Names") {
-		out = append(out, apim.X509Name{Pos: n.Position(), Name: b.dec.str(n, "name"),
+		out = append(out, apim.X509Name{Pos: n.PositionWithPath(), Name: b.dec.str(n, "name"),
 			IssuerCertificateThumbprint: b.dec.str(n, "issuerCertificateThumbprint")})
 	}
 	return out
@@ -216,17 +216,17 @@ func (b *builder) x509Names(obj *jsontree.Value) []apim.X509Name {
 
 func (b *builder) credentials(c *jsontree.Value) *apim.Credentials {
 	d := &b.dec
-	cr := &apim.Credentials{Pos: c.Position(),
+	cr := &apim.Credentials{Pos: c.PositionWithPath(),
 		CertificateIDs: d.strList(c, "certificateIds"),
 		Certificate:    d.strList(c, "certificate"),
 		Header:         b.keyValues(c, "header"),
 		Query:          b.keyValues(c, "query"),
 	}
 	if a := d.object(c, "authorization"); a != nil {
-		cr.Authorization = &apim.Authorization{Pos: a.Position(), Scheme: d.str(a, "scheme"), Parameter: d.str(a, "parameter")}
+		cr.Authorization = &apim.Authorization{Pos: a.PositionWithPath(), Scheme: d.str(a, "scheme"), Parameter: d.str(a, "parameter")}
 	}
 	if mi := d.object(c, "managedIdentity"); mi != nil {
-		cr.ManagedIdentity = &apim.ManagedIdentity{Pos: mi.Position(), ClientID: d.str(mi, "clientId"), Resource: d.str(mi, "resource")}
+		cr.ManagedIdentity = &apim.ManagedIdentity{Pos: mi.PositionWithPath(), ClientID: d.str(mi, "clientId"), Resource: d.str(mi, "resource")}
 	}
 	return cr
 }
@@ -256,23 +256,23 @@ func (b *builder) keyValues(c *jsontree.Value, key string) []apim.KeyValues {
 
 func (b *builder) circuitBreaker(cb *jsontree.Value) *apim.CircuitBreaker {
 	d := &b.dec
-	out := &apim.CircuitBreaker{Pos: cb.Position()}
+	out := &apim.CircuitBreaker{Pos: cb.PositionWithPath()}
 	for _, r := range d.array(cb, "rules") {
-		rule := &apim.BreakerRule{Pos: r.Position(),
+		rule := &apim.BreakerRule{Pos: r.PositionWithPath(),
 			Name:             d.str(r, "name"),
 			TripDuration:     d.duration(r, "tripDuration"),
 			AcceptRetryAfter: d.boolean(r, "acceptRetryAfter"),
 			FailureResponse:  b.failureResponse(r),
 		}
 		if fc := d.object(r, "failureCondition"); fc != nil {
-			cond := &apim.FailureCondition{Pos: fc.Position(),
+			cond := &apim.FailureCondition{Pos: fc.PositionWithPath(),
 				Count:        d.integer(fc, "count"),
 				Percentage:   d.integer(fc, "percentage"),
 				Interval:     d.duration(fc, "interval"),
 				ErrorReasons: d.strList(fc, "errorReasons"),
 			}
 			for _, sr := range d.array(fc, "statusCodeRanges") {
-				cond.StatusCodeRanges = append(cond.StatusCodeRanges, apim.StatusRange{Pos: sr.Position(),
+				cond.StatusCodeRanges = append(cond.StatusCodeRanges, apim.StatusRange{Pos: sr.PositionWithPath(),
 					Min: d.integer(sr, "min"), Max: d.integer(sr, "max")})
 			}
 			rule.FailureCondition = cond
@@ -287,18 +287,18 @@ func (b *builder) failureResponse(obj *jsontree.Value) *apim.FailureResponse {
 	if fr == nil {
 		return nil
 	}
-	return &apim.FailureResponse{Pos: fr.Position(), StatusCode: b.dec.integer(fr, "statusCode")}
+	return &apim.FailureResponse{Pos: fr.PositionWithPath(), StatusCode: b.dec.integer(fr, "statusCode")}
 }
 
 func (b *builder) pool(pool *jsontree.Value) *apim.PoolConfig {
 	d := &b.dec
-	pc := &apim.PoolConfig{Pos: pool.Position(), FailureResponse: b.failureResponse(pool)}
+	pc := &apim.PoolConfig{Pos: pool.PositionWithPath(), FailureResponse: b.failureResponse(pool)}
 	for i, s := range d.array(pool, "services") {
 		if s.Kind != jsontree.Object && s.Kind != jsontree.Unknown {
 			d.issue(s.Position(), "APIM901", "services[%d]: expected an object with an id, got %s", i, s.Kind)
 			continue
 		}
-		m := &apim.PoolMember{Pos: s.Position(),
+		m := &apim.PoolMember{Pos: s.PositionWithPath(),
 			ID:                      d.str(s, "id"),
 			Priority:                d.integer(s, "priority"),
 			Weight:                  d.integer(s, "weight"),
@@ -310,7 +310,7 @@ func (b *builder) pool(pool *jsontree.Value) *apim.PoolConfig {
 		pc.Services = append(pc.Services, m)
 	}
 	if sa := d.object(pool, "sessionAffinity"); sa != nil {
-		aff := &apim.SessionAffinity{Pos: sa.Position()}
+		aff := &apim.SessionAffinity{Pos: sa.PositionWithPath()}
 		if sid := d.object(sa, "sessionId"); sid != nil {
 			aff.SessionIDName, aff.Source = d.str(sid, "name"), d.str(sid, "source")
 		}
@@ -349,7 +349,7 @@ func (b *builder) certificate(r *resource) {
 		Thumbprint: d.str(p, "thumbprint"), Subject: d.str(p, "subject"), Expiration: d.str(p, "expirationDate"),
 	}
 	if kv := d.object(p, "keyVault"); kv != nil {
-		c.KeyVault = &apim.KeyVaultRef{Pos: kv.Position(), SecretIdentifier: d.str(kv, "secretIdentifier"),
+		c.KeyVault = &apim.KeyVaultRef{Pos: kv.PositionWithPath(), SecretIdentifier: d.str(kv, "secretIdentifier"),
 			IdentityClientID: d.str(kv, "identityClientId")}
 	}
 	b.svc.Certificates = append(b.svc.Certificates, c)
@@ -361,7 +361,7 @@ func (b *builder) namedValue(r *resource) {
 	nv := &apim.NamedValue{Name: r.name(0), Pos: r.Pos, Workspace: r.Workspace,
 		DisplayName: d.str(p, "displayName"), Value: d.str(p, "value"), Secret: d.boolean(p, "secret")}
 	if kv := d.object(p, "keyVault"); kv != nil {
-		nv.KeyVault = &apim.KeyVaultRef{Pos: kv.Position(), SecretIdentifier: d.str(kv, "secretIdentifier"),
+		nv.KeyVault = &apim.KeyVaultRef{Pos: kv.PositionWithPath(), SecretIdentifier: d.str(kv, "secretIdentifier"),
 			IdentityClientID: d.str(kv, "identityClientId")}
 	}
 	for _, t := range d.strList(p, "tags") {

@@ -189,3 +189,38 @@ func TestMemberName(t *testing.T) {
 		}
 	}
 }
+
+// Model nodes carry the JSON path of where they are declared, in every
+// input form (the foundation issue asks for file:line:col and JSON path).
+func TestModelNodesCarryJSONPaths(t *testing.T) {
+	root := filepath.Join("..", "..", "fixtures", "forms")
+	tests := []struct {
+		form, backend, wantBackend, wantRule, wantMember string
+	}{
+		{"arm", "inventory-a", "$.resources[1]", "$.resources[1].properties.circuitBreaker.rules[0]", "$.resources[2].properties.pool.services[0]"},
+		{"bicep", "inventory-a", "$.resources.backends", "$.resources.backends.properties.circuitBreaker.rules[0]", "$.resources.pool.properties.pool.services[0]"},
+		{"rest", "inventory-a", "$.value[1]", "$.value[1].properties.circuitBreaker.rules[0]", "$.value[3].properties.pool.services[0]"},
+		{"apiops", "inventory-a", "$", "$.properties.circuitBreaker.rules[0]", "$.properties.pool.services[0]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.form, func(t *testing.T) {
+			svc, err := Load([]string{filepath.Join(root, tt.form)}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := svc.Backend(tt.backend)
+			if b == nil || b.CircuitBreaker == nil {
+				t.Fatalf("backend %s with a breaker not loaded", tt.backend)
+			}
+			if got := b.Pos.Path; got != tt.wantBackend {
+				t.Errorf("backend path = %q, want %q", got, tt.wantBackend)
+			}
+			if got := b.CircuitBreaker.Rules[0].Pos.Path; got != tt.wantRule {
+				t.Errorf("rule path = %q, want %q", got, tt.wantRule)
+			}
+			if got := svc.Backend("inventory-pool").PoolConfig.Services[0].Pos.Path; got != tt.wantMember {
+				t.Errorf("member path = %q, want %q", got, tt.wantMember)
+			}
+		})
+	}
+}

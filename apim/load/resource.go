@@ -14,7 +14,7 @@ func toResource(typ, name, id string, node *jsontree.Value) (*resource, bool) {
 	if len(typ) < len(ns) || !strings.EqualFold(typ[:len(ns)], ns) {
 		return nil, false
 	}
-	r := &resource{ID: id, Node: node, Pos: node.Position()}
+	r := &resource{ID: id, Node: node, Pos: node.PositionWithPath()}
 	if svc, kinds, names := idSegments(id); svc != "" && len(kinds) > 0 {
 		r.Service = svc
 		if kinds[0] == "workspaces" && len(kinds) > 1 {
