@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/url"
@@ -31,8 +33,15 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
+	Tool        sarifTool         `json:"tool"`
+	Invocations []sarifInvocation `json:"invocations"`
+	Results     []sarifResult     `json:"results"`
+}
+
+// sarifInvocation says the run completed; code scanning shows a failed
+// tool run differently from a clean one.
+type sarifInvocation struct {
+	ExecutionSuccessful bool `json:"executionSuccessful"`
 }
 
 type sarifTool struct {
@@ -71,12 +80,15 @@ type sarifProperties struct {
 }
 
 type sarifResult struct {
-	RuleID       string             `json:"ruleId"`
-	RuleIndex    *int               `json:"ruleIndex,omitempty"`
-	Level        string             `json:"level"`
-	Message      sarifText          `json:"message"`
-	Locations    []sarifLocation    `json:"locations,omitempty"`
-	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
+	RuleID    string          `json:"ruleId"`
+	RuleIndex *int            `json:"ruleIndex,omitempty"`
+	Level     string          `json:"level"`
+	Message   sarifText       `json:"message"`
+	Locations []sarifLocation `json:"locations,omitempty"`
+	// PartialFingerprints identify a finding across runs even when lines
+	// move, so code scanning keeps one alert per problem.
+	PartialFingerprints map[string]string  `json:"partialFingerprints,omitempty"`
+	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
 }
 
 type sarifLocation struct {
@@ -142,7 +154,8 @@ func (s *SARIF) Print(w io.Writer, r *lint.Result) error {
 				InformationURI: "https://github.com/apimlab/apimlab",
 				Rules:          rules,
 			}},
-			Results: results,
+			Invocations: []sarifInvocation{{ExecutionSuccessful: true}},
+			Results:     results,
 		}},
 	}
 	enc := json.NewEncoder(w)
@@ -192,7 +205,8 @@ func category(id string) string {
 }
 
 func sarifResultOf(f lint.Finding, index map[string]int) sarifResult {
-	res := sarifResult{RuleID: f.Rule, Level: f.Severity.SARIFLevel(), Message: sarifText{Text: f.Message}}
+	res := sarifResult{RuleID: f.Rule, Level: f.Severity.SARIFLevel(), Message: sarifText{Text: f.Message},
+		PartialFingerprints: map[string]string{"apimlabFinding/v1": fingerprint(f)}}
 	if i, ok := index[f.Rule]; ok {
 		res.RuleIndex = &i
 	}
@@ -223,4 +237,11 @@ func fileURI(p string) string {
 		return (&url.URL{Scheme: "file", Path: slashed}).String()
 	}
 	return (&url.URL{Path: strings.TrimPrefix(slashed, "./")}).String()
+}
+
+// fingerprint is a stable hash of what a finding is about (rule, file,
+// resource, message) but not where it is, so it survives edits above it.
+func fingerprint(f lint.Finding) string {
+	h := sha256.Sum256([]byte(f.Rule + "\x00" + f.Pos.File + "\x00" + f.Subject.Kind + "/" + f.Subject.Name + "\x00" + f.Message))
+	return hex.EncodeToString(h[:16])
 }
