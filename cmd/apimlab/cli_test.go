@@ -47,6 +47,7 @@ func TestExitCodes(t *testing.T) {
 		{"explain unknown", []string{"explain", "APIM999"}, 2, "", "unknown rule"},
 		{"explain list", []string{"explain", "--list"}, 0, "APIM203", ""},
 		{"unknown command", []string{"frobnicate"}, 2, "", "unexpected argument"},
+		{"gateway refuses malformed input", []string{"gateway", "--listen", "127.0.0.1:0", "--admin", "", bad}, 2, "", "bad.json:3:11"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -30,6 +31,9 @@ type GatewayCmd struct {
 	BreakerModel    string   `enum:"half-open,reset" default:"half-open" help:"What a circuit breaker does after its trip duration: half-open (one trial request) or reset (Azure's documented behaviour)."`
 	AllowUnemulated bool     `help:"Skip unknown and unemulated policy elements (each is logged once) instead of refusing to start."`
 	Seed            uint64   `help:"Seed for policy expressions' Random and Guid (0: random), to replay a run."`
+	Region          string   `help:"Value of context.Deployment.Region in policy expressions."`
+	MIToken         string   `name:"managed-identity-token" help:"Bearer token authentication-managed-identity and managedIdentity credentials send (a fake; default: a fixed test token)."`
+	NoDebugHeaders  bool     `help:"Do not add x-apimlab-backend and x-apimlab-reason to responses."`
 }
 
 // Run loads the configuration, starts the gateway and serves until
@@ -40,21 +44,35 @@ func (c *GatewayCmd) Run(g *Globals) error {
 		return usageErr("%v", err)
 	}
 	log := slog.New(slog.NewTextHandler(g.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// Malformed input would make the emulator run a different
+	// configuration than the one deployed: refuse it. Unresolved values
+	// are reported and the gateway starts (what needs them fails later,
+	// with its position).
+	var malformed []string
 	for _, is := range svc.Issues {
-		if is.Code == "APIM901" || is.Code == "APIM902" {
-			log.Warn("load issue", "pos", is.Pos.String(), "code", is.Code, "msg", is.Msg)
+		switch is.Code {
+		case "APIM901":
+			malformed = append(malformed, is.Error())
+		case "APIM902":
+			log.Warn("unresolved value", "pos", is.Pos.String(), "msg", is.Msg)
 		}
+	}
+	if len(malformed) > 0 {
+		return usageErr("the configuration does not load cleanly:\n  %s", strings.Join(malformed, "\n  "))
 	}
 	model, err := breaker.ParseModel(c.BreakerModel)
 	if err != nil {
 		return usageErr("%v", err)
 	}
 	gw, err := gateway.New(svc, gateway.Options{
-		Logger:          log,
-		CAFiles:         c.CA,
-		BreakerModel:    model,
-		AllowUnemulated: c.AllowUnemulated,
-		Seed:            c.Seed,
+		Logger:               log,
+		CAFiles:              c.CA,
+		BreakerModel:         model,
+		AllowUnemulated:      c.AllowUnemulated,
+		Seed:                 c.Seed,
+		Region:               c.Region,
+		ManagedIdentityToken: c.MIToken,
+		NoDebugHeaders:       c.NoDebugHeaders,
 	})
 	if err != nil {
 		return usageErr("%v", err)
