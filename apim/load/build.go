@@ -371,17 +371,23 @@ func (b *builder) namedValue(r *resource) {
 }
 
 func (b *builder) apiNamed(name, ws string, pos apim.Position) *apim.API {
-	key := [2]string{ws, strings.ToLower(name)}
-	if a := b.apis[key]; a != nil {
-		return a
-	}
-	a := &apim.API{Name: name, Pos: pos, Workspace: ws}
-	b.svc.APIs = append(b.svc.APIs, a)
 	if b.apis == nil {
 		b.apis = map[[2]string]*apim.API{}
 	}
-	b.apis[key] = a
-	return a
+	return findOrAdd(b.apis, &b.svc.APIs, ws, name, func() *apim.API { return &apim.API{Name: name, Pos: pos, Workspace: ws} })
+}
+
+// findOrAdd returns the entity of index keyed by workspace and lower-cased
+// name, creating it with make and appending it to list when absent.
+func findOrAdd[T any](index map[[2]string]*T, list *[]*T, ws, name string, make func() *T) *T {
+	key := [2]string{ws, strings.ToLower(name)}
+	if e := index[key]; e != nil {
+		return e
+	}
+	e := make()
+	*list = append(*list, e)
+	index[key] = e
+	return e
 }
 
 func (b *builder) api(r *resource) {
@@ -413,17 +419,12 @@ func (b *builder) operation(r *resource) {
 }
 
 func (b *builder) productNamed(name, ws string, pos apim.Position) *apim.Product {
-	key := [2]string{ws, strings.ToLower(name)}
-	if p := b.products[key]; p != nil {
-		return p
-	}
-	p := &apim.Product{Name: name, Pos: pos, Workspace: ws}
-	b.svc.Products = append(b.svc.Products, p)
 	if b.products == nil {
 		b.products = map[[2]string]*apim.Product{}
 	}
-	b.products[key] = p
-	return p
+	return findOrAdd(b.products, &b.svc.Products, ws, name, func() *apim.Product {
+		return &apim.Product{Name: name, Pos: pos, Workspace: ws}
+	})
 }
 
 func (b *builder) product(r *resource) {

@@ -146,17 +146,22 @@ func (s *exprScanner) prefixed(i, nest int) int {
 	return i + w
 }
 
+// skipEscaped steps over the character after a backslash at i.
+func (s *exprScanner) skipEscaped(i int) int {
+	if i < s.limit {
+		_, w := s.next(i)
+		i += w
+	}
+	return i
+}
+
 // str skips a regular "…" string literal (backslash escapes).
 func (s *exprScanner) str(i int, _ bool, _ int) int {
 	for i < s.limit {
 		c, w := s.next(i)
 		switch c {
 		case '\\':
-			i += w
-			if i < s.limit {
-				_, w2 := s.next(i)
-				i += w2
-			}
+			i = s.skipEscaped(i + w)
 			continue
 		case '"':
 			return i + w
@@ -235,11 +240,7 @@ func (s *exprScanner) char(i int) int {
 		c, w := s.next(i)
 		switch c {
 		case '\\':
-			i += w
-			if i < s.limit {
-				_, w2 := s.next(i)
-				i += w2
-			}
+			i = s.skipEscaped(i + w)
 			continue
 		case '\'':
 			return i + w
