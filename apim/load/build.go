@@ -378,13 +378,13 @@ func (b *builder) apiNamed(name, ws string, pos apim.Position) *apim.API {
 }
 
 // findOrAdd returns the entity of index keyed by workspace and lower-cased
-// name, creating it with make and appending it to list when absent.
-func findOrAdd[T any](index map[[2]string]*T, list *[]*T, ws, name string, make func() *T) *T {
+// name, creating it with create and appending it to list when absent.
+func findOrAdd[T any](index map[[2]string]*T, list *[]*T, ws, name string, create func() *T) *T {
 	key := [2]string{ws, strings.ToLower(name)}
 	if e := index[key]; e != nil {
 		return e
 	}
-	e := make()
+	e := create()
 	*list = append(*list, e)
 	index[key] = e
 	return e
