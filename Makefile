@@ -4,13 +4,13 @@ STATICCHECK_VERSION := v0.8.2
 GOBIN := $(shell $(GO) env GOPATH)/bin
 STATICCHECK := $(GOBIN)/staticcheck
 
-.PHONY: build test unit lint vet staticcheck fmt bench generate
+.PHONY: build test unit lint vet staticcheck fmt bench generate tidy
 
 build:
 	$(GO) build -o bin/apimlab ./cmd/apimlab
 
 # test: what CI runs — vet, staticcheck, then every test with the race detector.
-test: fmt vet staticcheck unit
+test: fmt tidy vet staticcheck unit
 
 unit:
 	$(GO) test -race -count=1 ./...
@@ -28,6 +28,10 @@ fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 lint: fmt vet staticcheck
+
+# tidy: go.mod lists every direct dependency as direct and nothing unused.
+tidy:
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum not tidy: run go mod tidy"; exit 1; }
 
 generate:
 	$(GO) generate ./...
