@@ -43,4 +43,4 @@ bench:
 	$(GO) test -run '^$$' -bench 'BenchmarkLoad' -benchmem ./apim/load
 	$(GO) test -run '^$$' -bench 'BenchmarkLint' -benchmem -benchtime 5x ./lint
 	$(GO) test -run '^$$' -bench 'GatewayVsProxy' -benchtime 1x ./gateway
-	$(GO) test -run '^$$' -bench . -benchmem ./gateway/breaker ./gateway/pool ./apim/policyexpr
+	$(GO) test -run '^$$' -bench . -benchmem ./breaker ./pool ./apim/policyexpr

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/apimlab/apimlab/gateway/breaker"
+	"github.com/apimlab/apimlab/breaker"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 

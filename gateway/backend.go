@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/apimlab/apimlab/apim"
-	"github.com/apimlab/apimlab/gateway/breaker"
-	"github.com/apimlab/apimlab/gateway/pool"
+	"github.com/apimlab/apimlab/breaker"
+	"github.com/apimlab/apimlab/pool"
 )
 
 // backend is the runtime form of a backend entity (or of an API's

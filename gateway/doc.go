@@ -1,8 +1,8 @@
 // Package gateway is apimlab's embedded Azure API Management gateway: it
 // serves an *apim.Service over real HTTP, with the policy pipeline
 // (inbound → backend → outbound, on-error), routing to APIs and operations,
-// set-backend-service, load-balanced pools (gateway/pool), circuit breakers
-// (gateway/breaker), one tuned http.Transport per backend with TLS
+// set-backend-service, load-balanced pools (package pool), circuit breakers
+// (package breaker), one tuned http.Transport per backend with TLS
 // validation flags honoured exactly and client certificates, and admin
 // endpoints (health, Prometheus metrics, server-sent breaker events).
 //

@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/apimlab/apimlab/gateway/breaker"
+	"github.com/apimlab/apimlab/breaker"
 )
 
 // subscriberBuffer is how many events a slow /events client may lag

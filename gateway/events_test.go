@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/apimlab/apimlab/apim"
-	"github.com/apimlab/apimlab/gateway/breaker"
+	"github.com/apimlab/apimlab/breaker"
 )
 
 func TestOnTransitionAndEventsDrainOnClose(t *testing.T) {

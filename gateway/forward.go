@@ -14,7 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/apimlab/apimlab/gateway/breaker"
+	"github.com/apimlab/apimlab/breaker"
 )
 
 // hopHeaders are the hop-by-hop headers a proxy must not forward (RFC 9110

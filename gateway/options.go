@@ -9,7 +9,7 @@ import (
 
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/policyexpr"
-	"github.com/apimlab/apimlab/gateway/breaker"
+	"github.com/apimlab/apimlab/breaker"
 )
 
 // DefaultManagedIdentityToken is the bearer token authentication-managed-identity

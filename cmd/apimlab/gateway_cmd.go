@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/apimlab/apimlab/apim/load"
+	"github.com/apimlab/apimlab/breaker"
 	"github.com/apimlab/apimlab/gateway"
-	"github.com/apimlab/apimlab/gateway/breaker"
 )
 
 // shutdownGrace bounds how long in-flight requests may take to finish

@@ -133,7 +133,7 @@ func TestParseRef(t *testing.T) {
 		pkg, fn, sub, fail string
 	}{
 		{in: "gateway.TestPolicies", pkg: "gateway", fn: "TestPolicies"},
-		{in: "gateway/breaker.TestRetryAfter/http-date_honoured", pkg: "gateway/breaker", fn: "TestRetryAfter", sub: "/http-date_honoured"},
+		{in: "breaker.TestRetryAfter/http-date_honoured", pkg: "breaker", fn: "TestRetryAfter", sub: "/http-date_honoured"},
 		{in: "apim/policyexpr.TestEval/context.Request.Url.Path", pkg: "apim/policyexpr", fn: "TestEval", sub: "/context.Request.Url.Path"},
 		{in: "lint/rules.TestFixtures/APIM103", pkg: "lint/rules", fn: "TestFixtures", sub: "/APIM103"},
 		{in: "apim/load.FuzzLoad", pkg: "apim/load", fn: "FuzzLoad"},

@@ -12,8 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/apimlab/apimlab/breaker"
 	"github.com/apimlab/apimlab/gateway"
-	"github.com/apimlab/apimlab/gateway/breaker"
 )
 
 // Event is one circuit breaker transition, as the gateway's /events

@@ -17,9 +17,9 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/breaker"
 	"github.com/apimlab/apimlab/certs"
 	"github.com/apimlab/apimlab/gateway"
-	"github.com/apimlab/apimlab/gateway/breaker"
 )
 
 // Options configure Run. The zero value is usable.

@@ -12,8 +12,8 @@ import (
 
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/load"
+	"github.com/apimlab/apimlab/breaker"
 	"github.com/apimlab/apimlab/certs"
-	"github.com/apimlab/apimlab/gateway/breaker"
 )
 
 func loadService(t *testing.T) *apim.Service {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/apimlab/apimlab/gateway/breaker"
+	"github.com/apimlab/apimlab/breaker"
 )
 
 // The gateway's use: Allow before proxying, done with the outcome after.

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apimlab/apimlab/gateway/breaker"
-	"github.com/apimlab/apimlab/gateway/pool"
+	"github.com/apimlab/apimlab/breaker"
+	"github.com/apimlab/apimlab/pool"
 )
 
 // TestPoolWithBreakers wires members' availability to breaker.Ready, as the
