@@ -35,6 +35,9 @@ type LintCmd struct {
 	Probe        bool          `help:"Handshake with every HTTPS backend (TLS) and check its server chain and the client CAs it accepts."`
 	ProbeTimeout time.Duration `default:"10s" help:"Bound on each backend's probe (dial and handshake)."`
 	CA           []string      `name:"ca" help:"Extra PEM CA file(s) trusted when probing backends (a private CA)."`
+
+	Baseline      string `type:"existingfile" help:"Report only findings not in this earlier json or SARIF report (matched by rule, file and fingerprint, not line)."`
+	WriteBaseline string `type:"path" help:"Write the current findings to FILE as a baseline (SARIF for *.sarif, json otherwise)."`
 }
 
 // Run loads, lints and reports. Exit codes: 0 clean, 1 findings at or above
@@ -77,6 +80,9 @@ func (c *LintCmd) Run(g *Globals) error {
 		probe.Attach(cfg, results)
 	}
 	res := lint.Run(svc, rules.All, cfg, lint.RunOptions{Now: now, Enable: c.Enable, Disable: c.Disable})
+	if res, err = c.applyBaseline(g, res); err != nil {
+		return err
+	}
 
 	var w io.Writer = g.Stdout
 	color := c.Color == "always"
@@ -108,6 +114,32 @@ func (c *LintCmd) Run(g *Globals) error {
 		return &exitError{code: 1}
 	}
 	return nil
+}
+
+// applyBaseline writes --write-baseline (all current findings) and then
+// drops the findings --baseline already knows.
+func (c *LintCmd) applyBaseline(g *Globals, res *lint.Result) (*lint.Result, error) {
+	var base *reports.Baseline
+	if c.Baseline != "" {
+		// Read before writing: both flags may name the same file.
+		var err error
+		if base, err = reports.LoadBaseline(c.Baseline); err != nil {
+			return nil, usageErr("--baseline: %v", err)
+		}
+	}
+	if c.WriteBaseline != "" {
+		if err := reports.WriteBaseline(c.WriteBaseline, res, Version); err != nil {
+			return nil, fmt.Errorf("--write-baseline: %w", err)
+		}
+	}
+	if base == nil {
+		return res, nil
+	}
+	res, known := base.Filter(res)
+	if known > 0 {
+		fmt.Fprintf(g.Stderr, "apimlab: %d known finding(s) in baseline %s not reported\n", known, c.Baseline)
+	}
+	return res, nil
 }
 
 func (c *LintCmd) loadConfig() (*lint.Config, error) {
