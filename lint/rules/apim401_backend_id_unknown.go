@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/policy"
@@ -63,31 +62,6 @@ func checkBackendIDUnknown(pass *lint.Pass) {
 	}
 }
 
-// backendIDCandidates returns the backend ids an attribute can name: its
-// literal value, or the literal results of its expression.
-func backendIDCandidates(a *policy.Attr) []string {
-	switch a.Kind() {
-	case policy.Literal:
-		if id := strings.TrimSpace(a.Value); id != "" && !policy.HasDeployToken(id) {
-			return []string{id}
-		}
-	case policy.Expression:
-		if a.Expr == nil {
-			return nil
-		}
-		lits, _ := resultLiterals(a.Expr.Src, a.Expr.Block)
-		var out []string
-		for _, l := range lits {
-			l = strings.TrimSpace(l)
-			if l != "" && policy.Classify(l) == policy.Literal && !policy.HasDeployToken(l) {
-				out = append(out, l)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
 func reportUnknownBackend(pass *lint.Pass, doc *apim.PolicyDoc, a *policy.Attr, id string) {
 	svc := pass.Service
 	fix := fmt.Sprintf("declare backend %q or use an existing backend id", id)
@@ -103,14 +77,3 @@ func reportUnknownBackend(pass *lint.Pass, doc *apim.PolicyDoc, a *policy.Attr, 
 		id, where, len(svc.Backends))
 }
 
-// setBackendServices returns the set-backend-service elements of d.
-func setBackendServices(d *policy.Document) []*policy.Element {
-	var out []*policy.Element
-	walkPolicy(d, func(e *policy.Element) bool {
-		if e.Name == "set-backend-service" {
-			out = append(out, e)
-		}
-		return true
-	})
-	return out
-}

@@ -11,23 +11,32 @@ import (
 )
 
 // BaseURLHardcoded reports set-backend-service base-url values written as
-// literals.
+// literals: URLs no backend entity matches, URLs that only match an entity
+// by coincidence of spelling, and URLs on an entity's host that miss it.
 var BaseURLHardcoded = &lint.Rule{
 	ID:       "APIM402",
 	Name:     "base-url-hardcoded",
 	Severity: lint.Warning,
 	Doc: lint.Doc{
 		Title: "set-backend-service hard-codes a backend URL",
-		Why: "A literal `base-url` sends traffic straight to that URL: the backend entities' circuit " +
-			"breaker, pool, TLS settings and credentials do not apply, and the URL has to be edited " +
-			"in every policy (and environment) that repeats it. When a backend entity already has " +
-			"that URL, the policy bypasses it by accident. URLs computed by expressions or taken " +
-			"from a {{named value}} are not reported.",
-		Fix: "Declare a backend entity for the URL and route with `backend-id`, or take the URL from a " +
-			"named value per environment.",
+		Why: "Azure applies a backend entity to every request sent to that entity's URL (Learn, " +
+			"\"Backends in API Management\": \"if there's a backend entity that matches the URL of a " +
+			"backend service that API Management is sending a request to, it uses the backend " +
+			"entity\"), so a literal `base-url` equal to an entity's `url` gets its circuit breaker, " +
+			"TLS settings and credentials. What is at risk is the link: it holds only while both " +
+			"URLs stay equal, and a URL on the entity's host with another path (`/api/v2` against " +
+			"`/api`) matches nothing, so the breaker and credentials silently stop applying. A " +
+			"literal URL no entity matches gets none of them and has to be edited in every policy " +
+			"and environment that repeats it. apimlab reports: a `base-url` on a backend entity's " +
+			"host that does not match its URL (warning), a `base-url` no entity matches (warning), " +
+			"and a `base-url` equal to an entity's URL (info: it works, `backend-id` states it). " +
+			"URLs computed by expressions, taken from a {{named value}} or replaced at deploy time " +
+			"are not reported. Plain `http://` is APIM005's finding.",
+		Fix: "Route with `backend-id` to the backend entity, or take the URL from a named value per " +
+			"environment.",
 		Bad: `<inbound>
   <base />
-  <set-backend-service base-url="https://orders.contoso.com/api" />
+  <set-backend-service base-url="https://orders.contoso.com/api/v2" />
 </inbound>`,
 		Good: `<inbound>
   <base />
@@ -50,81 +59,46 @@ func checkBaseURLHardcoded(pass *lint.Pass) {
 				continue // a token replaced at deploy time is not a hard-coded URL
 			}
 			u := strings.TrimSpace(a.Value)
+			subj := policySubject(p.Src)
 			if b := backendWithURL(svc, u); b != nil {
-				pass.ReportFixf(a.Pos, policySubject(p.Src), fmt.Sprintf("use backend-id=%q", b.Name),
-					"set-backend-service base-url %q is the URL of backend %q: use backend-id=%q so its "+
-						"breaker, TLS settings and credentials apply", redactURL(u), b.Name, b.Name)
+				pass.Report(lint.Finding{
+					Rule: pass.Rule.ID, Name: pass.Rule.Name, Severity: lint.Info,
+					Pos: a.Pos, Subject: subj, Fix: fmt.Sprintf("use backend-id=%q", b.Name),
+					Message: fmt.Sprintf("set-backend-service base-url %q matches the url of backend %q, so Azure applies "+
+						"that entity (breaker, TLS settings, credentials) only as long as both URLs stay equal; "+
+						"backend-id=%q keeps the link when either changes", redactURL(u), b.Name, b.Name),
+				})
 				continue
 			}
-			pass.Reportf(a.Pos, policySubject(p.Src),
-				"set-backend-service base-url %q is hard-coded: declare a backend entity and use backend-id, "+
+			if b := backendOnHost(svc, u); b != nil {
+				pass.ReportFixf(a.Pos, subj, fmt.Sprintf("use backend-id=%q (with rewrite-uri for the path), or declare a backend for this URL", b.Name),
+					"set-backend-service base-url %q is on the host of backend %q but does not match its url %q: "+
+						"Azure does not apply that entity here, so its circuit breaker, TLS settings and credentials are bypassed",
+					redactURL(u), b.Name, redactURL(b.URL.Value))
+				continue
+			}
+			pass.Reportf(a.Pos, subj,
+				"set-backend-service base-url %q is hard-coded and matches no backend entity: declare one and use backend-id, "+
 					"or take the URL from a named value", redactURL(u))
 		}
 	}
 }
 
-// backendWithURL returns the Single backend whose URL is u (scheme and
-// host case-insensitive, trailing slashes ignored), or nil.
-func backendWithURL(svc *apim.Service, u string) *apim.Backend {
-	want := normalURL(u)
+// backendOnHost returns the first Single backend whose URL has the scheme
+// and host of u (but, as backendWithURL found no match, another path).
+func backendOnHost(svc *apim.Service, u string) *apim.Backend {
+	want, err := url.Parse(normalURL(u))
+	if err != nil || want.Host == "" {
+		return nil
+	}
 	for _, b := range svc.Backends {
 		if b.IsPool() || !b.URL.Known() {
 			continue
 		}
-		if normalURL(b.URL.Value) == want {
+		got, err := url.Parse(normalURL(b.URL.Value))
+		if err == nil && got.Scheme == want.Scheme && got.Host == want.Host {
 			return b
 		}
 	}
 	return nil
-}
-
-// normalURL lower-cases scheme and host, drops a default port and the
-// trailing slash.
-func normalURL(s string) string {
-	s = strings.TrimSpace(s)
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
-		return strings.TrimRight(strings.ToLower(s), "/")
-	}
-	u.Scheme = strings.ToLower(u.Scheme)
-	u.Host = strings.ToLower(u.Host)
-	if port := u.Port(); (u.Scheme == "https" && port == "443") || (u.Scheme == "http" && port == "80") {
-		u.Host = u.Hostname()
-	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawPath = ""
-	return u.String()
-}
-
-// redactURL hides the password of a URL's user information
-// ("https://svc:xxxxx@host"), so a credential written into a URL never
-// reaches a message.
-func redactURL(s string) string {
-	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil {
-		return s
-	}
-	changed := false
-	if u.User != nil {
-		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-			changed = true
-		}
-	}
-	// Query values may be keys or SAS signatures: keep the names only.
-	if u.RawQuery != "" {
-		q := u.Query()
-		for k, vs := range q {
-			for i := range vs {
-				vs[i] = "xxxxx"
-			}
-			q[k] = vs
-		}
-		u.RawQuery = q.Encode()
-		changed = true
-	}
-	if !changed {
-		return s
-	}
-	return u.String()
 }

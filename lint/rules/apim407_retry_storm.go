@@ -23,7 +23,8 @@ var RetryStorm = &lint.Rule{
 			"too, the backend's circuit breaker trips count+1 times sooner, and a recovering backend " +
 			"is hammered the moment it comes back. A condition that does not look at the response " +
 			"status code retries whatever it matches, client errors and successes included. The rule " +
-			"fires when the retry's backend (the `backend-id` in effect, through the scopes) has a " +
+			"fires when the retry's backend (the backend in effect through the scopes: a `backend-id`, " +
+			"or the entity Azure matches to the API's `serviceUrl` or a `base-url` by URL) has a " +
 			"circuit breaker, itself or, for a pool, on a member, and either interval is 0 with count " +
 			"over 3 or the condition has no status check. When no backend was loaded (a lone policy " +
 			"file) the target is unknown and nothing is reported. The message uses the backend's " +
@@ -83,25 +84,20 @@ func checkRetryStorm(pass *lint.Pass) {
 		if !ok {
 			continue
 		}
-		var current []string // backend ids in effect
+		r := newRoute(svc, c, origin)
 		for _, s := range []policy.Section{policy.Inbound, policy.Backend} {
 			for _, stmt := range eff.Section(s) {
 				stmt.Walk(func(e *policy.Element) bool {
 					switch e.Name {
 					case "set-backend-service":
-						if a := e.Attr("backend-id"); a != nil {
-							current = backendIDCandidates(a)
-						} else if e.Attr("base-url") != nil {
-							current = nil
-						}
+						r.Apply(e)
 						return false
 					case "retry":
 						if !containsForwardRequest(e) {
 							return true
 						}
-						for _, id := range current {
-							b := svc.Backend(id)
-							if b == nil || !breakerProtected(svc, b) || seen[key{e.Pos, b.Name}] {
+						for _, b := range r.Backends {
+							if !breakerProtected(svc, b) || seen[key{e.Pos, b.Name}] {
 								continue
 							}
 							if msg := retryStorm(pass, e, b); msg != "" {
@@ -152,33 +148,3 @@ func retryStorm(pass *lint.Pass, e *policy.Element, b *apim.Backend) string {
 		count, b.Name, strings.Join(why, "; "), calls, rps, rps*float64(calls))
 }
 
-// containsForwardRequest reports whether e has a forward-request inside.
-func containsForwardRequest(e *policy.Element) bool {
-	found := false
-	e.Walk(func(x *policy.Element) bool {
-		if x.Name == "forward-request" {
-			found = true
-		}
-		return !found
-	})
-	return found
-}
-
-// breakerProtected reports whether b, or a member of pool b, has a circuit
-// breaker rule.
-func breakerProtected(svc *apim.Service, b *apim.Backend) bool {
-	has := func(x *apim.Backend) bool {
-		return x != nil && x.CircuitBreaker != nil && len(x.CircuitBreaker.Rules) > 0
-	}
-	if has(b) {
-		return true
-	}
-	if b.IsPool() && b.PoolConfig != nil {
-		for _, m := range b.PoolConfig.Services {
-			if m.Name != "" && has(svc.Backend(m.Name)) {
-				return true
-			}
-		}
-	}
-	return false
-}

@@ -156,6 +156,8 @@ type scopeChain struct {
 	// Label names the chain in messages ("api orders, operation get").
 	Label  string
 	Layers []*apim.PolicyDoc
+	// API is the API the chain runs for; nil for a standalone policy file.
+	API *apim.API
 }
 
 // scopeChains returns every chain of scopes of the service: one per
@@ -177,7 +179,7 @@ func scopeChains(svc *apim.Service) []scopeChain {
 		}
 		for _, p := range products {
 			for _, o := range ops {
-				c := scopeChain{Label: "api " + a.Name, Layers: []*apim.PolicyDoc{svc.Policy}}
+				c := scopeChain{Label: "api " + a.Name, Layers: []*apim.PolicyDoc{svc.Policy}, API: a}
 				if p != nil {
 					c.Label = "product " + p.Name + ", " + c.Label
 					c.Layers = append(c.Layers, p.Policy)

@@ -1,0 +1,241 @@
+package rules
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/apim/policy"
+	"github.com/beevik/etree"
+)
+
+// Helpers shared by the rules that follow "the backend in effect" of a
+// request through the merged scopes (APIM402, APIM403, APIM407 and the
+// request-body rules): URL matching against backend entities, the
+// backend-id candidates of an attribute, and a tracker that replays the
+// set-backend-service statements of an effective policy.
+
+// normalURL normalises a backend URL the way the gateway matches an API's
+// serviceUrl or a set-backend-service base-url against backend entities
+// (gateway/urlmatch.go; Learn, "Backends in API Management": "if there's a
+// backend entity that matches the URL of a backend service that API
+// Management is sending a request to, it uses the backend entity"). Scheme
+// and host compare case-insensitively, a default port equals no port,
+// trailing slashes of the path are ignored, query and fragment are ignored.
+// A value that is not an absolute URL is returned lower-cased and trimmed.
+//
+// TODO(issue 12): the gateway's urlKey and this function encode one fact;
+// move both to one package (apim) when the gateway owner agrees.
+func normalURL(s string) string {
+	s = strings.TrimSpace(s)
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return strings.TrimRight(strings.ToLower(s), "/")
+	}
+	scheme := strings.ToLower(u.Scheme)
+	host := strings.ToLower(u.Hostname())
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]" // IPv6 literal
+	}
+	if p := u.Port(); p != "" && !(scheme == "http" && p == "80") && !(scheme == "https" && p == "443") {
+		host += ":" + p
+	}
+	return scheme + "://" + host + strings.TrimRight(u.EscapedPath(), "/")
+}
+
+// backendWithURL returns the first declared Single backend whose url
+// matches u (normalURL), or nil: the entity Azure applies to a request
+// sent to u.
+func backendWithURL(svc *apim.Service, u string) *apim.Backend {
+	if strings.TrimSpace(u) == "" {
+		return nil
+	}
+	want := normalURL(u)
+	for _, b := range svc.Backends {
+		if b.IsPool() || !b.URL.Known() {
+			continue
+		}
+		if normalURL(b.URL.Value) == want {
+			return b
+		}
+	}
+	return nil
+}
+
+// backendIDCandidates returns the backend ids an attribute can name: its
+// literal value, or the literal results of its expression.
+func backendIDCandidates(a *policy.Attr) []string {
+	switch a.Kind() {
+	case policy.Literal:
+		if id := strings.TrimSpace(a.Value); id != "" && !policy.HasDeployToken(id) {
+			return []string{id}
+		}
+	case policy.Expression:
+		if a.Expr == nil {
+			return nil
+		}
+		lits, _ := resultLiterals(a.Expr.Src, a.Expr.Block)
+		var out []string
+		for _, l := range lits {
+			l = strings.TrimSpace(l)
+			if l != "" && policy.Classify(l) == policy.Literal && !policy.HasDeployToken(l) {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// setBackendServices returns the set-backend-service elements of d.
+func setBackendServices(d *policy.Document) []*policy.Element {
+	var out []*policy.Element
+	walkPolicy(d, func(e *policy.Element) bool {
+		if e.Name == "set-backend-service" {
+			out = append(out, e)
+		}
+		return true
+	})
+	return out
+}
+
+// containsForwardRequest reports whether e has a forward-request inside.
+func containsForwardRequest(e *policy.Element) bool {
+	found := false
+	e.Walk(func(x *policy.Element) bool {
+		if x.Name == "forward-request" {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// breakerProtected reports whether b, or a member of pool b, has a circuit
+// breaker rule.
+func breakerProtected(svc *apim.Service, b *apim.Backend) bool {
+	has := func(x *apim.Backend) bool {
+		return x != nil && x.CircuitBreaker != nil && len(x.CircuitBreaker.Rules) > 0
+	}
+	if has(b) {
+		return true
+	}
+	if b.IsPool() && b.PoolConfig != nil {
+		for _, m := range b.PoolConfig.Services {
+			if m.Name != "" && has(svc.Backend(m.Name)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// route follows the backend in effect while the statements of one
+// effective policy run, as the gateway does (docs/semantics.md): the API's
+// serviceUrl (and the entity it matches), then every set-backend-service
+// in document order. A backend-id set in an enclosing scope can only be
+// overridden by another backend-id: a base-url in an inner scope leaves it
+// in effect (Learn, set-backend-service, usage notes).
+type route struct {
+	svc    *apim.Service
+	origin map[*etree.Element]*apim.PolicyDoc
+	layer  map[*apim.PolicyDoc]int
+
+	// Backends are the entities that can be in effect (several when
+	// backend-id is an expression with several literal results); nil when
+	// none is known.
+	Backends []*apim.Backend
+	// ByURL is true when Backends were matched by URL (serviceUrl or
+	// base-url) rather than named by backend-id.
+	ByURL bool
+	// idLayer is the scope layer (1 = outermost) of the backend-id in
+	// effect; 0 when none is.
+	idLayer int
+}
+
+// newRoute starts a route for chain c of the effective policy whose
+// elements come from origin.
+func newRoute(svc *apim.Service, c scopeChain, origin map[*etree.Element]*apim.PolicyDoc) *route {
+	r := &route{svc: svc, origin: origin, layer: map[*apim.PolicyDoc]int{}}
+	for i, l := range c.Layers {
+		if l != nil {
+			r.layer[l] = i + 1
+		}
+	}
+	if c.API != nil && c.API.ServiceURL.Known() {
+		if b := backendWithURL(svc, c.API.ServiceURL.Value); b != nil {
+			r.Backends, r.ByURL = []*apim.Backend{b}, true
+		}
+	}
+	return r
+}
+
+// Apply updates the backend in effect after the set-backend-service e. It
+// reports whether e is a base-url that cannot override the backend-id an
+// enclosing scope set, and so leaves it in effect.
+func (r *route) Apply(e *policy.Element) (ignored bool) {
+	base, id := e.Attr("base-url"), e.Attr("backend-id")
+	doc := r.origin[e.Node]
+	l := r.layer[doc]
+	switch {
+	case id != nil && base == nil:
+		r.Backends, r.ByURL = nil, false
+		for _, name := range backendIDCandidates(id) {
+			if b := r.svc.Backend(name); b != nil {
+				r.Backends = append(r.Backends, b)
+			}
+		}
+		r.idLayer = l
+	case base != nil && id == nil:
+		if r.idLayer > 0 && l > r.idLayer {
+			return true
+		}
+		r.Backends, r.ByURL, r.idLayer = nil, false, 0
+		var urls []string
+		switch {
+		case literalValue(base):
+			urls = []string{base.Value}
+		case base.Kind() == policy.Expression:
+			urls = backendIDCandidates(base)
+		}
+		for _, u := range urls {
+			if b := backendWithURL(r.svc, u); b != nil {
+				r.Backends, r.ByURL = append(r.Backends, b), true
+			}
+		}
+	}
+	return false
+}
+
+// redactURL hides the password of a URL's user information
+// ("https://svc:xxxxx@host"), so a credential written into a URL never
+// reaches a message.
+func redactURL(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil {
+		return s
+	}
+	changed := false
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			changed = true
+		}
+	}
+	// Query values may be keys or SAS signatures: keep the names only.
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k, vs := range q {
+			for i := range vs {
+				vs[i] = "xxxxx"
+			}
+			q[k] = vs
+		}
+		u.RawQuery = q.Encode()
+		changed = true
+	}
+	if !changed {
+		return s
+	}
+	return u.String()
+}
