@@ -76,4 +76,3 @@ func reportUnknownBackend(pass *lint.Pass, doc *apim.PolicyDoc, a *policy.Attr, 
 		"set-backend-service backend-id %q%s names no backend of this service (%d backends loaded)",
 		id, where, len(svc.Backends))
 }
-

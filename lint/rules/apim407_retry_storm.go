@@ -147,4 +147,3 @@ func retryStorm(pass *lint.Pass, e *policy.Element, b *apim.Backend) string {
 		"each counted as a failure by its circuit breaker",
 		count, b.Name, strings.Join(why, "; "), calls, rps, rps*float64(calls))
 }
-
