@@ -2,6 +2,8 @@ package rules
 
 import (
 	"fmt"
+	"net/url"
+	"strings"
 
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/lint"
@@ -20,7 +22,9 @@ var TLSValidationDisabled = &lint.Rule{
 			"accepts a valid certificate issued for another host. Either way anyone who can intercept " +
 			"the traffic between the gateway and the backend can read and change it, including the " +
 			"credentials the gateway adds. Property names are matched case-insensitively, as Azure " +
-			"does, so `validateCertificatename: false` counts too.",
+			"does, so `validateCertificatename: false` counts too. A backend whose URL is `http://` " +
+			"makes no TLS connection, so its flags change nothing: APIM002 reports the plain URL and " +
+			"this rule stays silent rather than report the same backend twice.",
 		Fix: "Remove the property or set it to true. If the backend uses a private CA, upload the CA " +
 			"certificate to the service CA store (`properties.certificates[]` with `storeName: Root`) " +
 			"or, in the v2 tiers, reference it in the backend's CA certificate details " +
@@ -55,8 +59,8 @@ var TLSValidationDisabled = &lint.Rule{
 
 func checkTLSValidationDisabled(pass *lint.Pass) {
 	for _, b := range pass.Service.Backends {
-		if b.TLS == nil {
-			continue
+		if b.TLS == nil || plainHTTP(b) {
+			continue // over http:// there is no TLS to validate: APIM002 reports the URL
 		}
 		// With CA certificate details APIM validates name and chain
 		// whatever the flags say (Learn, Backends in API Management).
@@ -86,4 +90,13 @@ func checkTLSValidationDisabled(pass *lint.Pass) {
 		report(b.TLS.ValidateCertificateName, "validateCertificateName",
 			"accepts a certificate issued for another host name")
 	}
+}
+
+// plainHTTP reports whether b's URL is known and uses the http scheme.
+func plainHTTP(b *apim.Backend) bool {
+	if !b.URL.Known() {
+		return false
+	}
+	u, err := url.Parse(strings.TrimSpace(b.URL.Value))
+	return err == nil && strings.EqualFold(u.Scheme, "http")
 }
