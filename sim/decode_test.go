@@ -1,0 +1,104 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadShippedScenarioShape(t *testing.T) {
+	sc, err := Load("../fixtures/scenarios/priority-failover.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := sc.Length(), 180*time.Second; got != want {
+		t.Errorf("Length = %v, want %v", got, want)
+	}
+	f := sc.Backends["orders-eastus"].Faults[0]
+	if f.From.D() != 30*time.Second || f.To.D() != 90*time.Second || f.Code != 503 || f.Share() != 1 {
+		t.Errorf("fault = %+v", f)
+	}
+	if got := sc.ConfigPaths()[0]; got != "../fixtures/demo/apim.json" {
+		t.Errorf("config path = %q", got)
+	}
+	if got := sc.Load[0].RequestFor(sc.Load[0].Phases[0]); got.Method != "GET" || got.Path != "/orders/42" {
+		t.Errorf("request = %+v", got)
+	}
+	if *sc.Expect[0].Breaker.Opens != (Window{Duration(30 * time.Second), Duration(31 * time.Second)}) {
+		t.Errorf("opens = %v", *sc.Expect[0].Breaker.Opens)
+	}
+}
+
+func TestParseErrorsArePositioned(t *testing.T) {
+	const head = "name: x\nconfig: a.json\n"
+	const load = "load:\n  - path: /a\n    phases:\n      - {name: p, duration: 10s, rate: 1}\n"
+	tests := []struct {
+		name, src, tok, want string
+	}{
+		{"unknown top key", head + load + "bogus: 1\n", "bogus", `unknown field "bogus"`},
+		{"unknown fault key", head + load + "backends:\n  b:\n    faults:\n      - {kind: status, code: 500, rat: 1}\n",
+			"rat", `unknown field "rat"`},
+		{"bad duration", head + "load:\n  - path: /a\n    phases:\n      - {name: p, duration: soon, rate: 1}\n",
+			"soon", `duration "soon"`},
+		{"negative rate", head + "load:\n  - path: /a\n    phases:\n      - {name: p, duration: 10s, rate: -5}\n",
+			"-5", `rate -5 must be in`},
+		{"two shapes", head + "load:\n  - path: /a\n    phases:\n      - {name: p, duration: 10s, rate: 5, ramp: {from: 1, to: 2}}\n",
+			"{name", `phase "p" needs exactly one of rate, ramp, sine or steps (has 2)`},
+		{"overlapping faults", head + load + "backends:\n  b:\n    faults:\n      - {kind: status, code: 500, from: 1s, to: 5s}\n      - {kind: status, code: 502, from: 4s}\n",
+			"{kind: status, code: 502", `overlaps faults[0]`},
+		{"to before from", head + load + "backends:\n  b:\n    faults:\n      - {kind: reset, from: 5s, to: 2s}\n",
+			"2s", `to (2s) must be after from (5s)`},
+		{"refuse with rate", head + load + "backends:\n  b:\n    faults:\n      - {kind: refuse, rate: 0.5}\n",
+			"0.5", `a refuse fault closes the listener: it has no rate`},
+		{"unknown kind", head + load + "backends:\n  b:\n    faults:\n      - {kind: explode}\n",
+			"explode", `unknown fault kind "explode"`},
+		{"unknown phase in expect", head + load + "expect:\n  - latency: {phase: nope, p99: 1s}\n",
+			"nope", `no phase "nope"`},
+		{"window order", head + load + "expect:\n  - breaker: {backend: b, opens: [5s, 1s]}\n",
+			"[5s", `window [5s, 1s] ends before it starts`},
+		{"path", head + "load:\n  - path: a\n    phases:\n      - {name: p, duration: 10s, rate: 1}\n",
+			"{name", `path "a" must start with /`},
+		{"not a mapping", "- 1\n", "- 1", `a scenario is a mapping`},
+		{"malformed", "name: [\n", "", `s.yaml:`},
+		{"json unknown key", `{"name": "x", "config": "a", "load": [{"path": "/", "phases": [{"name": "p", "duration": "1s", "rate": 1}]}], "zz": 1}`,
+			`"zz"`, `unknown field "zz"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("s.yaml", []byte(tt.src))
+			if err == nil {
+				t.Fatal("Parse succeeded")
+			}
+			if !errors.Is(err, ErrScenario) {
+				t.Errorf("error does not wrap ErrScenario: %v", err)
+			}
+			want := tt.want
+			if tt.tok != "" {
+				// The position is where tok is written: its last
+				// occurrence in the source (computed here, not by the
+				// decoder).
+				i := strings.LastIndex(tt.src, tt.tok)
+				line := strings.Count(tt.src[:i], "\n") + 1
+				col := i - strings.LastIndex(tt.src[:i], "\n")
+				want = fmt.Sprintf("s.yaml:%d:%d: %s", line, col, tt.want)
+			}
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error = %v\nwant it to contain %q", err, want)
+			}
+		})
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("name: x\nconfig: a\nload:\n  - path: /\n    phases:\n      - {name: p, duration: 1s, rate: 1}\n"))
+	f.Add([]byte("backends: {a: {latency: {distribution: normal, mean: 1s, stddev: 2s}, faults: [{kind: status}]}}"))
+	f.Add([]byte(`{"expect": [{"breaker": {"opens": [1, 2]}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sc, err := Parse("f.yaml", data)
+		if err == nil && sc == nil {
+			t.Fatal("nil scenario without error")
+		}
+	})
+}

@@ -1,0 +1,203 @@
+// Package hist is a fixed-bucket, log-linear latency histogram in the
+// spirit of HdrHistogram: values are microseconds, buckets are exact below
+// 64 µs and then 32 per power of two (relative error under 3.2 %). Bucket
+// boundaries never depend on the data, so histograms from different
+// seconds, phases, engines or machines add up exactly (Merge is
+// associative and commutative); percentiles are always read from a
+// histogram, never averaged.
+//
+// A Histogram stores only its non-empty buckets, sorted, so a second of
+// traffic with a narrow latency spread costs a few bins.
+package hist
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/bits"
+	"slices"
+	"time"
+)
+
+const (
+	subBits = 5            // 32 sub-buckets per power of two
+	linear  = 2 << subBits // values below this have their own bucket (64)
+	perOct  = 1 << subBits // 32
+	maxIdx  = (63-subBits)*perOct + linear - 1
+	unit    = time.Microsecond // the recorded unit
+)
+
+// Bin is one non-empty bucket.
+type Bin struct {
+	Idx uint16
+	N   uint64
+}
+
+// Histogram is a sparse log-linear histogram of durations. The zero value
+// is empty and ready to use. It is not safe for concurrent use.
+type Histogram struct {
+	bins  []Bin // sorted by Idx
+	count uint64
+	sum   time.Duration
+	max   time.Duration
+	min   time.Duration
+}
+
+// Index returns the bucket of a duration (negative counts as 0).
+func Index(d time.Duration) uint16 {
+	v := uint64(max(d/unit, 0))
+	if v < linear {
+		return uint16(v)
+	}
+	shift := bits.Len64(v) - (subBits + 1)
+	return uint16(shift*perOct + int(v>>uint(shift)))
+}
+
+// Bounds returns the smallest and largest duration of bucket idx.
+func Bounds(idx uint16) (lo, hi time.Duration) {
+	i := int(idx)
+	if i < linear {
+		return time.Duration(i) * unit, time.Duration(i)*unit + unit - 1
+	}
+	shift := i/perOct - 1
+	base := uint64(i-shift*perOct) << uint(shift)
+	return time.Duration(base) * unit, time.Duration(base+(1<<uint(shift)))*unit - 1
+}
+
+// Record adds one duration.
+func (h *Histogram) Record(d time.Duration) { h.RecordN(d, 1) }
+
+// RecordN adds n occurrences of d.
+func (h *Histogram) RecordN(d time.Duration, n uint64) {
+	if n == 0 {
+		return
+	}
+	d = max(d, 0)
+	h.add(Index(d), n)
+	if h.count == 0 || d < h.min {
+		h.min = d
+	}
+	h.count += n
+	h.sum += d * time.Duration(n)
+	h.max = max(h.max, d)
+}
+
+func (h *Histogram) add(idx uint16, n uint64) {
+	// Most recordings hit the last or an existing bin: search from the end.
+	i, found := slices.BinarySearchFunc(h.bins, idx, func(b Bin, t uint16) int { return int(b.Idx) - int(t) })
+	if found {
+		h.bins[i].N += n
+		return
+	}
+	h.bins = slices.Insert(h.bins, i, Bin{Idx: idx, N: n})
+}
+
+// Merge adds every count of o to h.
+func (h *Histogram) Merge(o *Histogram) {
+	if o == nil || o.count == 0 {
+		return
+	}
+	for _, b := range o.bins {
+		h.add(b.Idx, b.N)
+	}
+	if h.count == 0 || o.min < h.min {
+		h.min = o.min
+	}
+	h.count += o.count
+	h.sum += o.sum
+	h.max = max(h.max, o.max)
+}
+
+// Count returns the number of recorded values.
+func (h *Histogram) Count() uint64 { return h.count }
+
+// Max returns the largest recorded value (exact).
+func (h *Histogram) Max() time.Duration { return h.max }
+
+// Min returns the smallest recorded value (exact).
+func (h *Histogram) Min() time.Duration { return h.min }
+
+// Mean returns the exact mean.
+func (h *Histogram) Mean() time.Duration {
+	if h.count == 0 {
+		return 0
+	}
+	return h.sum / time.Duration(h.count)
+}
+
+// Bins returns the non-empty buckets in order (shared; do not modify).
+func (h *Histogram) Bins() []Bin { return h.bins }
+
+// Quantile returns the q-quantile (0..1): the upper bound of the bucket
+// holding the ceil(q*count)-th value, capped at the exact maximum (HDR's
+// "highest equivalent value"). 0 for an empty histogram.
+func (h *Histogram) Quantile(q float64) time.Duration {
+	if h.count == 0 {
+		return 0
+	}
+	rank := uint64(q*float64(h.count) + 0.999999999)
+	rank = min(max(rank, 1), h.count)
+	var seen uint64
+	for _, b := range h.bins {
+		seen += b.N
+		if seen >= rank {
+			_, hi := Bounds(b.Idx)
+			return min(hi, h.max)
+		}
+	}
+	return h.max
+}
+
+// Reset empties h, keeping its storage.
+func (h *Histogram) Reset() { *h = Histogram{bins: h.bins[:0]} }
+
+// Clone returns a deep copy.
+func (h *Histogram) Clone() *Histogram {
+	c := *h
+	c.bins = slices.Clone(h.bins)
+	return &c
+}
+
+// wire is the JSON form: bins as [index, count] pairs plus exact
+// statistics, so a merged histogram is exactly the one of the whole sample.
+type wire struct {
+	Count uint64      `json:"count"`
+	SumNS int64       `json:"sumNs"`
+	MinNS int64       `json:"minNs"`
+	MaxNS int64       `json:"maxNs"`
+	Bins  [][2]uint64 `json:"bins"`
+}
+
+// MarshalJSON implements json.Marshaler.
+func (h Histogram) MarshalJSON() ([]byte, error) {
+	w := wire{Count: h.count, SumNS: int64(h.sum), MinNS: int64(h.min), MaxNS: int64(h.max), Bins: make([][2]uint64, len(h.bins))}
+	for i, b := range h.bins {
+		w.Bins[i] = [2]uint64{uint64(b.Idx), b.N}
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON implements json.Unmarshaler; it checks that the bins are
+// valid, sorted and add up to the count.
+func (h *Histogram) UnmarshalJSON(data []byte) error {
+	var w wire
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	out := Histogram{count: w.Count, sum: time.Duration(w.SumNS), min: time.Duration(w.MinNS), max: time.Duration(w.MaxNS)}
+	var total uint64
+	for i, b := range w.Bins {
+		if b[0] > maxIdx {
+			return fmt.Errorf("histogram: bin index %d out of range", b[0])
+		}
+		if i > 0 && b[0] <= w.Bins[i-1][0] {
+			return fmt.Errorf("histogram: bins not in increasing order at %d", i)
+		}
+		out.bins = append(out.bins, Bin{Idx: uint16(b[0]), N: b[1]})
+		total += b[1]
+	}
+	if total != w.Count {
+		return fmt.Errorf("histogram: bins add up to %d, count says %d", total, w.Count)
+	}
+	*h = out
+	return nil
+}
