@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,8 +123,19 @@ func runRuleCases(t *testing.T, rule *lint.Rule, cases []ruleCase) {
 				if f.Pos.Line != w.line {
 					t.Errorf("finding %d at line %d, want %d: %s", i, f.Pos.Line, w.line, f.Message)
 				}
-				if !regexp.MustCompile(w.re).MatchString(f.Message) {
-					t.Errorf("finding %d: message %q does not match %q", i, f.Message, w.re)
+				re := w.re
+				// "info: " or "warning: " before the pattern also checks
+				// the finding's severity.
+				for _, sev := range []lint.Severity{lint.Info, lint.Warning, lint.Error} {
+					if rest, ok := strings.CutPrefix(re, sev.String()+": "); ok {
+						re = rest
+						if f.Severity != sev {
+							t.Errorf("finding %d: severity %v, want %v: %s", i, f.Severity, sev, f.Message)
+						}
+					}
+				}
+				if !regexp.MustCompile(re).MatchString(f.Message) {
+					t.Errorf("finding %d: message %q does not match %q", i, f.Message, re)
 				}
 				if f.Subject.Kind != "backend" || f.Subject.Name == "" {
 					t.Errorf("finding %d: subject %+v, want a backend", i, f.Subject)

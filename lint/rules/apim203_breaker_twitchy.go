@@ -16,23 +16,26 @@ var BreakerTwitchy = &lint.Rule{
 	Severity: lint.Warning,
 	Doc: lint.Doc{
 		Title: "A circuit breaker trips on normal traffic",
-		Why: "An open breaker turns every request to the backend into a 503 for the trip duration. " +
-			"If the backend's ordinary failure rate is enough to trip it, healthy traffic is cut off " +
-			"several times a day. apimlab estimates the expected false trips per day at the backend's " +
-			"baseline traffic (default 50 requests/s with 1% failures; set `baseline` globally or per " +
-			"backend in .apimlab.yaml) with a sliding-window model of the breaker " +
+		Why: "An open breaker turns every request to the backend into a 503 for the trip duration " +
+			"(Learn, \"Backends in API Management\", circuit breaker). Some settings are twitchy " +
+			"whatever the traffic, and are warnings: a count of 3 or fewer failures (a couple of " +
+			"stray errors open the circuit), a low percentage, and a trip duration under 10 seconds " +
+			"(the backend gets no time to recover and the circuit flaps); counting 4xx is APIM205's. " +
+			"Whether a threshold is reached by ordinary background failures depends on traffic: " +
+			"apimlab estimates the expected false trips per day with a sliding-window model " +
 			"(lint/breakermodel: Naus's scan-statistic approximation for counts; percentage " +
-			"conditions evaluated once MinRequests requests are in the window). It also flags a " +
-			"trip duration too short for the backend to recover (the circuit flaps), and thresholds " +
-			"so low that a couple of stray errors open the circuit.\n\n" +
+			"conditions evaluated once MinRequests requests are in the window). When .apimlab.yaml " +
+			"declares the backend's traffic (`baseline.rps`, globally or per backend) an estimate " +
+			"over the limit is a warning; without it apimlab assumes 50 requests/s with 1% failures, " +
+			"an assumption you never made, so the estimate is an info finding that names it.\n\n" +
 			"Options: `maxTripsPerDay` (default 1), `minTripDuration` (default PT10S), `maxCount` " +
-			"(default 2: counts at or below it are flagged), `maxPercentage` (default 10), " +
+			"(default 3: counts at or below it are flagged), `maxPercentage` (default 10), " +
 			"`minRequests` (default 10, the requests a percentage window needs).",
 		Fix: "Raise the threshold above what normal traffic produces, prefer a percentage over a " +
 			"short interval (it scales with load), and keep the circuit open long enough to matter " +
 			"(tens of seconds or more).",
 		Bad: `"circuitBreaker": { "rules": [ { "name": "r",
-  "failureCondition": { "count": 5, "interval": "PT1M", "statusCodeRanges": [ { "min": 500, "max": 599 } ] },
+  "failureCondition": { "count": 2, "interval": "PT1M", "statusCodeRanges": [ { "min": 500, "max": 599 } ] },
   "tripDuration": "PT5S" } ] }`,
 		Good: `"circuitBreaker": { "rules": [ { "name": "r",
   "failureCondition": { "percentage": 50, "interval": "PT1M", "statusCodeRanges": [ { "min": 500, "max": 599 } ] },
@@ -45,7 +48,7 @@ var BreakerTwitchy = &lint.Rule{
 func checkBreakerTwitchy(pass *lint.Pass) {
 	maxTrips := pass.Float("maxTripsPerDay", 1)
 	minTrip := pass.Duration("minTripDuration", 10*time.Second)
-	maxCount := int(pass.Float("maxCount", 2))
+	maxCount := int(pass.Float("maxCount", 3))
 	maxPct := int(pass.Float("maxPercentage", 10))
 	minReq := int(pass.Float("minRequests", breakermodel.DefaultMinRequests))
 	cache := tripCache{}
@@ -65,22 +68,23 @@ func checkBreakerTwitchy(pass *lint.Pass) {
 		if !ok {
 			continue
 		}
-		traffic := baselineTraffic(pass, b)
-		if trips, ok := cache.tripsPerDay(c, traffic); ok && trips > maxTrips {
-			pass.ReportFixf(thresholdPos(fc), subj, twitchyFix(c, traffic),
-				"%s (%s) is expected to trip ~%s times a day at %g rps with %s failures (limit %g)",
-				br.label(), describeCondition(fc), formatRate(trips), traffic.RPS, formatPercent(traffic.FailureRate), maxTrips)
-			continue
-		}
 		switch {
 		case c.Count > 0 && c.Count <= maxCount:
 			pass.ReportFixf(fc.Count.At(fc.Pos), subj, "raise count, or use a percentage",
-				"%s trips on %d failure(s) in %s: a couple of stray errors open the circuit for every caller",
+				"%s trips on %d failure(s) in %s: a couple of stray errors open the circuit for every caller, whatever the traffic",
 				br.label(), c.Count, fc.Interval.Value)
+			continue
 		case c.Percentage > 0 && c.Percentage <= maxPct:
 			pass.ReportFixf(fc.Percentage.At(fc.Pos), subj, "raise percentage above the backend's normal error rate with a margin",
 				"%s trips at %d%% failures in %s: a brief blip of errors opens the circuit for every caller",
 				br.label(), c.Percentage, fc.Interval.Value)
+			continue
+		}
+		traffic := baselineTraffic(pass, b)
+		if trips, ok := cache.tripsPerDay(c, traffic); ok && trips > maxTrips {
+			reportTraffic(pass, b, thresholdPos(fc), twitchyFix(c, traffic),
+				fmt.Sprintf("%s (%s) is expected to trip ~%s times a day at %g rps with %s failures (limit %g)",
+					br.label(), describeCondition(fc), formatRate(trips), traffic.RPS, formatPercent(traffic.FailureRate), maxTrips))
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/apimlab/apimlab/lint"
@@ -21,7 +22,9 @@ var BreakerSluggish = &lint.Rule{
 			"requests than the minimum it needs before evaluating, cannot open even when every " +
 			"request fails. A fixed count over a long interval (3 failures per P1D) is " +
 			"load-insensitive: at high traffic it is a hair trigger, at low traffic failures from " +
-			"hours ago still count toward a trip.\n\n" +
+			"hours ago still count toward a trip. All three depend on the backend's traffic: they are " +
+			"warnings when .apimlab.yaml declares it (`baseline.rps`), and info findings naming the " +
+			"assumed 50 requests/s otherwise.\n\n" +
 			"Options: `minRequests` (default 10), `longInterval` (default PT1H: count conditions with " +
 			"an interval at least this long are flagged).",
 		Fix: "Use a percentage over a short interval (PT30S–PT5M) that holds enough requests, or a " +
@@ -47,20 +50,19 @@ func checkBreakerSluggish(pass *lint.Pass) {
 		}
 		traffic := baselineTraffic(pass, b)
 		reqs := breakermodel.ExpectedRequests(c, traffic)
-		subj := backendSubject(b)
 		switch {
 		case c.Count > 0 && reqs < float64(c.Count):
-			pass.ReportFixf(fc.Count.At(fc.Pos), subj, "lower count below the requests an interval holds, or lengthen the interval",
-				"%s can never trip at %g rps: %s holds ~%s requests, fewer than count %d even if every request fails",
-				br.label(), traffic.RPS, fc.Interval.Value, formatRate(reqs), c.Count)
+			reportTraffic(pass, b, fc.Count.At(fc.Pos), "lower count below the requests an interval holds, or lengthen the interval",
+				fmt.Sprintf("%s can never trip at %g rps: %s holds ~%s requests, fewer than count %d even if every request fails",
+					br.label(), traffic.RPS, fc.Interval.Value, formatRate(reqs), c.Count))
 		case c.Percentage > 0 && reqs < float64(minReq):
-			pass.ReportFixf(fc.Interval.At(fc.Pos), subj, "lengthen the interval so it holds enough requests",
-				"%s can never trip at %g rps: %s holds ~%s requests, fewer than the %d a percentage condition needs before it is evaluated",
-				br.label(), traffic.RPS, fc.Interval.Value, formatRate(reqs), minReq)
+			reportTraffic(pass, b, fc.Interval.At(fc.Pos), "lengthen the interval so it holds enough requests",
+				fmt.Sprintf("%s can never trip at %g rps: %s holds ~%s requests, fewer than the %d a percentage condition needs before it is evaluated",
+					br.label(), traffic.RPS, fc.Interval.Value, formatRate(reqs), minReq))
 		case c.Count > 0 && c.Interval >= long:
-			pass.ReportFixf(fc.Interval.At(fc.Pos), subj, "use a percentage over a short interval (PT30S–PT5M)",
-				"%s counts %d failures over %s, which ignores load: at %g rps that is %d in ~%s requests, and failures from hours ago still count",
-				br.label(), c.Count, fc.Interval.Value, traffic.RPS, c.Count, formatRate(reqs))
+			reportTraffic(pass, b, fc.Interval.At(fc.Pos), "use a percentage over a short interval (PT30S–PT5M)",
+				fmt.Sprintf("%s counts %d failures over %s, which ignores load: at %g rps that is %d in ~%s requests, and failures from hours ago still count",
+					br.label(), c.Count, fc.Interval.Value, traffic.RPS, c.Count, formatRate(reqs)))
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/lint"
@@ -109,6 +110,34 @@ func (tc tripCache) tripsPerDay(c breakermodel.Condition, t breakermodel.Traffic
 	}
 	tc[k] = v
 	return v, err == nil
+}
+
+// declaredTraffic reports whether .apimlab.yaml declares the expected
+// request rate of backend b (globally or for b). Without it, rules whose
+// verdict depends on traffic report at info severity and name the assumed
+// default, so an assumption the user never made is not a warning.
+func declaredTraffic(pass *lint.Pass, b *apim.Backend) bool {
+	if pass.Config.Baseline.RPS > 0 {
+		return true
+	}
+	for name, bc := range pass.Config.Backends {
+		if strings.EqualFold(name, b.Name) && bc.Baseline.RPS > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// reportTraffic reports a finding whose verdict depends on backend b's
+// traffic: at the rule's severity when the traffic is declared, else at
+// info severity with the assumption named.
+func reportTraffic(pass *lint.Pass, b *apim.Backend, pos apim.Position, fix, msg string) {
+	f := lint.Finding{Pos: pos, Subject: backendSubject(b), Fix: fix, Message: msg}
+	if !declaredTraffic(pass, b) {
+		f.Rule, f.Name, f.Severity = pass.Rule.ID, pass.Rule.Name, lint.Info
+		f.Message += " (assumed traffic: no baseline is declared for this backend in .apimlab.yaml; declare baseline.rps to make this a check)"
+	}
+	pass.Report(f)
 }
 
 // baselineTraffic returns the pass's baseline for backend b.
