@@ -23,7 +23,8 @@ var MissingBase = &lint.Rule{
 			"review. The global policy and policy fragments have no enclosing scope and are not " +
 			"checked; a standalone policy file is checked as an API policy. A section that is absent " +
 			"altogether inherits the outer policy and is fine, and a <backend> section that has its " +
-			"own forward-request (say, inside a retry) leaves out <base/> on purpose: inheriting the " +
+			"own forward-request (say, inside a retry, or in a policy fragment it includes) leaves out " +
+			"<base/> on purpose: inheriting the " +
 			"outer forward-request would call the backend twice.",
 		Fix: "Add `<base />` to the section (usually first), or suppress the finding with a reason " +
 			"when discarding the outer policy is deliberate.",
@@ -44,7 +45,8 @@ var MissingBase = &lint.Rule{
 }
 
 func checkMissingBase(pass *lint.Pass) {
-	for _, p := range servicePolicies(pass).All {
+	set := servicePolicies(pass)
+	for _, p := range set.All {
 		if p.Doc == nil || p.Doc.IsFragment() {
 			continue
 		}
@@ -58,10 +60,11 @@ func checkMissingBase(pass *lint.Pass) {
 			if sec == nil || sec.Child("base") != nil {
 				continue
 			}
-			if s == policy.Backend && containsForwardRequest(sec) {
+			if s == policy.Backend && forwardsRequest(pass.Service, set, sec) {
 				// The section forwards the request itself (often inside a
-				// retry): inheriting the outer forward-request would call
-				// the backend twice, so leaving out <base/> is the pattern.
+				// retry, or from an included fragment): inheriting the
+				// outer forward-request would call the backend twice, so
+				// leaving out <base/> is the pattern.
 				continue
 			}
 			nested := ""

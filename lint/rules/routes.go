@@ -111,6 +111,36 @@ func containsForwardRequest(e *policy.Element) bool {
 	return found
 }
 
+// forwardsRequest reports whether e has a forward-request inside, also
+// through the policy fragments it includes (looked up in set, cycles
+// ignored).
+func forwardsRequest(svc *apim.Service, set *policySet, e *policy.Element) bool {
+	return forwardsVia(svc, set, e, map[string]bool{})
+}
+
+func forwardsVia(svc *apim.Service, set *policySet, e *policy.Element, seen map[string]bool) bool {
+	found := false
+	e.Walk(func(x *policy.Element) bool {
+		switch x.Name {
+		case "forward-request":
+			found = true
+		case "include-fragment":
+			id := strings.TrimSpace(x.AttrValue("fragment-id", ""))
+			if id == "" || seen[strings.ToLower(id)] {
+				break
+			}
+			seen[strings.ToLower(id)] = true
+			if f := svc.Fragment(id); f != nil {
+				if d := set.Parsed(f.Policy); d != nil && d.Root != nil {
+					found = forwardsVia(svc, set, d.Root, seen)
+				}
+			}
+		}
+		return !found
+	})
+	return found
+}
+
 // breakerProtected reports whether b, or a member of pool b, has a circuit
 // breaker rule.
 func breakerProtected(svc *apim.Service, b *apim.Backend) bool {
