@@ -24,10 +24,15 @@ import (
 // keeps it known. Matching counts occurrences: a baseline holding one
 // finding accepts one current finding with that key, not two.
 //
-// The fingerprint is computed by the same function the SARIF printer uses,
-// so a SARIF baseline and a JSON baseline of the same run are equivalent.
+// Files are compared relative to a root folder (the working directory, in
+// the CLI), so a baseline written by `apimlab lint infra` matches a run of
+// `apimlab lint ./infra` or of `apimlab lint /abs/path/to/infra` from the
+// same folder. The fingerprint is the SARIF printer's, computed over that
+// relative path; for a SARIF baseline it is computed again from the
+// result's rule, artifact, logical location and message, which is what
+// makes an absolute file:// URI and a relative one agree.
 
-// ErrBaseline is wrapped by every error of ReadBaseline.
+// ErrBaseline is wrapped by every error of ReadBaseline and LoadBaseline.
 var ErrBaseline = errors.New("baseline")
 
 // sarifFingerprintKey names apimlab's entry in SARIF partialFingerprints.
@@ -38,6 +43,7 @@ const sarifFingerprintKey = "apimlabFinding/v1"
 type Baseline struct {
 	known map[baselineKey]int
 	size  int
+	root  string
 }
 
 type baselineKey struct {
@@ -55,23 +61,39 @@ func (b *Baseline) add(k baselineKey) {
 	b.size++
 }
 
-func keyOf(f lint.Finding) baselineKey {
-	return baselineKey{rule: f.Rule, file: baselinePath(f.Pos.File), fingerprint: fingerprint(f)}
+// keyOf returns the identity of f: its rule, its file relative to root
+// and the fingerprint over those (the finding's position is not part of
+// it). A finding about a whole file names that file as its resource, so
+// the resource name is made relative too.
+func keyOf(f lint.Finding, root string) baselineKey {
+	f.Pos = apim.Position{File: baselinePath(f.Pos.File, root)}
+	if f.Subject.Kind == "file" {
+		f.Subject.Name = baselinePath(f.Subject.Name, root)
+	}
+	return baselineKey{rule: f.Rule, file: f.Pos.File, fingerprint: fingerprint(f)}
 }
 
-// baselinePath normalises a finding's file for comparison: forward
-// slashes, no leading "./".
-func baselinePath(p string) string {
-	return strings.TrimPrefix(filepath.ToSlash(p), "./")
+// baselinePath normalises a finding's file for comparison: relative to
+// root when it lies under root, cleaned, with forward slashes.
+func baselinePath(p, root string) string {
+	if p == "" {
+		return ""
+	}
+	if filepath.IsAbs(p) && root != "" {
+		if rel, err := filepath.Rel(root, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			p = rel
+		}
+	}
+	return filepath.ToSlash(filepath.Clean(p))
 }
 
 // LoadBaseline reads the baseline file at path (see ReadBaseline).
-func LoadBaseline(path string) (*Baseline, error) {
+func LoadBaseline(path, root string) (*Baseline, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBaseline, err)
 	}
-	b, err := ReadBaseline(bytes.NewReader(data))
+	b, err := ReadBaseline(bytes.NewReader(data), root)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -80,11 +102,12 @@ func LoadBaseline(path string) (*Baseline, error) {
 
 // ReadBaseline reads an apimlab lint report in the json format (schema
 // version 1) or in SARIF 2.1.0, telling them apart by their top-level
-// keys. Only unsuppressed findings enter the baseline. Anything else (not
-// JSON, another tool's SARIF, a SARIF result without apimlab's
+// keys; root is the folder files are made relative to (see the package
+// note above). Only unsuppressed findings enter the baseline. Anything
+// else (not JSON, another tool's SARIF, a SARIF result without apimlab's
 // fingerprint, a JSON report of another version) is an error wrapping
 // ErrBaseline.
-func ReadBaseline(r io.Reader) (*Baseline, error) {
+func ReadBaseline(r io.Reader, root string) (*Baseline, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBaseline, err)
@@ -93,75 +116,87 @@ func ReadBaseline(r io.Reader) (*Baseline, error) {
 	if err := json.Unmarshal(data, &probe); err != nil {
 		return nil, fmt.Errorf("%w: not a JSON or SARIF lint report: %v", ErrBaseline, err)
 	}
+	b := &Baseline{root: root}
 	switch {
 	case probe["runs"] != nil:
-		return readSARIFBaseline(data)
+		err = b.readSARIF(data)
 	case probe["findings"] != nil:
-		return readJSONBaseline(data)
+		err = b.readJSON(data)
+	default:
+		err = errors.New(`neither an apimlab json report (no "findings") nor SARIF (no "runs")`)
 	}
-	return nil, fmt.Errorf("%w: neither an apimlab json report (no \"findings\") nor SARIF (no \"runs\")", ErrBaseline)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBaseline, err)
+	}
+	return b, nil
 }
 
-func readJSONBaseline(data []byte) (*Baseline, error) {
+func (b *Baseline) readJSON(data []byte) error {
 	var rep jsonReport
 	if err := json.Unmarshal(data, &rep); err != nil {
-		return nil, fmt.Errorf("%w: json report: %v", ErrBaseline, err)
+		return fmt.Errorf("json report: %v", err)
 	}
 	if rep.Tool.Name != "apimlab" {
-		return nil, fmt.Errorf("%w: json report of tool %q, want apimlab", ErrBaseline, rep.Tool.Name)
+		return fmt.Errorf("json report of tool %q, want apimlab", rep.Tool.Name)
 	}
 	if rep.Version != JSONVersion {
-		return nil, fmt.Errorf("%w: json report version %d, want %d", ErrBaseline, rep.Version, JSONVersion)
+		return fmt.Errorf("json report version %d, want %d", rep.Version, JSONVersion)
 	}
-	b := &Baseline{}
 	for i, jf := range rep.Findings {
 		if jf.Rule == "" {
-			return nil, fmt.Errorf("%w: findings[%d] has no rule", ErrBaseline, i)
+			return fmt.Errorf("findings[%d] has no rule", i)
 		}
 		f := lint.Finding{Rule: jf.Rule, Message: jf.Message, Pos: apim.Position{File: jf.File}}
 		if jf.Resource != nil {
 			f.Subject = lint.Subject{Kind: jf.Resource.Kind, Name: jf.Resource.Name}
 		}
-		b.add(keyOf(f))
+		b.add(keyOf(f, b.root))
 	}
-	return b, nil
+	return nil
 }
 
-func readSARIFBaseline(data []byte) (*Baseline, error) {
+func (b *Baseline) readSARIF(data []byte) error {
 	var log sarifLog
 	if err := json.Unmarshal(data, &log); err != nil {
-		return nil, fmt.Errorf("%w: SARIF: %v", ErrBaseline, err)
+		return fmt.Errorf("SARIF: %v", err)
 	}
-	b := &Baseline{}
 	for ri, run := range log.Runs {
 		if run.Tool.Driver.Name != "apimlab" {
-			return nil, fmt.Errorf("%w: SARIF run %d is from tool %q, want apimlab", ErrBaseline, ri, run.Tool.Driver.Name)
+			return fmt.Errorf("SARIF run %d is from tool %q, want apimlab", ri, run.Tool.Driver.Name)
 		}
 		for i, res := range run.Results {
 			if len(res.Suppressions) > 0 {
 				continue
 			}
-			fp := res.PartialFingerprints[sarifFingerprintKey]
-			if res.RuleID == "" || fp == "" {
-				return nil, fmt.Errorf("%w: SARIF run %d result %d lacks ruleId or partialFingerprints[%q]", ErrBaseline, ri, i, sarifFingerprintKey)
+			// The stored fingerprint marks the result as apimlab's; the key
+			// is computed again over the path relative to root.
+			if res.RuleID == "" || res.PartialFingerprints[sarifFingerprintKey] == "" {
+				return fmt.Errorf("SARIF run %d result %d lacks ruleId or partialFingerprints[%q]", ri, i, sarifFingerprintKey)
 			}
-			file, err := sarifResultFile(res)
-			if err != nil {
-				return nil, fmt.Errorf("%w: SARIF run %d result %d: %v", ErrBaseline, ri, i, err)
+			f := lint.Finding{Rule: res.RuleID, Message: res.Message.Text}
+			if len(res.Locations) > 0 {
+				loc := res.Locations[0]
+				if loc.PhysicalLocation != nil {
+					file, err := sarifURIPath(loc.PhysicalLocation.ArtifactLocation.URI)
+					if err != nil {
+						return fmt.Errorf("SARIF run %d result %d: %v", ri, i, err)
+					}
+					f.Pos.File = file
+				}
+				if len(loc.LogicalLocations) > 0 {
+					f.Subject = lint.Subject{Kind: loc.LogicalLocations[0].Kind, Name: loc.LogicalLocations[0].Name}
+				}
 			}
-			b.add(baselineKey{rule: res.RuleID, file: file, fingerprint: fp})
+			b.add(keyOf(f, b.root))
 		}
 	}
-	return b, nil
+	return nil
 }
 
-// sarifResultFile turns a result's artifact URI back into the path the
-// finding carried (the inverse of fileURI).
-func sarifResultFile(res sarifResult) (string, error) {
-	if len(res.Locations) == 0 || res.Locations[0].PhysicalLocation == nil {
-		return "", nil
-	}
-	u, err := url.Parse(res.Locations[0].PhysicalLocation.ArtifactLocation.URI)
+// sarifURIPath turns an artifact URI back into a file path (the inverse
+// of fileURI).
+func sarifURIPath(uri string) (string, error) {
+	u, err := url.Parse(uri)
 	if err != nil {
 		return "", err
 	}
@@ -169,7 +204,7 @@ func sarifResultFile(res sarifResult) (string, error) {
 	if u.Scheme == "file" && len(p) > 2 && p[0] == '/' && p[2] == ':' {
 		p = p[1:] // /C:/x -> C:/x
 	}
-	return baselinePath(p), nil
+	return filepath.FromSlash(p), nil
 }
 
 // Filter returns a copy of r without the findings the baseline knows
@@ -177,7 +212,7 @@ func sarifResultFile(res sarifResult) (string, error) {
 // again, and the number of findings it removed. Suppressed findings are
 // kept as they are. r is not modified.
 func (b *Baseline) Filter(r *lint.Result) (*lint.Result, int) {
-	left := map[baselineKey]int{}
+	left := make(map[baselineKey]int, len(b.known))
 	for k, n := range b.known {
 		left[k] = n
 	}
@@ -186,7 +221,7 @@ func (b *Baseline) Filter(r *lint.Result) (*lint.Result, int) {
 	out.Stats.Errors, out.Stats.Warnings, out.Stats.Infos = 0, 0, 0
 	known := 0
 	for _, f := range r.Findings {
-		if k := keyOf(f); left[k] > 0 {
+		if k := keyOf(f, b.root); left[k] > 0 {
 			left[k]--
 			known++
 			continue

@@ -26,7 +26,7 @@ func TestReadBaselineErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			_, err := LoadBaseline(filepath.Join("testdata", "baseline", tt.file))
+			_, err := LoadBaseline(filepath.Join("testdata", "baseline", tt.file), "")
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -35,7 +35,7 @@ func TestReadBaselineErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := LoadBaseline(filepath.Join("testdata", "baseline", "missing.json")); !errors.Is(err, ErrBaseline) {
+	if _, err := LoadBaseline(filepath.Join("testdata", "baseline", "missing.json"), ""); !errors.Is(err, ErrBaseline) {
 		t.Errorf("missing file: error %v, want ErrBaseline", err)
 	}
 }
@@ -112,7 +112,7 @@ func TestBaselineFilter(t *testing.T) {
 		if err := p.Print(&buf, base); err != nil {
 			t.Fatal(err)
 		}
-		b, err := ReadBaseline(&buf)
+		b, err := ReadBaseline(&buf, "")
 		if err != nil {
 			t.Fatalf("%s: %v", format, err)
 		}
@@ -173,7 +173,7 @@ func TestWriteBaseline(t *testing.T) {
 		if !strings.HasPrefix(string(data), tt.wantPrefix) {
 			t.Errorf("%s starts %.60q, want %q", tt.name, data, tt.wantPrefix)
 		}
-		b, err := LoadBaseline(path)
+		b, err := LoadBaseline(path, dir)
 		if err != nil || b.Len() != 3 {
 			t.Errorf("%s: reading back: %v, %d findings (want 3)", tt.name, err, b.Len())
 		}
@@ -187,5 +187,47 @@ func TestWriteBaseline(t *testing.T) {
 	}
 	if err := WriteBaseline(filepath.Join(dir, "missing", "b.json"), baselineResult(), ""); err == nil {
 		t.Error("writing into a missing folder: no error")
+	}
+}
+
+// A baseline matches the same file however the run named it: relative,
+// with "./", or absolute under the root folder.
+func TestBaselinePathsRelativeToRoot(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "repo")
+	abs := filepath.Join(root, "infra", "apim.json")
+	tests := []struct {
+		name, written, current string
+		wantKnown              int
+	}{
+		{"relative both times", "infra/apim.json", "infra/apim.json", 1},
+		{"dot-slash then plain", "./infra/apim.json", "infra/apim.json", 1},
+		{"absolute then relative", abs, "infra/apim.json", 1},
+		{"relative then absolute", "infra/apim.json", abs, 1},
+		{"another file", "infra/apim.json", "infra/other.json", 0},
+		{"outside the root stays absolute", filepath.Join(root, "..", "elsewhere", "apim.json"), "elsewhere/apim.json", 0},
+	}
+	for _, format := range []string{"json", "sarif"} {
+		for _, tt := range tests {
+			t.Run(format+"/"+tt.name, func(t *testing.T) {
+				f := lint.Finding{Rule: "APIM001", Severity: lint.Error, Message: "chain off",
+					Pos: apim.Position{File: tt.written, Line: 4, Col: 2}, Subject: lint.Subject{Kind: "backend", Name: "orders"}}
+				p, err := NewPrinter(format, Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var buf bytes.Buffer
+				if err := p.Print(&buf, &lint.Result{Findings: []lint.Finding{f}}); err != nil {
+					t.Fatal(err)
+				}
+				b, err := ReadBaseline(&buf, root)
+				if err != nil {
+					t.Fatal(err)
+				}
+				f.Pos.File = tt.current
+				if _, known := b.Filter(&lint.Result{Findings: []lint.Finding{f}}); known != tt.wantKnown {
+					t.Errorf("known = %d, want %d", known, tt.wantKnown)
+				}
+			})
+		}
 	}
 }

@@ -122,8 +122,11 @@ func (c *LintCmd) applyBaseline(g *Globals, res *lint.Result) (*lint.Result, err
 	var base *reports.Baseline
 	if c.Baseline != "" {
 		// Read before writing: both flags may name the same file.
-		var err error
-		if base, err = reports.LoadBaseline(c.Baseline); err != nil {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, err
+		}
+		if base, err = reports.LoadBaseline(c.Baseline, wd); err != nil {
 			return nil, usageErr("--baseline: %v", err)
 		}
 	}
