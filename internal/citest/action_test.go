@@ -215,22 +215,22 @@ func TestActionScripts(t *testing.T) {
 		{
 			name: "explicit version wins over the action ref", fixture: "clean", ref: "v0.3.0",
 			inputs: map[string]string{"version": "v0.4.1"},
-			want: want{installed: "install github.com/apimlab/apimlab/cmd/apimlab@v0.4.1", lintRan: true, exitCode: "0", sarifN: 0},
+			want:   want{installed: "install github.com/apimlab/apimlab/cmd/apimlab@v0.4.1", lintRan: true, exitCode: "0", sarifN: 0},
 		},
 		{
 			name: "version none uses apimlab on PATH", fixture: "findings", onPath: true,
 			inputs: map[string]string{"version": "none", "fail-on": "warning"},
-			want: want{lintRan: true, lintRC: 1, exitCode: "1", sarifN: 5},
+			want:   want{lintRan: true, lintRC: 1, exitCode: "1", sarifN: 5},
 		},
 		{
 			name: "version none without apimlab fails before lint", fixture: "findings",
 			inputs: map[string]string{"version": "none", "upload-sarif": "true"},
-			want: want{installRC: 2, noSummary: true, sarifN: -1},
+			want:   want{installRC: 2, noSummary: true, sarifN: -1},
 		},
 		{
 			name: "shell in the version is refused", fixture: "findings",
 			inputs: map[string]string{"version": "v1;touch pwned"},
-			want: want{installRC: 2, noSummary: true, sarifN: -1},
+			want:   want{installRC: 2, noSummary: true, sarifN: -1},
 		},
 		{
 			name: "baseline hides known findings", fixture: "findings",
@@ -247,7 +247,7 @@ func TestActionScripts(t *testing.T) {
 		{
 			name: "bad input exits 2 before any report", fixture: "findings",
 			inputs: map[string]string{"paths": "missing-folder"},
-			want: want{installed: "install github.com/apimlab/apimlab/cmd/apimlab@latest", lintRan: true, lintRC: 2, exitCode: "2", noSummary: true, sarifN: -1},
+			want:   want{installed: "install github.com/apimlab/apimlab/cmd/apimlab@latest", lintRan: true, lintRC: 2, exitCode: "2", noSummary: true, sarifN: -1},
 		},
 	}
 	for _, tt := range tests {
