@@ -74,6 +74,34 @@ func sleepWall(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// tagKey is the context key of WithTag.
+type tagKey struct{}
+
+// WithTag returns ctx marked as belonging to one unit of work (a simulated
+// request). A Virtual clock counts sleepers per tag, so an engine can tell
+// which requests in flight are waiting for time to pass (Virtual.Blocked).
+func WithTag(ctx context.Context, tag uint64) context.Context {
+	return context.WithValue(ctx, tagKey{}, tag)
+}
+
+// TagOf returns the tag WithTag put in ctx.
+func TagOf(ctx context.Context) (uint64, bool) {
+	t, ok := ctx.Value(tagKey{}).(uint64)
+	return t, ok
+}
+
+// AfterFuncCtx is c.AfterFunc for a timer acting on the work tagged in ctx
+// (a request's timeout): clocks that track tags (Virtual) use it to know
+// the work is busy again when the timer fires.
+func AfterFuncCtx(c Clock, ctx context.Context, d time.Duration, f func()) Timer {
+	if t, ok := c.(interface {
+		AfterFuncCtx(context.Context, time.Duration, func()) Timer
+	}); ok {
+		return t.AfterFuncCtx(ctx, d, f)
+	}
+	return c.AfterFunc(d, f)
+}
+
 // Or returns c, or Real when c is nil: option structs use it so that their
 // zero value means the wall clock.
 func Or(c Clock) Clock {

@@ -147,3 +147,39 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+func TestVirtualTags(t *testing.T) {
+	v := NewVirtual(t0)
+	ctx, cancel := context.WithCancel(WithTag(context.Background(), 7))
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- v.Sleep(ctx, Forever) }()
+	waitFor(t, func() bool { return v.Blocked(7) })
+	if v.Blocked(8) || v.Untagged() != 0 {
+		t.Fatal("other tags or untagged sleepers reported")
+	}
+	// A timer acting on tag 7 (a forward-request timeout) wakes the work:
+	// it is not blocked until it sleeps again, although its sleeper is
+	// still registered.
+	fired := make(chan struct{})
+	AfterFuncCtx(v, ctx, time.Second, func() { close(fired) })
+	v.Advance(time.Second)
+	<-fired
+	if v.Blocked(7) {
+		t.Fatal("tag 7 still blocked after its timer fired")
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+	go func() { done <- v.Sleep(WithTag(context.Background(), 7), time.Second) }()
+	waitFor(t, func() bool { return v.Blocked(7) })
+	v.Advance(time.Second)
+	if err := <-done; err != nil || v.Blocked(7) {
+		t.Fatalf("after wake: err %v, blocked %t", err, v.Blocked(7))
+	}
+	v.Forget(7)
+	if got, ok := TagOf(WithTag(context.Background(), 3)); !ok || got != 3 {
+		t.Error("TagOf")
+	}
+}

@@ -16,17 +16,20 @@ import (
 // counting the moment its deadline is reached by Advance (it is runnable from
 // then on, although it may not have woken yet) or its context ends.
 type Virtual struct {
-	mu      sync.Mutex
-	now     time.Time
-	timers  timerHeap
-	seq     uint64
-	waiters int
-	changed chan struct{} // closed and replaced when waiters or timers change
+	mu       sync.Mutex
+	now      time.Time
+	timers   timerHeap
+	seq      uint64
+	waiters  int
+	tagged   map[uint64]int      // sleepers by tag
+	awake    map[uint64]struct{} // tags woken by a tagged AfterFunc since their last Sleep
+	untagged int                 // sleepers without a tag
+	changed  chan struct{}       // closed and replaced when waiters or timers change
 }
 
 // NewVirtual returns a clock that reads start until advanced.
 func NewVirtual(start time.Time) *Virtual {
-	return &Virtual{now: start, changed: make(chan struct{})}
+	return &Virtual{now: start, changed: make(chan struct{}), tagged: map[uint64]int{}, awake: map[uint64]struct{}{}}
 }
 
 // Now implements Clock.
@@ -38,13 +41,22 @@ func (v *Virtual) Now() time.Time {
 
 // AfterFunc implements Clock.
 func (v *Virtual) AfterFunc(d time.Duration, f func()) Timer {
-	if d <= 0 {
-		go f()
-		return stopped{}
-	}
+	return v.AfterFuncCtx(context.Background(), d, f)
+}
+
+// AfterFuncCtx is AfterFunc for a timer that acts on the work tagged in
+// ctx (WithTag): when it fires, that tag counts as awake — not Blocked —
+// until its next Sleep, because f's effects (a canceled request) run in
+// other goroutines that the clock cannot see.
+func (v *Virtual) AfterFuncCtx(ctx context.Context, d time.Duration, f func()) Timer {
+	tag, tagged := TagOf(ctx)
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	t := &vtimer{v: v, when: addSat(v.now, d), f: f}
+	t := &vtimer{v: v, when: addSat(v.now, max(d, 0)), f: f, tag: tag, tagged: tagged}
+	if d <= 0 {
+		v.fireLocked(t)
+		return stopped{}
+	}
 	v.push(t)
 	return t
 }
@@ -56,10 +68,15 @@ func (v *Virtual) Sleep(ctx context.Context, d time.Duration) error {
 		return err
 	}
 	ch := make(chan struct{})
+	tag, tagged := TagOf(ctx)
 	v.mu.Lock()
-	t := &vtimer{v: v, when: addSat(v.now, d), wake: ch}
+	t := &vtimer{v: v, when: addSat(v.now, d), wake: ch, tag: tag, tagged: tagged}
 	v.push(t)
 	v.waiters++
+	v.countLocked(t, +1)
+	if tagged {
+		delete(v.awake, tag)
+	}
 	v.notifyLocked()
 	v.mu.Unlock()
 	select {
@@ -70,6 +87,7 @@ func (v *Virtual) Sleep(ctx context.Context, d time.Duration) error {
 		if t.index >= 0 { // still pending: withdraw it
 			heap.Remove(&v.timers, t.index)
 			v.waiters--
+			v.countLocked(t, -1)
 			v.notifyLocked()
 		}
 		v.mu.Unlock()
@@ -100,17 +118,63 @@ func (v *Virtual) AdvanceTo(t time.Time) {
 		if tm.when.After(v.now) {
 			v.now = tm.when
 		}
-		if tm.wake != nil {
-			v.waiters--
-			close(tm.wake)
-		} else {
-			go tm.f()
-		}
-		v.notifyLocked()
+		v.fireLocked(tm)
 	}
 	if t.After(v.now) {
 		v.now = t
 	}
+}
+
+// fireLocked wakes a sleeper or starts a timer's function. v.mu is held.
+func (v *Virtual) fireLocked(tm *vtimer) {
+	if tm.wake != nil {
+		v.waiters--
+		v.countLocked(tm, -1)
+		close(tm.wake)
+	} else {
+		if tm.tagged {
+			v.awake[tm.tag] = struct{}{}
+		}
+		go tm.f()
+	}
+	v.notifyLocked()
+}
+
+// countLocked adjusts the sleeper counts of t's tag by delta.
+func (v *Virtual) countLocked(t *vtimer, delta int) {
+	if !t.tagged {
+		v.untagged += delta
+		return
+	}
+	if n := v.tagged[t.tag] + delta; n > 0 {
+		v.tagged[t.tag] = n
+	} else {
+		delete(v.tagged, t.tag)
+	}
+}
+
+// Blocked reports whether work tagged tag is waiting for time to pass: it
+// has a goroutine in Sleep and no tagged AfterFunc woke it since.
+func (v *Virtual) Blocked(tag uint64) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	_, awake := v.awake[tag]
+	return v.tagged[tag] > 0 && !awake
+}
+
+// Untagged returns the number of sleepers whose context carries no tag.
+func (v *Virtual) Untagged() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.untagged
+}
+
+// Forget drops what the clock remembers of tag (call it when the tagged
+// work is over).
+func (v *Virtual) Forget(tag uint64) {
+	v.mu.Lock()
+	delete(v.awake, tag)
+	v.mu.Unlock()
 }
 
 // Next returns the deadline of the earliest pending timer or sleeper.
@@ -158,6 +222,9 @@ type vtimer struct {
 	f     func()
 	wake  chan struct{}
 	index int // in the heap; -1 once fired or stopped
+	// tag identifies the work this timer belongs to (WithTag).
+	tag    uint64
+	tagged bool
 }
 
 // Stop implements Timer.
