@@ -173,3 +173,18 @@ func (p *PKI) All() []*Issued {
 	}
 	return slices.DeleteFunc(all, func(is *Issued) bool { return is == nil })
 }
+
+// IssueServer issues a valid server certificate for hosts from the
+// Intermediate (a certificate for the wrong host, in simulations), or from
+// WrongRoot when untrusted is true (a chain the gateway does not trust).
+func (p *PKI) IssueServer(hosts []string, untrusted bool) (*Issued, error) {
+	if len(hosts) == 0 {
+		return nil, fmt.Errorf("certs: IssueServer needs at least one host")
+	}
+	parent := &p.Intermediate
+	if untrusted {
+		parent = &p.WrongRoot
+	}
+	start := p.Now.Add(-time.Hour)
+	return p.issue(spec{name: "server-extra", server: true, hosts: hosts, parent: parent, from: start, to: start.Add(397 * 24 * time.Hour)})
+}

@@ -313,3 +313,30 @@ func TestNewPKIRandDrivesSerials(t *testing.T) {
 		seen[is.Cert.SerialNumber.String()] = true
 	}
 }
+
+func TestIssueServer(t *testing.T) {
+	p, err := NewPKI(InitOptions{Hosts: []string{"api.example.test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := p.RootPool()
+	inter := x509.NewCertPool()
+	inter.AddCert(p.Intermediate.Cert)
+	for _, tt := range []struct {
+		untrusted bool
+		host      string
+		ok        bool
+	}{{false, "other.example.test", true}, {false, "api.example.test", false}, {true, "other.example.test", false}} {
+		is, err := p.IssueServer([]string{"other.example.test"}, tt.untrusted)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = is.Cert.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, DNSName: tt.host})
+		if (err == nil) != tt.ok {
+			t.Errorf("untrusted=%t host=%s: verify err = %v, want ok=%t", tt.untrusted, tt.host, err, tt.ok)
+		}
+	}
+	if _, err := p.IssueServer(nil, false); err == nil {
+		t.Error("IssueServer(nil) succeeded")
+	}
+}
