@@ -102,3 +102,28 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestCheckAgainstConfiguration(t *testing.T) {
+	src := "name: x\nconfig: a.json\nload:\n  - path: /a\n    phases:\n      - {name: p, duration: 10s, rate: 1}\n" +
+		"backends:\n  orders-eastus: {latency: 5ms}\n  orders-pool: {latency: 5ms}\n  orders-estus2: {latency: 1ms}\n" +
+		"expect:\n  - breaker: {backend: nobody, staysClosed: true}\n"
+	sc, err := Parse("s.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = sc.Check(map[string]BackendKind{
+		"orders-eastus": {Faked: true}, "Orders-Pool": {Pool: true}, "orders-westus": {Faked: true},
+	})
+	if err == nil {
+		t.Fatal("Check passed")
+	}
+	for _, want := range []string{
+		`s.yaml:9:3: "orders-pool" is a pool`,
+		`s.yaml:10:3: no backend "orders-estus2" in the configuration (did you mean "orders-eastus"?)`,
+		`s.yaml:12:24: no backend "nobody"`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
