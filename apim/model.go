@@ -6,9 +6,25 @@ import "time"
 // the inputs, resolved, with positions. A Service may be partial (an APIOps
 // folder with only backends, a lone policy file).
 type Service struct {
-	// Name is the service name ("" when the inputs never name it).
+	// Name is the service name ("" when the inputs never name it). A name
+	// built from a parameter without a value is a placeholder such as
+	// "<apimName>".
 	Name string
 	Pos  Position
+	// Root is the folder (or file) the service's entities were loaded from
+	// when the inputs do not name the service: an APIOps artifact root, the
+	// folder of standalone policy files. Label uses it.
+	Root string
+	// Environment is the APIOps environment whose configuration.<env>.yaml
+	// overrides were applied ("" when none was).
+	Environment string
+	// Coverage says which entity kinds the inputs hold in full, so that a
+	// reference to an entity outside the files given is not called
+	// dangling.
+	Coverage Coverage
+	// FileNotes labels findings in some files: "example request" for the
+	// request body of a REST API example. Keyed by file path.
+	FileNotes map[string]string
 	// Sources lists the files that were loaded, in load order.
 	Sources []string
 	// Backends in declaration order; use Backend(name) to look one up.

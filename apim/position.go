@@ -58,7 +58,34 @@ type Error struct {
 	Pos  Position
 	Code string
 	Msg  string
+	// Kind refines Code where lint reports the problem at another
+	// severity than the rule's default; the zero value is IssuePlain.
+	Kind IssueKind
 }
+
+// IssueKind tells load problems of one code apart where it matters to lint.
+type IssueKind uint8
+
+// The issue kinds.
+const (
+	// IssuePlain is every other problem.
+	IssuePlain IssueKind = iota
+	// IssueEvalDefaults is an ARM expression that fails when evaluated
+	// with the template's default parameter values (an index into an
+	// empty default array): the template may be valid with the values the
+	// deployment passes. Reported as a warning.
+	IssueEvalDefaults
+	// IssueUnknownFile is a file in an APIOps tree that apimlab does not
+	// recognise. Reported as information.
+	IssueUnknownFile
+	// IssueNameUnresolved is a resource whose name could not be resolved;
+	// it is kept under a placeholder name.
+	IssueNameUnresolved
+	// IssueUnmatchedOverride is an entry of an APIOps
+	// configuration.<env>.yaml that names no artifact, so it overrides
+	// nothing. Reported as information.
+	IssueUnmatchedOverride
+)
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Pos, e.Msg) }
 

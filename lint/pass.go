@@ -93,6 +93,14 @@ func (p *Pass) Reportf(pos apim.Position, subj Subject, format string, args ...a
 	p.Report(Finding{Pos: pos, Subject: subj, Message: fmt.Sprintf(format, args...)})
 }
 
+// ReportDanglingf reports a reference to an entity of kind that the
+// service does not declare, with a fix hint. Run keeps the rule's severity
+// when the inputs hold every entity of the kind, and makes it Info "not
+// verifiable from these files" otherwise (see docs/semantics.md).
+func (p *Pass) ReportDanglingf(kind apim.EntityKind, pos apim.Position, subj Subject, fix, format string, args ...any) {
+	p.Report(Finding{Pos: pos, Subject: subj, Fix: fix, Refers: kind, Message: fmt.Sprintf(format, args...)})
+}
+
 // ReportFixf reports a finding with a fix hint.
 func (p *Pass) ReportFixf(pos apim.Position, subj Subject, fix, format string, args ...any) {
 	p.Report(Finding{Pos: pos, Subject: subj, Fix: fix, Message: fmt.Sprintf(format, args...)})

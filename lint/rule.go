@@ -119,6 +119,16 @@ type Finding struct {
 	Message  string
 	Pos      apim.Position
 	Subject  Subject
+	// Service names the service the finding is about (apim.Service.Label:
+	// the service name, with the APIOps environment when one was applied);
+	// "" when the inputs never name a service nor a folder.
+	Service string
+	// Refers, when set, marks a dangling reference: the finding reports
+	// that no entity of this kind has the name referenced. When the
+	// service's inputs do not hold every entity of the kind
+	// (apim.Service.Coverage), Run turns it into Info "not verifiable
+	// from these files".
+	Refers apim.EntityKind
 	// Fix is a one-line hint on how to fix this occurrence.
 	Fix string
 	// Sensitive is copied from the rule: the position may hold a secret,

@@ -45,6 +45,12 @@ type Result struct {
 	Files []string
 	// Config is the effective configuration (never nil).
 	Config *Config
+	// Services are the labels of the services linted, in order (one for
+	// Run, several for Merge); empty when the inputs name none.
+	Services []string
+	// Redactor masks the service's secret values; printers pass every
+	// source line they show through it. Never nil after Run.
+	Redactor *Redactor
 }
 
 // Stats counts a Result's findings.
@@ -144,11 +150,21 @@ func Run(svc *apim.Service, rules []*Rule, cfg *Config, opts RunOptions) *Result
 	for _, r := range ran {
 		byID[r.ID] = r
 	}
+	levels := issueLevels(svc)
+	redact := NewRedactor(svc)
+	label := svc.Label()
 	for i := range all {
 		f := &all[i]
+		f.Service = label
+		if sev, ok := levels[issueKey{f.Rule, f.Pos.File, f.Pos.Line, f.Pos.Col}]; ok {
+			f.Severity = sev
+		}
 		if rc, ok := cfg.Rules[f.Rule]; ok && rc.Severity != nil {
 			f.Severity = *rc.Severity
 		}
+		applyCoverage(f, svc)
+		exampleNote(f, svc)
+		f.Message, f.Fix = redact.values(f.Message), redact.values(f.Fix)
 		if f.Fix == "" {
 			if r := byID[f.Rule]; r != nil {
 				f.Fix = firstSentence(r.Doc.Fix)
@@ -157,7 +173,10 @@ func Run(svc *apim.Service, rules []*Rule, cfg *Config, opts RunOptions) *Result
 	}
 	all = sortDedup(all)
 
-	res := &Result{Config: cfg, Files: slices.Clone(svc.Sources)}
+	res := &Result{Config: cfg, Files: slices.Clone(svc.Sources), Redactor: redact}
+	if label != "" {
+		res.Services = []string{label}
+	}
 	for _, f := range all {
 		if info := suppress(f, inline, cfg, now); info != nil {
 			f.Suppressed, f.Suppression = true, info
@@ -265,7 +284,7 @@ func sortDedup(fs []Finding) []Finding {
 	slices.SortStableFunc(fs, compareFindings)
 	return slices.CompactFunc(fs, func(a, b Finding) bool {
 		return a.Rule == b.Rule && a.Pos.File == b.Pos.File && a.Pos.Line == b.Pos.Line &&
-			a.Pos.Col == b.Pos.Col && a.Message == b.Message && a.Subject == b.Subject
+			a.Pos.Col == b.Pos.Col && a.Message == b.Message && a.Subject == b.Subject && a.Service == b.Service
 	})
 }
 
@@ -285,7 +304,10 @@ func compareFindings(a, b Finding) int {
 	if c := strings.Compare(a.Message, b.Message); c != 0 {
 		return c
 	}
-	return strings.Compare(a.Subject.String(), b.Subject.String())
+	if c := strings.Compare(a.Subject.String(), b.Subject.String()); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Service, b.Service)
 }
 
 // firstSentence returns s up to and including its first ". " (or all of

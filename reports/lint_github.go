@@ -14,7 +14,8 @@ import (
 //
 //	::error file=backends.json,line=12,col=40,title=APIM001 tls-validation-disabled::backend "orders": …
 //
-// Warnings use ::warning and infos ::notice.
+// Warnings use ::warning and infos ::notice; the title names the service
+// ("APIM001 tls-validation-disabled (service apim-a)").
 type GitHub struct{}
 
 // Print implements Printer.
@@ -41,6 +42,9 @@ func (GitHub) Print(w io.Writer, r *lint.Result) error {
 		title := f.Rule
 		if f.Name != "" {
 			title += " " + f.Name
+		}
+		if f.Service != "" {
+			title += " (service " + f.Service + ")"
 		}
 		props = append(props, "title="+ghProperty(title))
 		msg := f.Message

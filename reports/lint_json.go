@@ -19,13 +19,15 @@ const JSONVersion = 1
 //	  "version": 1,
 //	  "tool": {"name": "apimlab", "version": "1.2.3"},
 //	  "summary": {"errors": 1, "warnings": 0, "infos": 0, "suppressed": 1, "files": 2, "rules": 40},
+//	  "services": ["apim-a", ...],  // labels of the services linted (absent when none is named)
 //	  "findings": [ FINDING... ],   // unsuppressed, sorted by file, line, column, rule
 //	  "suppressed": [ FINDING... ]  // suppressed, each with "suppression"
 //	}
 //
 // A FINDING is {"rule", "name", "severity" ("error"|"warning"|"info"),
 // "message", "file", "line", "col", "path" (JSON path or element path, may
-// be absent), "resource": {"kind", "name"}, "fix", "suppression":
+// be absent), "service" (the service's label, absent when the inputs name
+// none), "resource": {"kind", "name"}, "fix", "suppression":
 // {"kind" ("config"|"inline"), "justification", "file", "line", "col"}}.
 // line and col are 1-based; 0 (omitted) when unknown.
 type JSON struct {
@@ -37,6 +39,7 @@ type jsonReport struct {
 	Version    int           `json:"version"`
 	Tool       jsonTool      `json:"tool"`
 	Summary    jsonSummary   `json:"summary"`
+	Services   []string      `json:"services,omitempty"`
 	Findings   []jsonFinding `json:"findings"`
 	Suppressed []jsonFinding `json:"suppressed"`
 }
@@ -64,6 +67,7 @@ type jsonFinding struct {
 	Line        int              `json:"line,omitempty"`
 	Col         int              `json:"col,omitempty"`
 	Path        string           `json:"path,omitempty"`
+	Service     string           `json:"service,omitempty"`
 	Resource    *jsonResource    `json:"resource,omitempty"`
 	Fix         string           `json:"fix,omitempty"`
 	Suppression *jsonSuppression `json:"suppression,omitempty"`
@@ -91,6 +95,7 @@ func (j *JSON) Print(w io.Writer, r *lint.Result) error {
 			Errors: r.Stats.Errors, Warnings: r.Stats.Warnings, Infos: r.Stats.Infos,
 			Suppressed: r.Stats.Suppressed, Files: r.Stats.Files, Rules: r.Stats.Rules,
 		},
+		Services:   r.Services,
 		Findings:   jsonFindings(r.Findings),
 		Suppressed: jsonFindings(r.Suppressed),
 	}
@@ -105,7 +110,7 @@ func jsonFindings(fs []lint.Finding) []jsonFinding {
 	for _, f := range fs {
 		jf := jsonFinding{
 			Rule: f.Rule, Name: f.Name, Severity: f.Severity.String(), Message: f.Message,
-			File: f.Pos.File, Line: f.Pos.Line, Col: f.Pos.Col, Path: f.Pos.Path, Fix: f.Fix,
+			File: f.Pos.File, Line: f.Pos.Line, Col: f.Pos.Col, Path: f.Pos.Path, Fix: f.Fix, Service: f.Service,
 		}
 		if f.Subject != (lint.Subject{}) {
 			jf.Resource = &jsonResource{Kind: f.Subject.Kind, Name: f.Subject.Name}

@@ -5,13 +5,15 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/apimlab/apimlab/internal/errw"
 	"github.com/apimlab/apimlab/lint"
 )
 
-// JUnit prints a JUnit XML report: one test suite per input file, one test
-// case per rule × file (named "APIM001 tls-validation-disabled"), failing
+// JUnit prints a JUnit XML report: one test suite per service and input
+// file (named "file" or, when the service is named, "service: file"), one
+// test case per rule × file (named "APIM001 tls-validation-disabled"), failing
 // with one <failure> per finding of that rule in that file. Suppressed
 // findings do not fail; their test case is marked skipped with the
 // justification when all its findings are suppressed.
@@ -53,16 +55,27 @@ type junitSkipped struct {
 
 // Print implements Printer.
 func (JUnit) Print(w io.Writer, r *lint.Result) error {
-	files := slices.Clone(r.Files)
-	byFile := map[string]map[string][]lint.Finding{}
+	// Suites are keyed by service and file; input files without findings
+	// get a suite of their own (under the only service when there is one).
+	type suiteKey struct{ service, file string }
+	defService := ""
+	if len(r.Services) == 1 {
+		defService = r.Services[0]
+	}
+	var files []suiteKey
+	for _, f := range r.Files {
+		files = append(files, suiteKey{defService, f})
+	}
+	byFile := map[suiteKey]map[string][]lint.Finding{}
 	add := func(f lint.Finding) {
-		if byFile[f.Pos.File] == nil {
-			byFile[f.Pos.File] = map[string][]lint.Finding{}
-			if !slices.Contains(files, f.Pos.File) {
-				files = append(files, f.Pos.File)
+		k := suiteKey{f.Service, f.Pos.File}
+		if byFile[k] == nil {
+			byFile[k] = map[string][]lint.Finding{}
+			if !slices.Contains(files, k) {
+				files = append(files, k)
 			}
 		}
-		byFile[f.Pos.File][f.Rule] = append(byFile[f.Pos.File][f.Rule], f)
+		byFile[k][f.Rule] = append(byFile[k][f.Rule], f)
 	}
 	for _, f := range r.Findings {
 		add(f)
@@ -70,13 +83,21 @@ func (JUnit) Print(w io.Writer, r *lint.Result) error {
 	for _, f := range r.Suppressed {
 		add(f)
 	}
-	slices.Sort(files)
+	slices.SortFunc(files, func(a, b suiteKey) int {
+		if a.service != b.service {
+			return strings.Compare(a.service, b.service)
+		}
+		return strings.Compare(a.file, b.file)
+	})
 	files = slices.Compact(files)
 	out := junitSuites{Name: "apimlab lint"}
 	for _, file := range files {
-		name := file
+		name := file.file
 		if name == "" {
 			name = "(no file)"
+		}
+		if file.service != "" {
+			name = file.service + ": " + name
 		}
 		suite := junitSuite{Name: name}
 		for _, rule := range r.Rules {

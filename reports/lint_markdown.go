@@ -19,22 +19,22 @@ func (Markdown) Print(w io.Writer, r *lint.Result) error {
 	ew.Printf("### apimlab lint\n\n")
 	ew.Printf("%s\n", summary(r))
 	if len(r.Findings) > 0 {
-		ew.Printf("\n| Severity | Rule | Location | Resource | Message |\n|---|---|---|---|---|\n")
+		ew.Printf("\n| Severity | Rule | Service | Location | Resource | Message |\n|---|---|---|---|---|---|\n")
 		for _, f := range r.Findings {
-			ew.Printf("| %s %s | [%s](%s) %s | `%s` | %s | %s |\n",
-				icon(f.Severity), f.Severity, f.Rule, helpURI(f.Rule), f.Name, mdCode(f.Pos.String()),
+			ew.Printf("| %s %s | [%s](%s) %s | %s | `%s` | %s | %s |\n",
+				icon(f.Severity), f.Severity, f.Rule, helpURI(f.Rule), f.Name, mdCell(f.Service), mdCode(f.Pos.String()),
 				mdCell(f.Subject.String()), mdCell(f.Message))
 		}
 	}
 	if len(r.Suppressed) > 0 {
 		ew.Printf("\n<details><summary>%s</summary>\n\n", plural(len(r.Suppressed), "suppressed finding"))
-		ew.Printf("| Rule | Location | Message | Justification |\n|---|---|---|---|\n")
+		ew.Printf("| Rule | Service | Location | Message | Justification |\n|---|---|---|---|---|\n")
 		for _, f := range r.Suppressed {
 			just := ""
 			if f.Suppression != nil {
 				just = f.Suppression.Kind + ": " + f.Suppression.Justification
 			}
-			ew.Printf("| [%s](%s) | `%s` | %s | %s |\n", f.Rule, helpURI(f.Rule), mdCode(f.Pos.String()),
+			ew.Printf("| [%s](%s) | %s | `%s` | %s | %s |\n", f.Rule, helpURI(f.Rule), mdCell(f.Service), mdCode(f.Pos.String()),
 				mdCell(f.Message), mdCell(just))
 		}
 		ew.Printf("\n</details>\n")

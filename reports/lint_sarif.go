@@ -20,7 +20,8 @@ const DocsURL = "https://github.com/apimlab/apimlab/blob/main/" + lint.DocsPath
 // rules that ran, from the catalogue (with help and helpUri into
 // docs/rules.md); results hold every finding, suppressed ones with a
 // `suppressions` entry (kind "inSource" for apimlab-ignore comments,
-// "external" for .apimlab.yaml) and their justification.
+// "external" for .apimlab.yaml) and their justification, and the service
+// each result is about in its properties ({"service": "apim-a"}).
 type SARIF struct {
 	// Version is apimlab's version.
 	Version string
@@ -89,6 +90,12 @@ type sarifResult struct {
 	// move, so code scanning keeps one alert per problem.
 	PartialFingerprints map[string]string  `json:"partialFingerprints,omitempty"`
 	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+	// Properties name the service the result is about.
+	Properties *sarifResultProperties `json:"properties,omitempty"`
+}
+
+type sarifResultProperties struct {
+	Service string `json:"service"`
 }
 
 type sarifLocation struct {
@@ -209,6 +216,9 @@ func sarifResultOf(f lint.Finding, index map[string]int) sarifResult {
 		PartialFingerprints: map[string]string{"apimlabFinding/v1": fingerprint(f)}}
 	if i, ok := index[f.Rule]; ok {
 		res.RuleIndex = &i
+	}
+	if f.Service != "" {
+		res.Properties = &sarifResultProperties{Service: f.Service}
 	}
 	var loc sarifLocation
 	if f.Pos.File != "" {

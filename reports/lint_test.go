@@ -59,6 +59,7 @@ func goldenResult() *lint.Result {
 			Message: "a value could not be resolved"}),
 	}
 	svc := &apim.Service{
+		Name:    "contoso",
 		Sources: []string{srcBackends, srcPolicy, "missing/template.json"},
 		Policy:  &apim.PolicyDoc{Scope: apim.ScopeGlobal, XML: mustRead(srcPolicy), Pos: at(srcPolicy, 1, 1)},
 	}

@@ -3,19 +3,25 @@ package reports
 import (
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/apimlab/apimlab/internal/errw"
 	"github.com/apimlab/apimlab/lint"
 )
 
-// Text prints findings for a terminal, grouped by file:
+// Text prints findings for a terminal, grouped by service, then by file:
 //
+//	service apim-a
 //	backends.json:12:40 error APIM001 backend "orders": tls.validateCertificateChain is false: …
 //	    "tls": { "validateCertificateChain": false }
 //	                                         ^
 //
 // then a summary line. Suppressed findings are not shown (only counted).
+// The quoted source line passes through the result's Redactor: a value the
+// loader marked secret (a credential, a password, a secure parameter's
+// value, the user information of a URL) is printed as ****, and the line
+// of a Sensitive rule's finding is not quoted at all.
 type Text struct {
 	// Color enables ANSI colour.
 	Color bool
@@ -59,16 +65,24 @@ func (t *Text) Print(w io.Writer, r *lint.Result) error {
 		}
 		return ls[line-1], true
 	}
-	prevFile := ""
-	for i, f := range r.Findings {
-		if i > 0 && f.Pos.File != prevFile {
+	findings := byService(r)
+	prevFile, prevService := "", ""
+	for i, f := range findings {
+		if i == 0 || f.Service != prevService {
+			if i > 0 {
+				ew.Printf("\n")
+			}
+			if f.Service != "" {
+				ew.Printf("%s\n", t.paint(ansiBold, "service "+f.Service))
+			}
+		} else if f.Pos.File != prevFile {
 			ew.Printf("\n")
 		}
-		prevFile = f.Pos.File
+		prevFile, prevService = f.Pos.File, f.Service
 		msg := strings.ReplaceAll(f.Message, "\n", "\n    ")
 		ew.Printf("%s %s %s %s\n", t.paint(ansiBold, f.Pos.String()), t.severity(f.Severity), f.Rule, msg)
 		if src, ok := source(f.Pos.File, f.Pos.Line); ok && f.Pos.Col > 0 && !f.Sensitive {
-			text, caret := excerpt(src, f.Pos.Col)
+			text, caret := excerpt(r.Redactor.Redact(src), f.Pos.Col)
 			ew.Printf("    %s\n    %s\n", text, t.paint(ansiGreen, caret))
 		}
 		if f.Fix != "" {
@@ -80,6 +94,30 @@ func (t *Text) Print(w io.Writer, r *lint.Result) error {
 	}
 	ew.Printf("%s\n", summary(r))
 	return ew.Err
+}
+
+// byService returns the findings in the order of r.Services (findings of
+// other services after), keeping their order within a service.
+func byService(r *lint.Result) []lint.Finding {
+	rank := map[string]int{}
+	for i, s := range r.Services {
+		rank[s] = i
+	}
+	out := slices.Clone(r.Findings)
+	slices.SortStableFunc(out, func(a, b lint.Finding) int {
+		ra, oka := rank[a.Service]
+		rb, okb := rank[b.Service]
+		switch {
+		case oka && okb:
+			return ra - rb
+		case oka:
+			return -1
+		case okb:
+			return 1
+		}
+		return strings.Compare(a.Service, b.Service)
+	})
+	return out
 }
 
 func (t *Text) paint(code, s string) string {

@@ -31,6 +31,11 @@ type env struct {
 	lambdas  []binding
 	fnParams map[string]*value
 	depth    int
+	// placeholders makes a parameter without a value (and an unknown
+	// copyIndex()) evaluate to "<name>" instead of Unknown: resource names
+	// are resolved this way to keep a resource under a placeholder name
+	// rather than skip it.
+	placeholders bool
 }
 
 // withLoop returns a copy of e with one more loop.
@@ -49,6 +54,15 @@ func (e *env) invalid(c *Call, format string, args ...any) *value {
 	}
 	e.s.r.invalid[msg] = true
 	return unknownVal(msg)
+}
+
+// malformed is invalid for errors in the template's structure, which no
+// parameter value can fix (an unknown function arity, an undeclared
+// variable): they stay APIM901 even when defaults were used.
+func (e *env) malformed(c *Call, format string, args ...any) *value {
+	v := e.invalid(c, format, args...)
+	e.s.r.structural[v.Reason] = true
+	return v
 }
 
 // maxEvalDepth bounds chains of variables, parameter defaults, user-defined
@@ -73,7 +87,7 @@ func (e *env) eval(x Expr) *value {
 	case *Call:
 		return e.call(x)
 	}
-	return e.invalid(nil, "unsupported expression node %T", x)
+	return e.malformed(nil, "unsupported expression node %T", x)
 }
 
 func (e *env) property(v *value, name string) *value {
@@ -144,7 +158,7 @@ func (e *env) call(c *Call) *value {
 		return unknownVal(fmt.Sprintf("unsupported template function %q", c.Name))
 	}
 	if len(c.Args) < spec.min || spec.max >= 0 && len(c.Args) > spec.max {
-		return e.invalid(c, "%s", arity(spec.min, spec.max, len(c.Args)))
+		return e.malformed(c, "%s", arity(spec.min, spec.max, len(c.Args)))
 	}
 	if spec.lazy != nil {
 		return spec.lazy(e, c)
@@ -185,17 +199,17 @@ func (e *env) evalArg(c *Call, i int) *value { return e.eval(c.Args[i]) }
 // emits for `func` declarations).
 func (e *env) callUser(c *Call, f *userFunc) *value {
 	if e.depth >= maxEvalDepth {
-		return e.invalid(c, "user-defined function calls nested deeper than %d", maxEvalDepth)
+		return e.malformed(c, "user-defined function calls nested deeper than %d", maxEvalDepth)
 	}
 	if len(c.Args) != len(f.params) {
-		return e.invalid(c, "%s", arity(len(f.params), len(f.params), len(c.Args)))
+		return e.malformed(c, "%s", arity(len(f.params), len(f.params), len(c.Args)))
 	}
 	inner := &env{s: e.s, fnParams: make(map[string]*value, len(f.params)), depth: e.depth + 1}
 	for i, p := range f.params {
 		inner.fnParams[p] = e.eval(c.Args[i])
 	}
 	if f.body == nil {
-		return e.invalid(c, "user-defined function has no output value")
+		return e.malformed(c, "user-defined function has no output value")
 	}
 	return inner.resolve(f.body, false)
 }

@@ -34,7 +34,7 @@ func fnVariables(e *env, c *Call, a []*value) *value {
 		return e.invalid(c, "variable name must be a string")
 	}
 	if e.depth >= maxEvalDepth {
-		return e.invalid(c, "variables nested deeper than %d", maxEvalDepth)
+		return e.malformed(c, "variables nested deeper than %d", maxEvalDepth)
 	}
 	return e.s.variable(e, c, a[0].Str)
 }
@@ -62,14 +62,17 @@ func fnCopyIndex(e *env, c *Call, a []*value) *value {
 			continue
 		}
 		if l.reason != "" {
+			if e.placeholders {
+				return strVal("<copyIndex>")
+			}
 			return unknownVal(l.reason)
 		}
 		return intVal(l.idx + offset)
 	}
 	if hasName {
-		return e.invalid(c, "no copy loop named %q", name)
+		return e.malformed(c, "no copy loop named %q", name)
 	}
-	return e.invalid(c, "used outside a copy loop")
+	return e.malformed(c, "used outside a copy loop")
 }
 
 // resourceIDParts splits resourceId-style arguments into the resource type

@@ -129,15 +129,17 @@ func (e *env) evalString(v *value, report bool) *value {
 		}
 		reason := fmt.Sprintf("malformed expression %s: %v", clip(v.Str), err)
 		r.invalid[reason] = true
+		r.structural[reason] = true
 		u := unknownVal(reason)
 		r.unknownAt(u, pos)
 		u.Pos, u.Expr = v.Pos, v.Str
 		return u
 	}
+	before := r.defaultReads
 	out := e.eval(x)
 	if report {
 		if u := findUnknown(out); u != nil {
-			r.unknownAt(u, v.Pos)
+			r.unknownFrom(u, v.Pos, r.defaultReads > before)
 		}
 	}
 	return place(out, v)
@@ -146,6 +148,11 @@ func (e *env) evalString(v *value, report bool) *value {
 // place returns a copy of an expression result positioned at the expression
 // string src. Only the top node is copied: values are immutable, so members
 // of composite results are shared.
+//
+// Members of a composite result that carry no position (built by
+// createObject(), createArray(), union() and the like) are given the
+// expression's position, on copies: a finding on them then names the
+// expression that built them rather than no file at all.
 func place(out, src *value) *value {
 	cp := *out
 	c := &cp
@@ -153,7 +160,62 @@ func place(out, src *value) *value {
 	if c.Origin == jsontree.Literal {
 		c.Origin = jsontree.Computed
 	}
+	copied := false
+	switch c.Kind {
+	case jsontree.Object:
+		for i, m := range out.Obj {
+			p := positioned(m.Value, src.Pos)
+			if p == m.Value && m.KeyPos.IsValid() {
+				continue
+			}
+			if !copied {
+				c.Obj, copied = append([]jsontree.Member(nil), out.Obj...), true
+			}
+			c.Obj[i].Value = p
+			if !m.KeyPos.IsValid() {
+				c.Obj[i].KeyPos = src.Pos
+			}
+		}
+	case jsontree.Array:
+		for i, el := range out.Arr {
+			p := positioned(el, src.Pos)
+			if p == el {
+				continue
+			}
+			if !copied {
+				c.Arr, copied = append([]*value(nil), out.Arr...), true
+			}
+			c.Arr[i] = p
+		}
+	}
 	return c.DerivedFrom(src)
+}
+
+// positioned returns v, or a copy of it placed at loc when v (or a member
+// inside it) has no position.
+func positioned(v *value, loc jsontree.Loc) *value {
+	if v == nil || v.Pos.IsValid() {
+		return v
+	}
+	cp := *v
+	c := &cp
+	c.Pos = loc
+	switch c.Kind {
+	case jsontree.Object:
+		c.Obj = append([]jsontree.Member(nil), v.Obj...)
+		for i := range c.Obj {
+			c.Obj[i].Value = positioned(c.Obj[i].Value, loc)
+			if !c.Obj[i].KeyPos.IsValid() {
+				c.Obj[i].KeyPos = loc
+			}
+		}
+	case jsontree.Array:
+		c.Arr = append([]*value(nil), v.Arr...)
+		for i := range c.Arr {
+			c.Arr[i] = positioned(c.Arr[i], loc)
+		}
+	}
+	return c
 }
 
 func clip(s string) string {

@@ -81,7 +81,7 @@ func (s *scope) deploymentOutputs(e *env, id string) *value {
 		return ref.out
 	}
 	if e.depth >= maxEvalDepth {
-		return e.invalid(nil, "deployment outputs nested deeper than %d", maxEvalDepth)
+		return e.malformed(nil, "deployment outputs nested deeper than %d", maxEvalDepth)
 	}
 	ref.state = 1
 	child := s.refScope(ref, e.depth+1)

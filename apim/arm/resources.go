@@ -10,7 +10,7 @@ import (
 
 // parent describes the enclosing resource of a nested child resource.
 type parent struct {
-	typ, name, nameUnknown string
+	typ, name, nameUnknown, placeholder string
 }
 
 // flatten appends the resources of list (an array, or an object keyed by
@@ -70,6 +70,7 @@ func (s *scope) instance(r *value, p *parent, e *env, countUnknown string) {
 			res.ConditionUnknown = cond.Reason
 			u := unknownVal("condition could not be evaluated, resource kept: " + cond.Reason)
 			s.r.invalid[u.Reason] = s.r.invalid[cond.Reason]
+			s.r.structural[u.Reason] = s.r.structural[cond.Reason]
 			s.r.unknownAt(u, c.Pos)
 		case cond.Kind == jsontree.Bool:
 			if !cond.Bool {
@@ -118,6 +119,7 @@ func (s *scope) instance(r *value, p *parent, e *env, countUnknown string) {
 		res.NameUnknown = "resource has no name"
 	case isUnknown(nv):
 		res.NameUnknown = nv.Reason
+		res.NamePlaceholder = e.placeholderName(r.Get("name"))
 	case nv.Kind != jsontree.String:
 		res.NameUnknown = fmt.Sprintf("name is a %s, not a string", nv.Kind)
 	default:
@@ -126,6 +128,12 @@ func (s *scope) instance(r *value, p *parent, e *env, countUnknown string) {
 	if p != nil && res.NameUnknown == "" && strings.Count(res.Name, "/") < strings.Count(res.Type, "/")-1 {
 		if p.nameUnknown != "" {
 			res.Name, res.NameUnknown = "", p.nameUnknown
+			if p.placeholder != "" {
+				res.NamePlaceholder = p.placeholder + "/" + nameText(node.Get("name"), e, r.Get("name"))
+				if strings.HasSuffix(res.NamePlaceholder, "/") {
+					res.NamePlaceholder = ""
+				}
+			}
 		} else {
 			res.Name = p.name + "/" + res.Name
 		}
@@ -133,11 +141,35 @@ func (s *scope) instance(r *value, p *parent, e *env, countUnknown string) {
 	s.r.res = append(s.r.res, res)
 
 	if children := r.Get("resources"); children != nil {
-		s.flatten(children, &parent{typ: res.Type, name: res.Name, nameUnknown: res.NameUnknown}, e)
+		s.flatten(children, &parent{typ: res.Type, name: res.Name, nameUnknown: res.NameUnknown, placeholder: res.NamePlaceholder}, e)
 	}
 	if deploy {
 		s.nested(r, node, res, e)
 	}
+}
+
+// placeholderName evaluates a resource name expression with parameters
+// that have no value written "<name>"; "" when the name stays unknown.
+func (e *env) placeholderName(raw *value) string {
+	if raw == nil {
+		return ""
+	}
+	pe := *e
+	pe.placeholders = true
+	v := pe.resolve(raw, false)
+	if v.Kind != jsontree.String || !strings.Contains(v.Str, "<") {
+		return ""
+	}
+	return v.Str
+}
+
+// nameText is the resolved name of a child resource, or its placeholder
+// form when it is unknown ("" when neither is known).
+func nameText(resolved *value, e *env, raw *value) string {
+	if resolved != nil && resolved.Kind == jsontree.String {
+		return resolved.Str
+	}
+	return e.placeholderName(raw)
 }
 
 // without returns a shallow view of object v without the member key.

@@ -22,6 +22,11 @@ type Resource struct {
 	Name string
 	// NameUnknown says why Name could not be resolved.
 	NameUnknown string
+	// NamePlaceholder, set when NameUnknown is, is the name with every
+	// parameter that has no value written "<parameterName>" and an unknown
+	// copy index "<copyIndex>" ("<apimName>/orders"); "" when the name
+	// depends on something else that is unknown (reference(), say).
+	NamePlaceholder string
 	// APIVersion is the resolved apiVersion ("" when absent or unknown).
 	APIVersion string
 	// Node is the resolved resource object: every member resolved except the
@@ -117,9 +122,15 @@ type resolver struct {
 	exprs   map[string]exprEntry
 	funcs   map[string]funcSpec
 	invalid map[string]bool
-	seen    map[string]bool
-	issues  []*apim.Error
-	res     []Resource
+	// structural marks invalid reasons no parameter value can fix.
+	structural map[string]bool
+	// defaultReads counts reads of values that depend on a parameter's
+	// defaultValue; comparing it before and after an evaluation tells
+	// whether the evaluation depended on a default.
+	defaultReads int
+	seen         map[string]bool
+	issues       []*apim.Error
+	res          []Resource
 }
 
 type exprEntry struct {
@@ -129,18 +140,26 @@ type exprEntry struct {
 
 func newResolver(file string) *resolver {
 	return &resolver{
-		file:    file,
-		exprs:   make(map[string]exprEntry),
-		funcs:   builtins(),
-		invalid: make(map[string]bool),
-		seen:    make(map[string]bool),
+		file:       file,
+		exprs:      make(map[string]exprEntry),
+		funcs:      builtins(),
+		invalid:    make(map[string]bool),
+		structural: make(map[string]bool),
+		seen:       make(map[string]bool),
 	}
 }
 
 func (r *resolver) issue(e *apim.Error) { r.issues = append(r.issues, e) }
 
 // unknownAt records the unknown value u surfacing at pos, once per reason.
-func (r *resolver) unknownAt(u *value, loc jsontree.Loc) {
+func (r *resolver) unknownAt(u *value, loc jsontree.Loc) { r.unknownFrom(u, loc, false) }
+
+// unknownFrom is unknownAt for a value whose evaluation read a parameter's
+// default value when fromDefaults is set: an evaluation failure (an index
+// out of range, a missing property) is then APIM902 "cannot evaluate with
+// default parameters", since the template may well be valid with the
+// values the deployment passes; structural errors stay APIM901.
+func (r *resolver) unknownFrom(u *value, loc jsontree.Loc, fromDefaults bool) {
 	pos := loc.Position()
 	if r.seen[u.Reason] {
 		return
@@ -150,10 +169,20 @@ func (r *resolver) unknownAt(u *value, loc jsontree.Loc) {
 	if r.invalid[u.Reason] {
 		code = "APIM901"
 	}
-	r.issue(apim.Errorf(pos, code, "%s", u.Reason))
+	is := apim.Errorf(pos, code, "%s", u.Reason)
+	if code == "APIM901" && !r.structural[u.Reason] && fromDefaults {
+		is.Code, is.Kind = "APIM902", apim.IssueEvalDefaults
+		is.Msg = "cannot evaluate with default parameters: " + is.Msg
+	}
+	r.issue(is)
 }
 
+// finish sorts the issues. An evaluation failure (an index out of range, a
+// missing property) met while default parameter values were in use is
+// APIM902 "cannot evaluate with default parameters": the template may well
+// be valid with the values the deployment passes.
 func (r *resolver) finish() *Result {
+
 	sort.SliceStable(r.issues, func(i, j int) bool { return r.issues[i].Pos.Before(r.issues[j].Pos) })
 	return &Result{Resources: r.res, Issues: r.issues}
 }
@@ -189,16 +218,20 @@ type param struct {
 	decl   *value
 	given  *value
 	secure bool
-	state  uint8 // 0 new, 1 evaluating, 2 done
-	val    *value
+	// defaulted is set when the value is the declared defaultValue.
+	defaulted bool
+	state     uint8 // 0 new, 1 evaluating, 2 done
+	val       *value
 }
 
 type variable struct {
-	name  string
-	raw   *value
-	loop  *value // a variable-level copy entry, when defined by "copy"
-	state uint8
-	val   *value
+	// defaulted is set when the value depends on a parameter default.
+	defaulted bool
+	name      string
+	raw       *value
+	loop      *value // a variable-level copy entry, when defined by "copy"
+	state     uint8
+	val       *value
 }
 
 type userFunc struct {
@@ -262,16 +295,22 @@ func (s *scope) parameter(e *env, c *Call, name string) *value {
 		if v, ok := e.fnParams[strings.ToLower(name)]; ok {
 			return v
 		}
-		return e.invalid(c, "parameter %q is not a parameter of the function", name)
+		return e.malformed(c, "parameter %q is not a parameter of the function", name)
 	}
 	p := s.params[strings.ToLower(name)]
 	if p == nil {
-		return e.invalid(c, "parameter %q is not declared", name)
+		return e.malformed(c, "parameter %q is not declared", name)
 	}
 	switch p.state {
 	case 1:
-		return e.invalid(c, "default value of parameter %q refers to itself", p.name)
+		return e.malformed(c, "default value of parameter %q refers to itself", p.name)
 	case 2:
+		if e.placeholders && isUnknown(p.val) {
+			return strVal("<" + p.name + ">")
+		}
+		if p.defaulted {
+			s.r.defaultReads++
+		}
 		return p.val
 	}
 	p.state = 1
@@ -286,9 +325,11 @@ func (s *scope) parameter(e *env, c *Call, name string) *value {
 	case p.given != nil:
 		v = withOrigin(p.given, origin)
 	case p.decl.Get("defaultValue") != nil:
+		p.defaulted = true
+		s.r.defaultReads++
 		if e.depth >= maxEvalDepth {
 			p.state = 0
-			return e.invalid(c, "parameter defaults nested deeper than %d", maxEvalDepth)
+			return e.malformed(c, "parameter defaults nested deeper than %d", maxEvalDepth)
 		}
 		v = withOrigin((&env{s: s, depth: e.depth + 1}).resolve(p.decl.Get("defaultValue"), false), origin)
 	case isTrue(p.decl.Get("nullable")):
@@ -298,6 +339,9 @@ func (s *scope) parameter(e *env, c *Call, name string) *value {
 		v.Origin = origin
 	}
 	p.val, p.state = v, 2
+	if e.placeholders && isUnknown(v) {
+		return strVal("<" + p.name + ">")
+	}
 	return v
 }
 
@@ -307,21 +351,30 @@ func isTrue(v *value) bool { return v != nil && v.Kind == jsontree.Bool && v.Boo
 func (s *scope) variable(e *env, c *Call, name string) *value {
 	v := s.vars[strings.ToLower(name)]
 	if v == nil {
-		return e.invalid(c, "variable %q is not declared", name)
+		return e.malformed(c, "variable %q is not declared", name)
 	}
 	switch v.state {
 	case 1:
-		return e.invalid(c, "variable %q refers to itself", v.name)
+		return e.malformed(c, "variable %q refers to itself", v.name)
 	case 2:
+		if e.placeholders && isUnknown(v.val) && v.raw != nil {
+			// Not cached: placeholders stand for names only.
+			return (&env{s: s, depth: e.depth + 1, placeholders: true}).resolve(v.raw, false)
+		}
+		if v.defaulted {
+			s.r.defaultReads++
+		}
 		return v.val
 	}
 	v.state = 1
 	inner := &env{s: s, depth: e.depth + 1}
+	before := s.r.defaultReads
 	if v.loop != nil {
 		v.val = inner.copyArray(v.loop, false)
 	} else {
 		v.val = inner.resolve(v.raw, false)
 	}
+	v.defaulted = s.r.defaultReads > before
 	v.state = 2
 	return v.val
 }

@@ -188,6 +188,9 @@ func (b *builder) infoResource(path, kind string, names []string, ws string) err
 		b.dec.issue(node.Position(), "APIM901", "%s: expected a JSON object", filepath.Base(path))
 		return nil
 	}
+	if ws == "" && len(names) == 1 {
+		node = b.env.override(kind, names[0], node)
+	}
 	b.add(&resource{Kind: kind, Names: names, Workspace: ws, Node: node, Pos: node.PositionWithPath()})
 	return nil
 }

@@ -46,6 +46,9 @@ type builder struct {
 	// once per resource.
 	apis     map[[2]string]*apim.API
 	products map[[2]string]*apim.Product
+	// env holds the APIOps environment overrides applied to information
+	// files (nil when none).
+	env *envConfig
 }
 
 func newBuilder() *builder {

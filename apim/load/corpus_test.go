@@ -100,7 +100,9 @@ func TestCorpusREST(t *testing.T) {
 			[]backendWant{{name: "priority-based-load-balancer", typ: "Pool",
 				members: []string{"backend-1 1/", "backend-2 1/", "backend-3 2/", "backend-4 2/"}}}},
 		{base + "ApiManagementCreateBackendProxyBackend.json",
-			[]backendWant{{name: "proxybackend", typ: "Single", url: "https://backendname2644/", chainOff: true, headers: 1, query: 1}}},
+			// The request sends tls true/true; the documented response shows
+			// false/false. The request is what a user sends.
+			[]backendWant{{name: "proxybackend", typ: "Single", url: "https://backendname2644/", chainOff: false, headers: 1, query: 1}}},
 		{base + "ApiManagementCreateBackendServiceFabric.json",
 			[]backendWant{{name: "sfbackend", typ: "Single", url: "fabric:/mytestapp/mytestservice"}}},
 	}
@@ -140,18 +142,23 @@ func TestCorpusREST(t *testing.T) {
 			t.Fatalf("key vault certificate = %+v", c)
 		}
 		svc = loadCorpus(t, base+"ApiManagementCreateCertificate.json")
-		if c := svc.Certificate("tempcert"); c == nil || c.Subject.Value != "CN=contoso.com" {
+		// The request carries data and password; subject and expiry
+		// are in the response only, which is not loaded.
+		if c := svc.Certificate("tempcert"); c == nil || !c.Data.Set || !c.Password.Set || c.Subject.Set {
 			t.Errorf("certificate = %+v", c)
 		}
+		if got := svc.FileNotes[filepath.Join(corpusDir, base+"ApiManagementCreateCertificate.json")]; got != "example request" {
+			t.Errorf("FileNotes = %v, want the file labelled example request", svc.FileNotes)
+		}
 	})
-	t.Run("operation policy (response body, format xml)", func(t *testing.T) {
+	t.Run("operation policy (request body, format rawxml)", func(t *testing.T) {
 		svc := loadCorpus(t, base+"ApiManagementCreateApiPolicyNonXmlEncoded.json")
 		a := svc.API("echo-api")
 		if a == nil || len(a.Operations) != 1 || a.Operations[0].Policy == nil {
 			t.Fatalf("api = %+v", a)
 		}
 		d := a.Operations[0].Policy
-		if d.Format != "xml" || d.Scope != apim.ScopeOperation || !strings.Contains(d.XML, "<set-header") {
+		if d.Format != "rawxml" || d.Scope != apim.ScopeOperation || !strings.Contains(d.XML, "h => h.Ke") {
 			t.Errorf("policy = %+v", d)
 		}
 	})
@@ -210,8 +217,10 @@ func TestCorpusQuickstartARM(t *testing.T) {
 
 func TestCorpusBicepModule(t *testing.T) {
 	svc := loadCorpus(t, "bicep-registry-modules/avm/res/api-management/service/backend/main.json")
-	if len(svc.Backends) != 0 {
-		t.Errorf("backends = %d; the module's name comes from a parameter without value", len(svc.Backends))
+	// The module's names come from parameters without values: the
+	// backend is kept under placeholder names, not skipped.
+	if len(svc.Backends) != 1 || svc.Backends[0].Name != "<name>" || svc.Name != "<apiManagementServiceName>" {
+		t.Errorf("service %q, backends %d; want the backend kept as <apiManagementServiceName>/<name>", svc.Name, len(svc.Backends))
 	}
 	found := false
 	for _, is := range svc.Issues {

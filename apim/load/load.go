@@ -26,6 +26,15 @@ type Options struct {
 	// Parameters are ARM parameters files applied to every template. When
 	// empty, a template X.json uses X.parameters.json beside it if present.
 	Parameters []string
+	// Complete says the inputs are the whole of every service they hold:
+	// a reference to an entity absent from them is dangling, whatever the
+	// input form (Service.Coverage.Complete).
+	Complete bool
+	// Environment picks the APIOps configuration.<env>.yaml whose
+	// overrides are applied to APIOps artifact folders: "" applies the
+	// only one when there is exactly one, "all" loads the folder once per
+	// environment, "none" applies none.
+	Environment string
 
 	sequential bool // build backends one by one (tests)
 }
@@ -46,11 +55,32 @@ const (
 	KindUnknown    Kind = "unknown"
 )
 
-// Load reads every path (files or folders) into one Service.
+// Load reads every path (files or folders) into one Service: the services
+// LoadServices finds, merged. The gateway and simulations run one merged
+// configuration; lint uses LoadServices.
 func Load(paths []string, opts Options) (*apim.Service, error) {
-	b := newBuilder()
-	b.sequential = opts.sequential
-	l := &loader{b: b, opts: opts}
+	svcs, err := LoadServices(paths, opts)
+	if len(svcs) == 0 {
+		return &apim.Service{}, err
+	}
+	if len(svcs) == 1 {
+		return svcs[0], err
+	}
+	return Merge(svcs), err
+}
+
+// LoadServices reads every path (files or folders) and groups what it
+// finds into services: ARM and REST resources by the service name in their
+// resource name or id (parameters resolved; a name built from a parameter
+// without a value is a placeholder such as "<apimName>"), each APIOps
+// artifact root on its own (once per environment with Environment "all"),
+// and standalone policy files with the service whose files lie in the same
+// folder or the nearest folder above (or, when there is none or more than
+// one, with the other standalone files of their folder). References
+// resolve within a service only. Services are returned in the order their
+// first file was met.
+func LoadServices(paths []string, opts Options) ([]*apim.Service, error) {
+	l := &loader{opts: opts, groups: map[string]*builder{}}
 	if len(opts.Parameters) > 0 {
 		l.params = arm.Params{}
 		for _, p := range opts.Parameters {
@@ -72,21 +102,142 @@ func Load(paths []string, opts Options) (*apim.Service, error) {
 			return nil, err
 		}
 	}
+	svcs := l.finish()
 	if l.loaded == 0 {
-		return b.svc, fmt.Errorf("%w in %s", ErrNoInput, strings.Join(paths, ", "))
+		return svcs, fmt.Errorf("%w in %s", ErrNoInput, strings.Join(paths, ", "))
 	}
-	b.finish()
-	return b.svc, nil
+	return svcs, nil
 }
 
 type loader struct {
-	b      *builder
 	opts   Options
 	params arm.Params
 	loaded int
 	// walking holds the folders being walked (the current one last), so
 	// that a symbolic link back to one of them is not followed forever.
 	walking []os.FileInfo
+	// groups are the services being built by group key; order lists the
+	// keys as first met.
+	groups map[string]*builder
+	order  []string
+	// loose are findings-bearing items that belong to no named service
+	// yet: standalone policy files, unreadable or malformed files. They
+	// join a service in finish.
+	loose []looseItem
+}
+
+// looseItem is something loaded outside any named service, placed by
+// folder once every input has been read.
+type looseItem struct {
+	dir string
+	// optional items join an existing service only: they never create
+	// one (a JSON file that is not configuration).
+	optional bool
+	// add puts the item into the service b.
+	add func(b *builder)
+}
+
+// group returns the builder of the service with the given key, creating it.
+func (l *loader) group(key string, init func(*builder)) *builder {
+	if b := l.groups[key]; b != nil {
+		return b
+	}
+	b := newBuilder()
+	b.sequential = l.opts.sequential
+	if init != nil {
+		init(b)
+	}
+	l.groups[key] = b
+	l.order = append(l.order, key)
+	return b
+}
+
+// named returns the builder of the service called name ("" gives the
+// unnamed service of folder dir).
+func (l *loader) named(name, dir string) *builder {
+	if name == "" {
+		return l.group("dir:"+dir, func(b *builder) { b.svc.Root = dir })
+	}
+	return l.group("name:"+strings.ToLower(name), func(b *builder) { b.svc.Name = name })
+}
+
+// addLoose records an item to place by folder; issue and skipped entries
+// of a scratch builder are carried over.
+func (l *loader) addLoose(file string, scratch *builder, add func(b *builder)) {
+	l.loose = append(l.loose, looseItem{dir: filepath.Dir(file), add: func(b *builder) {
+		if scratch != nil {
+			b.svc.Issues = append(b.svc.Issues, scratch.svc.Issues...)
+			b.svc.Skipped = append(b.svc.Skipped, scratch.svc.Skipped...)
+			b.svc.Sources = append(b.svc.Sources, scratch.svc.Sources...)
+		}
+		if add != nil {
+			add(b)
+		}
+	}})
+}
+
+// finish places the loose items and returns the services, issues sorted.
+func (l *loader) finish() []*apim.Service {
+	// Folders holding files of a named service (ARM and REST sources).
+	owners := map[string][]*builder{}
+	for _, key := range l.order {
+		if !strings.HasPrefix(key, "name:") {
+			continue
+		}
+		b := l.groups[key]
+		seen := map[string]bool{}
+		for _, src := range b.svc.Sources {
+			d := filepath.Clean(filepath.Dir(src))
+			if !seen[d] {
+				seen[d] = true
+				owners[d] = append(owners[d], b)
+			}
+		}
+	}
+	// Optional items last: they join only services that exist.
+	sort.SliceStable(l.loose, func(i, j int) bool { return !l.loose[i].optional && l.loose[j].optional })
+	for _, it := range l.loose {
+		target := l.ownerOf(filepath.Clean(it.dir), owners)
+		if target == nil && it.optional {
+			target = l.groups["dir:"+it.dir]
+			if target == nil {
+				continue
+			}
+		}
+		if target == nil {
+			target = l.named("", it.dir)
+		}
+		it.add(target)
+	}
+	out := make([]*apim.Service, 0, len(l.order))
+	for _, key := range l.order {
+		b := l.groups[key]
+		if l.opts.Complete {
+			b.svc.Coverage.Complete = true
+		}
+		b.finish()
+		out = append(out, b.svc)
+	}
+	return out
+}
+
+// ownerOf returns the one named service with files in dir or, when none
+// has, in the nearest folder above; nil when there is none or more than one.
+func (l *loader) ownerOf(dir string, owners map[string][]*builder) *builder {
+	for {
+		switch bs := owners[dir]; len(bs) {
+		case 1:
+			return bs[0]
+		case 0:
+		default:
+			return nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return nil
+		}
+		dir = parent
+	}
 }
 
 func (l *loader) path(p string, explicit bool) error {
@@ -97,14 +248,18 @@ func (l *loader) path(p string, explicit bool) error {
 		}
 		// Met in a folder walk (a dangling link, a file removed meanwhile):
 		// report it and load the rest rather than fail the whole run.
-		l.b.dec.issue(apim.Position{File: p}, "APIM901", "cannot read %s: %v", p, unwrapPathErr(err))
+		sb := newBuilder()
+		sb.dec.issue(apim.Position{File: p, Line: 1, Col: 1}, "APIM901", "cannot read %s: %v", p, unwrapPathErr(err))
+		l.addLoose(p, sb, nil)
 		return nil
 	}
 	if !st.IsDir() {
 		if !st.Mode().IsRegular() && !explicit {
 			// A named pipe, socket or device met in a folder walk: reading
 			// it could block forever. Given explicitly, it is read.
-			l.b.svc.Skipped = append(l.b.svc.Skipped, apim.SkippedResource{Type: "file", Name: p, Pos: apim.Position{File: p}})
+			sb := newBuilder()
+			sb.svc.Skipped = append(sb.svc.Skipped, apim.SkippedResource{Type: "file", Name: p, Pos: apim.Position{File: p}})
+			l.addLoose(p, sb, nil)
 			return nil
 		}
 		return l.file(p, explicit)
@@ -113,7 +268,9 @@ func (l *loader) path(p string, explicit bool) error {
 		if os.SameFile(w, st) {
 			// A symbolic link to a folder being walked: following it
 			// would load the same files again, without end.
-			l.b.svc.Skipped = append(l.b.svc.Skipped, apim.SkippedResource{Type: "symlink loop", Name: p, Pos: apim.Position{File: p}})
+			sb := newBuilder()
+			sb.svc.Skipped = append(sb.svc.Skipped, apim.SkippedResource{Type: "symlink loop", Name: p, Pos: apim.Position{File: p}})
+			l.addLoose(p, sb, nil)
 			return nil
 		}
 	}
@@ -121,7 +278,7 @@ func (l *loader) path(p string, explicit bool) error {
 	defer func() { l.walking = l.walking[:len(l.walking)-1] }()
 	if isAPIOps(p) {
 		l.loaded++
-		return l.b.loadAPIOps(p, "")
+		return l.apiops(p)
 	}
 	entries, err := os.ReadDir(p)
 	if err != nil {
@@ -159,15 +316,17 @@ func (l *loader) file(p string, explicit bool) error {
 		if explicit {
 			return fmt.Errorf("%s: unsupported input (want .json or .xml, or a folder)", p)
 		}
-		l.b.svc.Skipped = append(l.b.svc.Skipped, apim.SkippedResource{Type: "file", Name: p, Pos: apim.Position{File: p}})
+		l.skipFile(p, apim.Position{File: p})
 		return nil
 	}
-	node, err := l.b.parseJSON(p)
+	sb := newBuilder()
+	node, err := sb.parseJSON(p)
 	if err != nil {
 		return fmt.Errorf("cannot read %s: %w", p, unwrapPathErr(err))
 	}
-	if node.Kind == jsontree.Null && len(l.b.svc.Issues) > 0 {
+	if node.Kind == jsontree.Null && len(sb.svc.Issues) > 0 {
 		l.loaded++ // malformed: reported as APIM901
+		l.addLoose(p, sb, nil)
 		return nil
 	}
 	switch Detect(node) {
@@ -181,7 +340,7 @@ func (l *loader) file(p string, explicit bool) error {
 		return nil
 	case KindREST:
 		l.loaded++
-		l.b.loadREST(p, node)
+		l.rest(p, node)
 		return nil
 	}
 	if base := filepath.Base(p); strings.HasSuffix(base, "Information.json") && explicit {
@@ -190,11 +349,83 @@ func (l *loader) file(p string, explicit bool) error {
 	}
 	if explicit {
 		l.loaded++
-		l.b.dec.issue(node.Position(), "APIM901", "%s is not an API Management configuration (not an ARM template, REST resource or APIOps artifact)", p)
+		sb.dec.issue(node.Position(), "APIM901", "%s is not an API Management configuration (not an ARM template, REST resource or APIOps artifact)", p)
+		l.addLoose(p, sb, nil)
 		return nil
 	}
-	l.b.svc.Skipped = append(l.b.svc.Skipped, apim.SkippedResource{Type: "file", Name: p, Pos: node.Position()})
+	l.skipFile(p, node.Position())
 	return nil
+}
+
+// skipFile records a file met in a folder walk that holds no API
+// Management configuration. It is listed in Skipped of the service of its
+// folder when there is one, and creates no service of its own.
+func (l *loader) skipFile(p string, pos apim.Position) {
+	l.loose = append(l.loose, looseItem{dir: filepath.Dir(p), optional: true, add: func(b *builder) {
+		b.svc.Skipped = append(b.svc.Skipped, apim.SkippedResource{Type: "file", Name: p, Pos: pos})
+	}})
+}
+
+// rest adds the resources of a REST/az document to the services their ids
+// (or, for an API spec example, its serviceName parameter) name.
+func (l *loader) rest(p string, root *jsontree.Value) {
+	sb := newBuilder()
+	rs, held, note := collectREST(root, sb)
+	l.route(p, rs, sb.svc.Issues, func(b *builder) {
+		b.svc.Coverage.Add(held...)
+		if note != "" {
+			if b.svc.FileNotes == nil {
+				b.svc.FileNotes = map[string]string{}
+			}
+			b.svc.FileNotes[p] = note
+		}
+	})
+}
+
+// route adds the resources of one file to their services. Issues of the
+// file go to the service of the nearest resource declared before them
+// (the first one's when none is); a file without resources is a loose
+// item. init runs once on every service the file feeds.
+func (l *loader) route(p string, rs []*resource, issues []*apim.Error, init func(b *builder)) {
+	if len(rs) == 0 {
+		sb := newBuilder()
+		sb.svc.Sources = []string{p}
+		sb.svc.Issues = issues
+		l.addLoose(p, sb, nil)
+		return
+	}
+	var order []*builder
+	groups := map[*builder][]*resource{}
+	owner := make([]*builder, len(rs))
+	for i, r := range rs {
+		b := l.named(r.Service, filepath.Dir(p))
+		if _, ok := groups[b]; !ok {
+			order = append(order, b)
+		}
+		groups[b] = append(groups[b], r)
+		owner[i] = b
+	}
+	for _, b := range order {
+		b.svc.Sources = append(b.svc.Sources, p)
+		if init != nil {
+			init(b)
+		}
+		for _, r := range groups[b] {
+			if r.Kind == "service" {
+				b.svc.Coverage.Add(apim.AllKinds...)
+			}
+		}
+		b.addAll(groups[b])
+	}
+	for _, is := range issues {
+		target := owner[0]
+		for i, r := range rs {
+			if r.Pos.File == is.Pos.File && !is.Pos.Before(r.Pos) {
+				target = owner[i]
+			}
+		}
+		target.svc.Issues = append(target.svc.Issues, is)
+	}
 }
 
 // Detect tells the input form of a parsed JSON document.
@@ -206,7 +437,6 @@ func Detect(root *jsontree.Value) Kind {
 	case arm.IsTemplate(root):
 		return KindARM
 	}
-	probe := newBuilder()
 	if root.Kind == jsontree.Array && len(root.Arr) > 0 && isRESTResource(root.Arr[0]) {
 		return KindREST
 	}
@@ -216,7 +446,7 @@ func Detect(root *jsontree.Value) Kind {
 	if v := root.Get("value"); v != nil && v.Kind == jsontree.Array && (len(v.Arr) == 0 || isRESTResource(v.Arr[0])) {
 		return KindREST
 	}
-	if root.Get("responses") != nil && root.Get("parameters") != nil && probe.loadREST("", root) {
+	if exampleBody(root) != nil {
 		return KindREST
 	}
 	return KindUnknown
@@ -236,31 +466,35 @@ func (l *loader) infoFile(p string) error {
 	}
 	kind, ok := kinds[filepath.Base(p)]
 	if !ok {
-		l.b.svc.Skipped = append(l.b.svc.Skipped, apim.SkippedResource{Type: "file", Name: p, Pos: apim.Position{File: p}})
+		l.skipFile(p, apim.Position{File: p, Line: 1, Col: 1})
 		return nil
 	}
-	return l.b.infoResource(p, kind, []string{name}, "")
+	return l.named("", dir).infoResource(p, kind, []string{name}, "")
 }
 
 // policyXML loads a standalone policy file. A <fragment> root makes it a
 // fragment named after the file; anything else is a standalone policy
 // (checked as an API-scope policy, the scope samples are written for).
+// The file joins its service in finish.
 func (l *loader) policyXML(p string) error {
 	data, err := os.ReadFile(p)
 	if err != nil {
 		return fmt.Errorf("cannot read %s: %w", p, unwrapPathErr(err))
 	}
-	l.b.svc.Sources = append(l.b.svc.Sources, p)
 	name := strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))
 	name = strings.TrimSuffix(name, ".policy")
 	doc := &apim.PolicyDoc{Format: "rawxml", XML: string(data), Pos: apim.Position{File: p, Line: 1, Col: 1}}
-	if rootElement(data) == "fragment" {
-		doc.Scope, doc.Owner = apim.ScopeFragment, name
-		l.b.svc.Fragments = append(l.b.svc.Fragments, &apim.Fragment{Name: name, Pos: doc.Pos, Policy: doc})
-		return nil
-	}
-	doc.Scope, doc.Owner = apim.ScopeAPI, name
-	l.b.svc.Standalone = append(l.b.svc.Standalone, doc)
+	fragment := rootElement(data) == "fragment"
+	l.addLoose(p, nil, func(b *builder) {
+		b.svc.Sources = append(b.svc.Sources, p)
+		if fragment {
+			doc.Scope, doc.Owner = apim.ScopeFragment, name
+			b.svc.Fragments = append(b.svc.Fragments, &apim.Fragment{Name: name, Pos: doc.Pos, Policy: doc})
+			return
+		}
+		doc.Scope, doc.Owner = apim.ScopeAPI, name
+		b.svc.Standalone = append(b.svc.Standalone, doc)
+	})
 	return nil
 }
 
@@ -292,9 +526,12 @@ func rootElement(data []byte) string {
 	}
 }
 
-// template resolves an ARM template and adds its API Management resources.
+// template resolves an ARM template and adds its API Management resources
+// to the services they name.
 func (l *loader) template(p string, root *jsontree.Value) error {
 	params := l.params
+	var extra []*apim.Error
+	var paramsFile string
 	if params == nil {
 		pf := strings.TrimSuffix(p, filepath.Ext(p)) + ".parameters.json"
 		if data, err := os.ReadFile(pf); err == nil {
@@ -302,35 +539,47 @@ func (l *loader) template(p string, root *jsontree.Value) error {
 			if err != nil {
 				var ae *apim.Error
 				if errors.As(err, &ae) {
-					l.b.svc.Issues = append(l.b.svc.Issues, ae)
+					extra = append(extra, ae)
 				} else {
 					return err
 				}
 			}
 			params = ps
-			l.b.svc.Sources = append(l.b.svc.Sources, pf)
+			paramsFile = pf
 		}
 	}
 	res := arm.Resolve(p, root, params)
-	l.b.svc.Issues = append(l.b.svc.Issues, res.Issues...)
+	issues := append(extra, res.Issues...)
+	sb := newBuilder()
 	rs := make([]*resource, 0, len(res.Resources))
 	for i := range res.Resources {
 		r := &res.Resources[i]
-		if r.Name == "" && r.NameUnknown != "" {
-			if kind, _, ok := splitType(r.Type); ok {
-				l.b.dec.issue(r.Pos, "APIM902", "%s: name could not be resolved (%s); resource skipped", r.Type, r.NameUnknown)
-				// Keep a trace of the entity so that rules do not call a
-				// reference to it unknown (a copy loop of backends whose
-				// count is a parameter without value, for instance).
-				l.b.svc.Skipped = append(l.b.svc.Skipped, apim.SkippedResource{Type: kind, Name: "(name unresolved)", Pos: r.Pos})
+		name := r.Name
+		if name == "" && r.NameUnknown != "" {
+			kind, _, ok := splitType(r.Type)
+			if !ok {
+				continue
 			}
-			continue
+			// Keep a trace of the entity so that rules do not call a
+			// reference to it unknown (a copy loop of backends whose
+			// count is a parameter without value, for instance).
+			sb.svc.Skipped = append(sb.svc.Skipped, apim.SkippedResource{Type: kind, Name: "(name unresolved)", Pos: r.Pos})
+			if r.NamePlaceholder == "" {
+				sb.dec.issue(r.Pos, "APIM902", "%s: name could not be resolved (%s); resource skipped", r.Type, r.NameUnknown)
+				continue
+			}
+			// Checked under a placeholder name rather than skipped: its
+			// properties may be plainly wrong whatever the name.
+			name = r.NamePlaceholder
+			is := apim.Errorf(r.Pos, "APIM902", "%s: name could not be resolved (%s); checked as %q", r.Type, r.NameUnknown, name)
+			is.Kind = apim.IssueNameUnresolved
+			sb.svc.Issues = append(sb.svc.Issues, is)
 		}
-		rr, ok := toResource(r.Type, r.Name, "", r.Node)
+		rr, ok := toResource(r.Type, name, "", r.Node)
 		if !ok {
 			continue
 		}
-		if strings.HasPrefix(r.Name, "[") && !strings.HasPrefix(r.Name, "[[") {
+		if strings.HasPrefix(name, "[") && !strings.HasPrefix(name, "[[") {
 			// ARM takes a string that starts with '[' but does not end
 			// with ']' literally; as a resource name it is an expression
 			// that lost its closing bracket, and Azure rejects the name.
@@ -338,11 +587,19 @@ func (l *loader) template(p string, root *jsontree.Value) error {
 			if n := r.Node.Get("name"); n != nil {
 				pos = n.Position()
 			}
-			l.b.dec.issue(pos, "APIM901", "%s name %q starts with '[' but does not end with ']': an unterminated ARM expression is taken literally", r.Type, r.Name)
+			sb.dec.issue(pos, "APIM901", "%s name %q starts with '[' but does not end with ']': an unterminated ARM expression is taken literally", r.Type, name)
 		}
 		rr.Pos = r.Pos
 		rs = append(rs, rr)
 	}
-	l.b.addAll(rs)
+	issues = append(issues, sb.svc.Issues...)
+	skipped := sb.svc.Skipped
+	l.route(p, rs, issues, func(b *builder) {
+		if paramsFile != "" {
+			b.svc.Sources = append(b.svc.Sources, paramsFile)
+		}
+		b.svc.Skipped = append(b.svc.Skipped, skipped...)
+		skipped = nil
+	})
 	return nil
 }

@@ -3,6 +3,8 @@ package load
 import (
 	"strings"
 
+	"github.com/apimlab/apimlab/apim"
+
 	"github.com/apimlab/apimlab/apim/jsontree"
 )
 
@@ -61,47 +63,99 @@ func isRESTResource(v *jsontree.Value) bool {
 		v.Get("properties") != nil
 }
 
-// loadREST adds the resources of a REST/az document: a single resource, a
-// list {"value": [...]}, a bare array, or an API spec example file
-// {"parameters": ..., "responses": {"200": {"body": ...}}}.
-func (b *builder) loadREST(file string, root *jsontree.Value) bool {
-	switch {
-	case root.Kind == jsontree.Array:
-		found := false
-		for _, e := range root.Arr {
-			found = b.restOne(e) || found
+// restKinds maps resource kinds to the entity kinds a REST list of them
+// holds in full.
+var restKinds = map[string]apim.EntityKind{
+	"backends": apim.KindBackends, "certificates": apim.KindCertificates,
+	"namedvalues": apim.KindNamedValues, "properties": apim.KindNamedValues,
+	"policyfragments": apim.KindFragments, "apis": apim.KindAPIs, "products": apim.KindProducts,
+}
+
+// collectREST returns the resources of a REST/az document: a single
+// resource, a list {"value": [...]}, a bare array, or an API spec example
+// file {"parameters": ..., "responses": {"200": {"body": ...}}}. held lists
+// the entity kinds a list document holds in full (`az apim backend list`
+// output holds every backend); note is "example request" for an example,
+// whose request body (parameters.parameters) is what is loaded: it is what
+// a user sends, and the documented response may differ from it.
+func collectREST(root *jsontree.Value, b *builder) (rs []*resource, held []apim.EntityKind, note string) {
+	list := func(elems []*jsontree.Value) {
+		kinds := map[string]bool{}
+		for _, e := range elems {
+			if r := b.restOne(e); r != nil {
+				rs = append(rs, r)
+				kinds[r.Kind] = true
+			}
 		}
-		return found
-	case isRESTResource(root):
-		return b.restOne(root)
-	case root.Get("value") != nil && root.Get("value").Kind == jsontree.Array:
-		found := false
-		for _, e := range root.Get("value").Arr {
-			found = b.restOne(e) || found
-		}
-		return found
-	case root.Get("responses") != nil && root.Get("parameters") != nil:
-		resp := root.Get("responses")
-		for _, code := range []string{"200", "201"} {
-			if body := resp.Lookup(code, "body"); body != nil && isRESTResource(body) {
-				return b.restOne(body)
+		if len(kinds) == 1 {
+			for k := range kinds {
+				if ek, ok := restKinds[k]; ok {
+					held = append(held, ek)
+				}
 			}
 		}
 	}
-	return false
+	switch {
+	case root.Kind == jsontree.Array:
+		list(root.Arr)
+	case isRESTResource(root):
+		if r := b.restOne(root); r != nil {
+			rs = append(rs, r)
+		}
+	case root.Get("value") != nil && root.Get("value").Kind == jsontree.Array:
+		list(root.Get("value").Arr)
+	default:
+		body := exampleBody(root)
+		if body == nil {
+			return nil, nil, ""
+		}
+		note = "example request"
+		req := root.Lookup("parameters", "parameters")
+		if req == nil || req.Kind != jsontree.Object || req.Get("properties") == nil {
+			return nil, nil, note // a GET or DELETE example: nothing is sent
+		}
+		typ := body.Get("type").Str
+		r, ok := toResource(typ, body.Get("name").Text(), body.Get("id").Text(), req)
+		if !ok {
+			return nil, nil, note
+		}
+		if r.Service == "" {
+			r.Service = root.Lookup("parameters", "serviceName").Text()
+		}
+		rs = append(rs, r)
+	}
+	return rs, held, note
 }
 
-func (b *builder) restOne(v *jsontree.Value) bool {
+// exampleBody returns the resource body of the 200 or 201 response of an
+// API spec example file, or nil when root is not one.
+func exampleBody(root *jsontree.Value) *jsontree.Value {
+	if root.Kind != jsontree.Object || root.Get("parameters") == nil {
+		return nil
+	}
+	resp := root.Get("responses")
+	if resp == nil {
+		return nil
+	}
+	for _, code := range []string{"200", "201"} {
+		if body := resp.Lookup(code, "body"); body != nil && isRESTResource(body) {
+			return body
+		}
+	}
+	return nil
+}
+
+// restOne normalises one REST resource body, or records why it is not one.
+func (b *builder) restOne(v *jsontree.Value) *resource {
 	if v.Kind != jsontree.Object || !isRESTResource(v) {
 		if v.Kind == jsontree.Object {
 			b.dec.issue(v.Position(), "APIM901", "not an API Management resource (no Microsoft.ApiManagement type and properties)")
 		}
-		return false
+		return nil
 	}
 	r, ok := toResource(v.Get("type").Str, v.Get("name").Text(), v.Get("id").Text(), v)
 	if !ok {
-		return false
+		return nil
 	}
-	b.add(r)
-	return true
+	return r
 }

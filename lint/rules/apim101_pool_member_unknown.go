@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 
+	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/lint"
 )
 
@@ -57,7 +58,7 @@ func checkPoolMemberUnknown(pass *lint.Pass) {
 			if s := closestBackendName(svc.Backends, m.Name); s != "" {
 				fix = fmt.Sprintf("did you mean %q?", s)
 			}
-			pass.ReportFixf(memberPos(m), backendSubject(b), fix,
+			pass.ReportDanglingf(apim.KindBackends, memberPos(m), backendSubject(b), fix,
 				"pool %q: member %q is not a backend of this service", b.Name, m.Name)
 		}
 	}

@@ -3,6 +3,7 @@ package rules
 import (
 	"strings"
 
+	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/lint"
 	"github.com/apimlab/apimlab/lint/certmat"
 )
@@ -47,7 +48,7 @@ func checkCertReferenceUnknown(pass *lint.Pass) {
 	for _, r := range certRefs(pass.Service, servicePolicies(pass)) {
 		if !r.ByThumbprint {
 			if set.Lookup(r.Value) == nil && !unresolved {
-				pass.ReportFixf(r.Pos, r.Subject, "reference an existing certificate id or declare the certificate",
+				pass.ReportDanglingf(apim.KindCertificates, r.Pos, r.Subject, "reference an existing certificate id or declare the certificate",
 					"%s references certificate %q, which matches no certificate entity (%s)",
 					refOwner(r), certmat.IDName(r.Value), knownText)
 			}
@@ -57,7 +58,7 @@ func checkCertReferenceUnknown(pass *lint.Pass) {
 			continue // ignored by Azure next to certificateIds
 		}
 		if match, unknown := set.ByThumbprint(r.Value); match == nil && len(unknown) == 0 {
-			pass.ReportFixf(r.Pos, r.Subject, "reference the certificate by id instead of thumbprint",
+			pass.ReportDanglingf(apim.KindCertificates, r.Pos, r.Subject, "reference the certificate by id instead of thumbprint",
 				"%s references thumbprint %s, which matches no certificate entity (%s)",
 				refOwner(r), certsThumb(r.Value), knownText)
 		}

@@ -72,7 +72,7 @@ func reportUnknownBackend(pass *lint.Pass, doc *apim.PolicyDoc, a *policy.Attr, 
 	if a.Expr != nil {
 		where = " (a result of the expression)"
 	}
-	pass.ReportFixf(a.Pos, policySubject(doc), fix,
+	pass.ReportDanglingf(apim.KindBackends, a.Pos, policySubject(doc), fix,
 		"set-backend-service backend-id %q%s names no backend of this service (%d backends loaded)",
 		id, where, len(svc.Backends))
 }

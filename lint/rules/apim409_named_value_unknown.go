@@ -59,7 +59,7 @@ func checkNamedValueUnknown(pass *lint.Pass) {
 			if s := closestNamedValue(svc, r.Name); s != "" {
 				fix = fmt.Sprintf("did you mean {{%s}}?", s)
 			}
-			pass.ReportFixf(r.Pos, policySubject(p.Src), fix,
+			pass.ReportDanglingf(apim.KindNamedValues, r.Pos, policySubject(p.Src), fix,
 				"{{%s}} references no named value (%d defined)", r.Name, len(svc.NamedValues))
 		}
 	}

@@ -1,0 +1,77 @@
+package lint
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/apimlab/apimlab/apim"
+)
+
+// Mask replaces secret values in output.
+const Mask = "****"
+
+// userinfo matches the user information of a URL ("//user:secret@").
+var userinfo = regexp.MustCompile(`(//)[^/\s"'<>@]+@`)
+
+// Redactor masks the values the loader marked secret or credential-bearing
+// (apim.Service.Secrets) and the user information of every URL. Printers
+// pass every source line they quote through it, and Run passes every
+// message and fix hint. The values are kept unexported so that no printer
+// can serialise them. The zero Redactor (and nil) masks URL user
+// information only.
+type Redactor struct {
+	secrets []string // longest first
+}
+
+// NewRedactor returns the redactor of svc's secret values.
+func NewRedactor(svc *apim.Service) *Redactor {
+	if svc == nil {
+		return &Redactor{}
+	}
+	return &Redactor{secrets: svc.Secrets()}
+}
+
+// Redact returns s with every secret value and URL user information
+// replaced by Mask.
+func (r *Redactor) Redact(s string) string {
+	s = r.values(s)
+	if strings.Contains(s, "@") {
+		s = userinfo.ReplaceAllString(s, "${1}"+Mask+"@")
+	}
+	return s
+}
+
+// values returns s with every secret value replaced by Mask. Messages go
+// through it: rules already print URLs with their user information
+// masked their own way.
+func (r *Redactor) values(s string) string {
+	if r == nil || s == "" {
+		return s
+	}
+	for _, v := range r.secrets {
+		if strings.Contains(s, v) {
+			s = strings.ReplaceAll(s, v, Mask)
+		}
+	}
+	return s
+}
+
+// join returns a redactor masking the values of both.
+func (r *Redactor) join(o *Redactor) *Redactor {
+	out := &Redactor{}
+	if r != nil {
+		out.secrets = append(out.secrets, r.secrets...)
+	}
+	if o != nil {
+		out.secrets = append(out.secrets, o.secrets...)
+	}
+	slices.SortFunc(out.secrets, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b)
+	})
+	out.secrets = slices.Compact(out.secrets)
+	return out
+}
