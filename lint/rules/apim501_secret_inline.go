@@ -27,8 +27,13 @@ var SecretInline = &lint.Rule{
 			"`authentication-basic` and `authentication-certificate` passwords, URLs with a password " +
 			"in their user information (backend url, set-backend-service base-url), and literal values " +
 			"of credential headers set by policy (Authorization, api-key, Ocp-Apim-Subscription-Key…). " +
-			"Values from `secureString` parameters, Key Vault references, {{named values}} and " +
-			"policy expressions are fine. The finding never shows the value.",
+			"The same values taken directly from a plain `string` template parameter are reported " +
+			"too when the parameter's value is written in the repository (its `defaultValue`, or " +
+			"a parameters file beside the template): the finding names the parameter and where " +
+			"its value is written. One finding per property, however many array values it has. " +
+			"The public parts of a SAS query string (`sv`, `se`, `sp`, `sr`…) are not secrets; " +
+			"`sig` is. Values from `secureString` parameters, Key Vault references, {{named values}} " +
+			"and policy expressions are fine. The finding never shows the value.",
 		Fix: "Store the secret in a named value marked secret (ideally backed by Key Vault) and " +
 			"reference it as {{name}}, or pass it through a secureString parameter.",
 		Bad:   `"credentials": { "header": { "x-api-key": [ "3f9c0e…" ] } }`,
@@ -56,43 +61,77 @@ func inlineSecret(f apim.Field[string]) bool {
 	return policy.Classify(f.Value) == policy.Literal
 }
 
+// sasPublic are the query parameters of a shared access signature that
+// are not secret (Learn, "Create a service SAS": signed version, times,
+// permissions, protocol, resource, IP range, policy identifier); only the
+// signature (sig) is.
+var sasPublic = map[string]bool{
+	"sv": true, "st": true, "se": true, "sp": true, "spr": true, "sr": true,
+	"ss": true, "srt": true, "sip": true, "si": true, "sdd": true,
+}
+
 func checkSecretInline(pass *lint.Pass) {
 	svc := pass.Service
 	const fix = "reference a secret named value ({{name}}) or a secureString parameter"
+	const paramFix = "declare the parameter secureString (@secure() in Bicep), or reference a secret named value ({{name}})"
+	params := paramSources{}
+	// secret reports the first literal or plain-parameter value of vs, one
+	// finding per property (not per array element), sink and source both
+	// shown for a parameter.
+	secret := func(subj lint.Subject, parent apim.Position, what string, vs ...apim.Field[string]) {
+		n := 0
+		var first *apim.Field[string]
+		for i := range vs {
+			if inlineSecret(vs[i]) {
+				if first == nil {
+					first = &vs[i]
+				}
+				n++
+			}
+		}
+		if first != nil {
+			more := ""
+			if n > 1 {
+				more = fmt.Sprintf(" (%d values)", n)
+			}
+			pass.ReportFixf(first.At(parent), subj, fix, "%s has a literal value%s", what, more)
+			return
+		}
+		for _, v := range vs {
+			if name, src, ok := params.plainParam(v); ok {
+				pass.ReportFixf(v.At(parent), subj, paramFix,
+					"%s comes from plain string parameter %q, whose value is written at %s: it lands in source control and deployment history",
+					what, name, src)
+				return
+			}
+		}
+	}
 	for _, b := range svc.Backends {
 		subj := backendSubject(b)
 		if c := b.Credentials; c != nil {
-			for _, kv := range []struct {
-				kind string
-				list []apim.KeyValues
-			}{{"header", c.Header}, {"query parameter", c.Query}} {
-				for _, h := range kv.list {
-					for _, v := range h.Values {
-						if inlineSecret(v) {
-							pass.ReportFixf(v.At(h.Pos), subj, fix,
-								"backend %q: credentials %s %q has a literal value", b.Name, kv.kind, h.Name)
-						}
-					}
+			for _, h := range c.Header {
+				secret(subj, h.Pos, fmt.Sprintf("backend %q: credentials header %q", b.Name, h.Name), h.Values...)
+			}
+			for _, q := range c.Query {
+				if sasPublic[strings.ToLower(q.Name)] {
+					continue
 				}
+				secret(subj, q.Pos, fmt.Sprintf("backend %q: credentials query parameter %q", b.Name, q.Name), q.Values...)
 			}
-			if a := c.Authorization; a != nil && inlineSecret(a.Parameter) {
-				pass.ReportFixf(a.Parameter.At(a.Pos), subj, fix,
-					"backend %q: credentials authorization parameter (scheme %q) is a literal", b.Name, a.Scheme.Value)
+			if a := c.Authorization; a != nil {
+				secret(subj, a.Pos, fmt.Sprintf("backend %q: credentials authorization parameter (scheme %q)", b.Name, a.Scheme.Value), a.Parameter)
 			}
 		}
-		if inlineSecret(b.URL) && urlHasPassword(b.URL.Value) {
-			pass.ReportFixf(b.URL.At(b.Pos), subj, "remove the password from the URL and use credentials.authorization with a named value",
-				"backend %q: url carries a password in its user information", b.Name)
+		if b.URL.Known() && urlHasPassword(b.URL.Value) {
+			secret(subj, b.Pos, fmt.Sprintf("backend %q: url with a password in its user information", b.Name), b.URL)
 		}
-		if p := b.Proxy; p != nil && inlineSecret(p.Password) {
-			pass.ReportFixf(p.Password.At(p.Pos), subj, fix, "backend %q: proxy password is a literal", b.Name)
+		if p := b.Proxy; p != nil {
+			secret(subj, p.Pos, fmt.Sprintf("backend %q: proxy password", b.Name), p.Password)
 		}
 	}
 	for _, nv := range svc.NamedValues {
-		if nv.Secret.Value && nv.KeyVault == nil && inlineSecret(nv.Value) {
-			pass.ReportFixf(nv.Value.At(nv.Pos), lint.Subject{Kind: "named-value", Name: nv.Name},
-				"pass the value through a secureString parameter or back the named value with Key Vault",
-				"secret named value %q has its value written in the file", nv.Name)
+		if nv.Secret.Value && nv.KeyVault == nil {
+			secret(lint.Subject{Kind: "named-value", Name: nv.Name}, nv.Pos, fmt.Sprintf("secret named value %q", nv.Name), nv.Value)
 		}
 	}
 	for _, p := range servicePolicies(pass).All {
