@@ -58,6 +58,7 @@ type Pool struct {
 	members []Member
 	groups  []group // by priority, highest (lowest number) first
 	shares  []Share
+	policy  Policy
 	mu      sync.Mutex
 	aff     affinity // guarded by mu
 }
@@ -99,7 +100,7 @@ func NewWith(members []Member, o Options) (*Pool, error) {
 			return nil, fmt.Errorf("%w: members[%d] (%q): Weight %d not in 0..%d", ErrInvalidPool, i, m.Name, m.Weight, MaxWeight)
 		}
 	}
-	p := &Pool{members: slices.Clone(members)}
+	p := &Pool{members: slices.Clone(members), policy: o.Policy}
 	prios := make([]int, 0, len(members))
 	for _, m := range members {
 		prios = append(prios, m.Priority)
