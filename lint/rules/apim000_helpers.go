@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/apimlab/apimlab/apim"
@@ -52,4 +53,12 @@ func unresolvedEntities(svc *apim.Service, kind string) bool {
 		}
 	}
 	return false
+}
+
+// reportSev reports a finding at an explicit severity, for rules whose
+// findings do not all share the rule's default (a documented limit is an
+// error, apimlab's reading of undocumented behaviour a warning).
+func reportSev(pass *lint.Pass, sev lint.Severity, pos apim.Position, subj lint.Subject, fix, format string, args ...any) {
+	pass.Report(lint.Finding{Rule: pass.Rule.ID, Name: pass.Rule.Name, Severity: sev,
+		Pos: pos, Subject: subj, Fix: fix, Message: fmt.Sprintf(format, args...)})
 }

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/apimlab/apimlab/apim"
@@ -36,5 +37,31 @@ func TestTLSValidationDisabledSeverity(t *testing.T) {
 				t.Errorf("severity = %v, want %v (%s)", got, tt.want, res.Findings[0].Message)
 			}
 		})
+	}
+}
+
+// TestInvalidBackendURLSeverity checks that only the limits the ARM schema
+// documents (url required for Single, at most 2000 characters) are errors.
+func TestInvalidBackendURLSeverity(t *testing.T) {
+	tests := []struct {
+		url  apim.Field[string]
+		want lint.Severity
+	}{
+		{apim.Field[string]{}, lint.Error},
+		{apim.Field[string]{Set: true, Value: ""}, lint.Error},
+		{apim.Field[string]{Set: true, Value: "https://x.contoso.com/" + strings.Repeat("a", 2000)}, lint.Error},
+		{apim.Field[string]{Set: true, Value: "orders.contoso.com/api"}, lint.Warning},
+		{apim.Field[string]{Set: true, Value: "ftp://orders.contoso.com"}, lint.Warning},
+	}
+	for _, tt := range tests {
+		svc := &apim.Service{Backends: []*apim.Backend{{Name: "orders", URL: tt.url,
+			Protocol: apim.Field[string]{Set: true, Value: "http"}}}}
+		res := lint.Run(svc, []*lint.Rule{InvalidBackendURL}, nil, lint.RunOptions{})
+		if len(res.Findings) != 1 {
+			t.Fatalf("url %q: findings = %v, want one", tt.url.Value, res.Findings)
+		}
+		if got := res.Findings[0].Severity; got != tt.want {
+			t.Errorf("url %q: severity %v, want %v (%s)", clip(tt.url.Value, 30), got, tt.want, res.Findings[0].Message)
+		}
 	}
 }

@@ -17,11 +17,14 @@ var InvalidBackendURL = &lint.Rule{
 	Name:     "invalid-backend-url",
 	Severity: lint.Error,
 	Doc: lint.Doc{
-		Title: "A Single backend's URL is missing or not a valid absolute http(s) URL",
-		Why: "A Single backend forwards every call to `url`; the schema requires it (\"Required when " +
-			"backend type is 'Single'\", at most 2000 characters). A relative URL, a URL that does " +
-			"not parse, a `#fragment` (never sent over HTTP) or a scheme other than http/https " +
-			"(`fabric:` for Service Fabric backends) is rejected by Azure or fails every call at run time.",
+		Title: "A Single backend's URL is missing, too long, or not a usable absolute http(s) URL",
+		Why: "A Single backend forwards every call to `url`. The ARM schema documents two limits, " +
+			"reported as errors: `url` is \"Required when backend type is 'Single'\" and is 1 to " +
+			"2000 characters (Microsoft.ApiManagement 2024-05-01 and 2025-09-01-preview). Azure " +
+			"documents no other validation, so the rest is reported as warnings about what the " +
+			"gateway can do with the URL: a relative URL, one that does not parse, a scheme other " +
+			"than http/https, no host, a `#fragment` (never sent over HTTP) or user information (use " +
+			"credentials instead). Service Fabric backends (`fabric:` URLs) are not checked here.",
 		Fix: "Set `url` to the absolute base URL of the service, e.g. `https://orders.contoso.com/api`, " +
 			"without a fragment.",
 		Bad: `{
@@ -56,25 +59,34 @@ func checkInvalidBackendURL(pass *lint.Pass) {
 				"backend %q %s: a Single backend needs the URL the gateway forwards to", b.Name, what)
 			continue
 		}
-		if problem := backendURLProblem(b); problem != "" {
+		if problem, documented := backendURLProblem(b); problem != "" {
 			// A password in the URL's user information or a query value
 			// (a key, a SAS signature) never reaches the output: the
 			// message shows xxxxx and the finding hides its source line,
 			// as APIM501's do.
-			pass.Report(lint.Finding{Pos: b.URL.Pos, Subject: backendSubject(b), Sensitive: urlHasSecrets(b.URL.Value),
+			sev := lint.Warning
+			if documented {
+				sev = lint.Error
+			}
+			pass.Report(lint.Finding{Rule: pass.Rule.ID, Name: pass.Rule.Name, Severity: sev,
+				Pos: b.URL.Pos, Subject: backendSubject(b), Sensitive: urlHasSecrets(b.URL.Value),
 				Message: fmt.Sprintf("backend %q: url %q %s", b.Name, clip(redactURL(b.URL.Value), 80), problem)})
 		}
 	}
 }
 
 // backendURLProblem says what is wrong with a Single backend's URL, or "".
-func backendURLProblem(b *apim.Backend) string {
+// documented is true when the ARM schema states the limit (length).
+func backendURLProblem(b *apim.Backend) (problem string, documented bool) {
 	raw := b.URL.Value
 	if len(raw) > maxURLLength {
-		return fmt.Sprintf("is %d characters long; Azure accepts at most %d", len(raw), maxURLLength)
+		return fmt.Sprintf("is %d characters long; the schema allows at most %d", len(raw), maxURLLength), true
+	}
+	if strings.HasPrefix(strings.ToLower(strings.TrimSpace(raw)), "fabric:") {
+		return "", false // Service Fabric addresses are not http URLs
 	}
 	if strings.TrimSpace(raw) != raw {
-		return "has leading or trailing spaces"
+		return "has leading or trailing spaces", false
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -83,27 +95,22 @@ func backendURLProblem(b *apim.Backend) string {
 		if errors.As(err, &ue) {
 			msg = ue.Err.Error()
 		}
-		return "does not parse: " + msg
+		return "does not parse: " + msg, false
 	}
 	scheme := strings.ToLower(u.Scheme)
 	switch {
 	case scheme == "":
-		return "is not absolute: it needs a scheme and host, e.g. https://" + strings.TrimPrefix(raw, "//")
-	case scheme == "fabric":
-		if b.ServiceFabric == nil {
-			return "uses the fabric: scheme, which needs properties.serviceFabricCluster"
-		}
-		return ""
+		return "is not absolute: it needs a scheme and host, e.g. https://" + strings.TrimPrefix(raw, "//"), false
 	case scheme != "http" && scheme != "https":
-		return fmt.Sprintf("has unsupported scheme %q (want http or https)", u.Scheme)
+		return fmt.Sprintf("has unsupported scheme %q (want http or https)", u.Scheme), false
 	case u.Host == "" || u.Hostname() == "":
-		return "has no host"
+		return "has no host", false
 	case u.Fragment != "" || strings.Contains(raw, "#"):
-		return "has a fragment (#...), which is never sent to the backend"
+		return "has a fragment (#...), which is never sent to the backend", false
 	case u.User != nil:
-		return "carries user information; use credentials.authorization (with a named value) instead"
+		return "carries user information; use credentials.authorization (with a named value) instead", false
 	}
-	return ""
+	return "", false
 }
 
 // clip shortens s to n bytes with an ellipsis.

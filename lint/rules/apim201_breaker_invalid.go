@@ -5,19 +5,24 @@ import (
 	"github.com/apimlab/apimlab/lint"
 )
 
-// BreakerInvalid reports circuit breaker rules Azure rejects or cannot
-// evaluate.
+// BreakerInvalid reports circuit breaker rules outside the schema's bounds
+// (errors) and rules that cannot work as written (warnings).
 var BreakerInvalid = &lint.Rule{
 	ID:       "APIM201",
 	Name:     "breaker-invalid",
-	Severity: lint.Error,
+	Severity: lint.Warning,
 	Doc: lint.Doc{
-		Title: "A circuit breaker rule is invalid",
-		Why: "A rule needs a failure condition with exactly one of `count` (≥ 1) or `percentage` " +
-			"(1–100), an ISO-8601 `interval` and `tripDuration` (\"PT1M\", not \"1m\" or \"60\"), and " +
-			"something to count: `statusCodeRanges` (each 200–599 with min ≤ max, at most 10) or " +
-			"`errorReasons`. Otherwise the deployment fails, or the breaker can never trip and the " +
-			"backend is unprotected.",
+		Title: "A circuit breaker rule is outside the schema or cannot work as written",
+		Why: "What Azure documents about a rule: status code ranges are 200–599 (ARM schema " +
+			"`FailureStatusCodeRange`, 2024-05-01 and 2025-09-01-preview), reported as errors. " +
+			"The rest is apimlab's reading of rules that cannot work as written, reported as " +
+			"warnings because Azure documents no validation for them: a rule without a " +
+			"failureCondition, with neither `count` nor `percentage` (nothing to compare failures " +
+			"with) or with both (Azure documents no precedence), a count below 1 or a percentage " +
+			"outside 1–100, a range whose min is above its max (it matches nothing), nothing to count " +
+			"(no `statusCodeRanges` and no `errorReasons`), and an `interval` or `tripDuration` that " +
+			"is missing, zero or not an ISO-8601 duration (Learn's examples and the REST reference " +
+			"write them as \"PT1H\").",
 		Fix: "Write the condition as in the Learn example: " +
 			"`{\"count\": 3, \"interval\": \"PT1H\", \"statusCodeRanges\": [{\"min\": 500, \"max\": 599}]}` " +
 			"with `\"tripDuration\": \"PT1H\"`.",
@@ -33,9 +38,6 @@ var BreakerInvalid = &lint.Rule{
 	},
 	Check: checkBreakerInvalid,
 }
-
-// maxStatusRanges is the most statusCodeRanges a failure condition may hold.
-const maxStatusRanges = 10
 
 func checkBreakerInvalid(pass *lint.Pass) {
 	for _, br := range breakerRules(pass.Service) {
@@ -54,23 +56,19 @@ func checkBreakerInvalid(pass *lint.Pass) {
 		case count.Unknown != "" || pct.Unknown != "":
 		case count.Known() && pct.Known():
 			pass.ReportFixf(pct.At(fc.Pos), subj, "keep either count or percentage",
-				"%s sets both count (%d) and percentage (%d); a condition takes exactly one", br.label(), count.Value, pct.Value)
+				"%s sets both count (%d) and percentage (%d); Azure documents no precedence between them", br.label(), count.Value, pct.Value)
 		case !count.Known() && !pct.Known():
 			pass.ReportFixf(fc.Pos, subj, "add count or percentage",
 				"%s sets neither count nor percentage: it can never trip", br.label())
 		case count.Known() && count.Value < 1:
 			pass.ReportFixf(count.At(fc.Pos), subj, "use a count of at least 1",
-				"%s has count %d; it must be at least 1", br.label(), count.Value)
+				"%s has count %d: a threshold below 1 failure is not a threshold", br.label(), count.Value)
 		case pct.Known() && (pct.Value < 1 || pct.Value > 100):
 			pass.ReportFixf(pct.At(fc.Pos), subj, "use a percentage from 1 to 100",
-				"%s has percentage %d, outside 1–100", br.label(), pct.Value)
+				"%s has percentage %d, outside 1–100: no failure ratio matches it as intended", br.label(), pct.Value)
 		}
 		for _, sr := range fc.StatusCodeRanges {
 			checkStatusRange(pass, br, sr)
-		}
-		if n := len(fc.StatusCodeRanges); n > maxStatusRanges {
-			pass.ReportFixf(fc.StatusCodeRanges[maxStatusRanges].Pos, subj, "merge adjacent ranges",
-				"%s has %d status code ranges; at most %d are allowed", br.label(), n, maxStatusRanges)
 		}
 		if len(fc.StatusCodeRanges) == 0 && len(fc.ErrorReasons) == 0 {
 			pass.ReportFixf(fc.Pos, subj, `add "statusCodeRanges": [{"min": 500, "max": 599}]`,
@@ -107,8 +105,8 @@ func checkStatusRange(pass *lint.Pass, br breakerRule, sr apim.StatusRange) {
 			pass.ReportFixf(sr.Pos, subj, "give the range both min and max",
 				"%s: status code range has no %s", br.label(), f.name)
 		case f.field.Value < 200 || f.field.Value > 599:
-			pass.ReportFixf(f.field.At(sr.Pos), subj, "use status codes from 200 to 599",
-				"%s: status code range %s %d is outside 200–599", br.label(), f.name, f.field.Value)
+			reportSev(pass, lint.Error, f.field.At(sr.Pos), subj, "use status codes from 200 to 599",
+				"%s: status code range %s %d is outside 200–599, the bounds of the ARM schema", br.label(), f.name, f.field.Value)
 		}
 	}
 	if sr.Min.Known() && sr.Max.Known() && sr.Min.Value > sr.Max.Value {

@@ -10,12 +10,14 @@ import (
 var BreakerMultipleRules = &lint.Rule{
 	ID:       "APIM202",
 	Name:     "breaker-multiple-rules",
-	Severity: lint.Warning,
+	Severity: lint.Error,
 	Doc: lint.Doc{
 		Title: "A circuit breaker has more than one rule",
-		Why: "The schema accepts a list of rules, but \"currently, only one rule can be configured for " +
-			"a backend circuit breaker\" (Learn, Backends in API Management). The extra rules are " +
-			"rejected or never evaluated, so the protection they describe does not exist.",
+		Why: "The schema accepts a list of rules, but Learn (\"Backends in API Management\", circuit " +
+			"breaker notes and Limitations) says \"currently, only one rule can be configured for a " +
+			"backend circuit breaker\". A breaker with more rules is outside that documented limit. " +
+			"Learn does not say whether Azure rejects it or which rule it keeps, so apimlab does not " +
+			"guess either: fold the conditions into one rule.",
 		Fix: "Keep one rule; fold the conditions into it (one status range list, one threshold).",
 		Bad: `"circuitBreaker": { "rules": [
   { "name": "server-errors", "failureCondition": { "count": 10, "interval": "PT1M", "statusCodeRanges": [ { "min": 500, "max": 599 } ] }, "tripDuration": "PT1M" },
@@ -43,7 +45,7 @@ func checkBreakerMultipleRules(pass *lint.Pass) {
 			}
 		}
 		pass.ReportFixf(cb.Rules[1].Pos, backendSubject(b), "keep a single rule",
-			"breaker %q has %d rules (%s); Azure evaluates only one rule per backend",
+			"breaker %q has %d rules (%s); Learn: only one rule can be configured for a backend circuit breaker",
 			b.Name, len(cb.Rules), nameList(names))
 	}
 }

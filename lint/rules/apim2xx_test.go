@@ -27,7 +27,7 @@ func TestBreakerInvalid(t *testing.T) {
 		{"count zero", svcOf(tSingle("a", 1, mutate(ok(), func(r *apim.BreakerRule) {
 			r.FailureCondition.Percentage = unset
 			r.FailureCondition.Count = tInt(0, 12)
-		}))), nil, []want{{12, `has count 0; it must be at least 1`}}},
+		}))), nil, []want{{12, `warning: has count 0: a threshold below 1 failure is not a threshold`}}},
 		{"percentage 0 and 101", svcOf(
 			tSingle("a", 1, tRule(10, 0, 101, "PT1M", "PT1M", serverErrors)),
 			tSingle("b", 2, mutate(tRule(30, 0, 1, "PT1M", "PT1M", serverErrors), func(r *apim.BreakerRule) { r.FailureCondition.Percentage = tInt(0, 32) }))), nil,
@@ -40,8 +40,8 @@ func TestBreakerInvalid(t *testing.T) {
 			r.TripDuration = apim.Duration{Field: apim.Field[string]{Set: true, Unknown: "parameter"}}
 		}))), nil, nil},
 		{"bad ranges", svcOf(tSingle("a", 1, tRule(10, 0, 50, "PT1M", "PT1M", [2]int{599, 500}, [2]int{500, 600}, [2]int{100, 199}))), nil,
-			[]want{{13, `range min 599 is greater than max 500`}, {14, `range max 600 is outside 200–599`}, {15, `range min 100 is outside`}, {15, `range max 199 is outside`}}},
-		{"eleven ranges", svcOf(tSingle("a", 1, tRule(10, 0, 50, "PT1M", "PT1M", eleven...))), nil, []want{{23, `has 11 status code ranges; at most 10`}}},
+			[]want{{13, `warning: range min 599 is greater than max 500`}, {14, `error: range max 600 is outside 200–599, the bounds of the ARM schema`}, {15, `error: range min 100 is outside`}, {15, `error: range max 199 is outside`}}},
+		{"eleven ranges are not limited by Azure's documents", svcOf(tSingle("a", 1, tRule(10, 0, 50, "PT1M", "PT1M", eleven...))), nil, nil},
 		{"nothing counted", svcOf(tSingle("a", 1, tRule(10, 0, 50, "PT1M", "PT1M"))), nil, []want{{10, `counts nothing as a failure`}}},
 		{"error reasons suffice", svcOf(tSingle("a", 1, mutate(tRule(10, 0, 50, "PT1M", "PT1M"), func(r *apim.BreakerRule) {
 			r.FailureCondition.ErrorReasons = []apim.Field[string]{tStr("Timeout", 16)}
@@ -56,7 +56,7 @@ func TestBreakerMultipleRules(t *testing.T) {
 	second.Name = tStr("throttled", 20)
 	runRuleCases(t, BreakerMultipleRules, []ruleCase{
 		{"two", svcOf(tSingle("a", 1, tRule(10, 0, 50, "PT1M", "PT1M", serverErrors), second)), nil,
-			[]want{{20, `breaker "a" has 2 rules \("r", "throttled"\); Azure evaluates only one`}}},
+			[]want{{20, `breaker "a" has 2 rules \("r", "throttled"\); Learn: only one rule can be configured for a backend circuit breaker`}}},
 		{"one", svcOf(tSingle("a", 1, tRule(10, 0, 50, "PT1M", "PT1M", serverErrors))), nil, nil},
 	})
 }
