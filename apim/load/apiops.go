@@ -172,7 +172,18 @@ func (b *builder) eachEntity(root, kind, infoName string, fn func(name, info str
 // entity is not deployed): an APIM901 issue naming the folder.
 func (b *builder) missingInfo(root, kind, name, infoName string) {
 	dir := filepath.Join(root, kind, name)
-	b.dec.issue(apim.Position{File: dir}, "APIM901", "%s/%s has no %s: the folder defines no entity and is skipped", kind, name, infoName)
+	// Point at a file of the folder when there is one (a policy.xml
+	// without its information file), so that the finding has a line.
+	pos := apim.Position{File: dir, Line: 1, Col: 1}
+	if entries, err := os.ReadDir(dir); err == nil {
+		for _, e := range entries {
+			if e.Type().IsRegular() {
+				pos.File = filepath.Join(dir, e.Name())
+				break
+			}
+		}
+	}
+	b.dec.issue(pos, "APIM901", "%s/%s has no %s: the folder defines no entity and is skipped", kind, name, infoName)
 }
 
 // infoResource loads an APIOps information file as a resource of kind.

@@ -133,10 +133,15 @@ func (b *builder) add(r *resource) {
 
 func (b *builder) service(r *resource) {
 	if b.svc.Name == "" {
-		b.svc.Name, b.svc.Pos = r.name(0), r.Pos
+		b.svc.Name = r.name(0)
 		if b.svc.Name == "" {
 			b.svc.Name = r.Service
 		}
+	}
+	if !b.svc.Pos.IsValid() {
+		// The service resource itself is declared here (the builder may
+		// have been named after child resources first).
+		b.svc.Pos = r.Pos
 	}
 	d := &b.dec
 	for _, c := range d.array(r.props(), "certificates") {

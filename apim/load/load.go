@@ -469,7 +469,21 @@ func (l *loader) infoFile(p string) error {
 		l.skipFile(p, apim.Position{File: p, Line: 1, Col: 1})
 		return nil
 	}
-	return l.named("", dir).infoResource(p, kind, []string{name}, "")
+	b := l.named("", dir)
+	if kind == "policyfragments" {
+		// The fragment's XML is the policy.xml beside its information file.
+		node, err := b.parseJSON(p)
+		if err != nil {
+			return err
+		}
+		frag := &apim.Fragment{Name: name, Pos: node.PositionWithPath(), Description: b.dec.str(node.Get("properties"), "description")}
+		b.svc.Fragments = append(b.svc.Fragments, frag)
+		if x := filepath.Join(dir, "policy.xml"); exists(x) {
+			return b.policyFile(x, apim.ScopeFragment, name, func(d *apim.PolicyDoc) { frag.Policy = d })
+		}
+		return nil
+	}
+	return b.infoResource(p, kind, []string{name}, "")
 }
 
 // policyXML loads a standalone policy file. A <fragment> root makes it a
