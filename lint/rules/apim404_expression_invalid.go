@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -24,7 +25,8 @@ var ExpressionInvalid = &lint.Rule{
 			"own C# reader and reports syntax errors with their position (an `@(` without its closing parenthesis is not " +
 			"recognised as an expression and is not checked). Valid C# outside the " +
 			"subset apimlab emulates (LINQ lambdas, JObject, …) is accepted by Azure and is not " +
-			"reported here.",
+			"reported here, and neither is a block that declares a C# 7 local function, which " +
+			"apimlab's reader does not parse yet.",
 		Fix: "Fix the expression at the reported position.",
 		Bad: `<set-header name="x-user" exists-action="override">
   <value>@(context.User.Email.ToLower() +)</value>
@@ -35,6 +37,30 @@ var ExpressionInvalid = &lint.Rule{
 		Since: "0.1.0",
 	},
 	Check: checkExpressionInvalid,
+}
+
+// localFunction matches a C# local function declaration at the start of a
+// statement: a return type, a name and a parameter list followed by a
+// body or an arrow ("int Add(int a, int b) {", "string F(string s) =>").
+var localFunction = regexp.MustCompile(`(^|[;{}])\s*(static\s+)?([A-Za-z_][\w.<>,\[\]?]*)\s+([A-Za-z_]\w*)\s*\([^()]*\)\s*(\{|=>)`)
+
+// csKeywords cannot be a local function's return type or name ("else if
+// (x) {" is not a declaration).
+var csKeywords = map[string]bool{
+	"if": true, "else": true, "while": true, "for": true, "foreach": true, "switch": true,
+	"catch": true, "using": true, "lock": true, "return": true, "new": true, "do": true,
+	"throw": true, "await": true, "case": true, "in": true, "is": true, "as": true,
+}
+
+// declaresLocalFunction reports whether a block expression declares a C#
+// local function.
+func declaresLocalFunction(src string) bool {
+	for _, m := range localFunction.FindAllStringSubmatch(src, -1) {
+		if !csKeywords[m[3]] && !csKeywords[m[4]] {
+			return true
+		}
+	}
+	return false
 }
 
 func checkExpressionInvalid(pass *lint.Pass) {
@@ -70,6 +96,13 @@ func checkExpr(pass *lint.Pass, doc *apim.PolicyDoc, subj lint.Subject, x *polic
 	if err == nil || !errors.As(err, &perr) || !errors.Is(err, policyexpr.ErrSyntax) {
 		// Unsupported constructs are valid C# Azure accepts; type errors
 		// may be gaps of the emulated subset: neither is reported here.
+		return
+	}
+	if x.Block && declaresLocalFunction(x.Src) {
+		// C# 7 local functions are valid in policy expressions, and the
+		// C# reader does not parse them yet (issue 14): an error in such
+		// a block may be the reader's, and valid code must never be an
+		// error.
 		return
 	}
 	// perr.Pos counts from line 1, column 1 of the expression source.
