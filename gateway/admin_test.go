@@ -18,7 +18,7 @@ func TestAdminEndpoints(t *testing.T) {
 	ba := single("a", a.URL)
 	ba.CircuitBreaker = countBreaker(1, time.Minute)
 	svc := &apim.Service{Backends: []*apim.Backend{ba, poolOf("p", member("a", 0, 0))}, APIs: []*apim.API{apiWith("/x", "", `<set-backend-service backend-id="p" />`)}}
-	g, front := startGateway(t, svc, Options{Now: clock.Now})
+	g, front := startGateway(t, svc, Options{Clock: clock})
 	admin := httptestServer(g.Admin())
 	defer admin.Close()
 

@@ -18,7 +18,7 @@ func TestSessionAffinityCookie(t *testing.T) {
 	p := poolOf("pool", member("a", 0, 1), member("b", 0, 1))
 	p.PoolConfig.SessionAffinity = &apim.SessionAffinity{SessionIDName: known("SessionId"), Source: known("Cookie")}
 	svc := &apim.Service{Backends: []*apim.Backend{ba, bb, p}, APIs: []*apim.API{apiWith("/s", "", `<set-backend-service backend-id="pool" />`)}}
-	_, front := startGateway(t, svc, Options{Now: clock.Now})
+	_, front := startGateway(t, svc, Options{Clock: clock})
 
 	// A first request opens a session: the response sets the cookie.
 	code, h, _ := get(t, front.URL+"/s", nil)

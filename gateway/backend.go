@@ -211,7 +211,7 @@ func (g *Gateway) buildBreaker(c *compiler, rb *backend, b *apim.Backend) {
 		MinRequests:      g.opts.MinRequests,
 		AcceptRetryAfter: r.AcceptRetryAfter.Or(false),
 		Model:            g.opts.BreakerModel,
-		Now:              g.opts.Now,
+		Now:              g.now,
 		OnTransition:     g.onTransition(rb),
 	}
 	var err error

@@ -21,7 +21,7 @@ func TestPoolFailoverAndRecovery(t *testing.T) {
 		Backends: []*apim.Backend{ba, bb, bc, poolOf("pool", member("p1-a", 1, 50), member("p1-b", 1, 50), member("p2", 2, 1))},
 		APIs:     []*apim.API{apiWith("/orders", "", `<set-backend-service backend-id="pool" />`)},
 	}
-	g, front := startGateway(t, svc, Options{Now: clock.Now})
+	g, front := startGateway(t, svc, Options{Clock: clock})
 
 	// Four 500s trip both priority-1 breakers (count 2 each); the 500s are
 	// passed through to the caller.
@@ -71,7 +71,7 @@ func TestPoolExhaustedAnswersFailureResponse(t *testing.T) {
 	p := poolOf("pool", member("a", 0, 0))
 	p.PoolConfig.FailureResponse = &apim.FailureResponse{StatusCode: known(429)}
 	svc := &apim.Service{Backends: []*apim.Backend{ba, p}, APIs: []*apim.API{apiWith("/x", "", `<set-backend-service backend-id="pool" />`)}}
-	_, front := startGateway(t, svc, Options{Now: clock.Now})
+	_, front := startGateway(t, svc, Options{Clock: clock})
 	if code, _, _ := get(t, front.URL+"/x", nil); code != 503 {
 		t.Fatalf("first call: %d, want the backend's 503", code)
 	}
@@ -93,7 +93,7 @@ func TestSingleBreakerOpenGoesToOnError(t *testing.T) {
 	api.Policy.XML = `<policies><inbound><base /><set-backend-service backend-id="a" /></inbound><backend><base /></backend><outbound><base /></outbound>
 <on-error><set-header name="X-Error" exists-action="override"><value>@(context.LastError.Source + "/" + context.LastError.Reason)</value></set-header></on-error></policies>`
 	svc := &apim.Service{Backends: []*apim.Backend{ba}, APIs: []*apim.API{api}}
-	_, front := startGateway(t, svc, Options{Now: clock.Now})
+	_, front := startGateway(t, svc, Options{Clock: clock})
 	get(t, front.URL+"/x", nil)
 	code, h, _ := get(t, front.URL+"/x", nil)
 	if code != 503 || h.Get("X-Error") != "forward-request/"+ReasonBreakerOpen {
@@ -114,8 +114,8 @@ func TestRetryReselectsPoolMember(t *testing.T) {
 <backend><retry condition="@(context.Response.StatusCode >= 500)" count="2" interval="1" delta="1"><forward-request /></retry></backend>
 <outbound><base /></outbound><on-error><base /></on-error></policies>`)}},
 	}
-	var sl sleepRecorder
-	_, front := startGateway(t, svc, Options{Sleep: sl.Sleep})
+	sl := newSleepRecorder()
+	_, front := startGateway(t, svc, Options{Clock: sl})
 	for i := range 4 {
 		code, h, _ := get(t, front.URL+"/r/item", nil)
 		if got, want := h.Get(HeaderBackend), "good"; code != 200 || got != want {
@@ -188,7 +188,7 @@ func TestInstancesAreIndependent(t *testing.T) {
 	ba := single("a", a.URL)
 	ba.CircuitBreaker = countBreaker(1, time.Minute)
 	svc := &apim.Service{Backends: []*apim.Backend{ba}, APIs: []*apim.API{apiWith("/x", "", `<set-backend-service backend-id="a" />`)}}
-	gs, err := NewInstances(svc, Options{Now: clock.Now}, 2)
+	gs, err := NewInstances(svc, Options{Clock: clock}, 2)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -101,7 +101,7 @@ func TestClientDisconnectIsNotABreakerFailure(t *testing.T) {
 			b := single("slow", be.URL)
 			b.CircuitBreaker = countBreaker(1, 30*time.Second) // one failure trips it
 			svc := &apim.Service{Backends: []*apim.Backend{b}, APIs: []*apim.API{apiWith("/s", "", `<set-backend-service backend-id="slow" />`)}}
-			g, err := New(svc, Options{Now: clock.Now})
+			g, err := New(svc, Options{Clock: clock})
 			if err != nil {
 				t.Fatal(err)
 			}

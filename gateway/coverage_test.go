@@ -199,7 +199,7 @@ func TestBreakerAndPoolFailureStatus(t *testing.T) {
 				id = "pool"
 			}
 			svc.APIs = []*apim.API{apiWith("/x", "", `<set-backend-service backend-id="`+id+`" />`)}
-			_, front := startGateway(t, svc, Options{Now: clock.Now})
+			_, front := startGateway(t, svc, Options{Clock: clock})
 			get(t, front.URL+"/x", nil) // trips the breaker
 			code, h, _ := get(t, front.URL+"/x", nil)
 			if code != tt.wantCode || h.Get(HeaderReason) != tt.wantReason {

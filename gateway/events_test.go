@@ -24,7 +24,7 @@ func TestOnTransitionAndEventsDrainOnClose(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var seen []breaker.Event
-	g, front := startGateway(t, svc, Options{Now: clock.Now, OnTransition: func(e breaker.Event) {
+	g, front := startGateway(t, svc, Options{Clock: clock, OnTransition: func(e breaker.Event) {
 		mu.Lock()
 		seen = append(seen, e)
 		mu.Unlock()

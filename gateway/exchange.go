@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/apimlab/apimlab/apim/policyexpr"
+	"github.com/apimlab/apimlab/clock"
 )
 
 // exchange is the state of one request through the pipeline. Exchanges are
@@ -83,7 +84,7 @@ func (g *Gateway) getExchange(w http.ResponseWriter, r *http.Request) *exchange 
 	x.pcg.Seed(g.opts.Seed, g.seq.Add(1))
 	x.g, x.w, x.r = g, w, r
 	x.targetLayer = -1
-	x.start = g.opts.Now()
+	x.start = g.now()
 	x.method = r.Method
 	x.rawQuery = r.URL.RawQuery
 	x.header = r.Header
@@ -115,9 +116,9 @@ func (x *exchange) closeStream() {
 		// Drain a little so the connection can be reused, but only what
 		// arrives promptly: the attempt's context is canceled after
 		// drainTimeout, which ends a stalled read.
-		var t *time.Timer
+		var t clock.Timer
 		if x.streamCancel != nil {
-			t = time.AfterFunc(drainTimeout, x.streamCancel)
+			t = clock.AfterFuncCtx(x.g.opts.Clock, x.r.Context(), drainTimeout, x.streamCancel)
 		}
 		_, _ = io.CopyN(io.Discard, x.stream, 64<<10)
 		if t != nil {
@@ -165,8 +166,8 @@ func (x *exchange) syncContext() {
 	}
 	c.Deployment = x.g.deployment
 	c.Timestamp = x.start
-	c.Elapsed = x.g.opts.Now().Sub(x.start)
-	c.Now = x.g.opts.Now
+	c.Elapsed = x.g.now().Sub(x.start)
+	c.Now = x.g.now
 	c.Rand = x.rnd
 	c.Request.Body = x.reqBodyFn
 	c.Response.Body = x.respBodyFn

@@ -27,10 +27,14 @@ func TestExpressionAttributes(t *testing.T) {
 		wantHdr   map[string]string
 		wantHits  int64 // hits of the failing backend, -1: not checked
 		wantWaits []time.Duration
+		// advance, if > 0, is how much virtual time passes once the
+		// hanging backend has the request (forward-request timeouts run on
+		// the gateway's clock).
+		advance time.Duration
 	}{
 		{name: "forward-request timeout-ms from an expression", backend: slow.URL,
-			policy:   policyDoc("", `<forward-request timeout-ms="@(int.Parse(context.Request.Headers.GetValueOrDefault(&quot;X-T&quot;, &quot;60000&quot;)))" />`, ""),
-			hdr:      map[string]string{"X-T": "20"},
+			policy: policyDoc("", `<forward-request timeout-ms="@(int.Parse(context.Request.Headers.GetValueOrDefault(&quot;X-T&quot;, &quot;60000&quot;)))" />`, ""),
+			hdr:    map[string]string{"X-T": "20"}, advance: 20 * time.Millisecond,
 			wantCode: 504, wantHdr: map[string]string{HeaderReason: ReasonTimeout}, wantHits: -1},
 		{name: "forward-request timeout 0 does not wait", backend: slow.URL,
 			policy:   policyDoc("", `<forward-request timeout="0" />`, ""),
@@ -62,9 +66,15 @@ func TestExpressionAttributes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := failing.hits.Load()
-			var sl sleepRecorder
+			sl := newSleepRecorder()
 			svc := &apim.Service{APIs: []*apim.API{{Name: "e", Path: known("e"), ServiceURL: known(tt.backend), Policy: doc(apim.ScopeAPI, tt.policy)}}}
-			_, front := startGateway(t, svc, Options{Sleep: sl.Sleep})
+			_, front := startGateway(t, svc, Options{Clock: sl})
+			if tt.advance > 0 {
+				for len(slow.arrived) > 0 {
+					<-slow.arrived
+				}
+				go func() { <-slow.arrived; sl.Advance(tt.advance) }()
+			}
 			code, h, body := get(t, front.URL+"/e/", tt.hdr)
 			if code != tt.wantCode {
 				t.Fatalf("status %d (reason %q: %s), want %d", code, h.Get(HeaderReason), body, tt.wantCode)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/apimlab/apimlab/breaker"
+	"github.com/apimlab/apimlab/clock"
 )
 
 // hopHeaders are the hop-by-hop headers a proxy must not forward (RFC 9110
@@ -242,7 +243,9 @@ func (x *exchange) roundTrip(b *backend, base *url.URL, timeout time.Duration) (
 		fired.Store(true)
 		cancel()
 	}
-	t := time.AfterFunc(max(timeout, 0), func() { fired.Store(true); cancel() })
+	// Tagged with the request, so a virtual clock knows the timeout
+	// wakes it (sim/live).
+	t := clock.AfterFuncCtx(x.g.opts.Clock, ctx, max(timeout, 0), func() { fired.Store(true); cancel() })
 	resp, err := tr.RoundTrip(req)
 	t.Stop()
 	if err != nil && fired.Load() {

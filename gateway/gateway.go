@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/policy"
@@ -22,6 +23,7 @@ type Gateway struct {
 	svc  *apim.Service
 	opts Options
 	log  *slog.Logger
+	now  func() time.Time // opts.Clock.Now, bound once (no per-request closure)
 
 	// served caches x-apimlab-backend values by backend name ([]string).
 	served  sync.Map
@@ -69,6 +71,7 @@ func New(svc *apim.Service, opts Options) (*Gateway, error) {
 		svc:        svc,
 		opts:       opts,
 		log:        opts.Logger,
+		now:        opts.Clock.Now,
 		backends:   map[string]*backend{},
 		certs:      map[string]*tls.Certificate{},
 		certThumbs: map[string]string{},

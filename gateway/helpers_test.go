@@ -13,38 +13,32 @@ import (
 	"time"
 
 	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/clock"
 )
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// testStart is where every test's virtual clock starts.
+var testStart = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)} }
+// newFakeClock returns a virtual clock at testStart; the test moves it.
+func newFakeClock() *clock.Virtual { return clock.NewVirtual(testStart) }
 
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// sleepRecorder is an Options.Sleep that records waits without sleeping.
+// sleepRecorder is a virtual clock whose Sleep (the gateway's retry waits)
+// records the wait and lets that much virtual time pass at once, so a
+// sequential test needs no goroutine driving the clock.
 type sleepRecorder struct {
+	*clock.Virtual
 	mu    sync.Mutex
 	waits []time.Duration
 }
 
+func newSleepRecorder() *sleepRecorder { return &sleepRecorder{Virtual: newFakeClock()} }
+
+// Sleep implements clock.Clock.
 func (s *sleepRecorder) Sleep(ctx context.Context, d time.Duration) error {
 	s.mu.Lock()
 	s.waits = append(s.waits, d)
 	s.mu.Unlock()
+	s.Advance(d)
 	return ctx.Err()
 }
 

@@ -125,5 +125,5 @@ func (m *metrics) request(x *exchange) {
 	} else {
 		b = m.forRequest(name)
 	}
-	b.observe(x.status, x.g.opts.Now().Sub(x.start))
+	b.observe(x.status, x.g.now().Sub(x.start))
 }

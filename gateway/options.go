@@ -5,11 +5,11 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
-	"time"
 
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/policyexpr"
 	"github.com/apimlab/apimlab/breaker"
+	"github.com/apimlab/apimlab/clock"
 )
 
 // DefaultManagedIdentityToken is the bearer token authentication-managed-identity
@@ -27,10 +27,12 @@ const (
 
 // Options configure New. The zero value is usable.
 type Options struct {
-	// Now is the clock of breakers, context.Timestamp and latency metrics'
-	// reference. If nil, time.Now. The simulator passes a scaled clock and
-	// tests a fake one.
-	Now func() time.Time
+	// Clock is the gateway's only source of time: breakers, pools'
+	// member availability, context.Timestamp and context.Elapsed, latency
+	// metrics, forward-request timeouts, retry waits and the bounded drain
+	// of dropped backend bodies. If nil, clock.Real. The simulator passes a
+	// scaled or virtual clock, tests a clock.Virtual.
+	Clock clock.Clock
 	// DialContext, if non-nil, replaces net.Dialer.DialContext in every
 	// backend transport. The simulator maps configured backend hosts to
 	// its fake listeners this way, so TLS names still match.
@@ -61,9 +63,6 @@ type Options struct {
 	// AllowUnemulated, when true, skips unknown and unemulated policy
 	// elements (logging each name once) instead of failing New.
 	AllowUnemulated bool
-	// Sleep waits between retry attempts. If nil, a real timer that
-	// returns ctx.Err() when ctx ends first. Tests pass a recorder.
-	Sleep func(ctx context.Context, d time.Duration) error
 	// Expressions compiles policy expressions. If nil, apim/policyexpr.
 	Expressions ExprCompiler
 	// OnTransition, if non-nil, is called for every circuit breaker
@@ -97,17 +96,12 @@ type Evaluator interface {
 }
 
 func (o Options) withDefaults() Options {
-	if o.Now == nil {
-		o.Now = time.Now
-	}
+	o.Clock = clock.Or(o.Clock)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.ManagedIdentityToken == "" {
 		o.ManagedIdentityToken = DefaultManagedIdentityToken
-	}
-	if o.Sleep == nil {
-		o.Sleep = sleepCtx
 	}
 	if o.Expressions == nil {
 		o.Expressions = compilePolicyExpr
@@ -119,19 +113,4 @@ func (o Options) withDefaults() Options {
 		o.Seed = rand.Uint64() | 1
 	}
 	return o
-}
-
-// sleepCtx waits d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

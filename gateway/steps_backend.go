@@ -374,7 +374,7 @@ func (s *retryStep) run(x *exchange) error {
 		if !again {
 			return err
 		}
-		if serr := x.g.opts.Sleep(x.r.Context(), s.wait(n+1)); serr != nil {
+		if serr := x.g.opts.Clock.Sleep(x.r.Context(), s.wait(n+1)); serr != nil {
 			return perr("retry", ReasonClientConnection, 499, "request canceled while waiting to retry")
 		}
 		x.g.metrics.retries.Inc()

@@ -51,7 +51,7 @@ func TestBackendEntityMatchedByURL(t *testing.T) {
 			apiWith("/other", "", `<set-backend-service base-url="`+be.URL+`/elsewhere" />`),
 		},
 	}
-	_, front := startGateway(t, svc, Options{Now: clock.Now})
+	_, front := startGateway(t, svc, Options{Clock: clock})
 	for _, path := range []string{"/svcurl/x", "/baseurl/x", "/exprurl/x"} {
 		t.Run(strings.Trim(path, "/x"), func(t *testing.T) {
 			// The entity's breaker is shared: the first call's 500 trips it.
