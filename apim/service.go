@@ -121,7 +121,10 @@ func (s *Service) Secrets() []string {
 		add(c.EncodedCertificate, true)
 	}
 	for _, nv := range s.NamedValues {
-		add(nv.Value, nv.Secret.Or(false))
+		// A secret flag that is set but not a readable boolean ("yes", an
+		// unresolved parameter) counts as secret: masking too much is
+		// better than printing a secret.
+		add(nv.Value, nv.Secret.Or(false) || nv.Secret.Set && !nv.Secret.Known())
 	}
 	for _, a := range s.APIs {
 		add(a.ServiceURL, false)

@@ -1,0 +1,68 @@
+package reports
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apimlab/apimlab/apim/load"
+	"github.com/apimlab/apimlab/lint"
+	"github.com/apimlab/apimlab/lint/rules"
+)
+
+// TestNoSecretsInReportsCredentials extends lint/rules' TestNoSecretsInReports
+// (certificate material) to URL user information, credential header, query
+// and authorization values, a proxy password, a secret named value and a
+// secure parameter's value: testdata/secrets puts each on a line where a
+// non-sensitive finding points, so the text printer quotes those lines.
+// No format may print any of the values.
+func TestNoSecretsInReportsCredentials(t *testing.T) {
+	svcs, err := load.LoadServices([]string{"testdata/secrets/template.json"}, load.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var results []*lint.Result
+	for _, s := range svcs {
+		results = append(results, lint.Run(s, rules.All, nil, lint.RunOptions{Now: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)}))
+	}
+	res := lint.Merge(results...)
+	forbidden := []string{
+		"Hunter2-url-pass", "deploy:Hunter2", // URL user information
+		"hdr-secret-value-123", "qry-secret-value-456", "auth-secret-789", // credentials
+		"proxy-pass-246",         // proxy password
+		"nv-secret-value-xyz",    // secret named value
+		"secure-param-value-abc", // secureString parameter's value
+	}
+	// The findings must point at the lines holding the values, or the test
+	// proves nothing about the text printer.
+	lines := map[int]bool{}
+	for _, f := range res.Findings {
+		if !f.Sensitive {
+			lines[f.Pos.Line] = true
+		}
+	}
+	for _, l := range []int{11, 12, 13, 14, 21} {
+		if !lines[l] {
+			t.Errorf("no non-sensitive finding on line %d of the fixture: %v", l, res.Findings)
+		}
+	}
+	for _, name := range PrinterNames() {
+		p, err := NewPrinter(name, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		if err := p.Print(&out, res); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, s := range forbidden {
+			if i := strings.Index(out.String(), s); i >= 0 {
+				t.Errorf("%s output contains secret %q: …%s…", name, s, out.String()[max(0, i-60):min(out.Len(), i+len(s)+20)])
+			}
+		}
+		if name == "text" && !strings.Contains(out.String(), lint.Mask) {
+			t.Errorf("text output quotes no masked line:\n%s", out.String())
+		}
+	}
+}
