@@ -104,11 +104,13 @@ func (x *exchange) forward(timeout time.Duration) error {
 		b, done = member, d
 		base = b.url
 	}
+	start := x.g.opts.Clock.Now()
 	resp, cancel, err := x.roundTrip(b, base, timeout)
 	name := b.hostName(base)
 	if err != nil {
 		pe := x.classify(err, timeout)
 		pe.Backend = name
+		x.g.attempted(name, start, 0, pe.Reason)
 		if done != nil {
 			// A client that went away says nothing about the backend: the
 			// breaker neither counts it nor keeps a half-open trial busy.
@@ -116,6 +118,7 @@ func (x *exchange) forward(timeout time.Duration) error {
 		}
 		return pe
 	}
+	x.g.attempted(name, start, resp.StatusCode, "")
 	if done != nil {
 		var ra string
 		if v := resp.Header["Retry-After"]; len(v) > 0 {

@@ -71,6 +71,10 @@ type Options struct {
 	// request path, so it should be quick) and may call back into the
 	// gateway (Health, for one).
 	OnTransition func(breaker.Event)
+	// OnAttempt, if non-nil, is called after every attempt the gateway
+	// sends to a backend (retries and pool members included), on the
+	// request path: it should be quick.
+	OnAttempt func(Attempt)
 	// Seed makes policy expressions reproducible: request n (counted from
 	// 1 in arrival order) draws context.RequestId, new Random() and
 	// Guid.NewGuid() from a generator seeded with (Seed, n). If 0, New

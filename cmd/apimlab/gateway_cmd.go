@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -48,17 +47,13 @@ func (c *GatewayCmd) Run(g *Globals) error {
 	// configuration than the one deployed: refuse it. Unresolved values
 	// are reported and the gateway starts (what needs them fails later,
 	// with its position).
-	var malformed []string
+	if err := load.Malformed(svc); err != nil {
+		return usageErr("%v", err)
+	}
 	for _, is := range svc.Issues {
-		switch is.Code {
-		case "APIM901":
-			malformed = append(malformed, is.Error())
-		case "APIM902":
+		if is.Code == "APIM902" {
 			log.Warn("unresolved value", "pos", is.Pos.String(), "msg", is.Msg)
 		}
-	}
-	if len(malformed) > 0 {
-		return usageErr("the configuration does not load cleanly:\n  %s", strings.Join(malformed, "\n  "))
 	}
 	model, err := breaker.ParseModel(c.BreakerModel)
 	if err != nil {

@@ -9,5 +9,8 @@ import (
 
 // vars feeds kong's ${...} interpolation (enums built from registries).
 func vars() kong.Vars {
-	return kong.Vars{"formats": strings.Join(reports.PrinterNames(), ",")}
+	return kong.Vars{
+		"formats":    strings.Join(reports.PrinterNames(), ","),
+		"runformats": strings.Join(reports.RunFormats(), ", "),
+	}
 }

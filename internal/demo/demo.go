@@ -1,7 +1,10 @@
-// Package demo is `apimlab demo`: it extracts the embedded demo
-// configuration, loads it, lints it with the full rule catalogue and
-// rehearses failover live (package sim/live) against the gateway serving
-// the same configuration, printing what happens at each step.
+// Package demo is `apimlab demo`, the product tour: it extracts the
+// embedded demo configuration and the shipped scenarios, loads and lints the
+// configuration with the full rule catalogue, shows the failover scenario
+// file, runs it on the live engine (the real gateway, fake backends on
+// loopback, virtual clock) and writes the HTML and Markdown reports,
+// printing what happens at each step. It is a thin user of sim and
+// reports: the same code `apimlab sim` runs.
 package demo
 
 import (
@@ -9,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/apimlab/apimlab/apim"
@@ -18,65 +22,62 @@ import (
 	"github.com/apimlab/apimlab/lint"
 	"github.com/apimlab/apimlab/lint/rules"
 	"github.com/apimlab/apimlab/reports"
+	"github.com/apimlab/apimlab/sim"
 	"github.com/apimlab/apimlab/sim/live"
 )
 
+// DefaultDir is where the demo writes its files when Options.Dir is "".
+const DefaultDir = "apimlab-demo"
+
 // Options configure Run. The zero value is usable.
 type Options struct {
-	// Dir is the folder the demo configuration is extracted into. If "",
-	// a new temporary folder, removed when Run returns unless Keep.
+	// Dir is the folder the demo configuration, scenarios and reports are
+	// written to. If "", DefaultDir in the current folder.
 	Dir string
-	// Keep leaves the temporary folder in place (Run prints its path).
-	Keep bool
 	// Now is the lint reference time (suppression and certificate
 	// expiry). If zero, time.Now().
 	Now time.Time
-	// Color colours the lint report.
+	// Color colours the terminal reports.
 	Color bool
-	// Version is apimlab's version, for the lint printer.
+	// Version is apimlab's version, for the printers.
 	Version string
 }
 
-// Report is what the demo found, for callers and tests that want more than
+// Report is what the demo did, for callers and tests that want more than
 // the printed text.
 type Report struct {
-	// Root is the extracted demo folder.
-	Root string
+	// Dir is the folder everything was written to.
+	Dir string
 	// Service is the loaded configuration.
 	Service *apim.Service
 	// Lint is the lint result.
 	Lint *lint.Result
-	// Rehearsal is the failover rehearsal's result.
-	Rehearsal *live.Result
+	// Scenario is the failover scenario that ran.
+	Scenario *sim.Scenario
+	// Result is the simulation's result.
+	Result *sim.Result
+	// Files are the reports written (result.json, report.html, report.md).
+	Files []string
 }
 
-// Run extracts, loads, lints and rehearses the demo configuration,
-// writing a narrated report to w. Lint findings are part of the story, not
-// an error; an error means a step could not run.
+// Run extracts, loads, lints and simulates the demo configuration, writing
+// a narrated report to w. Lint findings and failed assertions are part of
+// the story, not errors; an error means a step could not run.
 func Run(ctx context.Context, w io.Writer, opts Options) (*Report, error) {
 	dir := opts.Dir
 	if dir == "" {
-		d, err := os.MkdirTemp("", "apimlab-demo-")
-		if err != nil {
-			return nil, err
-		}
-		dir = d
-		if !opts.Keep {
-			defer os.RemoveAll(dir)
-		}
+		dir = DefaultDir
 	}
-	root, err := fixtures.ExtractDemo(dir)
-	if err != nil {
+	if err := fixtures.Extract(dir); err != nil {
 		return nil, fmt.Errorf("extracting the demo: %w", err)
 	}
-	rep := &Report{Root: root}
+	rep := &Report{Dir: dir}
+	root := filepath.Join(dir, "demo")
 	ew := errw.New(w)
-	ew.Printf("apimlab demo: the embedded configuration, extracted to %s\n", root)
-	if opts.Keep && opts.Dir == "" {
-		ew.Printf("(kept: run `apimlab lint %s` or `apimlab inspect %s` yourself)\n", root, root)
-	}
+	ew.Printf("apimlab demo: the embedded configuration and scenarios, extracted to %s/\n", dir)
 
 	ew.Printf("\n== 1. load: what apimlab understood ==\n")
+	var err error
 	if rep.Service, err = load.Load([]string{root}, load.Options{}); err != nil {
 		return rep, fmt.Errorf("loading the demo: %w", err)
 	}
@@ -95,20 +96,61 @@ func Run(ctx context.Context, w io.Writer, opts Options) (*Report, error) {
 	if err := p.Print(ew, rep.Lint); err != nil {
 		return rep, fmt.Errorf("writing the lint report: %w", err)
 	}
-	ew.Printf("(`apimlab lint` exits 1 on these errors; the demo goes on to show what they mean at run time.)\n")
+	ew.Printf("(`apimlab lint %s` exits 1 on these errors; the demo goes on to show what they mean at run time.)\n", root)
 
-	sc := Scenario()
-	ew.Printf("\n== 3. rehearse: failover, live ==\n")
-	ew.Printf("The gateway runs the configuration unchanged. Each backend host is dialled to a fake on 127.0.0.1;\n")
-	ew.Printf("east and west serve HTTPS with a throw-away test CA the gateway trusts (TLS validation stays on).\n")
-	ew.Printf("The orders API sends to orders-pool and retries twice on 5xx. Requests: GET %s, one at a time;\n", sc.Path)
-	ew.Printf("the breaker clock moves 100ms per request and jumps ahead between phases, so minutes pass in milliseconds.\n")
-	ew.Printf("served: responses by backend (x-apimlab-backend header); attempts: requests each fake received, retries included.\n\n")
-	if rep.Rehearsal, err = live.Run(ctx, rep.Service, sc, live.Options{Dir: dir}); err != nil {
-		return rep, fmt.Errorf("rehearsal: %w", err)
-	}
-	if err := rep.Rehearsal.WriteText(ew); err != nil {
+	scPath := filepath.Join(dir, fixtures.DemoScenario)
+	ew.Printf("\n== 3. simulate: %s ==\n", scPath)
+	src, err := os.ReadFile(scPath)
+	if err != nil {
 		return rep, err
 	}
+	ew.Printf("%s\n", src)
+	if rep.Scenario, err = sim.Load(scPath); err != nil {
+		return rep, err
+	}
+	ew.Printf("The gateway runs the configuration unchanged. Each backend host is dialled to a fake on 127.0.0.1;\n")
+	ew.Printf("east and west serve HTTPS with a throw-away test CA the gateway trusts (TLS validation stays on).\n")
+	ew.Printf("The virtual clock runs the %s of scenario time as fast as the machine allows, the same way every run.\n\n", rep.Scenario.Length())
+	if rep.Result, err = live.Run(ctx, rep.Service, rep.Scenario, live.Options{Version: opts.Version}); err != nil {
+		return rep, fmt.Errorf("simulation: %w", err)
+	}
+	text, err := reports.NewRunPrinter("text", reports.RunOptions{Color: opts.Color, Version: opts.Version})
+	if err != nil {
+		return rep, err
+	}
+	if err := text.Print(ew, rep.Result); err != nil {
+		return rep, err
+	}
+
+	ew.Printf("\n== 4. reports ==\n")
+	for _, f := range []struct{ format, name string }{{"json", "result.json"}, {"html", "report.html"}, {"markdown", "report.md"}} {
+		path := filepath.Join(dir, f.name)
+		if err := writeReport(path, f.format, rep.Result, opts.Version); err != nil {
+			return rep, err
+		}
+		rep.Files = append(rep.Files, path)
+	}
+	abs, _ := filepath.Abs(filepath.Join(dir, "report.html"))
+	ew.Printf("HTML report:     %s (open it in a browser: file://%s)\n", rep.Files[1], abs)
+	ew.Printf("Markdown report: %s (paste it into a pull request)\n", rep.Files[2])
+	ew.Printf("Result:          %s (re-render with `apimlab report %s --format html`)\n", rep.Files[0], rep.Files[0])
+	ew.Printf("Run it yourself: apimlab sim %s --out %s\n", scPath, filepath.Join(dir, "out"))
 	return rep, ew.Err
+}
+
+// writeReport renders res in format into path.
+func writeReport(path, format string, res *sim.Result, version string) error {
+	p, err := reports.NewRunPrinter(format, reports.RunOptions{Version: version})
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := p.Print(f, res); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return f.Close()
 }

@@ -1,33 +1,36 @@
 // Package live is the live engine of apimlab's simulator: it runs a
-// scenario of phases against the real gateway (package gateway) serving an
-// unchanged *apim.Service, with fake backends on loopback listeners.
+// sim.Scenario against the real gateway (package gateway) serving the
+// unchanged configuration, with fake backends on 127.0.0.1 and load from
+// vegeta's attacker, and returns a sim.Result.
 //
-// Run starts one fake per Single backend (HTTP, or HTTPS with a certificate
-// from a throw-away test PKI when the backend URL is https), builds the
-// gateway with a dialer that maps every configured backend host to its
-// fake (so the configuration runs as written and TLS names still match,
-// with certificate validation on), and drives the gateway's frontend with
-// vegeta, one phase after another. Each phase sets the faults of the fakes
-// (status codes, Retry-After, latency), moves the injected clock and sends
-// a bounded number of requests. The result records, per phase, the status
-// codes clients saw, which backend served each response (the gateway's
-// x-apimlab-backend header) and how many attempts each fake received
-// (retries included), plus the breaker transition timeline read from the
-// gateway's /events stream.
+// # Fakes and faults
 //
-// # Time
+// Run starts one fake per host:port among the configuration's Single
+// backends and API serviceUrls: a real HTTP or HTTPS server (with a
+// certificate from a throw-away test PKI that the gateway trusts, or the
+// broken certificate the scenario asks for). The gateway's dialer maps each
+// configured backend address to its fake, so the configuration runs as
+// written and TLS names still match. Faults act on the fake's listener and
+// connections, never inside the gateway: status codes (with Retry-After),
+// latency, hanging until the client gives up, TCP resets, a closed listener
+// (connection refused), TLS handshake failures, slow and truncated bodies.
+// Every random choice is drawn from a generator seeded with the scenario's
+// seed, the fake and the request's sequence number and attempt, so a run is
+// reproducible whatever the goroutine scheduling.
 //
-// The gateway's breakers and retry waits run on a Clock that only the
-// scenario moves: each request advances it by Phase.Step, each phase by
-// Phase.Advance. A scenario that spans minutes of breaker time (trip
-// durations, Retry-After) therefore runs in milliseconds of wall time and
-// gives the same timeline on every run when Concurrency is 1.
+// # Two clocks
 //
-// # Why vegeta with a counting pacer
+// On the virtual clock (the default) the gateway, its breakers, retry waits
+// and timeouts and the fakes' delays all run on a clock.Virtual that only
+// the engine moves. The engine releases each arrival at its instant of
+// scenario time, then waits until every request in flight is either done
+// or waiting for time to pass (clock.Virtual.Blocked, by the request's tag),
+// and only then moves the clock to the next arrival, timer or fault
+// boundary. Minutes of breaker time run in milliseconds and the timeline is
+// the same on every run.
 //
-// vegeta paces hits on the wall clock, which cannot follow an injected
-// clock. The pacer here ignores elapsed time and only counts hits (stop
-// after Phase.Requests); the targeter advances the fake clock before each
-// hit. With one worker the hits are strictly sequential, so breaker and
-// pool decisions are reproducible; more workers give light concurrency.
+// On the wall clock the run is a real load test: vegeta paces each phase
+// with sim.Pacer at the requested rate, and --speed N compresses the
+// timeline with a clock.Scaled, so breaker intervals, trip durations and
+// Retry-After delays keep their configured values in scenario time.
 package live
