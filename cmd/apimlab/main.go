@@ -27,6 +27,7 @@ type CLI struct {
 	Inspect InspectCmd `cmd:"" help:"Load configuration and print the resolved model."`
 	Gateway GatewayCmd `cmd:"" help:"Run the configuration as a local APIM gateway (backends, pools, circuit breakers, mTLS)."`
 	Certs   CertsCmd   `cmd:"" help:"Generate a throw-away test PKI for mTLS rehearsal (certs init)."`
+	Report  ReportCmd  `cmd:"" help:"Render a saved simulation result as html, markdown, text, json or junit."`
 	Demo    DemoCmd    `cmd:"" help:"Run apimlab on the embedded demo configuration."`
 	Version VersionCmd `cmd:"" help:"Print the version."`
 }
