@@ -66,3 +66,30 @@ func TestNoSecretsInReportsCredentials(t *testing.T) {
 		}
 	}
 }
+
+// The caret still points at the same text when a masked value stands
+// before the column.
+func TestRedactLineKeepsTheCaret(t *testing.T) {
+	line := `"url": "http://deploy:pw-1234@orders.example/", "protocol": "https",`
+	col := strings.Index(line, `"https"`) + 1
+	for _, tt := range []struct {
+		line     string
+		col      int
+		wantText string
+	}{
+		{line, col, `"url": "http://****@orders.example/", "protocol": "https",`},
+		{`"a": 1`, 6, `"a": 1`},
+	} {
+		got, gotCol := redactLine(&lint.Redactor{}, tt.line, tt.col)
+		if got != tt.wantText {
+			t.Errorf("text = %q, want %q", got, tt.wantText)
+		}
+		want := strings.Index(tt.wantText, `"https"`) + 1
+		if !strings.Contains(tt.wantText, `"https"`) {
+			want = tt.col
+		}
+		if gotCol != want {
+			t.Errorf("col = %d, want %d", gotCol, want)
+		}
+	}
+}

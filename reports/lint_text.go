@@ -82,7 +82,7 @@ func (t *Text) Print(w io.Writer, r *lint.Result) error {
 		msg := strings.ReplaceAll(f.Message, "\n", "\n    ")
 		ew.Printf("%s %s %s %s\n", t.paint(ansiBold, f.Pos.String()), t.severity(f.Severity), f.Rule, msg)
 		if src, ok := source(f.Pos.File, f.Pos.Line); ok && f.Pos.Col > 0 && !f.Sensitive {
-			text, caret := excerpt(r.Redactor.Redact(src), f.Pos.Col)
+			text, caret := excerpt(redactLine(r.Redactor, src, f.Pos.Col))
 			ew.Printf("    %s\n    %s\n", text, t.paint(ansiGreen, caret))
 		}
 		if f.Fix != "" {
@@ -94,6 +94,20 @@ func (t *Text) Print(w io.Writer, r *lint.Result) error {
 	}
 	ew.Printf("%s\n", summary(r))
 	return ew.Err
+}
+
+// redactLine masks the secrets of a source line and moves the column so
+// that the caret still points at the same text when a masked value stands
+// before it.
+func redactLine(r *lint.Redactor, line string, col int) (string, int) {
+	masked := r.Redact(line)
+	if masked == line || col < 1 || col-1 > len(line) {
+		return masked, col
+	}
+	if before := r.Redact(line[:col-1]); strings.HasPrefix(masked, before) {
+		return masked, len(before) + 1
+	}
+	return masked, col
 }
 
 // byService returns the findings in the order of r.Services (findings of

@@ -417,11 +417,20 @@ func (l *loader) route(p string, rs []*resource, issues []*apim.Error, init func
 		}
 		b.addAll(groups[b])
 	}
+	if len(order) == 1 {
+		order[0].svc.Issues = append(order[0].svc.Issues, issues...)
+		return
+	}
+	// Several services in one file: an issue goes to the service of the
+	// last resource declared at or before it (resources are in template
+	// order, so their positions ascend; binary search keeps a template of
+	// thousands of resources and issues fast).
 	for _, is := range issues {
 		target := owner[0]
-		for i, r := range rs {
-			if r.Pos.File == is.Pos.File && !is.Pos.Before(r.Pos) {
-				target = owner[i]
+		if is.Pos.File == p {
+			i := sort.Search(len(rs), func(i int) bool { return is.Pos.Before(rs[i].Pos) })
+			if i > 0 {
+				target = owner[i-1]
 			}
 		}
 		target.svc.Issues = append(target.svc.Issues, is)
