@@ -42,9 +42,10 @@ type (
 	}
 	// indexExpr is x[args].
 	indexExpr struct {
-		off  int
-		x    cexpr
-		args []cexpr
+		off      int
+		x        cexpr
+		args     []cexpr
+		nullCond bool // x?[i] (full parser only)
 	}
 	// unaryExpr is a prefix operator, or "post++"/"post--".
 	unaryExpr struct {
@@ -101,15 +102,20 @@ type (
 // interpNode is a piece of an interpolated string: literal text or an
 // expression hole.
 type interpNode struct {
-	lit  string
-	x    cexpr
-	hole bool
+	lit    string
+	x      cexpr
+	hole   bool
+	format string // ",align:format" after the hole (full parser only)
 }
 
 // arg is a call argument; name is set for named arguments (name: value).
 type arg struct {
 	name string
 	x    cexpr
+	// out marks an out argument (full parser only); outDecl is set for
+	// out var x / out T x, whose x is then an *identExpr naming the new local.
+	out     bool
+	outDecl bool
 }
 
 // typeRef is a C# type name such as string, System.Random, string[] or

@@ -157,6 +157,11 @@ func (c *checker) equality(e *binaryExpr, x, y val) (val, error) {
 		return val{t: tyBool, code: "(" + s.code + " " + e.op + ` "")`}, nil
 	case (x.t.k == kObject || x.t.k == kStringArray) && y.t.k == kNull, x.t.k == kNull && (y.t.k == kObject || y.t.k == kStringArray):
 		return plain()
+	case x.t.k == kNav && y.t.k == kNull, x.t.k == kNull && y.t.k == kNav:
+		// Valid C# (context.Response != null, context.Product == null); the
+		// typed model has no null context objects, so the interpreter,
+		// which does, runs it.
+		return val{}, unsupported(e.off, "null comparison of %s", map[bool]ctype{true: x.t, false: y.t}[x.t.k == kNav])
 	case x.t.k == kObject || y.t.k == kObject:
 		if x.t.k == kNav || y.t.k == kNav || x.t.k == kRandom || y.t.k == kRandom {
 			break

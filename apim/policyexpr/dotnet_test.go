@@ -87,11 +87,15 @@ func TestDotnetArithmetic(t *testing.T) {
 		{src: `Math.Abs(-3)`, want: 3},
 		// Every integer is modelled as Int32: long limits and literals
 		// beyond Int32 are rejected rather than silently truncated.
-		{src: `long.MaxValue`, wantCompile: ErrUnsupported},
-		{src: `System.Int64.MinValue`, wantCompile: ErrUnsupported},
+		// Int64 runs on the interpreter: Int64.MaxValue is 2^63-1
+		// (https://learn.microsoft.com/dotnet/api/system.int64.maxvalue).
+		{src: `long.MaxValue`, want: int64(math.MaxInt64)},
+		{src: `System.Int64.MinValue`, want: int64(math.MinInt64)},
 		{src: `short.MaxValue`, wantCompile: ErrUnsupported},
 		{src: `System.Int32.MaxValue`, want: math.MaxInt32},
-		{src: `3000000000`, wantCompile: ErrUnsupported},
+		// A literal beyond Int32 is a long in C# (C# spec §6.4.5.3).
+		{src: `3000000000`, want: int64(3000000000)},
+		{src: `3000000000 + 1`, want: int64(3000000001)},
 		{src: `-2147483648`, want: math.MinInt32},
 		{src: `-2147483648 - context.Response.StatusCode + 502`, want: math.MaxInt32},
 	})

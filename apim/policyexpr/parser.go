@@ -12,6 +12,10 @@ type parser struct {
 	toks  []token
 	i     int
 	depth int
+	// full enables the constructs only the interpreter runs (lambdas,
+	// loops, try/catch, initializers, …); without it they are reported as
+	// unsupported, which is what the expr-lang translator needs.
+	full bool
 }
 
 // unsupportedStmtKeywords are statement keywords outside the subset.
@@ -35,11 +39,15 @@ var predefinedTypes = []string{
 
 // parseExprSource parses src[off:end] as one C# expression.
 func parseExprSource(src string, off, end int) (cexpr, error) {
+	return parseExprMode(src, off, end, false)
+}
+
+func parseExprMode(src string, off, end int, full bool) (cexpr, error) {
 	toks, err := tokenize(src, off, end)
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{src: src, toks: toks}
+	p := &parser{src: src, toks: toks, full: full}
 	if p.peek().kind == tEOF {
 		return nil, syntaxErr(p.peek().off, "empty expression")
 	}
@@ -55,11 +63,15 @@ func parseExprSource(src string, off, end int) (cexpr, error) {
 
 // parseBlockSource parses src as the statement list of a @{ ... } block.
 func parseBlockSource(src string) ([]stmt, error) {
+	return parseBlockMode(src, false)
+}
+
+func parseBlockMode(src string, full bool) ([]stmt, error) {
 	toks, err := tokenize(src, 0, len(src))
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{src: src, toks: toks}
+	p := &parser{src: src, toks: toks, full: full}
 	var list []stmt
 	for p.peek().kind != tEOF {
 		s, err := p.statement()
@@ -172,6 +184,8 @@ func (p *parser) statement() (stmt, error) {
 				return nil, err
 			}
 			return r, nil
+		case p.full && fullStmtKeywords[t.text]:
+			return p.fullStatement()
 		case slices.Contains(unsupportedStmtKeywords, t.text) && (t.text != "checked" && t.text != "unchecked" || p.peekAt(1).text == "{"):
 			return nil, unsupported(t.off, "%s statement", t.text)
 		case t.text == "const":
@@ -257,7 +271,14 @@ func (p *parser) tryDeclaration() (stmt, bool, error) {
 		s, err := p.declaration(false)
 		return s, true, err
 	}
-	if _, ok := p.tryType(); ok && p.peek().kind == tIdent {
+	if ty, ok := p.tryType(); ok && p.peek().kind == tIdent {
+		if n := p.peekAt(1); n.kind == tPunct && n.text == "(" && !isNonTypeKeyword(p.peek().text) {
+			if !p.full {
+				return nil, true, unsupported(p.toks[save].off, "local function %s", p.peek().text)
+			}
+			s, err := p.localFunc(ty)
+			return s, true, err
+		}
 		if n := p.peekAt(1); n.kind == tPunct && (n.text == "=" || n.text == ";" || n.text == ",") {
 			p.i = save
 			s, err := p.declaration(false)

@@ -10,9 +10,15 @@ func (p *parser) expression() (cexpr, error) {
 	defer p.leave()
 	t := p.peek()
 	if t.kind == tIdent && p.peekAt(1).text == "=>" && p.peekAt(1).kind == tPunct {
+		if p.full {
+			return p.lambda()
+		}
 		return nil, unsupported(t.off, "lambda expression (%s => …)", t.text)
 	}
 	if t.kind == tPunct && t.text == "(" && p.parenLambda() {
+		if p.full {
+			return p.lambda()
+		}
 		return nil, unsupported(t.off, "lambda expression")
 	}
 	lhs, err := p.conditional()
@@ -132,12 +138,32 @@ func (p *parser) binary(level int) (cexpr, error) {
 	}
 	for {
 		t := p.peek()
+		if p.full && binaryLevels[level][0] == "<<" && t.kind == tPunct && t.text == ">" {
+			if n := p.peekAt(1); n.kind == tPunct && n.text == ">" && n.off == t.off+1 {
+				p.next()
+				p.next()
+				y, err := p.binary(level + 1)
+				if err != nil {
+					return nil, err
+				}
+				x = &binaryExpr{off: t.off, op: ">>", x: x, y: y}
+				continue
+			}
+		}
 		if (t.kind != tPunct && t.kind != tIdent) || !slices.Contains(binaryLevels[level], t.text) {
 			return x, nil
 		}
 		p.next()
 		switch t.text {
 		case "is":
+			if p.full {
+				ie, err := p.isPattern(t, x)
+				if err != nil {
+					return nil, err
+				}
+				x = ie
+				continue
+			}
 			return nil, unsupported(t.off, "'is' type test")
 		case "as":
 			ty, ok := p.tryType()
@@ -147,7 +173,9 @@ func (p *parser) binary(level int) (cexpr, error) {
 			x = &asExpr{off: t.off, x: x, t: ty}
 			continue
 		case "<<":
-			return nil, unsupported(t.off, "shift operator <<")
+			if !p.full {
+				return nil, unsupported(t.off, "shift operator <<")
+			}
 		}
 		if err := p.enter(); err != nil {
 			return nil, err
@@ -267,6 +295,20 @@ func (p *parser) postfix() (cexpr, error) {
 				idx.args = append(idx.args, a.x)
 			}
 			x = idx
+		case "?":
+			if !p.full || p.peekAt(1).kind != tPunct || p.peekAt(1).text != "[" {
+				return x, nil
+			}
+			p.next()
+			args, err := p.arguments("[", "]")
+			if err != nil {
+				return nil, err
+			}
+			idx := &indexExpr{off: x.offset(), x: x, nullCond: true}
+			for _, a := range args {
+				idx.args = append(idx.args, a.x)
+			}
+			x = idx
 		case "++", "--":
 			p.next()
 			x = &unaryExpr{off: x.offset(), op: "post" + t.text, x: x}
@@ -308,7 +350,30 @@ func (p *parser) arguments(open, close string) ([]arg, error) {
 		t := p.peek()
 		var a arg
 		if t.kind == tIdent && (t.text == "out" || t.text == "ref" || t.text == "in") && p.peekAt(1).kind == tIdent {
-			return nil, unsupported(t.off, "%s argument", t.text)
+			if !p.full || t.text != "out" {
+				return nil, unsupported(t.off, "%s argument", t.text)
+			}
+			p.next()
+			a.out = true
+			save := p.i
+			if _, ok := p.tryType(); ok && p.peek().kind == tIdent {
+				a.outDecl = true
+			} else {
+				p.i = save
+			}
+			name := p.next()
+			if name.kind != tIdent {
+				return nil, syntaxErr(name.off, "expected a variable name after out")
+			}
+			a.x = &identExpr{off: name.off, name: name.text}
+			args = append(args, a)
+			if p.accept(close) {
+				return args, nil
+			}
+			if _, err := p.expect(","); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		if t.kind == tIdent && p.peekAt(1).kind == tPunct && p.peekAt(1).text == ":" {
 			p.next()
@@ -370,6 +435,21 @@ func (p *parser) primary() (cexpr, error) {
 	case "new":
 		return p.newExpression()
 	}
+	if p.full && t.text == "default" {
+		p.next()
+		d := &defaultExpr{off: t.off}
+		if p.accept("(") {
+			ty, ok := p.tryType()
+			if !ok {
+				return nil, syntaxErr(p.peek().off, "expected a type in default(…)")
+			}
+			d.t = ty
+			if _, err := p.expect(")"); err != nil {
+				return nil, err
+			}
+		}
+		return d, nil
+	}
 	if slices.Contains(unsupportedExprKeywords, t.text) {
 		return nil, unsupported(t.off, "'%s' expression", t.text)
 	}
@@ -384,18 +464,18 @@ func (p *parser) interpolation(t token) (cexpr, error) {
 			ie.parts = append(ie.parts, interpNode{lit: part.lit})
 			continue
 		}
-		if part.format != "" {
+		if part.format != "" && !p.full {
 			return nil, unsupported(part.holeEnd, "interpolation format or alignment %q", part.format)
 		}
 		if err := p.enter(); err != nil {
 			return nil, err
 		}
-		x, err := parseExprSource(p.src, part.holeOff, part.holeEnd)
+		x, err := parseExprMode(p.src, part.holeOff, part.holeEnd, p.full)
 		p.leave()
 		if err != nil {
 			return nil, err
 		}
-		ie.parts = append(ie.parts, interpNode{x: x, hole: true})
+		ie.parts = append(ie.parts, interpNode{x: x, hole: true, format: part.format})
 	}
 	return ie, nil
 }
@@ -404,6 +484,9 @@ func (p *parser) newExpression() (cexpr, error) {
 	kw := p.next()
 	n := &newExpr{off: kw.off}
 	if p.is("{") {
+		if p.full {
+			return p.anonymous(kw)
+		}
 		return nil, unsupported(kw.off, "anonymous type new { … }")
 	}
 	if p.is("[") {
@@ -424,10 +507,27 @@ func (p *parser) newExpression() (cexpr, error) {
 		return p.arrayInit(n)
 	}
 	if p.is("[") {
+		if p.full {
+			p.next()
+			size, err := p.expression()
+			if err != nil {
+				return nil, err
+			}
+			if _, err := p.expect("]"); err != nil {
+				return nil, err
+			}
+			n.array = true
+			n.items = []cexpr{size}
+			n.args = []arg{{name: "#size"}}
+			return n, nil
+		}
 		return nil, unsupported(kw.off, "sized array creation new %s[n]", t)
 	}
 	if !p.is("(") {
 		if p.is("{") {
+			if p.full {
+				return p.initializer(n)
+			}
 			return nil, unsupported(kw.off, "object or collection initializer")
 		}
 		return nil, syntaxErr(p.peek().off, "expected '(' after new %s", t)
@@ -438,6 +538,9 @@ func (p *parser) newExpression() (cexpr, error) {
 	}
 	n.args = args
 	if p.is("{") {
+		if p.full {
+			return p.initializer(n)
+		}
 		return nil, unsupported(p.peek().off, "object or collection initializer")
 	}
 	return n, nil

@@ -71,6 +71,9 @@ type Program struct {
 	resultType ctype
 	prog       *vm.Program
 	vms        sync.Pool
+	// interp runs the program when the expr-lang translator reported a
+	// construct it cannot express (interp.go); prog is then nil.
+	interp *interpProgram
 }
 
 // Compile translates src (without its @( ) or @{ } wrapper; block selects
@@ -81,6 +84,14 @@ type Program struct {
 func Compile(src string, block bool, pos apim.Position) (*Program, error) {
 	code, t, err := translate(src, block)
 	if err != nil {
+		var se *srcErr
+		if errors.As(err, &se) && se.kind == ErrUnsupported {
+			ip, ierr := compileInterp(src, block)
+			if ierr != nil {
+				return nil, toPublic(ierr, src, pos)
+			}
+			return &Program{src: src, block: block, pos: pos, resultType: tyObject, interp: ip}, nil
+		}
 		return nil, toPublic(err, src, pos)
 	}
 	prog, err := expr.Compile(code, exprOptions()...)
@@ -110,8 +121,14 @@ func (p *Program) Block() bool { return p.block }
 // Pos returns the position of the expression in the policy source.
 func (p *Program) Pos() apim.Position { return p.pos }
 
-// Translated returns the expr-lang source the program runs.
+// Translated returns the expr-lang source the program runs, or "" when the
+// program runs on the interpreter (see Interpreted).
 func (p *Program) Translated() string { return p.code }
+
+// Interpreted reports whether the program runs on the tree-walking
+// interpreter rather than as an expr-lang program: its source uses a
+// construct expr-lang cannot express (lambdas, loops, try/catch, JSON, …).
+func (p *Program) Interpreted() bool { return p.interp != nil }
 
 // ResultType names the C# static type of the result: "string", "int",
 // "bool", "double", "char", "object", "string[]", "DateTime", "TimeSpan",
@@ -124,6 +141,13 @@ func (p *Program) ResultType() string { return p.resultType.String() }
 func (p *Program) Run(ctx *Context) (any, error) {
 	if ctx == nil {
 		ctx = &Context{}
+	}
+	if p.interp != nil {
+		out, err := p.interp.eval(ctx)
+		if err != nil {
+			return nil, &RuntimeError{Pos: p.pos, Err: err}
+		}
+		return out, nil
 	}
 	m, _ := p.vms.Get().(*vm.VM)
 	if m == nil {
