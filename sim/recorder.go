@@ -51,9 +51,15 @@ type Recorder struct {
 	attempts map[seriesKey]*seriesAgg
 	state    map[seriesKey]string // breaker state per instance and backend
 	trans    []Transition
-	openHits map[seriesKey]uint64 // attempts while the breaker was open
+	openHits map[seriesKey]uint64 // attempts started while the breaker was open
+	opened   map[seriesKey][]span // open intervals per instance and backend
 	poolsOf  map[string][]int     // backend → indices of pools (in opts.Backends) it belongs to
 	warnings []string
+	// openInst is the instance isOpen answers for; isOpen is built once so
+	// that passing it to opts.Expected on every pool response does not
+	// allocate a closure (the model engine records millions of requests).
+	openInst int
+	isOpen   func(member string) bool
 }
 
 type seriesKey struct {
@@ -84,6 +90,7 @@ type phaseAgg struct {
 	res      PhaseResult
 	status   map[int]uint64
 	errors   map[string]uint64
+	reasons  map[string]uint64
 	served   map[string]uint64
 	expSum   map[string][]float64 // pool → summed expected fractions
 	expCount map[string]uint64    // pool → responses counted
@@ -104,8 +111,10 @@ func NewRecorder(sc *Scenario, opts RecorderOptions) *Recorder {
 		attempts: map[seriesKey]*seriesAgg{},
 		state:    map[seriesKey]string{},
 		openHits: map[seriesKey]uint64{},
+		opened:   map[seriesKey][]span{},
 		poolsOf:  map[string][]int{},
 	}
+	r.isOpen = func(m string) bool { return r.state[seriesKey{m, r.openInst}] == StateOpen }
 	for i, b := range opts.Backends {
 		for _, m := range b.Members {
 			r.poolsOf[m.Backend] = append(r.poolsOf[m.Backend], i)
@@ -123,7 +132,7 @@ func NewRecorder(sc *Scenario, opts RecorderOptions) *Recorder {
 					Start: Duration(start), End: Duration(start + ph.Duration.D()),
 					Requested: ph.Expected(ph.Duration.D()),
 				},
-				status: map[int]uint64{}, errors: map[string]uint64{}, served: map[string]uint64{},
+				status: map[int]uint64{}, errors: map[string]uint64{}, reasons: map[string]uint64{}, served: map[string]uint64{},
 				expSum: map[string][]float64{}, expCount: map[string]uint64{},
 			}
 			agg.res.RequestedRate = agg.res.Requested / ph.Duration.D().Seconds()
@@ -152,6 +161,9 @@ type RequestRecord struct {
 	// Backend is the backend that served it ("" or "none": the gateway
 	// answered itself).
 	Backend string
+	// Reason is the gateway's error reason for a response it generated
+	// itself ("BackendConnectionFailure", "Timeout", …), "" otherwise.
+	Reason string
 }
 
 // maxErrorKinds bounds PhaseResult.Errors.
@@ -171,6 +183,9 @@ func (r *Recorder) Request(q RequestRecord) {
 		if _, ok := p.errors[q.Error]; ok || len(p.errors) < maxErrorKinds {
 			p.errors[q.Error]++
 		}
+	}
+	if q.Reason != "" {
+		p.reasons[q.Reason]++
 	}
 	p.res.Latency.Record(q.Latency)
 	b := q.Backend
@@ -192,7 +207,8 @@ func (r *Recorder) expect(p *phaseAgg, pi, instance int) {
 	if r.opts.Expected == nil {
 		return
 	}
-	fr := r.opts.Expected(pool.Name, func(m string) bool { return r.state[seriesKey{m, instance}] == StateOpen })
+	r.openInst = instance
+	fr := r.opts.Expected(pool.Name, r.isOpen)
 	sum := p.expSum[pool.Name]
 	if sum == nil {
 		sum = make([]float64, len(pool.Members))
@@ -215,17 +231,33 @@ func (r *Recorder) Attempt(at time.Duration, instance int, backend string, statu
 		r.attempts[k] = s
 	}
 	s.add(int64(at/r.bucket), status, latency)
-	if r.state[k] == StateOpen {
-		r.openHits[k]++
+	// An attempt that started while the breaker was open went through a
+	// breaker that should have refused it. Attempts are reported when they
+	// end, so look at the state when this one started.
+	for _, sp := range r.opened[k] {
+		if at > sp.from && (sp.to < 0 || at < sp.to) {
+			r.openHits[k]++
+			break
+		}
 	}
 }
+
+// span is an interval of scenario time; to < 0 means still open.
+type span struct{ from, to time.Duration }
 
 // Transition records a breaker transition.
 func (r *Recorder) Transition(t Transition) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.state[seriesKey{t.Backend, t.Instance}] = t.To
+	k := seriesKey{t.Backend, t.Instance}
+	r.state[k] = t.To
 	r.trans = append(r.trans, t)
+	if sp := r.opened[k]; len(sp) > 0 && sp[len(sp)-1].to < 0 {
+		sp[len(sp)-1].to = t.At.D()
+	}
+	if t.To == StateOpen {
+		r.opened[k] = append(r.opened[k], span{from: t.At.D(), to: -1})
+	}
 }
 
 // Warn adds a warning to the result.
@@ -296,6 +328,9 @@ func (r *Recorder) finishPhase(p *phaseAgg) PhaseResult {
 	}
 	if len(p.errors) > 0 {
 		out.Errors = maps.Clone(p.errors)
+	}
+	if len(p.reasons) > 0 {
+		out.Reasons = maps.Clone(p.reasons)
 	}
 	out.Served = maps.Clone(p.served)
 	out.P50 = Duration(out.Latency.Quantile(0.50))
