@@ -71,6 +71,9 @@ var All = []*lint.Rule{
 	ForwardRequestTimeout,    // APIM408
 	NamedValueUnknown,        // APIM409
 	PolicyMisplaced,          // APIM410
+	RetryBodyNotBuffered,     // APIM411
+	RequestBodyConsumed,      // APIM412
+	BackendIDFromClient,      // APIM413
 
 	// 5xx secrets
 	SecretInline,        // APIM501

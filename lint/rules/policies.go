@@ -158,6 +158,9 @@ type scopeChain struct {
 	Layers []*apim.PolicyDoc
 	// API is the API the chain runs for; nil for a standalone policy file.
 	API *apim.API
+	// Op is the operation the chain runs for; nil when unknown (an API
+	// without operations, a standalone policy file).
+	Op *apim.Operation
 }
 
 // scopeChains returns every chain of scopes of the service: one per
@@ -186,6 +189,7 @@ func scopeChains(svc *apim.Service) []scopeChain {
 				}
 				c.Layers = append(c.Layers, a.Policy)
 				if o != nil {
+					c.Op = o
 					c.Label += ", operation " + o.Name
 					c.Layers = append(c.Layers, o.Policy)
 				}

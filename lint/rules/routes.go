@@ -115,30 +115,45 @@ func containsForwardRequest(e *policy.Element) bool {
 // through the policy fragments it includes (looked up in set, cycles
 // ignored).
 func forwardsRequest(svc *apim.Service, set *policySet, e *policy.Element) bool {
-	return forwardsVia(svc, set, e, map[string]bool{})
+	return len(forwardRequests(svc, set, e)) > 0
 }
 
-func forwardsVia(svc *apim.Service, set *policySet, e *policy.Element, seen map[string]bool) bool {
-	found := false
+// forwardRequests returns the forward-request elements inside e, also
+// those of the policy fragments it includes.
+func forwardRequests(svc *apim.Service, set *policySet, e *policy.Element) []*policy.Element {
+	var out []*policy.Element
+	forwardsVia(svc, set, e, map[string]bool{}, &out)
+	return out
+}
+
+func forwardsVia(svc *apim.Service, set *policySet, e *policy.Element, seen map[string]bool, out *[]*policy.Element) {
 	e.Walk(func(x *policy.Element) bool {
 		switch x.Name {
 		case "forward-request":
-			found = true
+			*out = append(*out, x)
 		case "include-fragment":
-			id := strings.TrimSpace(x.AttrValue("fragment-id", ""))
-			if id == "" || seen[strings.ToLower(id)] {
+			id := strings.ToLower(strings.TrimSpace(x.AttrValue("fragment-id", "")))
+			if id == "" || seen[id] {
 				break
 			}
-			seen[strings.ToLower(id)] = true
+			seen[id] = true
 			if f := svc.Fragment(id); f != nil {
 				if d := set.Parsed(f.Policy); d != nil && d.Root != nil {
-					found = forwardsVia(svc, set, d.Root, seen)
+					forwardsVia(svc, set, d.Root, seen, out)
 				}
 			}
 		}
-		return !found
+		return !isFreeForm(x.Name)
 	})
-	return found
+}
+
+// bodyMethods are the HTTP methods whose requests carry a body.
+var bodyMethods = map[string]bool{"POST": true, "PUT": true, "PATCH": true}
+
+// carriesBody reports whether the chain's operation is known to take a
+// request body (POST, PUT, PATCH).
+func (c scopeChain) carriesBody() bool {
+	return c.Op != nil && c.Op.Method.Known() && bodyMethods[strings.ToUpper(strings.TrimSpace(c.Op.Method.Value))]
 }
 
 // breakerProtected reports whether b, or a member of pool b, has a circuit
