@@ -112,6 +112,26 @@ func expectBreaker(sc *Scenario, res *Result, b *BreakerExpect) AssertionResult 
 			} else {
 				obs = append(obs, "stayed closed"+instLabel(sc, i))
 			}
+		case b.Trips != nil:
+			lo, hi := 0, -1
+			if b.Trips.Min != nil {
+				lo = *b.Trips.Min
+			}
+			if b.Trips.Max != nil {
+				hi = *b.Trips.Max
+			}
+			a.Name = fmt.Sprintf("breaker %s trips %s", b.Backend, countRange(lo, hi))
+			a.Expected = countRange(lo, hi) + " openings"
+			n := 0
+			for _, t := range ts {
+				if t.To == StateOpen {
+					n++
+				}
+			}
+			if n < lo || (hi >= 0 && n > hi) {
+				a.Passed = false
+			}
+			obs = append(obs, fmt.Sprintf("opened %d times%s", n, instLabel(sc, i)))
 		default:
 			a.Name = fmt.Sprintf("breaker %s closed by %s", b.Backend, b.ClosesBy)
 			a.Expected = "closed at " + b.ClosesBy.String() + " and after"
@@ -346,3 +366,14 @@ func expectRate(res *Result, r *RateExpect) AssertionResult {
 
 // pct renders a 0..1 share as a percentage with one decimal.
 func pct(v float64) string { return strconv.FormatFloat(v*100, 'f', 1, 64) + "%" }
+
+// countRange renders [lo, hi] bounds ("3 to 10", "at least 3", "at most 10").
+func countRange(lo, hi int) string {
+	switch {
+	case hi < 0:
+		return fmt.Sprintf("at least %d", lo)
+	case lo == 0:
+		return fmt.Sprintf("at most %d", hi)
+	}
+	return fmt.Sprintf("%d to %d", lo, hi)
+}

@@ -205,6 +205,9 @@ type PhaseResult struct {
 	Status map[string]uint64 `json:"status"`
 	// Errors counts requests without a response by error text (a few).
 	Errors map[string]uint64 `json:"errors,omitempty"`
+	// Reasons counts the responses the gateway generated itself by APIM
+	// error reason ("BackendConnectionFailure": 12).
+	Reasons map[string]uint64 `json:"reasons,omitempty"`
 	// ErrorRate is the share of requests with a 5xx or no response.
 	ErrorRate float64        `json:"errorRate"`
 	Latency   hist.Histogram `json:"latency"`

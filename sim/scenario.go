@@ -235,7 +235,7 @@ type Expectation struct {
 }
 
 // BreakerExpect asserts on a backend's circuit breaker; exactly one of
-// Opens, StaysClosed and ClosesBy is set.
+// Opens, StaysClosed, ClosesBy and Trips is set.
 type BreakerExpect struct {
 	// Backend is the backend entity whose breaker is checked.
 	Backend string `yaml:"backend" json:"backend" jsonschema:"required"`
@@ -248,6 +248,15 @@ type BreakerExpect struct {
 	// ClosesBy asserts that the breaker is closed again at this time (and
 	// stays closed from its last close on).
 	ClosesBy Duration `yaml:"closesBy,omitempty" json:"closesBy,omitempty"`
+	// Trips bounds how many times the breaker opens (a flapping breaker
+	// opens many times).
+	Trips *CountBounds `yaml:"trips,omitempty" json:"trips,omitempty"`
+}
+
+// CountBounds bounds a count; an unset bound is open.
+type CountBounds struct {
+	Min *int `yaml:"min,omitempty" json:"min,omitempty" jsonschema:"minimum=0"`
+	Max *int `yaml:"max,omitempty" json:"max,omitempty" jsonschema:"minimum=0"`
 }
 
 // Window is a closed interval of scenario time, written [from, to].

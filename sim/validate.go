@@ -301,13 +301,23 @@ func (s *Scenario) validateExpect(p *problems, path string, e *Expectation) {
 	case e.Breaker != nil:
 		b := e.Breaker
 		n := 0
-		for _, set := range []bool{b.Opens != nil, b.StaysClosed, b.ClosesBy != 0} {
+		for _, set := range []bool{b.Opens != nil, b.StaysClosed, b.ClosesBy != 0, b.Trips != nil} {
 			if set {
 				n++
 			}
 		}
 		if n != 1 {
-			p.add(path+".breaker", "a breaker expectation has exactly one of opens, staysClosed, closesBy")
+			p.add(path+".breaker", "a breaker expectation has exactly one of opens, staysClosed, closesBy, trips")
+		}
+		if t := b.Trips; t != nil {
+			switch {
+			case t.Min == nil && t.Max == nil:
+				p.add(path+".breaker.trips", "set min and/or max")
+			case (t.Min != nil && *t.Min < 0) || (t.Max != nil && *t.Max < 0):
+				p.add(path+".breaker.trips", "trip counts are not negative")
+			case t.Min != nil && t.Max != nil && *t.Min > *t.Max:
+				p.add(path+".breaker.trips", "min %d is above max %d", *t.Min, *t.Max)
+			}
 		}
 		if b.Instance != nil && (*b.Instance < 0 || *b.Instance >= s.Instances()) {
 			p.add(path+".breaker.instance", "instance %d: the scenario runs instances 0..%d", *b.Instance, s.Instances()-1)

@@ -116,7 +116,7 @@ func (e *engine) runVirtual(ctx context.Context) error {
 	heap.Init(&h)
 	bounds := e.boundaries()
 
-	release := make(chan *arrival)   // driver → pacer
+	release := make(chan *arrival)         // driver → pacer
 	toTarget := make(chan *arrival, 1<<16) // pacer → targeter
 	pacer := &releasePacer{in: release, out: toTarget}
 	atk := vegeta.NewAttacker(

@@ -391,7 +391,7 @@ func (e *engine) transition(inst int, ev breaker.Event) {
 	t := sim.Transition{
 		At: sim.Duration(ev.Time.Sub(e.start)), Instance: inst, Backend: ev.Backend,
 		From: ev.From.String(), To: ev.To.String(), Reason: ev.Reason, Detail: ev.Detail,
-		Counts: sim.Counts{Requests: ev.Counts.Requests, Failures: ev.Counts.Failures},
+		Counts:     sim.Counts{Requests: ev.Counts.Requests, Failures: ev.Counts.Failures},
 		RetryAfter: sim.Duration(ev.RetryAfter),
 	}
 	if ev.To == breaker.Open && !ev.OpenUntil.IsZero() {
@@ -431,6 +431,7 @@ func (e *engine) serveFront(w http.ResponseWriter, r *http.Request) {
 		e.rec.Request(sim.RequestRecord{
 			Stream: a.stream, Phase: a.phase, Instance: inst, At: t0.Sub(e.start),
 			Latency: lat, Status: status, Backend: rw.Header().Get(gateway.HeaderBackend),
+			Reason: rw.Header().Get(gateway.HeaderReason),
 		})
 		e.arrived.Delete(id)
 	}

@@ -1,0 +1,135 @@
+package model
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/apimlab/apimlab/breaker"
+	"github.com/apimlab/apimlab/clock"
+	"github.com/apimlab/apimlab/pool"
+	"github.com/apimlab/apimlab/sim"
+)
+
+// benchCfg is the issue's benchmark configuration: a 3-member pool (east
+// and west at priority 1, weights 3:1, onprem at priority 2), a count
+// breaker on each member, and a retry policy (twice on a 5xx).
+func benchCfg() cfg {
+	br := `"failureCondition": {"count": 5, "interval": "PT1M", "statusCodeRanges": [{"min": 500, "max": 599}]}, "tripDuration": "PT1M"`
+	return cfg{
+		singles: []backendDef{{name: "east", breaker: br}, {name: "west", breaker: br}, {name: "onprem", breaker: br}},
+		pools: map[string]string{"p": `[{"id": "/backends/east", "priority": 1, "weight": 3},
+			{"id": "/backends/west", "priority": 1, "weight": 1}, {"id": "/backends/onprem", "priority": 2}]`},
+		policyXML: `<policies><inbound><base /><set-backend-service backend-id="p" /></inbound>
+<backend><retry condition="@(context.Response.StatusCode >= 500)" count="2" interval="0" first-fast-retry="true"><forward-request timeout="30" /></retry></backend>
+<outbound><base /></outbound><on-error><base /></on-error></policies>`,
+	}
+}
+
+// benchScenario runs d at 200 rps (Poisson) with 1 % background 503s on
+// west, a 2-minute outage of east every simulated hour (so breakers trip,
+// go half-open and fail over), and a few milliseconds of latency.
+func benchScenario(t testing.TB, d time.Duration) *sim.Scenario {
+	y := `
+seed: 42
+backends:
+  east:
+    latency: {distribution: uniform, min: 2ms, max: 8ms}
+    faults:
+`
+	for h := time.Duration(0); h+30*time.Minute+2*time.Minute <= d; h += time.Hour {
+		y += "      - {from: " + (h + 30*time.Minute).String() + ", to: " + (h + 32*time.Minute).String() + ", kind: refuse}\n"
+	}
+	y += `  west:
+    latency: 5ms
+    faults:
+      - {kind: status, code: 503, rate: 0.01}
+  onprem:
+    latency: 20ms
+load:
+  - path: /api/orders
+    phases:
+      - {name: day, duration: ` + strconv.FormatInt(int64(d/time.Second), 10) + `s, rate: 200, arrivals: poisson}
+`
+	return scenario(t, y)
+}
+
+// BenchmarkModel measures the engine per simulated request: one op is one
+// client request with its attempts, breaker and pool calls, fault draws
+// and recording. The run simulates b.N requests (b.N/200 seconds at 200
+// rps), so -benchmem's allocs/op is per request; setup (loading the
+// policy, building the sets) is amortised. The issue's budget: ≥ 600k
+// simulated requests/s and 0 allocs/op.
+func BenchmarkModel(b *testing.B) {
+	svc := benchCfg().service(b)
+	d := max(time.Duration(float64(b.N)/200*float64(time.Second)), time.Second).Round(time.Second)
+	sc := benchScenario(b, d)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	res, err := Run(context.Background(), svc, sc, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	el := time.Since(start)
+	var n uint64
+	for _, p := range res.Phases {
+		n += p.Requests
+	}
+	b.ReportMetric(float64(n)/el.Seconds(), "sim-req/s")
+}
+
+// BenchmarkModelDay runs the issue's full benchmark once: 24 h at 200 rps
+// (17.3 million requests). Run with -benchtime 1x.
+func BenchmarkModelDay(b *testing.B) {
+	svc := benchCfg().service(b)
+	sc := benchScenario(b, 24*time.Hour)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		res, err := Run(context.Background(), svc, sc, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var n uint64
+		for _, p := range res.Phases {
+			n += p.Requests
+		}
+		b.ReportMetric(float64(n)/time.Since(start).Seconds(), "sim-req/s")
+		b.ReportMetric(float64(len(res.Transitions)), "transitions")
+	}
+}
+
+// BenchmarkBaseline is the same-run baseline for the figures in
+// docs/benchmarks.md: the bare shared semantics a simulated request
+// cannot avoid (a pool selection over three breakers, one Allow and one
+// done), with no events, faults or recording.
+func BenchmarkBaseline(b *testing.B) {
+	clk := clock.NewVirtual(DefaultStart)
+	var ms []pool.Member
+	var brs []*breaker.Breaker
+	for i, w := range []int{3, 1, 1} {
+		br, err := breaker.New(breaker.Settings{Name: strconv.Itoa(i), Count: 5, Interval: time.Minute, TripDuration: time.Minute,
+			StatusRanges: [][2]int{{500, 599}}, Now: clk.Now})
+		if err != nil {
+			b.Fatal(err)
+		}
+		brs = append(brs, br)
+		ms = append(ms, pool.Member{Name: strconv.Itoa(i), Priority: []int{1, 1, 2}[i], Weight: w, Available: br.Ready})
+	}
+	p, err := pool.New(ms)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		clk.Advance(5 * time.Millisecond)
+		m, _ := p.Select()
+		done, err := brs[m].Allow()
+		if err == nil {
+			done(breaker.Outcome{StatusCode: 200})
+		}
+	}
+}
