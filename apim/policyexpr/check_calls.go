@@ -7,6 +7,10 @@ import (
 
 // staticCall checks Type.Method(args).
 func (c *checker) staticCall(e *callExpr, m *memberExpr, typ string) (val, error) {
+	if isInt64Spelling(typeSpelling(m.x)) {
+		// The typed model is Int32; Int64 runs on the interpreter.
+		return val{}, unsupported(m.nameOff, "Int64 %s", m.name)
+	}
 	args, err := c.args(e)
 	if err != nil {
 		return val{}, err

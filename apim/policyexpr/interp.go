@@ -682,6 +682,18 @@ type thrown struct {
 
 func (t *thrown) Error() string { return t.typ + ": " + t.msg }
 
+// Unwrap returns the sentinel of the thrown type when the emulator has one,
+// so a throw new FormatException() is caught like a runtime FormatException.
+func (t *thrown) Unwrap() error {
+	for _, e := range []error{errKeyNotFound, errInvalidCast, errFormat, errOverflow, errArgRange,
+		errArgument, errDivide, errIndexRange, errNullRef, errJSONReader, errInvalidOp, errCrypto, errNotSupported} {
+		if e.Error() == t.typ {
+			return e
+		}
+	}
+	return nil
+}
+
 func (c *icompiler) throw(s *throwStmt) (sfn, error) {
 	if s.x == nil {
 		return func(fr *iframe) (ctl, any, error) {

@@ -110,6 +110,10 @@ func callMethod(fr *iframe, recv any, name string, typeArgs []string, args []any
 	case typeVal:
 		return callStatic(fr, x.name, name, typeArgs, args, nOut)
 	case string:
+		switch name {
+		case "TryParseJwt", "TryParseBasic":
+			return callStatic(fr, "ExpressionSyntaxExtensions", name, nil, []any{x}, nOut)
+		}
 		if v, ok, err := stringMethod(fr, x, name, args); ok || err != nil {
 			return v, nil, err
 		}
@@ -814,6 +818,15 @@ func jMethod(recv any, name string, typeArgs []string, args []any, nOut int) (an
 		return append([]any(nil), items...), nil, true, nil
 	}
 	switch x := recv.(type) {
+	case *jProp:
+		if name == "Remove" {
+			if x.parent == nil {
+				return nil, nil, true, fmt.Errorf("%w: The parent is missing.", errInvalidOp)
+			}
+			x.parent.remove(x.name)
+			x.parent = nil
+			return nil, nil, true, nil
+		}
 	case *jObject:
 		switch name {
 		case "GetValue", "Property":
@@ -837,7 +850,7 @@ func jMethod(recv any, name string, typeArgs []string, args []any, nOut int) (an
 				return nil, nil, true, nil
 			}
 			if name == "Property" {
-				return &jProp{name: k, val: v}, nil, true, nil
+				return &jProp{name: k, val: v, parent: x}, nil, true, nil
 			}
 			return v, nil, true, nil
 		case "TryGetValue":

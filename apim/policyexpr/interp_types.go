@@ -134,6 +134,8 @@ func castTo(v any, t string) (any, error) {
 			return v, nil
 		case *jValue:
 			return jValueTo(x, t)
+		case *jObject, *jArray, *jProp:
+			return jConvert(x, t)
 		}
 	case "int", "long", "short", "byte", "sbyte", "uint", "ulong", "ushort", "char":
 		return numericCast(v, t)

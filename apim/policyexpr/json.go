@@ -37,8 +37,9 @@ type jValue struct{ v any }
 
 // jProp is a JProperty.
 type jProp struct {
-	name string
-	val  any
+	name   string
+	val    any
+	parent *jObject // set by JObject.Property(), for Remove()
 }
 
 func newJObject() *jObject { return &jObject{vals: map[string]any{}} }

@@ -285,12 +285,22 @@ func lookupStatic(name string) (string, bool) {
 	return n, true
 }
 
+// isInt64Spelling reports a spelling of System.Int64, which the typed
+// model (Int32 only) leaves to the interpreter.
+func isInt64Spelling(s string) bool {
+	switch strings.TrimPrefix(s, "System.") {
+	case "long", "Int64", "ulong", "UInt64":
+		return true
+	}
+	return false
+}
+
 // typeFromRef maps a declared or cast type to a ctype.
 func typeFromRef(t *typeRef) (ctype, bool) {
 	if t == nil {
 		return ctype{}, false
 	}
-	if len(t.args) > 0 || t.nullable {
+	if len(t.args) > 0 || t.nullable || isInt64Spelling(t.name) {
 		return ctype{}, false
 	}
 	n, ok := lookupStatic(t.name)
