@@ -44,8 +44,8 @@ type iframe struct {
 }
 
 // maxLoopSteps bounds the loop iterations of one evaluation, so a policy
-// expression cannot hang the gateway.
-const maxLoopSteps = 1_000_000
+// expression cannot hang the gateway. A variable only so tests can lower it.
+var maxLoopSteps = 1_000_000
 
 var errLoopBudget = errors.New("loop iteration budget exceeded (1,000,000 iterations per evaluation)")
 

@@ -107,7 +107,7 @@ func TestInterpNewtonsoft(t *testing.T) {
 		{name: "collection initializer", src: `new JObject() { { "name", "b1" }, { "weight", 3 }, { "on", false } }.ToString(Formatting.None)`,
 			want: `{"name":"b1","weight":3,"on":false}`},
 		{name: "indexer assignment and Remove", block: true,
-			src: "var o = JObject.Parse(\"{\\\"a\\\":1,\\\"b\\\":2}\");\no[\"c\"] = \"x\";\no.Remove(\"a\");\no[\"b\"] = 5;\nreturn o.ToString(Formatting.None);",
+			src:  "var o = JObject.Parse(\"{\\\"a\\\":1,\\\"b\\\":2}\");\no[\"c\"] = \"x\";\no.Remove(\"a\");\no[\"b\"] = 5;\nreturn o.ToString(Formatting.None);",
 			want: `{"b":5,"c":"x"}`},
 		{name: "JArray of objects", block: true,
 			src:  "var arr = new JArray();\narr.Add(new JObject(new JProperty(\"i\", 1)));\narr.Add(\"s\");\nreturn arr.ToString(Formatting.None);",
@@ -284,6 +284,9 @@ func TestInterpLinq(t *testing.T) {
 // wrap-around (unchecked by default: int.MaxValue + 1 == int.MinValue,
 // https://learn.microsoft.com/dotnet/csharp/language-reference/statements/checked-and-unchecked).
 func TestInterpStatements(t *testing.T) {
+	saved := maxLoopSteps
+	maxLoopSteps = 10_000 // the budget test need not spin a million times
+	t.Cleanup(func() { maxLoopSteps = saved })
 	runInterpCases(t, []interpCase{
 		{name: "foreach with early return", block: true,
 			src:  "var body = \"a=1&code=xyz&b=2\";\nforeach (var pair in body.Split('&')) { var kv = pair.Split('='); if (kv.Length == 2 && kv[0] == \"code\") { return kv[1]; } }\nreturn \"\";",
