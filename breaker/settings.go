@@ -99,6 +99,14 @@ type Outcome struct {
 	Canceled bool
 }
 
+// Validate reports whether New would accept s: nil, or an error wrapping
+// ErrInvalidSettings that names the field. Translators (package backends)
+// call it to report a bad rule without building a breaker.
+func (s Settings) Validate() error {
+	_, err := s.validate()
+	return err
+}
+
 // validate checks s and returns it normalised (defaults applied).
 func (s Settings) validate() (Settings, error) {
 	bad := func(format string, args ...any) (Settings, error) {

@@ -72,9 +72,9 @@ func (g *Gateway) Health() Health {
 		if b.url != nil {
 			bh.URL = b.url.Redacted()
 		}
-		if b.breaker != nil {
-			bh.Breaker = b.breaker.State().String()
-			if t := b.breaker.OpenUntil(); !t.IsZero() {
+		if br := b.breaker(); br != nil {
+			bh.Breaker = br.State().String()
+			if t := br.OpenUntil(); !t.IsZero() {
 				bh.OpenUntil = &t
 			}
 		}
@@ -82,9 +82,9 @@ func (g *Gateway) Health() Health {
 			j := ToTransition(*e)
 			bh.LastTransition = &j
 		}
-		if b.pool != nil {
+		if b.be != nil && b.be.IsPool() {
 			for i, m := range b.members {
-				pm := b.pool.Member(i)
+				pm := b.be.Pool().Member(i)
 				bh.Members = append(bh.Members, PoolMemberHealth{Name: m.name, Priority: pm.Priority, Weight: pm.Weight, Available: m.available()})
 			}
 		}

@@ -1,78 +1,86 @@
 package gateway
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/backends"
 	"github.com/apimlab/apimlab/breaker"
-	"github.com/apimlab/apimlab/pool"
 )
 
 // backend is the runtime form of a backend entity (or of an API's
-// serviceUrl): a Single backend with its transport and breaker, or a Pool.
+// serviceUrl): the gateway's HTTP side (URL, transport, credentials) of a
+// backends.Backend, which holds the semantics (breaker, pool, failure
+// status, session affinity).
 type backend struct {
 	name string
 	kind string // "Single", "Pool" or "serviceUrl"
 	pos  apim.Position
+	be   *backends.Backend // nil for an API's serviceUrl
 
 	// Single.
 	url        *url.URL
 	transport  *http.Transport
 	tlsCert    string // client certificate id from credentials ("" = none)
 	variants   sync.Map
-	breaker    *breaker.Breaker
 	credHeader http.Header // credentials.header + authorization, canonical keys
 	credQuery  string      // credentials.query, encoded
 
-	// Pool.
-	pool    *pool.Pool
+	// Pool: the members, indexed as in be.Members().
 	members []*backend
-	// affinity is the session cookie name of a pool with session
-	// affinity (pool.sessionAffinity, source cookie); "" when none.
-	affinity string
-
-	// failureStatus answers requests while the breaker is open (Single) or
-	// no member is available (Pool): 503 or failureResponse.statusCode.
-	failureStatus int
 
 	last  atomic.Pointer[breaker.Event]
 	stats *backendMetrics
 }
 
 // available reports whether the backend can take a request now.
-func (b *backend) available() bool {
-	if b.pool != nil {
-		for _, m := range b.members {
-			if m.available() {
-				return true
-			}
-		}
-		return false
+func (b *backend) available() bool { return b.be == nil || b.be.Available() }
+
+// breaker returns the backend's circuit breaker, nil when it has none.
+func (b *backend) breaker() *breaker.Breaker {
+	if b.be == nil {
+		return nil
 	}
-	return b.breaker == nil || b.breaker.Ready()
+	return b.be.Breaker()
 }
 
-// buildBackends creates every backend entity of the service.
+// buildBackends creates every backend entity of the service: the
+// semantics come from package backends, the HTTP side is built here for
+// each Single backend.
 func (g *Gateway) buildBackends(c *compiler) {
-	for _, b := range g.svc.Backends {
-		if b.IsPool() {
-			continue
-		}
-		if rb := g.buildSingle(c, b); rb != nil {
-			g.addBackend(rb)
+	set, probs := backends.New(g.svc, backends.Options{
+		Clock:        g.opts.Clock,
+		Model:        g.opts.BreakerModel,
+		MinRequests:  g.opts.MinRequests,
+		OnTransition: g.onTransition,
+	})
+	for _, p := range probs {
+		switch {
+		case p.Kind.IsNote():
+			g.log.Warn(p.Msg, "backend", p.Backend, "pos", p.Pos.String())
+		case p.Kind == backends.Unsupported && g.opts.AllowUnemulated:
+			g.log.Warn("skipping what is not emulated", "backend", p.Backend, "pos", p.Pos.String(), "msg", p.Msg)
+		case p.Kind == backends.Unsupported:
+			c.fail(p.Pos, "backend %q: %s; use --allow-unemulated to run without it", p.Backend, p.Msg)
+		default:
+			c.fail(p.Pos, "backend %q: %s", p.Backend, p.Msg)
 		}
 	}
-	for _, b := range g.svc.Backends {
-		if !b.IsPool() {
-			continue
+	g.set = set
+	g.byIndex = make([]*backend, set.Len())
+	for _, be := range set.Backends() {
+		var rb *backend
+		if be.IsPool() {
+			rb = g.buildPool(be)
+		} else {
+			rb = g.buildSingle(c, be)
 		}
-		if rb := g.buildPool(c, b); rb != nil {
+		if rb != nil {
+			g.byIndex[be.Index()] = rb
 			g.addBackend(rb)
 		}
 	}
@@ -89,15 +97,8 @@ func (g *Gateway) lookupBackend(id string) *backend {
 	return g.backends[strings.ToLower(strings.TrimSpace(id))]
 }
 
-func (g *Gateway) buildSingle(c *compiler, b *apim.Backend) *backend {
-	if b.ServiceFabric != nil {
-		if !g.opts.AllowUnemulated {
-			c.fail(b.Pos, "backend %q: Service Fabric backends are not emulated; use --allow-unemulated to skip it", b.Name)
-		} else {
-			g.log.Warn("skipping Service Fabric backend", "backend", b.Name, "pos", b.Pos.String())
-		}
-		return nil
-	}
+func (g *Gateway) buildSingle(c *compiler, be *backends.Backend) *backend {
+	b := be.Entity()
 	if !b.URL.Known() {
 		why := "url is not set"
 		if b.URL.Unknown != "" {
@@ -111,7 +112,7 @@ func (g *Gateway) buildSingle(c *compiler, b *apim.Backend) *backend {
 		c.fail(b.URL.At(b.Pos), "backend %q: url %q is not an absolute http(s) URL", b.Name, b.URL.Value)
 		return nil
 	}
-	rb := &backend{name: b.Name, kind: string(apim.Single), pos: b.Pos, url: u, failureStatus: http.StatusServiceUnavailable}
+	rb := &backend{name: b.Name, kind: string(apim.Single), pos: b.Pos, be: be, url: u}
 	g.applyCredentials(c, rb, b)
 	tr, err := g.newTransport(b, rb.tlsCert)
 	if err != nil {
@@ -119,7 +120,18 @@ func (g *Gateway) buildSingle(c *compiler, b *apim.Backend) *backend {
 		return nil
 	}
 	rb.transport = tr
-	g.buildBreaker(c, rb, b)
+	return rb
+}
+
+// buildPool wraps a pool; its members are the gateway backends of the
+// pool's Single backends (a member the gateway could not build has already
+// failed New).
+func (g *Gateway) buildPool(be *backends.Backend) *backend {
+	b := be.Entity()
+	rb := &backend{name: b.Name, kind: string(apim.Pool), pos: b.Pos, be: be}
+	for _, m := range be.Members() {
+		rb.members = append(rb.members, g.byIndex[m.Index()])
+	}
 	return rb
 }
 
@@ -187,127 +199,4 @@ func (g *Gateway) applyCredentials(c *compiler, rb *backend, b *apim.Backend) {
 		}
 		rb.tlsCert = key
 	}
-}
-
-// buildBreaker creates the backend's breaker from its first rule.
-func (g *Gateway) buildBreaker(c *compiler, rb *backend, b *apim.Backend) {
-	cb := b.CircuitBreaker
-	if cb == nil || len(cb.Rules) == 0 {
-		return
-	}
-	if len(cb.Rules) > 1 {
-		g.log.Warn("backend has several circuit breaker rules; Azure evaluates one, apimlab uses the first", "backend", b.Name, "pos", cb.Pos.String())
-	}
-	r := cb.Rules[0]
-	fc := r.FailureCondition
-	if fc == nil {
-		c.fail(r.Pos, "backend %q: circuit breaker rule has no failureCondition", b.Name)
-		return
-	}
-	s := breaker.Settings{
-		Name:             b.Name,
-		Count:            fc.Count.Or(0),
-		Percentage:       fc.Percentage.Or(0),
-		MinRequests:      g.opts.MinRequests,
-		AcceptRetryAfter: r.AcceptRetryAfter.Or(false),
-		Model:            g.opts.BreakerModel,
-		Now:              g.now,
-		OnTransition:     g.onTransition(rb),
-	}
-	var err error
-	if s.Interval, err = duration(fc.Interval, "failureCondition.interval"); err != nil {
-		c.fail(fc.Interval.At(fc.Pos), "backend %q: %v", b.Name, err)
-		return
-	}
-	if s.TripDuration, err = duration(r.TripDuration, "tripDuration"); err != nil {
-		c.fail(r.TripDuration.At(r.Pos), "backend %q: %v", b.Name, err)
-		return
-	}
-	for _, sr := range fc.StatusCodeRanges {
-		if !sr.Min.Known() || !sr.Max.Known() {
-			c.fail(sr.Pos, "backend %q: statusCodeRanges entry is unresolved", b.Name)
-			return
-		}
-		s.StatusRanges = append(s.StatusRanges, [2]int{sr.Min.Value, sr.Max.Value})
-	}
-	for _, er := range fc.ErrorReasons {
-		if er.Known() {
-			s.ErrorReasons = append(s.ErrorReasons, er.Value)
-		}
-	}
-	br, err := breaker.New(s)
-	if err != nil {
-		c.fail(r.Pos, "%v", err)
-		return
-	}
-	rb.breaker = br
-	if fr := r.FailureResponse; fr != nil && fr.StatusCode.Known() {
-		rb.failureStatus = fr.StatusCode.Value
-	}
-}
-
-// duration returns a known ISO-8601 duration field.
-func duration(d apim.Duration, field string) (time.Duration, error) {
-	switch {
-	case !d.Known():
-		return 0, fmt.Errorf("%s is not set or unresolved", field)
-	case d.Err != nil:
-		return 0, fmt.Errorf("%s %q: %v", field, d.Value, d.Err)
-	}
-	return d.D, nil
-}
-
-func (g *Gateway) buildPool(c *compiler, b *apim.Backend) *backend {
-	pc := b.PoolConfig
-	if pc == nil || len(pc.Services) == 0 {
-		c.fail(b.Pos, "backend %q: pool has no services", b.Name)
-		return nil
-	}
-	rb := &backend{name: b.Name, kind: string(apim.Pool), pos: b.Pos, failureStatus: http.StatusServiceUnavailable}
-	if fr := pc.FailureResponse; fr != nil && fr.StatusCode.Known() {
-		rb.failureStatus = fr.StatusCode.Value
-	}
-	var members []pool.Member
-	for _, m := range pc.Services {
-		name := m.Name
-		if name == "" && m.ID.Known() {
-			name = m.ID.Value[strings.LastIndexByte(m.ID.Value, '/')+1:]
-		}
-		mb := g.lookupBackend(name)
-		if mb == nil || mb.pool != nil {
-			c.fail(m.ID.At(m.Pos), "backend %q: pool member %q is not a Single backend of the service", b.Name, m.ID.Value)
-			continue
-		}
-		rb.members = append(rb.members, mb)
-		pm := pool.Member{Name: mb.name, Priority: m.Priority.Or(pool.DefaultPriority), Weight: m.Weight.Or(0)}
-		if mb.breaker != nil {
-			pm.Available = mb.breaker.Ready
-		}
-		members = append(members, pm)
-	}
-	if len(members) == 0 {
-		return nil
-	}
-	p, err := pool.New(members)
-	if err != nil {
-		c.fail(b.Pos, "backend %q: %v", b.Name, err)
-		return nil
-	}
-	rb.pool = p
-	if sa := pc.SessionAffinity; sa != nil {
-		name := strings.TrimSpace(sa.SessionIDName.Value)
-		switch {
-		case !strings.EqualFold(strings.TrimSpace(sa.Source.Value), "cookie"):
-			if !g.opts.AllowUnemulated {
-				c.fail(sa.Source.At(sa.Pos), "backend %q: pool.sessionAffinity.sessionId.source %q is not emulated (valid: Cookie); use --allow-unemulated to balance without affinity", b.Name, sa.Source.Value)
-			} else {
-				g.log.Warn("pool session affinity source not emulated; balancing without affinity", "backend", b.Name, "source", sa.Source.Value)
-			}
-		case !sa.SessionIDName.Known() || name == "":
-			c.fail(sa.SessionIDName.At(sa.Pos), "backend %q: pool.sessionAffinity.sessionId.name is unset or unresolved", b.Name)
-		default:
-			rb.affinity = name
-		}
-	}
-	return rb
 }

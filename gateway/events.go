@@ -66,20 +66,20 @@ func (b *broker) close() {
 	}
 }
 
-// onTransition is the breaker callback of backend rb: metrics, health,
-// log and /events.
-func (g *Gateway) onTransition(rb *backend) func(breaker.Event) {
-	return func(e breaker.Event) {
+// onTransition is the breakers' callback (backends.Options.OnTransition):
+// metrics, health, log and /events.
+func (g *Gateway) onTransition(e breaker.Event) {
+	if rb := g.lookupBackend(e.Backend); rb != nil {
 		ev := e
 		rb.last.Store(&ev)
-		g.metrics.state.WithLabelValues(e.Backend).Set(float64(e.To))
-		g.metrics.transitions.WithLabelValues(e.Backend, e.From.String(), e.To.String()).Inc()
-		g.log.Info("circuit breaker transition", "backend", e.Backend, "from", e.From.String(), "to", e.To.String(),
-			"reason", e.Reason, "detail", e.Detail, "model", e.Model.String())
-		g.events.publish(e)
-		if g.opts.OnTransition != nil {
-			g.opts.OnTransition(e)
-		}
+	}
+	g.metrics.state.WithLabelValues(e.Backend).Set(float64(e.To))
+	g.metrics.transitions.WithLabelValues(e.Backend, e.From.String(), e.To.String()).Inc()
+	g.log.Info("circuit breaker transition", "backend", e.Backend, "from", e.From.String(), "to", e.To.String(),
+		"reason", e.Reason, "detail", e.Detail, "model", e.Model.String())
+	g.events.publish(e)
+	if g.opts.OnTransition != nil {
+		g.opts.OnTransition(e)
 	}
 }
 

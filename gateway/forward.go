@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/apimlab/apimlab/backends"
 	"github.com/apimlab/apimlab/breaker"
 	"github.com/apimlab/apimlab/clock"
 )
@@ -95,13 +96,13 @@ func (x *exchange) forward(timeout time.Duration) error {
 	if b == nil && base == nil {
 		return perr("forward-request", ReasonNoBackend, http.StatusInternalServerError, "no backend: the API has no serviceUrl and no set-backend-service ran")
 	}
-	var done func(breaker.Outcome)
+	var lease backends.Lease // the zero Lease records nothing
 	if base == nil {
-		member, d, err := x.admit(b)
+		member, l, err := x.admit(b)
 		if err != nil {
 			return err
 		}
-		b, done = member, d
+		b, lease = member, l
 		base = b.url
 	}
 	start := x.g.opts.Clock.Now()
@@ -111,21 +112,17 @@ func (x *exchange) forward(timeout time.Duration) error {
 		pe := x.classify(err, timeout)
 		pe.Backend = name
 		x.g.attempted(name, start, 0, pe.Reason)
-		if done != nil {
-			// A client that went away says nothing about the backend: the
-			// breaker neither counts it nor keeps a half-open trial busy.
-			done(breaker.Outcome{Err: err, ErrReason: pe.Reason, Canceled: pe.Reason == ReasonClientConnection})
-		}
+		// A client that went away says nothing about the backend: the
+		// breaker neither counts it nor keeps a half-open trial busy.
+		lease.Done(breaker.Outcome{Err: err, ErrReason: pe.Reason, Canceled: pe.Reason == ReasonClientConnection})
 		return pe
 	}
 	x.g.attempted(name, start, resp.StatusCode, "")
-	if done != nil {
-		var ra string
-		if v := resp.Header["Retry-After"]; len(v) > 0 {
-			ra = v[0]
-		}
-		done(breaker.Outcome{StatusCode: resp.StatusCode, RetryAfter: ra})
+	var ra string
+	if v := resp.Header["Retry-After"]; len(v) > 0 {
+		ra = v[0]
 	}
+	lease.Done(breaker.Outcome{StatusCode: resp.StatusCode, RetryAfter: ra})
 	x.closeStream()
 	removeHop(resp.Header)
 	x.hasResp = true
@@ -148,43 +145,29 @@ func (b *backend) hostName(base *url.URL) string {
 	return base.Host
 }
 
-// admit picks the backend to call: a pool member whose breaker admits the
-// request, or the Single backend when its breaker does.
-func (x *exchange) admit(b *backend) (*backend, func(breaker.Outcome), error) {
-	if b.pool == nil {
-		if b.breaker == nil {
-			return b, nil, nil
-		}
-		done, err := b.breaker.Allow()
-		if err != nil {
-			e := perr("forward-request", ReasonBreakerOpen, b.failureStatus, "circuit breaker of backend %q is open", b.name)
-			e.Backend = b.name
-			return nil, nil, e
-		}
-		return b, done, nil
+// admit picks the backend to call through package backends: a pool
+// member whose breaker admits the request, or the Single backend when its
+// breaker does. An API's serviceUrl has no semantics to apply.
+func (x *exchange) admit(b *backend) (*backend, backends.Lease, error) {
+	if b.be == nil {
+		return b, backends.Lease{}, nil
 	}
 	key := ""
-	if b.affinity != "" {
-		key = x.affinityKey(b.affinity)
+	if c := b.be.SessionCookie(); c != "" {
+		key = x.affinityKey(c)
 	}
-	// A member reported available may lose a half-open trial to another
-	// request between Select and Allow: try again, a bounded number of times.
-	for range len(b.members) + 1 {
-		i, ok := b.pool.SelectFor(key)
-		if !ok {
-			break
+	l, err := b.be.Acquire(key)
+	if err != nil {
+		reason := ReasonBreakerOpen
+		if errors.Is(err, backends.ErrNoMember) {
+			reason = ReasonPoolUnavailable
 		}
-		m := b.members[i]
-		if m.breaker == nil {
-			return m, nil, nil
-		}
-		if done, err := m.breaker.Allow(); err == nil {
-			return m, done, nil
-		}
+		status := b.be.FailureStatus()
+		e := perr("forward-request", reason, status, "%s", err.Error())
+		e.Backend = b.name
+		return nil, backends.Lease{}, e
 	}
-	e := perr("forward-request", ReasonPoolUnavailable, b.failureStatus, "no member of pool %q is available", b.name)
-	e.Backend = b.name
-	return nil, nil, e
+	return x.g.byIndex[l.Backend().Index()], l, nil
 }
 
 // roundTrip sends one attempt. The timeout covers the response headers

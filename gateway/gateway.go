@@ -14,6 +14,7 @@ import (
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/policy"
 	"github.com/apimlab/apimlab/apim/policyexpr"
+	"github.com/apimlab/apimlab/backends"
 )
 
 // Gateway serves one *apim.Service. It owns its backends, breakers, pools,
@@ -32,6 +33,8 @@ type Gateway struct {
 	apis   []*apiRoute
 	global *plan // plan for requests that match no API (on-error only)
 
+	set           *backends.Set       // the semantics: breakers, pools
+	byIndex       []*backend          // by backends.Backend.Index
 	backends      map[string]*backend // by lower-case name
 	backendList   []*backend          // declaration order, pools last
 	byURL         map[string]*backend // Single backends by urlKey

@@ -31,7 +31,7 @@ func urlKey(u *url.URL) string {
 func (g *Gateway) indexBackendURLs() {
 	g.byURL = map[string]*backend{}
 	for _, b := range g.backendList {
-		if b.pool != nil || b.url == nil {
+		if b.url == nil { // pools have no URL
 			continue
 		}
 		k := urlKey(b.url)
