@@ -169,11 +169,11 @@ func TestScenarioPriorityFailover(t *testing.T) {
 
 func TestScenarioTwitchyBreaker(t *testing.T) {
 	res := runShipped(t, "twitchy-breaker.yaml")
-	// inventory-a gets half of 20 rps while closed: 10 rps × 5 % = 0.5
-	// failures per second, so 3 failures take 6 s on average; then 10 s
-	// open (and a half-open trial). One cycle ≈ 16 s: about 300/16 ≈ 19
+	// inventory-a gets half of 10 rps while closed: 5 rps × 5 % = 0.25
+	// failures per second, so 3 failures take 12 s on average; then 10 s
+	// open (and a half-open trial). One cycle ≈ 22 s: about 300/22 ≈ 14
 	// trips in 5 minutes. Allow ±40 % for the randomness of 5 %.
-	want := 300.0 / (3/(10*0.05) + 10)
+	want := 300.0 / (3/(5*0.05) + 10)
 	got := float64(opens(res, "inventory-a"))
 	if got < 0.6*want || got > 1.4*want {
 		t.Errorf("inventory-a opened %v times, want about %.1f", got, want)
