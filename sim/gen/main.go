@@ -1,0 +1,24 @@
+// Command gen writes the JSON Schema of scenario files
+// (docs/schemas/scenario.schema.json). Run it with `go generate ./sim`.
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/apimlab/apimlab/internal/schemagen"
+	"github.com/apimlab/apimlab/sim"
+)
+
+func main() {
+	// go generate runs in sim: the module root is one up.
+	schema, err := sim.GenerateSchema()
+	if err == nil {
+		err = schemagen.Write(filepath.Join("..", sim.SchemaFile), schema)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sim/gen:", err)
+		os.Exit(1)
+	}
+}
