@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,8 +29,8 @@ load:
     path: /orders/42
     phases:
       - {name: healthy, duration: 10s, rate: 4}
-      - {name: east-fails, duration: 15s, rate: 4}
-      - {name: recovered, duration: 15s, rate: 4}
+      - {name: east-fails, duration: 10s, rate: 4}
+      - {name: recovered, duration: 20s, rate: 4}
 expect:
   - breaker: {backend: orders-east, opens: [10s, 12s]}
   - breaker: {backend: orders-west, staysClosed: true}
@@ -63,11 +64,15 @@ func poolShares(pool string, open func(string) bool) []float64 {
 }
 
 // goldenRun builds the golden result from hand-written records: a request
-// every 250 ms alternating between the two instances; each instance sends
-// east, east, east, west in turn while east's breaker is closed, only
-// west while it is open, and its one trial to east while half-open. East
-// answers 503 from 10 s to 20 s; three consecutive failures open its
-// breaker for 5 s. The engines are not involved.
+// every 250 ms alternating between the two instances. Each instance sends
+// east, east, east, west in turn (instance 1 starting at the third) while
+// east's breaker is closed, only west while it is open, and one trial to
+// east when half-open; a failed attempt is retried once on the next member
+// in turn. East answers 503 from 10 s to 20 s; its third failure opens the
+// breaker for 5 s. From 20 s to 30 s every other request of instance 1
+// belongs to a session pinned to west during the failover (session
+// affinity), so the recovered phase shows east below its expected share.
+// The engines are not involved.
 func goldenRun(t testing.TB) *sim.Result {
 	t.Helper()
 	sc, err := sim.Parse("scenarios/golden.yaml", []byte(goldenScenario))
@@ -87,7 +92,9 @@ func goldenRun(t testing.TB) *sim.Result {
 		openUntil time.Duration
 		rr        int
 	}
-	insts := []*inst{{state: sim.StateClosed}, {state: sim.StateClosed}}
+	// Instance 1's round robin starts two places further on, as
+	// unsynchronised instances do, so the pool gets 3:1 every second.
+	insts := []*inst{{state: sim.StateClosed}, {state: sim.StateClosed, rr: 2}}
 	trans := func(at time.Duration, i int, from, to, reason string, c sim.Counts, openFor time.Duration) {
 		rec.Transition(sim.Transition{At: sim.Duration(at), Instance: i, Backend: east, From: from, To: to,
 			Reason: reason, Counts: c, OpenFor: sim.Duration(openFor)})
@@ -101,62 +108,98 @@ func goldenRun(t testing.TB) *sim.Result {
 		if in.state == sim.StateOpen && at >= in.openUntil {
 			trans(in.openUntil, i, sim.StateOpen, sim.StateHalfOpen, "trip duration over", sim.Counts{}, 0)
 		}
-		backend := west
-		switch in.state {
-		case sim.StateHalfOpen:
-			backend = east
-		case sim.StateClosed:
-			if in.rr%4 != 3 {
-				backend = east
-			}
-			in.rr++
-		}
-		status, latency := 200, 40*time.Millisecond+time.Duration(k%3)*time.Millisecond
-		if backend == east {
-			latency = 20*time.Millisecond + time.Duration(k%3)*time.Millisecond
-			if at >= 10*time.Second && at < 20*time.Second {
-				status, latency = 503, 2*time.Millisecond
-			}
-		}
 		phase := 0
 		switch {
-		case at >= 25*time.Second:
+		case at >= 20*time.Second:
 			phase = 2
 		case at >= 10*time.Second:
 			phase = 1
 		}
-		rec.Attempt(at, i, backend, status, latency)
-		rec.Request(sim.RequestRecord{Stream: 0, Phase: phase, Instance: i, At: at, Latency: latency + time.Millisecond, Status: status, Backend: backend})
-		if backend != east {
-			continue
-		}
-		in.window++
-		switch {
-		case in.state == sim.StateHalfOpen && status >= 500:
-			trans(at, i, sim.StateHalfOpen, sim.StateOpen, "trial failed", sim.Counts{Requests: 1, Failures: 1}, 5*time.Second)
-			in.openUntil = at + 5*time.Second
-		case in.state == sim.StateHalfOpen:
-			trans(at, i, sim.StateHalfOpen, sim.StateClosed, "trial succeeded", sim.Counts{Requests: 1}, 0)
-			in.fails, in.window = 0, 0
-		case status >= 500:
-			in.fails++
-			if in.fails == 3 {
-				trans(at, i, sim.StateClosed, sim.StateOpen, "failure threshold", sim.Counts{Requests: in.window, Failures: 3}, 5*time.Second)
-				in.openUntil = at + 5*time.Second
-				in.fails, in.window = 0, 0
+		// One attempt, and one immediate retry when it failed (a retry
+		// policy with count 1): the retry takes the next member in turn.
+		var status int
+		var backend string
+		var waited time.Duration
+		for attempt := range 2 {
+			backend = west
+			switch {
+			case sticky(k, at) && attempt == 0:
+				// Pinned to west, the round robin is not consulted.
+			case in.state == sim.StateHalfOpen:
+				backend = east
+			case in.state == sim.StateClosed:
+				if in.rr%4 != 3 {
+					backend = east
+				}
+				in.rr++
+			}
+			latency := 40*time.Millisecond + time.Duration(k%3)*time.Millisecond
+			status = 200
+			if backend == east {
+				latency = 20*time.Millisecond + time.Duration(k%3)*time.Millisecond
+				if at >= 10*time.Second && at < 20*time.Second {
+					status, latency = 503, 2*time.Millisecond
+				}
+			}
+			waited += latency
+			rec.Attempt(at, i, backend, status, latency)
+			if backend == east {
+				in.window++
+				switch {
+				case in.state == sim.StateHalfOpen && status >= 500:
+					trans(at, i, sim.StateHalfOpen, sim.StateOpen, "trial failed", sim.Counts{Requests: 1, Failures: 1}, 5*time.Second)
+					in.openUntil = at + 5*time.Second
+				case in.state == sim.StateHalfOpen:
+					trans(at, i, sim.StateHalfOpen, sim.StateClosed, "trial succeeded", sim.Counts{Requests: 1}, 0)
+					in.fails, in.window = 0, 0
+				case status >= 500:
+					in.fails++
+					if in.fails == 3 {
+						trans(at, i, sim.StateClosed, sim.StateOpen, "failure threshold", sim.Counts{Requests: in.window, Failures: 3}, 5*time.Second)
+						in.openUntil = at + 5*time.Second
+						in.fails, in.window = 0, 0
+					}
+				}
+			}
+			if status < 500 || attempt == 1 {
+				break
 			}
 		}
+		rec.Request(sim.RequestRecord{Stream: 0, Phase: phase, Instance: i, At: at, Latency: waited + time.Millisecond, Status: status, Backend: backend})
 	}
 	rec.Warn("instance 1: 2 requests were cut short at the end of the run")
 	return rec.Finish(1234 * time.Millisecond)
 }
 
-// dayRun builds a 24-hour result with one-second buckets: a pool of
+// sticky reports whether request k (sent at at) belongs to a session that
+// failed over to west and stays there: instance 1 (odd k), every other
+// request, from 20 s to 30 s.
+func sticky(k int, at time.Duration) bool {
+	return k%4 == 1 && at >= 20*time.Second && at < 30*time.Second
+}
+
+// dayMemo keeps the 24-hour result: building it records 260,000
+// requests, seconds under the race detector, and two tests read it.
+var dayMemo struct {
+	once sync.Once
+	res  *sim.Result
+	err  error
+}
+
+// dayRun returns a 24-hour result with one-second buckets: a pool of
 // three backends under two gateway instances, 3 requests per second, the
 // first backend's breaker opening for a minute every 20 minutes on each
-// instance, and a fault window per hour.
+// instance, and a fault window per hour. Printers only read it.
 func dayRun(t testing.TB) *sim.Result {
 	t.Helper()
+	dayMemo.once.Do(func() { dayMemo.res, dayMemo.err = buildDay() })
+	if dayMemo.err != nil {
+		t.Fatal(dayMemo.err)
+	}
+	return dayMemo.res
+}
+
+func buildDay() (*sim.Result, error) {
 	var faults string
 	for h := range 24 {
 		faults += fmt.Sprintf("      - {from: %dm, to: %dm, kind: status, code: 503}\n", h*60+10, h*60+11)
@@ -176,7 +219,7 @@ backends:
 `
 	sc, err := sim.Parse("day.yaml", []byte(src))
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	names := []string{"b0", "b1", "b2"}
 	backends := []sim.BackendInfo{{Name: "pool", Kind: "Pool", Members: []sim.MemberInfo{{Backend: "b0", Priority: 1, Weight: 1}, {Backend: "b1", Priority: 1, Weight: 1}, {Backend: "b2", Priority: 1, Weight: 1}}}}
@@ -214,5 +257,5 @@ backends:
 			}
 		}
 	}
-	return rec.Finish(time.Second)
+	return rec.Finish(time.Second), nil
 }

@@ -80,18 +80,20 @@ func firstDiff(got, want string) string {
 // and closing on both instances, and passing and failing assertions.
 func TestGoldenRunShape(t *testing.T) {
 	res := goldenRun(t)
-	// Instance 0 sends at 0, 0.5, 1, … s; east gets 3 of every 4 of its
-	// requests (rr 0,1,2 → east, 3 → west). From 10 s its east requests
-	// fail: rr at 10 s is 20 (east), 21 (east, 10.5 s), 22 (east, 11 s) →
-	// open at 11 s. Instance 1 sends at 0.25, 0.75, …: rr 20 at 10.25 s,
-	// 21 at 10.75 s, 22 at 11.25 s → open at 11.25 s.
-	// Open 5 s → half-open at 16 s / 16.25 s, trial fails (fault until
-	// 20 s) → open again until 21 s / 21.25 s → half-open, trial at
-	// 21 s / 21.25 s succeeds → closed.
+	// Instance 0 sends at 0, 0.5, 1, … s and its round robin (rr) gives
+	// east for rr%4 in 0, 1, 2 and west for 3; 20 requests before 10 s
+	// leave rr at 20. At 10 s: rr 20 east 503 (1), retry rr 21 east 503
+	// (2); at 10.5 s: rr 22 east 503 (3) → open at 10.5 s.
+	// Instance 1 sends at 0.25, 0.75, … from rr 2, so rr is 22 at
+	// 10.25 s: east 503 (1), retry rr 23 west; at 10.75 s: rr 24 east 503
+	// (2), retry rr 25 east 503 (3) → open at 10.75 s.
+	// Open 5 s → half-open at 15.5 s / 15.75 s, the trial fails (fault
+	// until 20 s) → open until 20.5 s / 20.75 s → half-open, the trial
+	// succeeds → closed.
 	want := []string{
-		"11s 0 closed→open", "11.25s 1 closed→open",
-		"16s 0 open→half-open", "16s 0 half-open→open", "16.25s 1 open→half-open", "16.25s 1 half-open→open",
-		"21s 0 open→half-open", "21s 0 half-open→closed", "21.25s 1 open→half-open", "21.25s 1 half-open→closed",
+		"10.5s 0 closed→open", "10.75s 1 closed→open",
+		"15.5s 0 open→half-open", "15.5s 0 half-open→open", "15.75s 1 open→half-open", "15.75s 1 half-open→open",
+		"20.5s 0 open→half-open", "20.5s 0 half-open→closed", "20.75s 1 open→half-open", "20.75s 1 half-open→closed",
 	}
 	var got []string
 	for _, tr := range res.Transitions {
