@@ -22,6 +22,7 @@ var All = []*lint.Rule{
 	PlainHTTPBackend,      // APIM002
 	InvalidBackendURL,     // APIM003
 	InvalidProtocol,       // APIM004
+	PlainHTTPURL,          // APIM005
 	// 1xx pools
 	PoolMemberUnknown,   // APIM101
 	PoolNested,          // APIM102
