@@ -92,6 +92,16 @@ func (r *Result) Rule(id string) *Rule {
 // deduplicated findings after severity overrides and suppressions. It never
 // panics because of a rule: a panicking rule becomes an InternalError
 // finding. A nil cfg is the zero Config.
+//
+// svc is one service (load.LoadServices); Merge joins the results of
+// several. Every finding is labelled with svc.Label(); findings on load
+// issues of some kinds take the kind's severity (an evaluation that fails
+// only with default parameters is a warning, an unknown APIOps file is
+// information); a dangling reference (Finding.Refers) to a kind of entity
+// the service's inputs do not hold in full becomes Info "not verifiable
+// from these files" (the partial-inputs rule, docs/semantics.md); findings
+// in files the service labels (a REST example's request) say so; and the
+// service's secret values are masked in messages and fix hints.
 func Run(svc *apim.Service, rules []*Rule, cfg *Config, opts RunOptions) *Result {
 	if cfg == nil {
 		cfg = &Config{}
