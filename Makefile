@@ -44,6 +44,7 @@ bench:
 	$(GO) test -run '^$$' -bench 'BenchmarkLint' -benchmem -benchtime 5x ./lint
 	$(GO) test -run '^$$' -bench 'GatewayVsProxy' -benchtime 1x ./gateway
 	$(GO) test -run '^$$' -bench . -benchmem ./breaker ./pool ./apim/policyexpr
+	$(GO) test -run '^$$' -bench 'WallClock2000' -benchtime 1x ./sim/live
 
 # chromium: the headless browser of the HTML report's browser test
 # (reports/run_browser_test.go), Debian's package. Installed with apt-get
