@@ -404,24 +404,6 @@ func sparkline(values []float64, top float64) string {
 	return b.String()
 }
 
-// resample sums values into n columns of (nearly) equal width and returns
-// the mean of each, for sparklines narrower than the axis.
-func resample(values []float64, n int) []float64 {
-	if len(values) <= n {
-		return values
-	}
-	out := make([]float64, n)
-	for c := range n {
-		lo, hi := c*len(values)/n, (c+1)*len(values)/n
-		var sum float64
-		for _, v := range values[lo:hi] {
-			sum += v
-		}
-		out[c] = sum / float64(hi-lo)
-	}
-	return out
-}
-
 // fmtDur formats a duration compactly: "0s", "250ms", "1m30s", "2h",
 // "1h0m30s" → "1h0m30s" (only trailing zero units are cut).
 func fmtDur(d time.Duration) string {
