@@ -28,6 +28,7 @@ type CLI struct {
 	Gateway GatewayCmd `cmd:"" help:"Run the configuration as a local APIM gateway (backends, pools, circuit breakers, mTLS)."`
 	Certs   CertsCmd   `cmd:"" help:"Generate a throw-away test PKI for mTLS rehearsal (certs init)."`
 	Report  ReportCmd  `cmd:"" help:"Render a saved simulation result as html, markdown, text, json or junit."`
+	Sim     SimCmd     `cmd:"" help:"Run a simulation scenario: fake backends with faults, load, breaker timeline, assertions (exit 1 when one fails)."`
 	Demo    DemoCmd    `cmd:"" help:"Run apimlab on the embedded demo configuration."`
 	Version VersionCmd `cmd:"" help:"Print the version."`
 }
