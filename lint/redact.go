@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/apimlab/apimlab/apim"
 )
@@ -22,6 +23,8 @@ var userinfo = regexp.MustCompile(`(//)[^/\s"'<>@]+@`)
 // information only.
 type Redactor struct {
 	secrets []string // longest first
+	once    sync.Once
+	rep     *strings.Replacer // all secrets → Mask, one pass over the text
 }
 
 // NewRedactor returns the redactor of svc's secret values.
@@ -46,15 +49,20 @@ func (r *Redactor) Redact(s string) string {
 // through it: rules already print URLs with their user information
 // masked their own way.
 func (r *Redactor) values(s string) string {
-	if r == nil || s == "" {
+	if r == nil || s == "" || len(r.secrets) == 0 {
 		return s
 	}
-	for _, v := range r.secrets {
-		if strings.Contains(s, v) {
-			s = strings.ReplaceAll(s, v, Mask)
+	// A service of thousands of backends with credentials has thousands
+	// of secrets: one Replacer (a trie, longest first at each position)
+	// instead of a search per secret.
+	r.once.Do(func() {
+		pairs := make([]string, 0, 2*len(r.secrets))
+		for _, v := range r.secrets {
+			pairs = append(pairs, v, Mask)
 		}
-	}
-	return s
+		r.rep = strings.NewReplacer(pairs...)
+	})
+	return r.rep.Replace(s)
 }
 
 // join returns a redactor masking the values of both.
