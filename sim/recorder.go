@@ -60,6 +60,11 @@ type Recorder struct {
 	// allocate a closure (the model engine records millions of requests).
 	openInst int
 	isOpen   func(member string) bool
+	// expCache[pi*instances+instance] is pool pi's expected share vector
+	// on that instance for the current breaker states (nil: not computed);
+	// Transition clears it. Shares change only on transitions, so pool
+	// responses reuse it instead of calling opts.Expected each time.
+	expCache [][]float64
 }
 
 type seriesKey struct {
@@ -115,6 +120,7 @@ func NewRecorder(sc *Scenario, opts RecorderOptions) *Recorder {
 		poolsOf:  map[string][]int{},
 	}
 	r.isOpen = func(m string) bool { return r.state[seriesKey{m, r.openInst}] == StateOpen }
+	r.expCache = make([][]float64, len(opts.Backends)*opts.Run.Instances)
 	for i, b := range opts.Backends {
 		for _, m := range b.Members {
 			r.poolsOf[m.Backend] = append(r.poolsOf[m.Backend], i)
@@ -207,8 +213,18 @@ func (r *Recorder) expect(p *phaseAgg, pi, instance int) {
 	if r.opts.Expected == nil {
 		return
 	}
-	r.openInst = instance
-	fr := r.opts.Expected(pool.Name, r.isOpen)
+	ci := pi*r.opts.Run.Instances + instance
+	var fr []float64
+	if instance >= 0 && instance < r.opts.Run.Instances && r.expCache[ci] != nil {
+		fr = r.expCache[ci]
+	} else {
+		r.openInst = instance
+		fr = r.opts.Expected(pool.Name, r.isOpen)
+		if instance >= 0 && instance < r.opts.Run.Instances {
+			// A copy: Expected may reuse its buffer.
+			r.expCache[ci] = append(make([]float64, 0, len(fr)), fr...)
+		}
+	}
 	sum := p.expSum[pool.Name]
 	if sum == nil {
 		sum = make([]float64, len(pool.Members))
@@ -234,11 +250,19 @@ func (r *Recorder) Attempt(at time.Duration, instance int, backend string, statu
 	// An attempt that started while the breaker was open went through a
 	// breaker that should have refused it. Attempts are reported when they
 	// end, so look at the state when this one started.
-	for _, sp := range r.opened[k] {
-		if at > sp.from && (sp.to < 0 || at < sp.to) {
-			r.openHits[k]++
-			break
+	// Spans are disjoint and in time order: look from the newest and stop
+	// at the first that started before at (older ones ended before it
+	// began), so a breaker that flapped all day costs O(1) here.
+	sps := r.opened[k]
+	for i := len(sps) - 1; i >= 0; i-- {
+		sp := sps[i]
+		if at <= sp.from {
+			continue
 		}
+		if sp.to < 0 || at < sp.to {
+			r.openHits[k]++
+		}
+		break
 	}
 }
 
@@ -251,6 +275,7 @@ func (r *Recorder) Transition(t Transition) {
 	defer r.mu.Unlock()
 	k := seriesKey{t.Backend, t.Instance}
 	r.state[k] = t.To
+	clear(r.expCache)
 	r.trans = append(r.trans, t)
 	if sp := r.opened[k]; len(sp) > 0 && sp[len(sp)-1].to < 0 {
 		sp[len(sp)-1].to = t.At.D()

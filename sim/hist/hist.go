@@ -82,9 +82,21 @@ func (h *Histogram) RecordN(d time.Duration, n uint64) {
 }
 
 func (h *Histogram) add(idx uint16, n uint64) {
-	// Most recordings hit the last or an existing bin: search from the end.
-	i, found := slices.BinarySearchFunc(h.bins, idx, func(b Bin, t uint16) int { return int(b.Idx) - int(t) })
-	if found {
+	// Most recordings hit an existing bin. A plain binary search (rather
+	// than slices.BinarySearchFunc with a comparison func) keeps this
+	// cheap: the model engine records three latencies per simulated
+	// request.
+	lo, hi := 0, len(h.bins)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if h.bins[m].Idx < idx {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	i := lo
+	if i < len(h.bins) && h.bins[i].Idx == idx {
 		h.bins[i].N += n
 		return
 	}
