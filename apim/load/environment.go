@@ -344,6 +344,7 @@ func (l *loader) apiops(root string) error {
 			delete(b.svc.Coverage.Kinds, k)
 		}
 		if cfg != nil {
+			l.envApplied = true
 			b.svc.Sources = append(b.svc.Sources, cfg.file)
 			b.svc.Issues = append(b.svc.Issues, cfg.issues...)
 		}

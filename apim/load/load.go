@@ -106,6 +106,9 @@ func LoadServices(paths []string, opts Options) ([]*apim.Service, error) {
 	if l.loaded == 0 {
 		return svcs, fmt.Errorf("%w in %s", ErrNoInput, strings.Join(paths, ", "))
 	}
+	if e := opts.Environment; e != "" && e != "all" && e != "none" && !l.envApplied {
+		return nil, fmt.Errorf("environment %q: no APIOps artifact folder with a configuration.%s.yaml in %s", e, e, strings.Join(paths, ", "))
+	}
 	return svcs, nil
 }
 
@@ -120,6 +123,8 @@ type loader struct {
 	// keys as first met.
 	groups map[string]*builder
 	order  []string
+	// envApplied is set once an APIOps environment's overrides are used.
+	envApplied bool
 	// loose are findings-bearing items that belong to no named service
 	// yet: standalone policy files, unreadable or malformed files. They
 	// join a service in finish.

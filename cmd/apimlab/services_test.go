@@ -39,6 +39,8 @@ func TestLintServiceFlags(t *testing.T) {
 			[]string{"service apim-orders-dev (environment dev)", "service apim-orders-prod (environment prod)"}, nil, ""},
 		{"--environment unknown", []string{"lint", "--environment", "staging", apiops}, 2,
 			nil, nil, "no configuration.staging.yaml for this APIOps folder (environments: dev, prod)"},
+		{"--environment without APIOps", []string{"lint", "--environment", "prod", two}, 2,
+			nil, nil, `environment "prod": no APIOps artifact folder with a configuration.prod.yaml`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out, errOut := runCLI(t, tt.args...)
