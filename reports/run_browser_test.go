@@ -170,7 +170,7 @@ func TestHTMLInBrowser(t *testing.T) {
 	ctx := browser(t)
 	res := goldenRun(t)
 	var page bytes.Buffer
-	if err := (&HTML{Version: "test"}).Print(&page, res); err != nil {
+	if err := (&RunHTML{Version: "test"}).Print(&page, res); err != nil {
 		t.Fatal(err)
 	}
 	facts, msgs, _ := openPage(t, ctx, page.Bytes(), false)
@@ -258,7 +258,7 @@ func TestBrowserSeesConsoleErrors(t *testing.T) {
 func TestHTMLDayInBrowser(t *testing.T) {
 	ctx := browser(t)
 	var page bytes.Buffer
-	if err := (&HTML{}).Print(&page, dayRun(t)); err != nil {
+	if err := (&RunHTML{}).Print(&page, dayRun(t)); err != nil {
 		t.Fatal(err)
 	}
 	facts, msgs, took := openPage(t, ctx, page.Bytes(), false)

@@ -30,7 +30,7 @@ func mustAsset(name string) string {
 	return string(b)
 }
 
-// HTML prints a run as one self-contained HTML page: inline CSS and SVG,
+// RunHTML prints a run as one self-contained HTML page: inline CSS and SVG,
 // no script and no network access (a Content-Security-Policy forbids
 // any), light and dark following prefers-color-scheme. It shows the run
 // settings, the assertions, a breaker timeline per backend and instance
@@ -39,7 +39,7 @@ func mustAsset(name string) string {
 // the transitions and the backends. Long runs are downsampled to
 // MaxColumns columns (the page says so), which keeps a 24-hour run with
 // one-second buckets well under 2 MB.
-type HTML struct {
+type RunHTML struct {
 	// Version is apimlab's version, shown in the footer.
 	Version string
 	// MaxColumns bounds the columns of every time chart and the bands of
@@ -50,11 +50,11 @@ type HTML struct {
 	MaxTransitions int
 }
 
-// DefaultHTMLColumns is the default HTML.MaxColumns: about one column
+// DefaultHTMLColumns is the default RunHTML.MaxColumns: about one column
 // per pixel and a half of the plot area.
 const DefaultHTMLColumns = 600
 
-// DefaultHTMLTransitions is the default HTML.MaxTransitions.
+// DefaultHTMLTransitions is the default RunHTML.MaxTransitions.
 const DefaultHTMLTransitions = 1000
 
 // backendClasses is the number of backend colours in run.css (c0…c7);
@@ -104,7 +104,7 @@ type htmlBackend struct {
 }
 
 // Print implements RunPrinter.
-func (h *HTML) Print(w io.Writer, r *sim.Result) error {
+func (h *RunHTML) Print(w io.Writer, r *sim.Result) error {
 	cols := h.MaxColumns
 	if cols <= 0 {
 		cols = DefaultHTMLColumns

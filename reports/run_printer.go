@@ -19,7 +19,7 @@ type RunPrinter interface {
 }
 
 // RunOptions are the settings shared by the run printers. Format-specific
-// settings (such as HTML.MaxColumns) are fields of the printer itself.
+// settings (such as RunHTML.MaxColumns) are fields of the printer itself.
 type RunOptions struct {
 	// Color enables ANSI colour (text only). The CLI sets it when asked to
 	// or when the output is a terminal.
@@ -47,7 +47,7 @@ var runPrinters = map[string]func(RunOptions) RunPrinter{
 	"text":     func(o RunOptions) RunPrinter { return &RunText{Color: o.Color} },
 	"json":     func(o RunOptions) RunPrinter { return RunJSON{} },
 	"markdown": func(o RunOptions) RunPrinter { return &RunMarkdown{} },
-	"html":     func(o RunOptions) RunPrinter { return &HTML{Version: o.version()} },
+	"html":     func(o RunOptions) RunPrinter { return &RunHTML{Version: o.version()} },
 	"junit":    func(o RunOptions) RunPrinter { return RunJUnit{} },
 }
 

@@ -276,7 +276,7 @@ func TestRunMarkdownSections(t *testing.T) {
 func TestHTMLDayUnder2MB(t *testing.T) {
 	res := dayRun(t)
 	var buf bytes.Buffer
-	if err := (&HTML{}).Print(&buf, res); err != nil {
+	if err := (&RunHTML{}).Print(&buf, res); err != nil {
 		t.Fatal(err)
 	}
 	if n := buf.Len(); n >= 2<<20 {
@@ -296,7 +296,7 @@ func TestHTMLDayUnder2MB(t *testing.T) {
 // src or href, no script, a CSP that forbids fetching.
 func TestHTMLSelfContained(t *testing.T) {
 	var buf bytes.Buffer
-	if err := (&HTML{}).Print(&buf, goldenRun(t)); err != nil {
+	if err := (&RunHTML{}).Print(&buf, goldenRun(t)); err != nil {
 		t.Fatal(err)
 	}
 	page := buf.String()

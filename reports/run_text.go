@@ -25,6 +25,9 @@ import (
 type RunText struct {
 	// Color enables ANSI colour.
 	Color bool
+	// MaxTransitions bounds the transitions listed (a long run can have
+	// thousands); 0 means 100. The rest are counted.
+	MaxTransitions int
 }
 
 // Print implements RunPrinter.
@@ -94,8 +97,13 @@ func (t *RunText) Print(w io.Writer, r *sim.Result) error {
 		ew.Printf("  none\n")
 	} else {
 		instances := max(r.Run.Instances, 1)
+		limit := t.MaxTransitions
+		if limit <= 0 {
+			limit = 100
+		}
+		shown := r.Transitions[:min(limit, len(r.Transitions))]
 		rows := [][]string{}
-		for _, tr := range r.Transitions {
+		for _, tr := range shown {
 			rows = append(rows, []string{"+" + fmtDur(tr.At.D()), instanceLabel(tr.Backend, tr.Instance, instances),
 				tr.From + " → " + tr.To, transitionReason(tr)})
 		}
@@ -112,6 +120,9 @@ func (t *RunText) Print(w io.Writer, r *sim.Result) error {
 			}
 			return s
 		})
+		if n := len(r.Transitions) - len(shown); n > 0 {
+			ew.Printf("  … and %d more (apimlab report result.json --format html lists them)\n", n)
+		}
 	}
 
 	if len(r.Assertions) > 0 {
