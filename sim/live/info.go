@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/backends"
+	"github.com/apimlab/apimlab/breaker"
 	"github.com/apimlab/apimlab/pool"
 	"github.com/apimlab/apimlab/sim"
 )
@@ -28,8 +30,10 @@ func newBackendInfo(svc *apim.Service, fakes []*fake) *backendInfo {
 		info := sim.BackendInfo{Name: b.Name, Kind: string(apim.Single)}
 		if b.IsPool() {
 			info.Kind = string(apim.Pool)
-			members := poolMembers(b)
-			for _, m := range members {
+			specs, _ := backends.PoolMembers(b) // problems stop the gateway itself
+			members := make([]pool.Member, len(specs))
+			for i, m := range specs {
+				members[i] = m.Member
 				info.Members = append(info.Members, sim.MemberInfo{Backend: m.Name, Priority: m.Priority, Weight: m.Weight})
 			}
 			if p, err := pool.New(members); err == nil {
@@ -76,34 +80,25 @@ func fakeSummary(f *fake) string {
 	return s
 }
 
-// poolMembers reads a pool's members (TODO(lead): the shared backends
-// package replaces this).
-func poolMembers(b *apim.Backend) []pool.Member {
-	if b.PoolConfig == nil {
-		return nil
-	}
-	var out []pool.Member
-	for _, m := range b.PoolConfig.Services {
-		name := m.Name
-		if name == "" && m.ID.Known() {
-			name = m.ID.Value[strings.LastIndexByte(m.ID.Value, '/')+1:]
-		}
-		out = append(out, pool.Member{Name: name, Priority: m.Priority.Or(0), Weight: m.Weight.Or(1)})
-	}
-	return out
-}
-
-// breakerSummary renders a backend's first breaker rule.
+// breakerSummary renders the breaker rule a backend runs, as the shared
+// translation reads it ("5 failures in 1m0s, open 30s").
 func breakerSummary(b *apim.Backend) string {
-	cb := b.CircuitBreaker
-	if cb == nil || len(cb.Rules) == 0 || cb.Rules[0].FailureCondition == nil {
+	spec, _ := backends.BreakerSpecOf(b, backends.Options{})
+	if spec == nil {
 		return ""
 	}
-	r := cb.Rules[0]
-	fc := r.FailureCondition
-	cond := fmt.Sprintf("%d failures", fc.Count.Or(0))
-	if fc.Percentage.Known() {
-		cond = fmt.Sprintf("%d%% failures", fc.Percentage.Value)
+	s := spec.Settings
+	cond := fmt.Sprintf("%d failures", s.Count)
+	if s.Percentage > 0 {
+		mr := s.MinRequests
+		if mr == 0 {
+			mr = breaker.DefaultMinRequests
+		}
+		cond = fmt.Sprintf("%d%% failures (min %d requests)", s.Percentage, mr)
 	}
-	return fmt.Sprintf("%s in %s, trip %s", cond, fc.Interval.Value, r.TripDuration.Value)
+	out := fmt.Sprintf("%s in %s, open %s", cond, s.Interval, s.TripDuration)
+	if s.AcceptRetryAfter {
+		out += " or Retry-After"
+	}
+	return out
 }
