@@ -4,7 +4,7 @@ STATICCHECK_VERSION := v0.8.2
 GOBIN := $(shell $(GO) env GOPATH)/bin
 STATICCHECK := $(GOBIN)/staticcheck
 
-.PHONY: build test unit lint vet staticcheck fmt bench generate tidy chromium browser-test
+.PHONY: build test unit lint vet staticcheck fmt bench generate tidy release-check chromium browser-test
 
 build:
 	$(GO) build -o bin/apimlab ./cmd/apimlab
@@ -35,6 +35,13 @@ tidy:
 
 generate:
 	$(GO) generate ./...
+
+# release-check: validate .goreleaser.yaml (installs GoReleaser with go
+# install; compiling it takes minutes, so make test does not run this).
+GORELEASER_VERSION := v2.13.3
+release-check:
+	@command -v goreleaser >/dev/null || $(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
+	PATH="$(GOBIN):$$PATH" goreleaser check
 
 # bench: the figures in docs/benchmarks.md. Each compares with a baseline
 # measured in the same run (encoding/json for loading, a tuned

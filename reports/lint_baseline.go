@@ -18,9 +18,9 @@ import (
 // A baseline is a previous lint report (JSON or SARIF) whose unsuppressed
 // findings are accepted as known, so that a team can adopt apimlab on an
 // existing repository and fail only on what a change introduces (Checkov's
-// --baseline, PSRule's baseline). Findings are matched by rule, file and
-// the SARIF partial fingerprint "apimlabFinding/v1" (rule, file, resource
-// and message, not the position), so moving a finding to another line
+// --baseline, PSRule's baseline). Findings are matched by rule, service,
+// file and the SARIF partial fingerprint "apimlabFinding/v1" (rule, file,
+// resource and message, not the position), so moving a finding to another line
 // keeps it known. Matching counts occurrences: a baseline holding one
 // finding accepts one current finding with that key, not two.
 //
@@ -47,7 +47,7 @@ type Baseline struct {
 }
 
 type baselineKey struct {
-	rule, file, fingerprint string
+	rule, service, file, fingerprint string
 }
 
 // Len returns the number of findings in the baseline.
@@ -61,16 +61,16 @@ func (b *Baseline) add(k baselineKey) {
 	b.size++
 }
 
-// keyOf returns the identity of f: its rule, its file relative to root
-// and the fingerprint over those (the finding's position is not part of
-// it). A finding about a whole file names that file as its resource, so
+// keyOf returns the identity of f: its rule, its service, its file
+// relative to root and the fingerprint over those (the finding's position
+// is not part of it). A finding about a whole file names that file as its resource, so
 // the resource name is made relative too.
 func keyOf(f lint.Finding, root string) baselineKey {
 	f.Pos = apim.Position{File: baselinePath(f.Pos.File, root)}
 	if f.Subject.Kind == "file" {
 		f.Subject.Name = baselinePath(f.Subject.Name, root)
 	}
-	return baselineKey{rule: f.Rule, file: f.Pos.File, fingerprint: fingerprint(f)}
+	return baselineKey{rule: f.Rule, service: f.Service, file: f.Pos.File, fingerprint: fingerprint(f)}
 }
 
 // baselinePath normalises a finding's file for comparison: relative to
@@ -146,7 +146,7 @@ func (b *Baseline) readJSON(data []byte) error {
 		if jf.Rule == "" {
 			return fmt.Errorf("findings[%d] has no rule", i)
 		}
-		f := lint.Finding{Rule: jf.Rule, Message: jf.Message, Pos: apim.Position{File: jf.File}}
+		f := lint.Finding{Rule: jf.Rule, Message: jf.Message, Service: jf.Service, Pos: apim.Position{File: jf.File}}
 		if jf.Resource != nil {
 			f.Subject = lint.Subject{Kind: jf.Resource.Kind, Name: jf.Resource.Name}
 		}
@@ -174,6 +174,9 @@ func (b *Baseline) readSARIF(data []byte) error {
 				return fmt.Errorf("SARIF run %d result %d lacks ruleId or partialFingerprints[%q]", ri, i, sarifFingerprintKey)
 			}
 			f := lint.Finding{Rule: res.RuleID, Message: res.Message.Text}
+			if res.Properties != nil {
+				f.Service = res.Properties.Service
+			}
 			if len(res.Locations) > 0 {
 				loc := res.Locations[0]
 				if loc.PhysicalLocation != nil {

@@ -45,7 +45,7 @@ func TestReadBaselineErrors(t *testing.T) {
 func baselineResult() *lint.Result {
 	return &lint.Result{
 		Findings: []lint.Finding{
-			{Rule: "APIM001", Severity: lint.Error, Message: `backend "orders": chain off`,
+			{Rule: "APIM001", Severity: lint.Error, Message: `backend "orders": chain off`, Service: "apim-a",
 				Pos: apim.Position{File: "infra/apim.json", Line: 12, Col: 5}, Subject: lint.Subject{Kind: "backend", Name: "orders"}},
 			{Rule: "APIM002", Severity: lint.Warning, Message: `backend "legacy": plain HTTP`,
 				Pos: apim.Position{File: "infra/apim.json", Line: 30, Col: 9}, Subject: lint.Subject{Kind: "backend", Name: "legacy"}},
@@ -85,6 +85,8 @@ func TestBaselineFilter(t *testing.T) {
 	otherFile.Pos.File = "infra/other.json"
 	otherRule := base.Findings[0]
 	otherRule.Rule = "APIM003"
+	otherService := base.Findings[0]
+	otherService.Service = "apim-b"
 	suppressedNowOpen := base.Suppressed[0]
 	suppressedNowOpen.Suppressed, suppressedNowOpen.Suppression = false, nil
 
@@ -101,6 +103,8 @@ func TestBaselineFilter(t *testing.T) {
 		{"one new finding", []lint.Finding{extra}, 2, []string{`backend "audit": chain off`}, 3, [3]int{1, 0, 0}},
 		{"same problem in another file", []lint.Finding{otherFile}, 0, []string{`backend "orders": chain off`}, 3, [3]int{1, 0, 0}},
 		{"same problem under another rule", []lint.Finding{otherRule}, 0, []string{`backend "orders": chain off`}, 3, [3]int{1, 0, 0}},
+		{"same problem in another service", []lint.Finding{otherService}, 0, []string{`backend "orders": chain off`}, 3, [3]int{1, 0, 0}},
+		{"the same finding twice", []lint.Finding{base.Findings[1]}, 4, []string{`backend "legacy": plain HTTP`}, 3, [3]int{0, 1, 0}},
 		{"suppressed findings are not in the baseline", []lint.Finding{suppressedNowOpen}, 0, []string{`backend "mock": plain HTTP`}, 3, [3]int{0, 1, 0}},
 	}
 	for _, format := range []string{"json", "sarif"} {

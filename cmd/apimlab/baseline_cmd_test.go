@@ -112,11 +112,11 @@ func TestBaselineRoundTrip(t *testing.T) {
 	}
 }
 
-// A second identical finding is new even though the first is known: the
-// baseline counts occurrences. Two services in one template each get a
-// backend "orders" with chain validation off; the findings differ only
-// in position.
-func TestBaselineCountsOccurrences(t *testing.T) {
+// The same mistake in a second service of the same template is new:
+// findings are matched per service. Both services get a backend
+// "orders" with chain validation off, so the findings differ only in
+// their service (and position).
+func TestBaselineSeparatesServices(t *testing.T) {
 	dir := t.TempDir()
 	tmpl := filepath.Join(dir, "template.json")
 	base := filepath.Join(dir, "baseline.json")

@@ -27,8 +27,8 @@ type LintCmd struct {
 	FailOn     string   `enum:"error,warning,info,never" default:"error" help:"Exit 1 when a finding at or above this severity remains (error, warning, info, never)."`
 	Config     string   `help:"Configuration file (default: .apimlab.yaml when present)."`
 	Parameters []string `help:"ARM parameters file(s) applied to every template."`
-	Enable     []string `help:"Run these rule IDs even when the configuration disables them."`
-	Disable    []string `help:"Do not run these rule IDs."`
+	Enable     []string `predictor:"rules" help:"Run these rule IDs even when the configuration disables them."`
+	Disable    []string `predictor:"rules" help:"Do not run these rule IDs."`
 	Color      string   `enum:"auto,always,never" default:"auto" help:"Colour text output (auto: only on a terminal)."`
 
 	KeyVaultDir  string        `name:"keyvault-dir" help:"Folder of PFX/PEM files named after Key Vault secrets, to check Key Vault-backed certificates offline."`

@@ -31,6 +31,8 @@ type CLI struct {
 	Sim     SimCmd     `cmd:"" help:"Run a simulation scenario: fake backends with faults, load, breaker timeline, assertions (exit 1 when one fails)."`
 	Demo    DemoCmd    `cmd:"" help:"Run apimlab on the embedded demo configuration."`
 	Version VersionCmd `cmd:"" help:"Print the version."`
+
+	Completion CompletionCmd `cmd:"" help:"Print a shell completion script (bash, zsh, fish)."`
 }
 
 // exitError carries an exit code through kong (kong.ExitCoder).

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,9 +21,18 @@ var repoRoot = filepath.Join("..", "..")
 
 var (
 	buildOnce sync.Once
+	buildDir  string
 	buildBin  string
 	buildErr  error
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
 
 // apimlabBinary builds cmd/apimlab once per test binary and returns its
 // path. Tests that need it skip when no go tool is on PATH.
@@ -33,12 +43,11 @@ func apimlabBinary(t *testing.T) string {
 		t.Skip("no go tool on PATH to build apimlab")
 	}
 	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "citest-bin-")
-		if err != nil {
-			buildErr = err
+		buildDir, buildErr = os.MkdirTemp("", "citest-bin-")
+		if buildErr != nil {
 			return
 		}
-		buildBin = filepath.Join(dir, "apimlab")
+		buildBin = filepath.Join(buildDir, "apimlab")
 		cmd := exec.Command(goTool, "build", "-o", buildBin, "github.com/apimlab/apimlab/cmd/apimlab")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
@@ -94,8 +103,13 @@ func copyDir(t *testing.T, src, dst string) {
 	}
 }
 
-// exprRef matches one ${{ dotted.reference }} expression.
-var exprRef = regexp.MustCompile(`\$\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}`)
+// exprRef matches one ${{ dotted.reference }} expression (GitHub, and
+// Azure Pipelines template parameters); macroRef one Azure Pipelines
+// $(Variable.Name) macro.
+var (
+	exprRef  = regexp.MustCompile(`\$\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}`)
+	macroRef = regexp.MustCompile(`\$\(([A-Za-z_][\w.]*)\)`)
+)
 
 // context is what expressions in a workflow file can see: dotted names
 // ("inputs.paths", "github.action_ref", "steps.lint.outputs.exit-code")
@@ -113,6 +127,14 @@ func (c exprContext) expand(s string) (string, error) {
 		v, ok := c.lookup(ref)
 		if !ok && firstErr == nil {
 			firstErr = fmt.Errorf("unknown reference %q", ref)
+		}
+		return v
+	})
+	out = macroRef.ReplaceAllStringFunc(out, func(m string) string {
+		ref := macroRef.FindStringSubmatch(m)[1]
+		v, ok := c.lookup(ref)
+		if !ok && firstErr == nil {
+			firstErr = fmt.Errorf("unknown macro %q", ref)
 		}
 		return v
 	})
@@ -152,9 +174,9 @@ func (c exprContext) cond(expr string, failed bool) (bool, error) {
 	for _, term := range strings.Split(expr, "&&") {
 		term = strings.TrimSpace(term)
 		switch {
-		case condNot.MatchString(term), term == "always()":
+		case condNot.MatchString(term), term == "always()", term == "succeededOrFailed()":
 			status = true
-		case term == "success()":
+		case term == "success()", term == "succeeded()":
 			status = true
 			result = result && !failed
 		case term == "failure()":
@@ -202,13 +224,17 @@ type runner struct {
 	ctx     exprContext
 	failed  bool
 	steps   []stepRun
+	// shellArgs start bash: GitHub's `bash --noprofile --norc -eo
+	// pipefail` by default; Azure Pipelines' Bash step has no -e.
+	shellArgs []string
 }
 
 func newRunner(t *testing.T, work string, path []string, ctx exprContext) *runner {
 	t.Helper()
 	temp := t.TempDir()
 	r := &runner{bash: needBash(t), work: work, path: path, ctx: ctx,
-		summary: filepath.Join(temp, "summary.md"), temp: temp}
+		summary: filepath.Join(temp, "summary.md"), temp: temp,
+		shellArgs: []string{"--noprofile", "--norc", "-eo", "pipefail"}}
 	if _, ok := ctx["runner.temp"]; !ok {
 		ctx["runner.temp"] = temp
 	}
@@ -297,7 +323,7 @@ func (r *runner) run(t *testing.T, st step) stepRun {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, r.bash, "--noprofile", "--norc", "-eo", "pipefail", script)
+	cmd := exec.CommandContext(ctx, r.bash, append(slices.Clone(r.shellArgs), script)...)
 	cmd.Dir, cmd.Env = r.work, env
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -325,6 +351,12 @@ func (r *runner) run(t *testing.T, st step) stepRun {
 			if p != "" {
 				r.path = append([]string{p}, r.path...)
 			}
+		}
+	}
+	// Azure Pipelines: ##vso[task.prependpath]DIR in the output.
+	for _, line := range strings.Split(res.Output, "\n") {
+		if p, ok := strings.CutPrefix(line, "##vso[task.prependpath]"); ok && p != "" {
+			r.path = append([]string{strings.TrimSpace(p)}, r.path...)
 		}
 	}
 	r.steps = append(r.steps, res)
@@ -378,4 +410,19 @@ func execIn(dir, program string, args ...string) (string, error) {
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	return string(out), err
+}
+
+// copyFile copies src to dst, creating dst's folder.
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
