@@ -17,12 +17,13 @@ import (
 	"github.com/apimlab/apimlab/breaker"
 	"github.com/apimlab/apimlab/sim"
 	"github.com/apimlab/apimlab/sim/live"
+	"github.com/apimlab/apimlab/sim/model"
 )
 
 // SimCmd runs a simulation scenario.
 type SimCmd struct {
 	Scenario      string   `arg:"" help:"Scenario file (YAML or JSON; see docs/scenarios.md)."`
-	Engine        string   `enum:"live" default:"live" help:"Engine: live (the real gateway, fake backends on loopback, vegeta load)."`
+	Engine        string   `enum:"live,model" default:"live" help:"live: the real gateway, fake backends on loopback, vegeta load; model: the same breakers and pools on a virtual clock without sockets (a day in seconds)."`
 	Clock         string   `enum:"virtual,wall" default:"virtual" help:"virtual: scenario time runs as fast as the machine allows, reproducibly; wall: a real load test at the requested rates."`
 	Speed         float64  `default:"1" help:"Wall clock only: compress the scenario timeline N times (breaker intervals and trip durations keep their configured values in scenario time)."`
 	Seed          uint64   `help:"Override the scenario's seed."`
@@ -32,6 +33,9 @@ type SimCmd struct {
 	Format        []string `default:"text,json" help:"Report formats written to --out (text also goes to the terminal): ${runformats}."`
 	VegetaResults string   `name:"vegeta-results" help:"Also write vegeta's own binary results to this file (for vegeta report/plot)."`
 	Verbose       bool     `help:"Log the gateway's messages to stderr."`
+	// Model engine only.
+	AllowApproximation bool   `name:"allow-approximation" help:"Model engine: run even when the configuration holds routing the model cannot represent (each is listed and becomes a warning in the result)."`
+	Sweep              string `help:"Model engine: vary one scenario field and run once per value, e.g. backends.orders-eastus.faults[0].rate=0:0.2:0.01; writes sweep.csv and sweep.json to --out."`
 }
 
 // Run loads the scenario and its configuration, runs it and writes the
@@ -59,6 +63,12 @@ func (c *SimCmd) Run(g *Globals) error {
 	}
 	if err := os.MkdirAll(c.Out, 0o755); err != nil {
 		return usageErr("--out: %v", err)
+	}
+	if c.Engine == "model" {
+		return c.runModel(g, sc, svc, printers)
+	}
+	if c.AllowApproximation || c.Sweep != "" {
+		return usageErr("--allow-approximation and --sweep need --engine model")
 	}
 	opts := live.Options{Clock: c.Clock, Speed: c.Speed, Version: Version}
 	if c.BreakerModel != "" {
@@ -94,16 +104,93 @@ func (c *SimCmd) Run(g *Globals) error {
 	if err := writeRunReports(g.Stdout, c.Out, res, printers); err != nil {
 		return err
 	}
-	if !res.Passed {
-		failed := 0
-		for _, a := range res.Assertions {
-			if !a.Passed {
-				failed++
-			}
-		}
-		return &exitError{code: 1, err: fmt.Errorf("%d of %d assertion(s) failed", failed, len(res.Assertions))}
+	return assertionsExit(res)
+}
+
+// runModel runs the scenario (or a sweep of it) on the model engine.
+func (c *SimCmd) runModel(g *Globals, sc *sim.Scenario, svc *apim.Service, printers []runPrinter) error {
+	if c.Clock != sim.ClockVirtual || c.Speed != 1 || c.VegetaResults != "" {
+		return usageErr("the model engine runs on a virtual clock with no load generator: --clock wall, --speed and --vegeta-results need --engine live")
 	}
-	return nil
+	if c.BreakerModel != "" {
+		sc.Gateway.BreakerModel = c.BreakerModel
+	}
+	issues, err := model.Issues(svc, sc)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	for _, is := range issues {
+		fmt.Fprintf(g.Stderr, "model: %s\n", is)
+	}
+	opts := model.Options{AllowApproximation: c.AllowApproximation, Version: Version}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if c.Sweep != "" {
+		spec, err := model.ParseSweep(c.Sweep)
+		if err != nil {
+			return usageErr("--sweep: %v", err)
+		}
+		res, err := model.Sweep(ctx, svc, sc, spec, model.SweepOptions{Run: opts})
+		if err != nil {
+			return modelErr(err)
+		}
+		for _, f := range []struct {
+			name  string
+			write func(io.Writer) error
+		}{{"sweep.csv", res.WriteCSV}, {"sweep.json", res.WriteJSON}} {
+			path := filepath.Join(c.Out, f.name)
+			if err := writeFile(path, f.write); err != nil {
+				return err
+			}
+			fmt.Fprintf(g.Stdout, "wrote %s\n", path)
+		}
+		return res.WriteCSV(g.Stdout)
+	}
+	fmt.Fprintf(g.Stderr, "apimlab sim: %s (model engine, virtual clock, %s of scenario time, seed %d)\n", sc.Name, sc.Length(), sc.Seed)
+	res, err := model.Run(ctx, svc, sc, opts)
+	if err != nil {
+		return modelErr(err)
+	}
+	if err := writeRunReports(g.Stdout, c.Out, res, printers); err != nil {
+		return err
+	}
+	return assertionsExit(res)
+}
+
+// modelErr maps model engine errors to exit codes: what the user must fix
+// in the scenario or configuration is 2.
+func modelErr(err error) error {
+	if errors.Is(err, model.ErrApproximation) || errors.Is(err, model.ErrConfig) || errors.Is(err, sim.ErrScenario) {
+		return usageErr("%v", err)
+	}
+	return &exitError{code: 2, err: err}
+}
+
+// assertionsExit is exit 1 when an assertion failed.
+func assertionsExit(res *sim.Result) error {
+	if res.Passed {
+		return nil
+	}
+	failed := 0
+	for _, a := range res.Assertions {
+		if !a.Passed {
+			failed++
+		}
+	}
+	return &exitError{code: 1, err: fmt.Errorf("%d of %d assertion(s) failed", failed, len(res.Assertions))}
+}
+
+// writeFile creates path and writes it with write.
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return f.Close()
 }
 
 // loadScenarioConfig loads the scenario's configuration and refuses

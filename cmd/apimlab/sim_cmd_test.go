@@ -98,6 +98,41 @@ func TestSimCmd(t *testing.T) {
 			t.Errorf("exit %d, stderr %s", code, stderr)
 		}
 	})
+	t.Run("model engine", func(t *testing.T) {
+		out := filepath.Join(dir, "model")
+		code, stdout, stderr := runCLI(t, "sim", "--engine", "model", filepath.Join(scenarios, "demo-failover.yaml"), "--out", out, "--format", "json")
+		if code != 0 {
+			t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+		}
+		res, err := sim.ReadResult(filepath.Join(out, "result.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Run.Engine != "model" || !res.Passed {
+			t.Errorf("engine %q passed %t", res.Run.Engine, res.Passed)
+		}
+	})
+	t.Run("model sweep", func(t *testing.T) {
+		out := filepath.Join(dir, "sweep")
+		code, stdout, stderr := runCLI(t, "sim", "--engine", "model", filepath.Join(scenarios, "twitchy-breaker.yaml"), "--out", out,
+			"--sweep", "backends.inventory-a.faults[0].rate=0:0.1:0.05")
+		if code != 0 {
+			t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+		}
+		data, err := os.ReadFile(filepath.Join(out, "sweep.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lines := strings.Count(strings.TrimSpace(string(data)), "\n") + 1; lines != 4 {
+			t.Errorf("sweep.csv has %d lines, want a header and 3 values (0, 0.05, 0.1):\n%s", lines, data)
+		}
+	})
+	t.Run("live-only flags with the model engine exit 2", func(t *testing.T) {
+		code, _, stderr := runCLI(t, "sim", "--engine", "model", "--clock", "wall", filepath.Join(scenarios, "retry-after.yaml"), "--out", filepath.Join(dir, "z"))
+		if code != 2 || !strings.Contains(stderr, "need --engine live") {
+			t.Errorf("exit %d, stderr %s", code, stderr)
+		}
+	})
 	t.Run("unknown format exits 2", func(t *testing.T) {
 		code, _, stderr := runCLI(t, "sim", filepath.Join(scenarios, "retry-after.yaml"), "--format", "sarif", "--out", filepath.Join(dir, "y"))
 		if code != 2 || !strings.Contains(stderr, "sarif") {

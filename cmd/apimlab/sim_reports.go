@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/apimlab/apimlab/reports"
@@ -34,15 +33,7 @@ func runPrinters(formats []string) ([]runPrinter, error) {
 // files are.
 func writeRunReports(stdout io.Writer, out string, res *sim.Result, ps []runPrinter) error {
 	write := func(path string, p reports.RunPrinter) error {
-		f, err := os.Create(path)
-		if err != nil {
-			return err
-		}
-		if err := p.Print(f, res); err != nil {
-			f.Close()
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		return f.Close()
+		return writeFile(path, func(w io.Writer) error { return p.Print(w, res) })
 	}
 	written := []string{resultPath(out)}
 	if err := write(resultPath(out), reports.RunJSON{}); err != nil {
