@@ -178,8 +178,7 @@ func sticky(k int, at time.Duration) bool {
 	return k%4 == 1 && at >= 20*time.Second && at < 30*time.Second
 }
 
-// dayMemo keeps the 24-hour result: building it records 260,000
-// requests, seconds under the race detector, and two tests read it.
+// dayMemo keeps the 24-hour result, which two tests read.
 var dayMemo struct {
 	once sync.Once
 	res  *sim.Result
@@ -187,9 +186,10 @@ var dayMemo struct {
 }
 
 // dayRun returns a 24-hour result with one-second buckets: a pool of
-// three backends under two gateway instances, 3 requests per second, the
-// first backend's breaker opening for a minute every 20 minutes on each
-// instance, and a fault window per hour. Printers only read it.
+// three backends under two gateway instances, every (backend, instance)
+// series with an attempt in every second (b0 none while its breaker is
+// open, a minute every 20 minutes on each instance), a client series with
+// 6 requests a second, and a fault window per hour. Printers only read it.
 func dayRun(t testing.TB) *sim.Result {
 	t.Helper()
 	dayMemo.once.Do(func() { dayMemo.res, dayMemo.err = buildDay() })
@@ -227,35 +227,52 @@ backends:
 		backends = append(backends, sim.BackendInfo{Name: n, Kind: "Single", Breaker: "5 failures in 1m, trip 1m"})
 	}
 	rec := sim.NewRecorder(sc, sim.RecorderOptions{Run: sim.RunInfo{Engine: "model", Clock: sim.ClockVirtual, BreakerModel: "halfOpen", Speed: 1}, Backends: backends})
-	for s := range 24 * 3600 {
-		at := time.Duration(s) * time.Second
-		phase := 0
-		switch {
-		case s >= 20*3600:
-			phase = 2
-		case s >= 8*3600:
-			phase = 1
-		}
-		open := s%1200 >= 600 && s%1200 < 660
-		for j := range 3 {
-			b := names[(s+j)%3]
-			if open && b == "b0" {
-				b = "b1"
-			}
-			i := j % 2
-			lat := time.Duration(5+(s*7+j)%40) * time.Millisecond
-			rec.Attempt(at+time.Duration(j)*100*time.Millisecond, i, b, 200, lat)
-			rec.Request(sim.RequestRecord{Phase: phase, Instance: i, At: at, Latency: lat, Status: 200, Backend: b})
-		}
-		if s%1200 == 600 || s%1200 == 660 {
-			from, to := sim.StateClosed, sim.StateOpen
-			if s%1200 == 660 {
-				from, to = sim.StateOpen, sim.StateClosed
-			}
-			for i := range 2 {
-				rec.Transition(sim.Transition{At: sim.Duration(at), Instance: i, Backend: "b0", From: from, To: to, Reason: "test"})
-			}
+	const day = 24 * 3600
+	open := func(s int) bool { return s%1200 >= 600 && s%1200 < 660 }
+	for s := 600; s < day; s += 1200 {
+		for i := range 2 {
+			rec.Transition(sim.Transition{At: sim.Duration(time.Duration(s) * time.Second), Instance: i, Backend: "b0", From: sim.StateClosed, To: sim.StateOpen, Reason: "test"})
+			rec.Transition(sim.Transition{At: sim.Duration(time.Duration(s+60) * time.Second), Instance: i, Backend: "b0", From: sim.StateOpen, To: sim.StateClosed, Reason: "test"})
 		}
 	}
-	return rec.Finish(time.Second), nil
+	// A phase's requests go through the recorder (a few per phase, for
+	// its tables); the dense per-second series are written directly:
+	// 600,000 recorder calls would take seconds under the race detector.
+	for ph := range 3 {
+		for j := range 30 {
+			rec.Request(sim.RequestRecord{Phase: ph, At: time.Duration(ph) * 8 * time.Hour, Latency: 20 * time.Millisecond, Status: 200, Backend: names[j%3]})
+		}
+	}
+	res := rec.Finish(time.Second)
+	lat := func(s, j int) time.Duration { return time.Duration(5+(s*7+j)%40) * time.Millisecond }
+	res.Series = nil
+	for j, b := range names {
+		for i := range 2 {
+			pts := make([]sim.Point, 0, day)
+			for s := range day {
+				if b == "b0" && open(s) {
+					continue
+				}
+				p := sim.Point{T: int64(s), Requests: 1}
+				p.Status[sim.Class2xx] = 1
+				p.Latency.Record(lat(s, j))
+				pts = append(pts, p)
+			}
+			res.Series = append(res.Series, sim.Series{Backend: b, Instance: i, Points: pts})
+		}
+	}
+	clients := make([]sim.Point, day)
+	for s := range clients {
+		p := &clients[s]
+		p.T, p.Requests = int64(s), 6
+		p.Status[sim.Class2xx] = 6
+		if s%3600 >= 600 && s%3600 < 660 { // the fault windows
+			p.Status[sim.Class2xx], p.Status[sim.Class5xx] = 5, 1
+		}
+		for j := range 3 {
+			p.Latency.RecordN(lat(s, j), 2)
+		}
+	}
+	res.Clients = []sim.Series{{Stream: "load", Instance: -1, Points: clients}}
+	return res, nil
 }
