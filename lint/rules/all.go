@@ -33,6 +33,7 @@ var All = []*lint.Rule{
 	PoolNoFailover,      // APIM107
 	PoolDuplicateMember, // APIM108
 	PoolMixedPriority,   // APIM109
+	PoolMemberNoBreaker, // APIM110
 
 	// 2xx circuit breakers
 	BreakerInvalid,             // APIM201
@@ -43,6 +44,7 @@ var All = []*lint.Rule{
 	BreakerOnPool,              // APIM206
 	BreakerRetryAfterUnbounded, // APIM207
 	NumericAsString,            // APIM208
+	BreakerTripTooLong,         // APIM209
 
 	// 3xx certificates
 	CertReferenceUnknown, // APIM301
