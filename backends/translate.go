@@ -159,12 +159,20 @@ func durationOf(ps *problems, d apim.Duration, path, name string, fallback apim.
 	return d.D, true
 }
 
-// DefaultWeight is the weight of a pool member whose weight is unset.
-const DefaultWeight = 0
+// DefaultWeight is the weight of a pool member whose weight is unset (or
+// null). Azure documents no default ("can be also null if the value not
+// specified"; without weights "requests are distributed evenly"): apimlab
+// chooses 1, as nginx, Envoy and HAProxy do, so an all-unset group is
+// round-robin and, in a group mixing set and unset weights, an unset
+// member counts as weight 1 (docs/semantics.md). An explicit 0 is kept:
+// such a member gets no traffic while a weighted member of its group is
+// available (see package pool).
+const DefaultWeight = 1
 
 // Weight returns the weight a pool member runs with: its value when set,
 // DefaultWeight when unset or null. Callers check Known/Unknown first when
-// an unresolved value must be told apart.
+// an unresolved value must be told apart. Lint and the gateway both use
+// it, so a pool's shares never differ between them.
 func Weight(f apim.Field[int]) int { return f.Or(DefaultWeight) }
 
 // Priority returns the priority a pool member runs with: its value when

@@ -127,7 +127,7 @@ func TestPoolMembers(t *testing.T) {
 	}{
 		{name: "set values and defaults",
 			members: []*apim.PoolMember{member("a", 2, 30), member("b", -1, -1), idOnly},
-			want:    []pool.Member{{Name: "a", Priority: 2, Weight: 30}, {Name: "b", Priority: 0, Weight: DefaultWeight}, {Name: "by-id", Priority: 0, Weight: DefaultWeight}}},
+			want:    []pool.Member{{Name: "a", Priority: 2, Weight: 30}, {Name: "b", Priority: 0, Weight: 1}, {Name: "by-id", Priority: 0, Weight: 1}}},
 		{name: "out of range and unresolved members are left out",
 			members:  []*apim.PoolMember{member("a", 101, 1), member("b", 1, 1), {Name: "c", ID: known("/backends/c"), Weight: unresolved[int](), Pos: at(41)}},
 			want:     []pool.Member{{Name: "b", Priority: 1, Weight: 1}},

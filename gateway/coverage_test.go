@@ -227,8 +227,8 @@ func TestUnsetPriorityIsZero(t *testing.T) {
 		}
 	}
 	for _, b := range g.Health().Backends {
-		if b.Name == "pool" && (b.Members[1].Priority != 0 || b.Members[1].Weight != 0) {
-			t.Errorf("unset member = %+v, want priority 0 weight 0", b.Members[1])
+		if b.Name == "pool" && (b.Members[1].Priority != 0 || b.Members[1].Weight != 1) {
+			t.Errorf("unset member = %+v, want priority 0 weight 1 (docs/semantics.md)", b.Members[1])
 		}
 	}
 }

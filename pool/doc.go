@@ -26,15 +26,17 @@
 // 0. A pool that mixes set and unset priorities is ambiguous and is a lint
 // finding, not a runtime error.
 //
-// An unset weight is 0. Among a group's available members, if any has a
-// weight > 0, traffic is split by weight and 0-weight members get none
-// (their share is 0/sum); if all available members have weight 0, they share
-// equally (so an all-unset group is plain round-robin, Learn's default
-// "Requests are distributed evenly"). A 0-weight member is thus a standby
-// inside its group: it is used, before any lower-priority group, when all
-// weighted members of its group are unavailable, because Learn says lower
-// groups are used "only when all backends in higher priority groups are
-// unavailable".
+// The pool sees numbers only: callers map an unset weight to 1
+// (backends.DefaultWeight, as nginx, Envoy and HAProxy do), so an all-unset
+// group is plain round-robin (Learn's default "Requests are distributed
+// evenly") and an unset member of a weighted group counts as weight 1.
+// Among a group's available members, if any has a weight > 0, traffic is
+// split by weight and 0-weight members get none (their share is 0/sum); if
+// all available members have weight 0, they share equally. A 0-weight
+// member is thus a standby inside its group: it is used, before any
+// lower-priority group, when all weighted members of its group are
+// unavailable, because Learn says lower groups are used "only when all
+// backends in higher priority groups are unavailable".
 //
 // # Concurrency and cost
 //

@@ -33,7 +33,8 @@ type Member struct {
 	// DefaultPriority.
 	Priority int
 	// Weight is 0..100, relative to the other members of the same priority
-	// group. 0 (also: unset) follows the rules in the package doc.
+	// group. 0 follows the rules in the package doc; map an unset weight
+	// to 1 (backends.DefaultWeight).
 	Weight int
 	// Available reports whether the member can take a request now. If nil the
 	// member is always available. It is called without the pool's lock held.

@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/backends"
 	"github.com/apimlab/apimlab/lint"
+	"github.com/apimlab/apimlab/pool"
 )
 
 // PoolWeightStarved reports pool members whose weight gives them (almost)
@@ -18,8 +21,9 @@ var PoolWeightStarved = &lint.Rule{
 		Why: "Inside a priority group, traffic is split by relative weight. A member with weight 0, " +
 			"or with a share under 1% of its group, is effectively out of rotation: it stays cold, " +
 			"its breaker never sees enough traffic to judge it, and it is not the standby you think " +
-			"it is (standbys belong in a lower priority group). When some members of a group set a " +
-			"weight and others do not, the unset ones are counted as weight 1 here.\n\n" +
+			"it is (standbys belong in a lower priority group). An unset weight counts as 1, as in the " +
+			"gateway (Azure documents no default; see docs/semantics.md), so a group without weights is " +
+			"round-robin and an unset member of a weighted group gets a weight of 1.\n\n" +
 			"Options: `minShare` (default 0.01) is the smallest acceptable share of the group.",
 		Fix: "Give the member a meaningful weight, or move it to its own priority group if it is " +
 			"meant as a failover target.",
@@ -37,64 +41,70 @@ var PoolWeightStarved = &lint.Rule{
 func checkPoolWeightStarved(pass *lint.Pass) {
 	minShare := pass.Float("minShare", 0.01)
 	for _, b := range poolBackends(pass.Service) {
-		groups, ok := priorityGroups(poolMembers(b))
+		members, shares, ok := poolShares(b)
 		if !ok {
 			continue
 		}
-		for _, g := range groups {
-			if len(g.members) < 2 {
+		groupSize := map[int]int{}
+		for _, sh := range shares {
+			groupSize[sh.Group]++
+		}
+		for i, sh := range shares {
+			if groupSize[sh.Group] < 2 || (sh.InGroup >= minShare && sh.Weight > 0) || allZero(shares, sh.Group) {
 				continue
 			}
-			weights, total, ok := groupWeights(g)
-			if !ok || total == 0 {
-				continue
-			}
-			for i, m := range g.members {
-				share := float64(weights[i]) / float64(total)
-				if share >= minShare && weights[i] > 0 {
-					continue
-				}
-				pass.ReportFixf(m.Weight.At(m.Pos), backendSubject(b),
-					"raise its weight, or give it its own (higher-numbered) priority as a standby",
-					"pool %q: member %q gets %s of priority group %d (%s)",
-					b.Name, memberLabel(m), percent(share), g.priority, shareList(g, weights, total))
-			}
+			m := members[i].Source
+			pass.ReportFixf(m.Weight.At(m.Pos), backendSubject(b),
+				"raise its weight, or give it its own (higher-numbered) priority as a standby",
+				"pool %q: member %q gets %s of priority group %d (%s)",
+				b.Name, memberLabel(m), percent(sh.InGroup), sh.Priority, shareList(members, shares, sh.Group))
 		}
 	}
 }
 
-// groupWeights returns each member's effective weight (unset = 1) and the
-// total. ok is false when no member sets a weight (plain round-robin), a
-// weight is unresolved, or a weight is out of range (APIM105's business).
-func groupWeights(g priorityGroup) (weights []int, total int, ok bool) {
-	anySet := false
-	for _, m := range g.members {
-		w := m.Weight
-		switch {
-		case w.Unknown != "":
-			return nil, 0, false
-		case w.Known():
-			if w.Value < 0 || w.Value > 100 {
-				return nil, 0, false
-			}
-			anySet = true
-			weights = append(weights, w.Value)
-		default:
-			weights = append(weights, 1)
-		}
-		total += weights[len(weights)-1]
+// poolShares returns pool b's members and each one's share of traffic when
+// every member is available. The shares are the gateway's own (package
+// backends maps unset values, package pool splits the traffic), so lint and
+// the gateway cannot disagree (TestPoolSharesMatchGateway). ok is false
+// when a value is unresolved or out of range (APIM105's and APIM902's
+// business).
+func poolShares(b *apim.Backend) ([]backends.MemberSpec, []pool.Share, bool) {
+	members, probs := backends.PoolMembers(b)
+	if len(probs) > 0 {
+		return nil, nil, false
 	}
-	return weights, total, anySet
+	shares, err := backends.Shares(members)
+	if err != nil {
+		return nil, nil, false
+	}
+	return members, shares, true
 }
 
-func shareList(g priorityGroup, weights []int, total int) string {
-	parts := make([]string, len(g.members))
-	for i, m := range g.members {
-		w := fmt.Sprint(weights[i])
+// allZero reports whether every member of group g has weight 0 (they then
+// share equally: nobody is starved).
+func allZero(shares []pool.Share, g int) bool {
+	for _, sh := range shares {
+		if sh.Group == g && sh.Weight > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// shareList renders the shares of group g: `"a" weight 3 = 75%, "b" weight
+// unset=1 = 25%`.
+func shareList(members []backends.MemberSpec, shares []pool.Share, g int) string {
+	var parts []string
+	for i, sh := range shares {
+		if sh.Group != g {
+			continue
+		}
+		m := members[i].Source
+		w := fmt.Sprint(sh.Weight)
 		if !m.Weight.Known() {
-			w = "unset=1"
+			w = fmt.Sprintf("unset=%d", backends.DefaultWeight)
 		}
-		parts[i] = fmt.Sprintf("%q weight %s = %s", memberLabel(m), w, percent(float64(weights[i])/float64(total)))
+		parts = append(parts, fmt.Sprintf("%q weight %s = %s", memberLabel(m), w, percent(sh.InGroup)))
 	}
 	return strings.Join(parts, ", ")
 }

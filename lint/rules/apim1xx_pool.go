@@ -6,6 +6,7 @@ import (
 
 	"github.com/agnivade/levenshtein"
 	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/backends"
 )
 
 // Helpers shared by the pool rules (APIM1xx).
@@ -45,7 +46,8 @@ func memberPos(m *apim.PoolMember) apim.Position { return m.ID.At(m.Pos) }
 
 // priorityGroup is the members of a pool that share a priority. Lower
 // numbers are tried first. Members without a priority are in group 0,
-// the highest (APIM109 reports mixing set and unset priorities).
+// the highest, as in the gateway (backends.Priority; APIM109 reports
+// mixing set and unset priorities).
 type priorityGroup struct {
 	priority int
 	members  []*apim.PoolMember
@@ -59,7 +61,7 @@ func priorityGroups(members []*apim.PoolMember) (groups []priorityGroup, ok bool
 		if m.Priority.Unknown != "" {
 			return nil, false
 		}
-		p := m.Priority.Or(0)
+		p := backends.Priority(m.Priority)
 		i, seen := idx[p]
 		if !seen {
 			i = len(groups)

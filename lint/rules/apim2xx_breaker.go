@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/backends"
 	"github.com/apimlab/apimlab/lint"
 	"github.com/apimlab/apimlab/lint/breakermodel"
 )
@@ -15,8 +16,9 @@ import (
 
 // breakerRule is one circuit breaker rule with its backend.
 type breakerRule struct {
-	b    *apim.Backend
-	rule *apim.BreakerRule
+	b     *apim.Backend
+	rule  *apim.BreakerRule
+	index int // in b.CircuitBreaker.Rules
 }
 
 // breakerRules returns every circuit breaker rule of every backend.
@@ -26,9 +28,9 @@ func breakerRules(svc *apim.Service) []breakerRule {
 		if b.CircuitBreaker == nil {
 			continue
 		}
-		for _, r := range b.CircuitBreaker.Rules {
+		for i, r := range b.CircuitBreaker.Rules {
 			if r != nil {
-				out = append(out, breakerRule{b, r})
+				out = append(out, breakerRule{b, r, i})
 			}
 		}
 	}
@@ -45,28 +47,19 @@ func (br breakerRule) label() string {
 	return s
 }
 
-// condition converts a rule to the breaker model. ok is false when any
-// value it needs is unset, unresolved or invalid (APIM201 reports those).
+// condition converts a rule to the breaker model through the gateway's
+// own translation (backends.RuleSpec), so lint models the breaker the
+// gateway runs: same count/percentage, interval, trip duration and
+// minimum requests. ok is false when the gateway could not run the rule
+// (APIM201 reports why).
 func (br breakerRule) condition(minRequests int) (c breakermodel.Condition, ok bool) {
-	fc := br.rule.FailureCondition
-	if fc == nil || !durationOK(fc.Interval) {
+	spec, probs := backends.RuleSpec(br.b, br.index, backends.Options{MinRequests: minRequests})
+	if len(probs) > 0 {
 		return c, false
 	}
-	c.Interval, c.MinRequests = fc.Interval.D, minRequests
-	switch {
-	case fc.Count.Known() && !fc.Percentage.Known() && fc.Percentage.Unknown == "":
-		c.Count = fc.Count.Value
-	case fc.Percentage.Known() && !fc.Count.Known() && fc.Count.Unknown == "":
-		c.Percentage = fc.Percentage.Value
-	default:
-		return c, false
-	}
-	if tr := br.rule.TripDuration; tr.Set && !tr.Null {
-		if !durationOK(tr) {
-			return c, false
-		}
-		c.TripDuration = tr.D
-	}
+	s := spec.Settings
+	c = breakermodel.Condition{Count: s.Count, Percentage: s.Percentage, Interval: s.Interval,
+		TripDuration: s.TripDuration, MinRequests: s.MinRequests}
 	return c, breakermodel.Validate(c, breakermodel.Traffic{}) == nil
 }
 
