@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"net"
 	"net/url"
 	"strings"
 
@@ -59,14 +58,4 @@ func checkPlainHTTPBackend(pass *lint.Pass) {
 			"backend %q is called over plain HTTP (host %q): requests and responses travel unencrypted%s",
 			b.Name, host, extra)
 	}
-}
-
-// isLoopback reports whether host is localhost or a loopback address.
-func isLoopback(host string) bool {
-	h := strings.ToLower(strings.TrimSuffix(host, "."))
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
 }

@@ -64,20 +64,3 @@ func checkCertReferenceUnknown(pass *lint.Pass) {
 		}
 	}
 }
-
-// refOwner names who holds a reference: `backend "orders": credentials.certificateIds`.
-func refOwner(r certRef) string {
-	if r.Backend != nil {
-		return `backend "` + r.Backend.Name + `": ` + r.What
-	}
-	return r.Subject.String() + ": " + r.What
-}
-
-// certsThumb shortens a thumbprint for messages.
-func certsThumb(tp string) string {
-	tp = strings.ToUpper(strings.ReplaceAll(strings.ReplaceAll(tp, " ", ""), ":", ""))
-	if len(tp) > 16 {
-		return tp[:8] + "…" + tp[len(tp)-8:]
-	}
-	return tp
-}

@@ -1,8 +1,6 @@
 package rules
 
 import (
-	"time"
-
 	"github.com/apimlab/apimlab/lint"
 	"github.com/apimlab/apimlab/lint/certmat"
 )
@@ -44,27 +42,4 @@ func checkCertExpired(pass *lint.Pass) {
 				"%s is not valid until %s (in %s)%s", describeCert(e), day(notBefore), days(notBefore.Sub(pass.Now)), from(e))
 		}
 	}
-}
-
-// validity returns the validity period of an entry's certificate: from
-// the loaded material, else the entity's expirationDate (no start).
-func validity(e *certmat.Entry) (notBefore, notAfter time.Time, ok bool) {
-	if e.Material != nil && e.Material.Leaf != nil {
-		return e.Material.Leaf.NotBefore, e.Material.Leaf.NotAfter, true
-	}
-	if !e.Expiration.IsZero() {
-		return time.Time{}, e.Expiration, true
-	}
-	return time.Time{}, time.Time{}, false
-}
-
-// from says where the certificate was read, for messages.
-func from(e *certmat.Entry) string {
-	if e.Material == nil {
-		if !e.Expiration.IsZero() {
-			return " (expirationDate)"
-		}
-		return ""
-	}
-	return " (" + e.Where + ")"
 }

@@ -3,7 +3,6 @@ package rules
 import (
 	"strings"
 
-	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/certs"
 	"github.com/apimlab/apimlab/lint"
 )
@@ -28,32 +27,6 @@ var KeyVaultNotSecret = &lint.Rule{
 		Since: "0.1.0",
 	},
 	Check: checkKeyVaultNotSecret,
-}
-
-// keyVaultRefs lists the Key Vault references of certificates and named
-// values with the subject of each and what it is.
-func keyVaultRefs(svc *apim.Service) []struct {
-	Ref  *apim.KeyVaultRef
-	Subj lint.Subject
-	What string
-} {
-	type kv = struct {
-		Ref  *apim.KeyVaultRef
-		Subj lint.Subject
-		What string
-	}
-	var out []kv
-	for _, c := range svc.Certificates {
-		if c != nil && c.KeyVault != nil {
-			out = append(out, kv{c.KeyVault, lint.Subject{Kind: "certificate", Name: c.Name}, `certificate "` + c.Name + `"`})
-		}
-	}
-	for _, n := range svc.NamedValues {
-		if n != nil && n.KeyVault != nil {
-			out = append(out, kv{n.KeyVault, lint.Subject{Kind: "named-value", Name: n.Name}, `named value "` + n.Name + `"`})
-		}
-	}
-	return out
 }
 
 func checkKeyVaultNotSecret(pass *lint.Pass) {

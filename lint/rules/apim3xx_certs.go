@@ -191,3 +191,69 @@ func knownRoots(pass *lint.Pass) []*x509.Certificate {
 func chainWith(m *certs.Material, extra []*x509.Certificate) []*x509.Certificate {
 	return append(append([]*x509.Certificate(nil), m.Chain...), extra...)
 }
+
+// refOwner names who holds a reference: `backend "orders": credentials.certificateIds`.
+func refOwner(r certRef) string {
+	if r.Backend != nil {
+		return `backend "` + r.Backend.Name + `": ` + r.What
+	}
+	return r.Subject.String() + ": " + r.What
+}
+
+// certsThumb shortens a thumbprint for messages.
+func certsThumb(tp string) string {
+	tp = strings.ToUpper(strings.ReplaceAll(strings.ReplaceAll(tp, " ", ""), ":", ""))
+	if len(tp) > 16 {
+		return tp[:8] + "…" + tp[len(tp)-8:]
+	}
+	return tp
+}
+
+// validity returns the validity period of an entry's certificate: from
+// the loaded material, else the entity's expirationDate (no start).
+func validity(e *certmat.Entry) (notBefore, notAfter time.Time, ok bool) {
+	if e.Material != nil && e.Material.Leaf != nil {
+		return e.Material.Leaf.NotBefore, e.Material.Leaf.NotAfter, true
+	}
+	if !e.Expiration.IsZero() {
+		return time.Time{}, e.Expiration, true
+	}
+	return time.Time{}, time.Time{}, false
+}
+
+// from says where the certificate was read, for messages.
+func from(e *certmat.Entry) string {
+	if e.Material == nil {
+		if !e.Expiration.IsZero() {
+			return " (expirationDate)"
+		}
+		return ""
+	}
+	return " (" + e.Where + ")"
+}
+
+// keyVaultRefs lists the Key Vault references of certificates and named
+// values with the subject of each and what it is.
+func keyVaultRefs(svc *apim.Service) []struct {
+	Ref  *apim.KeyVaultRef
+	Subj lint.Subject
+	What string
+} {
+	type kv = struct {
+		Ref  *apim.KeyVaultRef
+		Subj lint.Subject
+		What string
+	}
+	var out []kv
+	for _, c := range svc.Certificates {
+		if c != nil && c.KeyVault != nil {
+			out = append(out, kv{c.KeyVault, lint.Subject{Kind: "certificate", Name: c.Name}, `certificate "` + c.Name + `"`})
+		}
+	}
+	for _, n := range svc.NamedValues {
+		if n != nil && n.KeyVault != nil {
+			out = append(out, kv{n.KeyVault, lint.Subject{Kind: "named-value", Name: n.Name}, `named value "` + n.Name + `"`})
+		}
+	}
+	return out
+}

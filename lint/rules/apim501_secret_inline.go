@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/apimlab/apimlab/apim"
@@ -177,25 +176,4 @@ func checkPolicySecrets(pass *lint.Pass, p *parsedPolicy) {
 		}
 		return true
 	})
-}
-
-// urlHasPassword reports whether s is a URL with a password in its user
-// information (https://user:password@host).
-func urlHasPassword(s string) bool {
-	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil || u.User == nil {
-		return false
-	}
-	_, ok := u.User.Password()
-	return ok
-}
-
-// urlHasSecrets reports whether a URL carries a password or a query
-// string (keys, SAS signatures): findings about it must not quote it.
-func urlHasSecrets(s string) bool {
-	if urlHasPassword(s) {
-		return true
-	}
-	u, err := url.Parse(strings.TrimSpace(s))
-	return err == nil && u.RawQuery != ""
 }

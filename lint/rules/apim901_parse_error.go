@@ -2,7 +2,6 @@ package rules
 
 import (
 	"errors"
-	"strings"
 
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/lint"
@@ -38,11 +37,11 @@ var ParseError = &lint.Rule{
 
 func checkParseError(pass *lint.Pass) {
 	for _, is := range pass.Service.Issues {
-		if is != nil && is.Code == "APIM901" && strings.HasPrefix(is.Msg, "cannot read ") {
+		if is != nil && is.Code == "APIM901" && unreadable(is) {
 			pass.ReportFixf(is.Pos, fileSubject(is.Pos.File), "check the path (a dangling link?) and its permissions", "%s", is.Msg)
 		}
 	}
-	reportIssues(pass, "APIM901", func(is *apim.Error) bool { return !strings.HasPrefix(is.Msg, "cannot read ") }, nil)
+	reportIssues(pass, "APIM901", func(is *apim.Error) bool { return !unreadable(is) }, nil)
 	// Policy documents are parsed by the policy rules' shared cache; a
 	// document that does not parse is reported here, once.
 	for _, p := range servicePolicies(pass).All {
@@ -55,20 +54,5 @@ func checkParseError(pass *lint.Pass) {
 		} else {
 			pass.Reportf(p.Src.Pos, policySubject(p.Src), "malformed policy: %v", p.Err)
 		}
-	}
-}
-
-// reportIssues reports the service's load issues with the given code; the
-// subject is the file. suffix, when non-nil, adds to each message.
-func reportIssues(pass *lint.Pass, code string, keep func(*apim.Error) bool, suffix func(path string) string) {
-	for _, is := range pass.Service.Issues {
-		if is == nil || is.Code != code || keep != nil && !keep(is) {
-			continue
-		}
-		msg := is.Msg
-		if suffix != nil {
-			msg += suffix(is.Pos.Path)
-		}
-		pass.Reportf(is.Pos, fileSubject(is.Pos.File), "%s", msg)
 	}
 }

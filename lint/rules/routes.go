@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"net/url"
 	"strings"
 
 	"github.com/apimlab/apimlab/apim"
@@ -14,34 +13,6 @@ import (
 // request-body rules): URL matching against backend entities, the
 // backend-id candidates of an attribute, and a tracker that replays the
 // set-backend-service statements of an effective policy.
-
-// normalURL normalises a backend URL the way the gateway matches an API's
-// serviceUrl or a set-backend-service base-url against backend entities
-// (gateway/urlmatch.go; Learn, "Backends in API Management": "if there's a
-// backend entity that matches the URL of a backend service that API
-// Management is sending a request to, it uses the backend entity"). Scheme
-// and host compare case-insensitively, a default port equals no port,
-// trailing slashes of the path are ignored, query and fragment are ignored.
-// A value that is not an absolute URL is returned lower-cased and trimmed.
-//
-// TODO(issue 12): the gateway's urlKey and this function encode one fact;
-// move both to one package (apim) when the gateway owner agrees.
-func normalURL(s string) string {
-	s = strings.TrimSpace(s)
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
-		return strings.TrimRight(strings.ToLower(s), "/")
-	}
-	scheme := strings.ToLower(u.Scheme)
-	host := strings.ToLower(u.Hostname())
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]" // IPv6 literal
-	}
-	if p := u.Port(); p != "" && !(scheme == "http" && p == "80") && !(scheme == "https" && p == "443") {
-		host += ":" + p
-	}
-	return scheme + "://" + host + strings.TrimRight(u.EscapedPath(), "/")
-}
 
 // backendWithURL returns the first declared Single backend whose url
 // matches u (normalURL), or nil: the entity Azure applies to a request
@@ -250,37 +221,4 @@ func (r *route) Apply(e *policy.Element) (ignored bool) {
 		}
 	}
 	return false
-}
-
-// redactURL hides the password of a URL's user information
-// ("https://svc:xxxxx@host"), so a credential written into a URL never
-// reaches a message.
-func redactURL(s string) string {
-	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil {
-		return s
-	}
-	changed := false
-	if u.User != nil {
-		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-			changed = true
-		}
-	}
-	// Query values may be keys or SAS signatures: keep the names only.
-	if u.RawQuery != "" {
-		q := u.Query()
-		for k, vs := range q {
-			for i := range vs {
-				vs[i] = "xxxxx"
-			}
-			q[k] = vs
-		}
-		u.RawQuery = q.Encode()
-		changed = true
-	}
-	if !changed {
-		return s
-	}
-	return u.String()
 }
