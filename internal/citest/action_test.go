@@ -183,6 +183,7 @@ func TestActionScripts(t *testing.T) {
 		noSummary  bool
 		sarifN     int // results in the SARIF file; -1 = no file
 		uploadRuns bool
+		simulated  bool // the scenarios ran, reports kept as an artifact
 	}
 	tests := []struct {
 		name    string
@@ -243,6 +244,17 @@ func TestActionScripts(t *testing.T) {
 			},
 			want: want{installed: "install github.com/apimlab/apimlab/cmd/apimlab@latest", lintRan: true, exitCode: "0",
 				lintOutput: []string{"5 known finding(s)"}, summary: []string{"0 errors, 0 warnings"}, sarifN: 0},
+		},
+		{
+			name: "scenarios run and their reports are kept", fixture: "clean",
+			inputs: map[string]string{"paths": "template.json", "scenarios": "scenarios/weighted-split.yaml\n"},
+			prepare: func(t *testing.T, work string) {
+				scen := filepath.Join(repoRoot, "fixtures", "scenarios")
+				copyFile(t, filepath.Join(scen, "weighted-split.yaml"), filepath.Join(work, "scenarios", "weighted-split.yaml"))
+				copyFile(t, filepath.Join(scen, "configs", "regions.json"), filepath.Join(work, "scenarios", "configs", "regions.json"))
+			},
+			want: want{installed: "install github.com/apimlab/apimlab/cmd/apimlab@latest", lintRan: true, exitCode: "0",
+				summary: []string{"0 errors, 0 warnings", "weighted split"}, sarifN: 0, simulated: true},
 		},
 		{
 			name: "bad input exits 2 before any report", fixture: "findings",
@@ -306,8 +318,18 @@ func TestActionScripts(t *testing.T) {
 			if upload.Ran && upload.With["sarif_file"] != "apimlab.sarif" {
 				t.Errorf("SARIF upload of %q, want apimlab.sarif", upload.With["sarif_file"])
 			}
-			if sim := r.byName(t, "Simulate"); sim.Ran {
-				t.Error("simulation ran without scenarios")
+			sim := r.byName(t, "Simulate")
+			if sim.Ran != tt.want.simulated || sim.Code != 0 {
+				t.Errorf("simulation ran = %v (exit %d), want %v\n%s", sim.Ran, sim.Code, tt.want.simulated, sim.Output)
+			}
+			artifact := r.byName(t, "Upload simulation reports")
+			if artifact.Ran != tt.want.simulated {
+				t.Errorf("simulation reports uploaded = %v, want %v", artifact.Ran, tt.want.simulated)
+			}
+			if artifact.Ran {
+				if _, err := os.Stat(filepath.Join(artifact.With["path"], "weighted-split", "report.html")); err != nil {
+					t.Errorf("the artifact folder lacks the HTML report: %v", err)
+				}
 			}
 			if r.byName(t, "Set up Go").Ran == (tt.inputs["version"] == "none") {
 				t.Error("setup-go must run exactly when apimlab is installed with go")

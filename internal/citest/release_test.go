@@ -211,3 +211,22 @@ func TestWorkflowExampleUsesTheAction(t *testing.T) {
 		t.Error("the example workflow does not use the action")
 	}
 }
+
+// TestGoInstallable: `go install github.com/apimlab/apimlab/cmd/apimlab@v…`
+// refuses a module whose go.mod has replace or exclude directives, so the
+// module must not carry any.
+func TestGoInstallable(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(repoRoot, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 0 && (f[0] == "replace" || f[0] == "exclude") {
+			t.Errorf("go.mod:%d: %s directive: go install …@version would refuse the module", i+1, f[0])
+		}
+		if len(f) > 0 && f[0] == "module" && (len(f) < 2 || f[1] != "github.com/apimlab/apimlab") {
+			t.Errorf("go.mod:%d: module path %q, the documented install path is github.com/apimlab/apimlab", i+1, line)
+		}
+	}
+}
