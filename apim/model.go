@@ -25,6 +25,10 @@ type Service struct {
 	// FileNotes labels findings in some files: "example request" for the
 	// request body of a REST API example. Keyed by file path.
 	FileNotes map[string]string
+	// SecureValues are values the inputs mark secret that the model holds
+	// nowhere else (the value a parameters file gives a secureString
+	// parameter). Secrets includes them; nothing may print them.
+	SecureValues []string
 	// Sources lists the files that were loaded, in load order.
 	Sources []string
 	// Backends in declaration order; use Backend(name) to look one up.
@@ -39,6 +43,8 @@ type Service struct {
 	APIs []*API
 	// Products in declaration order.
 	Products []*Product
+	// VersionSets are the `apiVersionSets` entities.
+	VersionSets []*VersionSet
 	// Fragments are the policy fragments.
 	Fragments []*Fragment
 	// Policy is the global (service-scope) policy, or nil.
@@ -328,6 +334,31 @@ type API struct {
 	// Products lists the products the API belongs to (by product name).
 	Products  []string
 	Workspace string
+	// Type is the API type ("http" when unset; "soap", "websocket",
+	// "graphql", "odata", "grpc").
+	Type Field[string]
+	// APIRevision is the revision number ("1" when unset); IsCurrent marks
+	// the revision served without ";rev=N". An API whose name carries
+	// ";rev=N" is that revision of the API named before ';'.
+	APIRevision Field[string]
+	IsCurrent   Field[bool]
+	// APIVersion is the version identifier within the API's version set
+	// ("" for the original version); VersionSetID names the
+	// apiVersionSets entity (the last segment of apiVersionSetId).
+	APIVersion   Field[string]
+	VersionSetID Field[string]
+}
+
+// VersionSet is an `apiVersionSets` entity: how clients name a version.
+type VersionSet struct {
+	Name string
+	Pos  Position
+	// Scheme is "Segment", "Query" or "Header".
+	Scheme Field[string]
+	// QueryName and HeaderName name the query parameter or header that
+	// carries the version (Query and Header schemes).
+	QueryName  Field[string]
+	HeaderName Field[string]
 }
 
 // Operation is an API operation.

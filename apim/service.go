@@ -129,6 +129,11 @@ func (s *Service) Secrets() []string {
 	for _, a := range s.APIs {
 		add(a.ServiceURL, false)
 	}
+	for _, v := range s.SecureValues {
+		if len(v) >= 4 {
+			set[v] = true
+		}
+	}
 	out := make([]string, 0, len(set))
 	for v := range set {
 		out = append(out, v)

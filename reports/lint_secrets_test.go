@@ -47,6 +47,11 @@ func TestNoSecretsInReportsCredentials(t *testing.T) {
 			t.Errorf("no non-sensitive finding on line %d of the fixture: %v", l, res.Findings)
 		}
 	}
+	// A finding on the parameters file's line that holds the secure value
+	// (a rule pointing there) is quoted masked too.
+	paramLine := fakeRule("APIM998", "points-at-parameters", lint.Warning, lint.Finding{
+		Pos: at("testdata/secrets/template.parameters.json", 4, 36), Message: "parameter apiKey"})
+	res = lint.Merge(res, lint.Run(svcs[0], []*lint.Rule{paramLine}, nil, lint.RunOptions{}))
 	for _, name := range PrinterNames() {
 		p, err := NewPrinter(name, Options{})
 		if err != nil {
@@ -61,8 +66,8 @@ func TestNoSecretsInReportsCredentials(t *testing.T) {
 				t.Errorf("%s output contains secret %q: …%s…", name, s, out.String()[max(0, i-60):min(out.Len(), i+len(s)+20)])
 			}
 		}
-		if name == "text" && !strings.Contains(out.String(), lint.Mask) {
-			t.Errorf("text output quotes no masked line:\n%s", out.String())
+		if name == "text" && !strings.Contains(out.String(), `"apiKey": { "value": "`+lint.Mask+`" }`) {
+			t.Errorf("text output does not quote the parameters line masked:\n%s", out.String())
 		}
 	}
 }

@@ -129,3 +129,29 @@ func TestBuiltValuesArePositioned(t *testing.T) {
 		t.Errorf("validateCertificateChain = %v", v)
 	}
 }
+
+// The values given to secure parameters are listed for masking, wherever
+// the template uses them.
+func TestSecureValues(t *testing.T) {
+	root := tmpl(t, `"key": {"type": "securestring"}, "obj": {"type": "secureObject", "defaultValue": {"a": "obj-secret-1", "n": 3}}, "plain": {"type": "string"}`, ``)
+	res := Resolve("t.json", root, Params{
+		"key":   &jsontree.Value{Kind: jsontree.String, Str: "key-secret-1"},
+		"plain": &jsontree.Value{Kind: jsontree.String, Str: "not-a-secret"},
+	})
+	got := strings.Join(sorted(res.SecureValues), ",")
+	if got != "key-secret-1,obj-secret-1" {
+		t.Errorf("SecureValues = %s", got)
+	}
+}
+
+func sorted(s []string) []string {
+	out := append([]string(nil), s...)
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j] < out[i] {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+}

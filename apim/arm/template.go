@@ -62,6 +62,10 @@ type Result struct {
 	// per distinct reason, at the first expression that produced it) and
 	// APIM901 for malformed templates.
 	Issues []*apim.Error
+	// SecureValues are the string values given to secureString and
+	// secureObject parameters (and their defaults), wherever they end up:
+	// printers mask them.
+	SecureValues []string
 }
 
 // IsTemplate reports whether root looks like an ARM deployment template:
@@ -112,7 +116,44 @@ func Resolve(file string, root *jsontree.Value, params Params) (res *Result) {
 	}
 	s := r.newScope(root, given, "")
 	s.flatten(root.Get("resources"), nil, &env{s: s})
-	return r.finish()
+	res = r.finish()
+	for _, p := range s.params {
+		if !p.secure {
+			continue
+		}
+		v := p.given
+		if v == nil {
+			v = p.decl.Get("defaultValue")
+		}
+		res.SecureValues = append(res.SecureValues, stringsIn(v)...)
+	}
+	return res
+}
+
+// stringsIn returns the string leaves of a value (a secureObject's members).
+func stringsIn(v *value) []string {
+	if v == nil {
+		return nil
+	}
+	switch v.Kind {
+	case jsontree.String:
+		if v.Str != "" && !isExpression(v.Str) {
+			return []string{v.Str}
+		}
+	case jsontree.Array:
+		var out []string
+		for _, e := range v.Arr {
+			out = append(out, stringsIn(e)...)
+		}
+		return out
+	case jsontree.Object:
+		var out []string
+		for _, m := range v.Obj {
+			out = append(out, stringsIn(m.Value)...)
+		}
+		return out
+	}
+	return nil
 }
 
 // resolver holds what one Resolve call shares across scopes: the expression

@@ -174,6 +174,7 @@ func (l *loader) addLoose(file string, scratch *builder, add func(b *builder)) {
 			b.svc.Issues = append(b.svc.Issues, scratch.svc.Issues...)
 			b.svc.Skipped = append(b.svc.Skipped, scratch.svc.Skipped...)
 			b.svc.Sources = append(b.svc.Sources, scratch.svc.Sources...)
+			b.svc.SecureValues = append(b.svc.SecureValues, scratch.svc.SecureValues...)
 		}
 		if add != nil {
 			add(b)
@@ -396,6 +397,9 @@ func (l *loader) route(p string, rs []*resource, issues []*apim.Error, init func
 		sb := newBuilder()
 		sb.svc.Sources = []string{p}
 		sb.svc.Issues = issues
+		if init != nil {
+			init(sb)
+		}
 		l.addLoose(p, sb, nil)
 		return
 	}
@@ -623,6 +627,7 @@ func (l *loader) template(p string, root *jsontree.Value) error {
 	issues = append(issues, sb.svc.Issues...)
 	skipped := sb.svc.Skipped
 	l.route(p, rs, issues, func(b *builder) {
+		b.svc.SecureValues = append(b.svc.SecureValues, res.SecureValues...)
 		if paramsFile != "" {
 			b.svc.Sources = append(b.svc.Sources, paramsFile)
 		}

@@ -29,10 +29,12 @@ func Merge(svcs []*apim.Service) *apim.Service {
 		out.CAStore = append(out.CAStore, s.CAStore...)
 		out.NamedValues = append(out.NamedValues, s.NamedValues...)
 		out.Fragments = append(out.Fragments, s.Fragments...)
+		out.VersionSets = append(out.VersionSets, s.VersionSets...)
 		out.Standalone = append(out.Standalone, s.Standalone...)
 		out.Workspaces = append(out.Workspaces, s.Workspaces...)
 		out.Issues = append(out.Issues, s.Issues...)
 		out.Skipped = append(out.Skipped, s.Skipped...)
+		out.SecureValues = append(out.SecureValues, s.SecureValues...)
 		if out.Policy == nil {
 			out.Policy = s.Policy
 		}
