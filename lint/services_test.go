@@ -80,6 +80,14 @@ func TestServicesAsTheUnit(t *testing.T) {
 			`(unnamed: testdata/services/apiops-envs/artifacts) | apiops-envs/configuration.dev.yaml:1:1 | info | APIM902 | 2 APIOps environments (dev, prod): their overrides were not applied`,
 		},
 	}, {
+		name:  "APIOps, --environment none",
+		paths: []string{svcDir + "apiops-envs"},
+		opts:  load.Options{Environment: "none"},
+		want: []string{
+			`(unnamed: testdata/services/apiops-envs/artifacts) | apiops-envs/artifacts/apis/orders/api_information.json:1:1 | info | APIM903 | api_information.json is not an APIOps artifact file name`,
+			`(unnamed: testdata/services/apiops-envs/artifacts) | apiops-envs/artifacts/backends/orders/backendInformation.json:1:1 | error | APIM003 | backend "orders" has no url`,
+		},
+	}, {
 		name:  "APIOps, --environment prod",
 		paths: []string{svcDir + "apiops-envs"},
 		opts:  load.Options{Environment: "prod"},
