@@ -111,6 +111,9 @@ type Api struct {
 	Version           string
 	Revision          string
 	IsCurrentRevision bool
+	// ServiceUrl is context.Api.ServiceUrl, the API's backend URL; its zero
+	// value is an empty URL.
+	ServiceUrl Url
 }
 
 // Operation is context.Operation.

@@ -77,7 +77,17 @@ type interpProgram struct {
 	nslots int
 }
 
-func (p *interpProgram) eval(ctx *Context) (any, error) {
+// errInternal marks a bug in the interpreter caught at run time: the
+// gateway sees a runtime error instead of crashing, and FuzzTranslate fails
+// on it.
+var errInternal = errors.New("internal error in the expression interpreter")
+
+func (p *interpProgram) eval(ctx *Context) (_ any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", errInternal, r)
+		}
+	}()
 	f := &iframe{ctx: ctx, slots: make([]any, p.nslots)}
 	v, err := p.run(f)
 	if err != nil {
@@ -732,7 +742,7 @@ func exceptionName(err error) string {
 		return t.typ
 	}
 	for _, e := range []error{errKeyNotFound, errInvalidCast, errFormat, errOverflow, errArgRange,
-		errArgument, errDivide, errIndexRange, errNullRef, errJSONReader, errInvalidOp, errCrypto, errNotSupported} {
+		errArgument, errDivide, errIndexRange, errNullRef, errJSONReader, errInvalidOp, errCrypto, errNotSupported, errXML} {
 		if errors.Is(err, e) {
 			return e.Error()
 		}

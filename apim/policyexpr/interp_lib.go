@@ -39,6 +39,22 @@ func argAt(args []any, i int) any {
 	return nil
 }
 
+// rawArg returns args[i] (not unwrapped) or nil.
+func rawArg(args []any, i int) any {
+	if i < len(args) {
+		return args[i]
+	}
+	return nil
+}
+
+// argsFrom returns args[i:], or nil when there are fewer arguments.
+func argsFrom(args []any, i int) []any {
+	if i < len(args) {
+		return args[i:]
+	}
+	return nil
+}
+
 func argString(args []any, i int) (string, error) {
 	switch s := argAt(args, i).(type) {
 	case string:
@@ -133,6 +149,10 @@ func callMethod(fr *iframe, recv any, name string, typeArgs []string, args []any
 	case *jObject, *jArray, *jValue, *jProp:
 		if v, outs, ok, err := jMethod(recv, name, typeArgs, args, nOut); ok || err != nil {
 			return v, outs, err
+		}
+	case *xDoc, *xElem:
+		if v, ok, err := xmlMethod(recv, name, args); ok || err != nil {
+			return v, nil, err
 		}
 	case []byte:
 		switch name {
@@ -588,7 +608,14 @@ func bodyMethod(b *bodyVal, name string, typeArgs []string, args []any, named []
 		case "byte[]":
 			return []byte(s), nil, nil
 		case "XDocument", "XElement":
-			return nil, nil, fmt.Errorf("%w: Body.As<%s>() (XML is not emulated)", errNotSupported, t)
+			root, err := parseXML(s)
+			if err != nil {
+				return nil, nil, err
+			}
+			if t == "XDocument" {
+				return &xDoc{root: root}, nil, nil
+			}
+			return root, nil, nil
 		}
 		return nil, nil, fmt.Errorf("%w: Body.As<%s>()", errNotSupported, t)
 	case "AsFormUrlEncodedContent":
@@ -930,7 +957,7 @@ func jMethod(recv any, name string, typeArgs []string, args []any, nOut int) (an
 			return nil, nil, true, nil
 		case "Remove":
 			for i, it := range x.items {
-				if it == argAt(args, 0) || args[0] == it {
+				if it == rawArg(args, 0) {
 					x.items = append(x.items[:i:i], x.items[i+1:]...)
 					return true, nil, true, nil
 				}
@@ -941,7 +968,7 @@ func jMethod(recv any, name string, typeArgs []string, args []any, nOut int) (an
 			return nil, nil, true, nil
 		case "IndexOf":
 			for i, it := range x.items {
-				if it == args[0] {
+				if it == rawArg(args, 0) {
 					return i, nil, true, nil
 				}
 			}
@@ -960,10 +987,10 @@ func listMethod(l *list, name string, args []any) (any, bool, error) {
 					return false, true, nil
 				}
 			}
-			l.items = append(l.items, args[0])
+			l.items = append(l.items, rawArg(args, 0))
 			return true, true, nil
 		}
-		l.items = append(l.items, args[0])
+		l.items = append(l.items, rawArg(args, 0))
 		return nil, true, nil
 	case "AddRange":
 		items, err := enumerate(argAt(args, 0))

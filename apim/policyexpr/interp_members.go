@@ -68,6 +68,11 @@ func getMember(fr *iframe, v any, name string, off int) (any, error) {
 				return &d.Gateway, nil
 			}
 		}
+		if name == "ServiceUrl" {
+			if a, ok := v.(*Api); ok {
+				return a.ServiceUrl, nil
+			}
+		}
 		f := reflect.ValueOf(v).Elem().FieldByName(name)
 		if f.IsValid() && f.CanInterface() {
 			return f.Interface(), nil
@@ -127,6 +132,10 @@ func getMember(fr *iframe, v any, name string, off int) (any, error) {
 		}
 	case *jObject, *jArray, *jValue, *jProp:
 		return jMember(v, name)
+	case *xDoc, *xElem, *xAttr, xName:
+		if r, ok := xmlMember(v, name); ok {
+			return r, nil
+		}
 	case *Jwt:
 		return jwtMember(x, name)
 	case *BasicAuthCredentials:

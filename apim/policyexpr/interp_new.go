@@ -387,7 +387,7 @@ func construct(fr *iframe, t string, args []any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return compileRegex(p, args[1:])
+		return compileRegex(p, argsFrom(args, 1))
 	case "Guid":
 		s, err := argString(args, 0)
 		if err != nil {

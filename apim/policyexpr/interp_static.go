@@ -120,7 +120,7 @@ func init() {
 		"BitConverter.ToString", "BitConverter.ToInt32", "Array.Exists", "Array.IndexOf", "Array.Empty", "Array.Find",
 		"Enumerable.Range", "Enumerable.Repeat", "Enumerable.Empty",
 		"ExpressionSyntaxExtensions.TryParseJwt", "ExpressionSyntaxExtensions.AsJwt", "ExpressionSyntaxExtensions.TryParseBasic", "ExpressionSyntaxExtensions.AsBasic",
-		"DateTime.SpecifyKind", "Encoding.GetEncoding",
+		"DateTime.SpecifyKind", "Encoding.GetEncoding", "XDocument.Parse", "XElement.Parse",
 	} {
 		staticMethods[m] = true
 	}
@@ -142,7 +142,7 @@ func callStatic(fr *iframe, typ, name string, typeArgs []string, args []any, nOu
 		if err != nil {
 			return nil, nil, err
 		}
-		rest := args[1:]
+		rest := argsFrom(args, 1)
 		if len(rest) == 1 {
 			if arr, ok := rest[0].([]any); ok {
 				rest = arr
@@ -173,7 +173,7 @@ func callStatic(fr *iframe, typ, name string, typeArgs []string, args []any, nOu
 		return b.String(), nil, nil
 	case "string.Join":
 		sep := netString(argAt(args, 0))
-		items := args[1:]
+		items := argsFrom(args, 1)
 		if len(items) == 1 {
 			if e, err := enumerate(items[0]); err == nil {
 				if _, isStr := items[0].(string); !isStr {
@@ -299,7 +299,7 @@ func callStatic(fr *iframe, typ, name string, typeArgs []string, args []any, nOu
 			indent = e.name == "Indented"
 		}
 		v := argAt(args, 0)
-		if jv, ok := args[0].(*jValue); ok {
+		if jv, ok := rawArg(args, 0).(*jValue); ok {
 			v = jv
 		}
 		switch x := v.(type) {
@@ -348,12 +348,12 @@ func callStatic(fr *iframe, typ, name string, typeArgs []string, args []any, nOu
 			return nil, nil, err
 		}
 		var opts []any
-		rest := []any{args[0]}
+		rest := []any{rawArg(args, 0)}
 		if name == "Replace" {
 			rest = append(rest, argAt(args, 2))
-			opts = args[min(3, len(args)):]
+			opts = argsFrom(args, 3)
 		} else {
-			opts = args[min(2, len(args)):]
+			opts = argsFrom(args, 2)
 		}
 		re, err := compileRegex(pat, opts)
 		if err != nil {
@@ -457,7 +457,7 @@ func callStatic(fr *iframe, typ, name string, typeArgs []string, args []any, nOu
 		}
 		out := make([]any, n)
 		for i := range out {
-			out[i] = args[0]
+			out[i] = rawArg(args, 0)
 		}
 		return out, nil, nil
 	case "ExpressionSyntaxExtensions.TryParseJwt", "ExpressionSyntaxExtensions.TryParseBasic":
@@ -474,6 +474,19 @@ func callStatic(fr *iframe, typ, name string, typeArgs []string, args []any, nOu
 	case "ExpressionSyntaxExtensions.AsJwt", "ExpressionSyntaxExtensions.AsBasic":
 		v, _, err := callMethod(fr, argAt(args, 0), name, nil, nil, nil, 0, 0)
 		return v, nil, err
+	case "XDocument.Parse", "XElement.Parse":
+		s, err := str(0)
+		if err != nil {
+			return nil, nil, err
+		}
+		root, err := parseXML(s)
+		if err != nil {
+			return nil, nil, err
+		}
+		if typ == "XDocument" {
+			return &xDoc{root: root}, nil, nil
+		}
+		return root, nil, nil
 	case "DateTime.SpecifyKind":
 		return argAt(args, 0), nil, nil
 	case "Encoding.GetEncoding":
@@ -879,7 +892,7 @@ func mathCall(name string, args []any) (any, error) {
 		x := toF64(a)
 		digits := 0
 		away := false
-		for _, o := range args[1:] {
+		for _, o := range argsFrom(args, 1) {
 			switch v := unwrapJ(o).(type) {
 			case int:
 				digits = v

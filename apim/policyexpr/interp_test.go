@@ -166,6 +166,12 @@ func TestInterpContext(t *testing.T) {
 			want: "Basic dXNlcjpwYXNz"},
 		{src: `context.Request.Headers.Where(h => h.Key.StartsWith("Content")).Count()`, want: 2},
 		{src: `context.Request.MatchedParameters["id"]`, want: "42"},
+		{src: `context.Api.ServiceUrl.Host + ":" + context.Api.ServiceUrl.Port`, want: "backend.contoso.com:8080",
+			ctx: func() *Context {
+				c := interpContext()
+				c.Api.ServiceUrl = Url{Scheme: "https", Host: "backend.contoso.com", Port: 8080, Path: "/"}
+				return c
+			}},
 	})
 }
 
@@ -254,6 +260,28 @@ func mustHex(s string) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// TestInterpXML covers the LINQ to XML basics (XDocument.Parse, Root,
+// Descendants, Elements, Element, Attribute, Name.LocalName, Value);
+// XElement.Value concatenates the text of all descendants
+// (https://learn.microsoft.com/dotnet/api/system.xml.linq.xelement.value).
+func TestInterpXML(t *testing.T) {
+	xmlBody := func() *Context {
+		c := interpContext()
+		c.Variables["doc"] = `<m:message1 xmlns:m="urn:m"><m:conditionValue>true</m:conditionValue><value1 id="7">A<b>B</b></value1></m:message1>`
+		c.Response.Body = func() (string, error) { return `<r><item>1</item><item>2</item></r>`, nil }
+		return c
+	}
+	runInterpCases(t, []interpCase{
+		{src: `XDocument.Parse((string)context.Variables["doc"]).Descendants().Where(r => r.Name.LocalName == "conditionValue").First().Value`, ctx: xmlBody, want: "true"},
+		{src: `XDocument.Parse((string)context.Variables["doc"]).Root.Element("value1").Value`, ctx: xmlBody, want: "AB"},
+		{src: `XDocument.Parse((string)context.Variables["doc"]).Root.Element("value1").Attribute("id").Value`, ctx: xmlBody, want: "7"},
+		{src: `XDocument.Parse((string)context.Variables["doc"]).Root.Name.NamespaceName`, ctx: xmlBody, want: "urn:m"},
+		{src: `context.Response.Body.As<XDocument>().Root.Elements("item").Count()`, ctx: xmlBody, want: 2},
+		{src: `XElement.Parse("<a><b>x</b><c /></a>").ToString()`, want: "<a>\n  <b>x</b>\n  <c />\n</a>"},
+		{src: `XDocument.Parse("<a>").Root`, err: errXML},
+	})
 }
 
 // TestInterpLinq covers System.Linq with lambdas over arrays, JArrays and

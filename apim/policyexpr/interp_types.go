@@ -283,6 +283,12 @@ func isOfType(v any, t string) bool {
 		return t == "Guid" || t == "object"
 	case char:
 		return t == "char" || t == "object"
+	case *xDoc:
+		return t == "XDocument" || t == "XContainer" || t == "XNode" || t == "object"
+	case *xElem:
+		return t == "XElement" || t == "XContainer" || t == "XNode" || t == "object"
+	case *xAttr:
+		return t == "XAttribute" || t == "object"
 	case *exceptionVal:
 		return t == "Exception" || t == x.typ || t == "object"
 	case http.Header:

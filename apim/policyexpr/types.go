@@ -216,6 +216,7 @@ var navTypes = map[string]map[string]navMember{
 		"Version":           f(tyString, "Version"),
 		"Revision":          f(tyString, "Revision"),
 		"IsCurrentRevision": f(tyBool, "IsCurrentRevision"),
+		"ServiceUrl":        f(navType("IUrl"), "ServiceUrl"),
 	},
 	"IOperation": {
 		"Id":          f(tyString, "Id"),
