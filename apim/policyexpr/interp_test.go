@@ -432,3 +432,24 @@ func readFileString(path string) (string, error) {
 	b, err := os.ReadFile(path)
 	return string(b), err
 }
+
+// TestCheckAgreesWithCompile: Check reports exactly what Compile reports.
+func TestCheckAgreesWithCompile(t *testing.T) {
+	for _, tt := range []struct {
+		src   string
+		block bool
+	}{
+		{`context.Response.StatusCode == 200`, false},
+		{`JObject.Parse("{}").Count`, false},
+		{`new XmlDocument()`, false},
+		{`context.Subscription.Key`, false},
+		{"foreach (var c in \"ab\") { }\nreturn 1 +;", true},
+		{"int F(int n) => n;\nreturn F(1);", true},
+	} {
+		_, cerr := Compile(tt.src, tt.block, apim.Position{Line: 1, Col: 1})
+		kerr := Check(tt.src, tt.block)
+		if (cerr == nil) != (kerr == nil) || cerr != nil && cerr.Error() != kerr.Error() {
+			t.Errorf("%q: Check = %v, Compile = %v", tt.src, kerr, cerr)
+		}
+	}
+}

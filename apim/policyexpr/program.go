@@ -22,6 +22,24 @@ func Translate(src string, block bool) (string, error) {
 	return code, nil
 }
 
+// Check reports what Compile would report for src — syntax and type
+// errors, types outside the allowed list, unsupported constructs — without
+// building the expr-lang program, so a linter can check thousands of
+// expressions cheaply. Positions count from line 1, column 1 of src. A nil
+// error means Compile succeeds, unless the expr-lang compiler rejects the
+// translation (a translator gap Compile reports as ErrType).
+func Check(src string, block bool) error {
+	_, _, err := translate(src, block)
+	var se *srcErr
+	if err != nil && errors.As(err, &se) && se.kind == ErrUnsupported {
+		_, err = compileInterp(src, block)
+	}
+	if err != nil {
+		return toPublic(err, src, apim.Position{Line: 1, Col: 1})
+	}
+	return nil
+}
+
 // translate returns the expr-lang code and the C# result type.
 func translate(src string, block bool) (string, ctype, error) {
 	c := &checker{src: src, sc: scope{vars: map[string]local{}}}
