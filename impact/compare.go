@@ -3,6 +3,7 @@ package impact
 import (
 	"context"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -118,13 +119,15 @@ type Options struct {
 func Compare(ctx context.Context, base, head *Side, scenarios []*sim.Scenario, o Options) (*Report, error) {
 	r := &Report{Version: ReportVersion, Base: base.Spec, Head: head.Spec, Engine: o.EngineName}
 	if o.Lint != nil && o.Delta != nil {
-		bl, hl := o.Lint(base), o.Lint(head)
-		r.Introduced, r.Fixed = o.Delta(bl, base.Root, hl, head.Root)
+		// Compare files relative to each side's root, then show them as
+		// the user knows them.
+		bl, hl := relative(o.Lint(base), base), relative(o.Lint(head), head)
+		r.Introduced, r.Fixed = o.Delta(bl, "", hl, "")
 		for i := range r.Introduced {
-			r.Introduced[i].Pos.File = head.Display(r.Introduced[i].Pos.File)
+			r.Introduced[i].Pos.File = path.Join(head.shown, r.Introduced[i].Pos.File)
 		}
 		for i := range r.Fixed {
-			r.Fixed[i].Pos.File = base.Display(r.Fixed[i].Pos.File)
+			r.Fixed[i].Pos.File = path.Join(base.shown, r.Fixed[i].Pos.File)
 		}
 	}
 	r.Changes = ModelDelta(base.Service, head.Service)
@@ -145,6 +148,21 @@ func Compare(ctx context.Context, base, head *Side, scenarios []*sim.Scenario, o
 	}
 	r.verdict(o)
 	return r, nil
+}
+
+// relative returns a copy of res whose findings name files relative to
+// the side's root.
+func relative(res *lint.Result, s *Side) *lint.Result {
+	out := *res
+	out.Findings = slices.Clone(res.Findings)
+	for i := range out.Findings {
+		f := &out.Findings[i]
+		f.Pos.File = s.Rel(f.Pos.File)
+		if f.Subject.Kind == "file" {
+			f.Subject.Name = s.Rel(f.Subject.Name)
+		}
+	}
+	return &out
 }
 
 // verdict sets Failed and Reasons.

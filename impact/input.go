@@ -24,9 +24,14 @@ type Side struct {
 	Label string
 	// Spec is what the user gave ("infra/", "git:origin/main:infra").
 	Spec string
-	// Root is the folder file paths in findings are relative to: the
-	// working directory for files on disk, the extraction folder for git.
+	// Root is the folder findings' files are compared relative to: the
+	// input folder (or the folder of an input file), on disk or in the
+	// extraction folder of a git revision. Base and head findings in files
+	// at the same place under their roots are the same findings.
 	Root string
+	// shown is what Root is called in reports: the path as given, or the
+	// path in the repository for git inputs.
+	shown string
 	// Paths are the files or folders loaded.
 	Paths []string
 	// Service is the loaded configuration.
@@ -42,17 +47,30 @@ func (s *Side) Close() {
 	}
 }
 
-// Display maps a position's file back to what the user knows: the path in
-// the repository for git inputs ("infra/apim.json" instead of a temporary
-// folder).
-func (s *Side) Display(file string) string {
-	if s.tmp == "" || file == "" {
-		return file
+// Rel returns file relative to Root, with forward slashes ("" stays "").
+func (s *Side) Rel(file string) string {
+	if file == "" {
+		return ""
 	}
-	if rel, err := filepath.Rel(s.tmp, file); err == nil && !strings.HasPrefix(rel, "..") {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return filepath.ToSlash(file)
+	}
+	if rel, err := filepath.Rel(s.Root, abs); err == nil && !strings.HasPrefix(rel, "..") {
 		return filepath.ToSlash(rel)
 	}
-	return file
+	return filepath.ToSlash(file)
+}
+
+// Display maps a file of this side to what the user knows: the path under
+// the input as given, or the path in the repository for git inputs
+// ("infra/apim.json" instead of a temporary folder).
+func (s *Side) Display(file string) string {
+	rel := s.Rel(file)
+	if rel == "" || filepath.IsAbs(filepath.FromSlash(rel)) {
+		return rel
+	}
+	return path.Join(s.shown, rel)
 }
 
 // Open loads one side. spec is a file or folder, or git:REF:PATH to read
@@ -73,18 +91,22 @@ func Open(label, spec string, params []string) (*Side, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.tmp, s.Root = dir, dir
+		s.tmp = dir
 		if err := extract(ref, p, dir); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("%w: %s %q: %v", ErrInput, label, spec, err)
 		}
 		s.Paths = []string{filepath.Join(dir, filepath.FromSlash(p))}
+		s.Root, s.shown = s.Paths[0], path.Clean(p)
 	} else {
-		wd, err := os.Getwd()
+		abs, err := filepath.Abs(spec)
 		if err != nil {
 			return nil, err
 		}
-		s.Root, s.Paths = wd, []string{spec}
+		s.Paths, s.Root, s.shown = []string{spec}, abs, filepath.ToSlash(filepath.Clean(spec))
+	}
+	if st, err := os.Stat(s.Root); err == nil && !st.IsDir() {
+		s.Root, s.shown = filepath.Dir(s.Root), path.Dir(s.shown)
 	}
 	svc, err := load.Load(s.Paths, load.Options{Parameters: params})
 	if err != nil {

@@ -27,8 +27,9 @@ type CLI struct {
 	Inspect InspectCmd `cmd:"" help:"Load configuration and print the resolved model."`
 	Gateway GatewayCmd `cmd:"" help:"Run the configuration as a local APIM gateway (backends, pools, circuit breakers, mTLS)."`
 	Certs   CertsCmd   `cmd:"" help:"Generate a throw-away test PKI for mTLS rehearsal (certs init)."`
-	Report  ReportCmd  `cmd:"" help:"Render a saved simulation result as html, markdown, text, json or junit."`
 	Sim     SimCmd     `cmd:"" help:"Run a simulation scenario: fake backends with faults, load, breaker timeline, assertions (exit 1 when one fails)."`
+	Report  ReportCmd  `cmd:"" help:"Render a saved simulation result as html, markdown, text, json or junit."`
+	Diff    DiffCmd    `cmd:"" help:"Compare two configurations (folders or git:REF:PATH): lint, model and behaviour under scenarios (exit 1 when the change breaks something)."`
 	Demo    DemoCmd    `cmd:"" help:"Run apimlab on the embedded demo configuration."`
 	Version VersionCmd `cmd:"" help:"Print the version."`
 

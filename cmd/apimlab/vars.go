@@ -10,7 +10,8 @@ import (
 // vars feeds kong's ${...} interpolation (enums built from registries).
 func vars() kong.Vars {
 	return kong.Vars{
-		"formats":    strings.Join(reports.PrinterNames(), ","),
-		"runformats": strings.Join(reports.RunFormats(), ", "),
+		"formats":       strings.Join(reports.PrinterNames(), ","),
+		"runformats":    strings.Join(reports.RunFormats(), ", "),
+		"impactformats": strings.Join(reports.ImpactFormats(), ", "),
 	}
 }
