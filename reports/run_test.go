@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apimlab/apimlab/sim"
 )
@@ -308,6 +309,36 @@ func TestHTMLSelfContained(t *testing.T) {
 	for _, want := range []string{"default-src 'none'", "prefers-color-scheme: dark", `data-backend="orders-east" data-instance="1"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
+		}
+	}
+}
+
+// TestRunPrintersDegenerateResults: every format renders results that
+// carry little (no scenario, no phases, no buckets, a zero length, a
+// backend without a breaker) without failing, and still names the verdict.
+func TestRunPrintersDegenerateResults(t *testing.T) {
+	results := map[string]*sim.Result{
+		"empty": {Version: sim.ResultVersion},
+		"no length, one bucket": {Version: sim.ResultVersion, Run: sim.RunInfo{Bucket: sim.Duration(time.Second)},
+			Series:  []sim.Series{{Backend: "solo", Points: []sim.Point{{T: 3, Requests: 2}}}},
+			Clients: []sim.Series{{Stream: "load", Instance: -1, Points: []sim.Point{{T: 3, Requests: 2}}}}},
+		"failed assertion only": {Version: sim.ResultVersion, Run: sim.RunInfo{Length: sim.Duration(time.Minute)},
+			Assertions: []sim.AssertionResult{{Name: "x", Kind: "rate", Expected: "≥ 90%", Observed: "10% <&>"}}},
+	}
+	for rname, res := range results {
+		for fname, p := range runGolden() {
+			var buf bytes.Buffer
+			if err := p.Print(&buf, res); err != nil {
+				t.Errorf("%s / %s: %v", rname, fname, err)
+				continue
+			}
+			if fname == "json" || fname == "junit" {
+				continue
+			}
+			want := verdict(res)
+			if !strings.Contains(buf.String(), want) {
+				t.Errorf("%s / %s does not say %q:\n%s", rname, fname, want, buf.String())
+			}
 		}
 	}
 }
