@@ -657,7 +657,7 @@ func dictMethod(recv any, name string, typeArgs []string, args []any, nOut int) 
 			return matchedValue(x, ks)
 		case varsDict:
 			v, ok := x.m[ks]
-			return v, ok
+			return importValue(v), ok
 		case *Jwt:
 			v, ok := x.Claims[ks]
 			return v, ok

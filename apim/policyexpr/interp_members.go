@@ -596,7 +596,7 @@ func getIndex(v any, keys []any) (any, error) {
 		if !ok {
 			return nil, keyNotFound("variable", name)
 		}
-		return r, nil
+		return importValue(r), nil
 	case *Jwt:
 		name, _ := k.(string)
 		vals, ok := x.Claims[name]

@@ -166,6 +166,12 @@ func TestInterpContext(t *testing.T) {
 			want: "Basic dXNlcjpwYXNz"},
 		{src: `context.Request.Headers.Where(h => h.Key.StartsWith("Content")).Count()`, want: 2},
 		{src: `context.Request.MatchedParameters["id"]`, want: "42"},
+		{name: "string[] stored by the typed engine", src: `context.Variables.GetValueOrDefault<string[]>("arr").Select(s => s.ToUpper()).Last()`, want: "Q",
+			ctx: func() *Context {
+				c := interpContext()
+				c.Variables["arr"] = []string{"p", "q"}
+				return c
+			}},
 		{src: `context.Api.ServiceUrl.Host + ":" + context.Api.ServiceUrl.Port`, want: "backend.contoso.com:8080",
 			ctx: func() *Context {
 				c := interpContext()

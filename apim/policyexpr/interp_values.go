@@ -229,6 +229,15 @@ func stringsToAny(ss []string) []any {
 	return out
 }
 
+// importValue converts a value another engine stored in context.Variables
+// to the interpreter's representation (string[] is []any here).
+func importValue(v any) any {
+	if ss, ok := v.([]string); ok {
+		return stringsToAny(ss)
+	}
+	return v
+}
+
 // varsDict is context.Variables.
 type varsDict struct {
 	m   map[string]any
