@@ -123,6 +123,11 @@ func actionRun(t *testing.T, work string, path []string, inputs, github map[stri
 		ctx["inputs."+name] = v
 	}
 	ctx["github.action_ref"] = ""
+	root, err := filepath.Abs(repoRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx["github.action_path"] = root
 	for k, v := range github {
 		ctx["github."+k] = v
 	}
@@ -139,8 +144,9 @@ func actionRun(t *testing.T, work string, path []string, inputs, github map[stri
 	return r
 }
 
-// fakeGo writes a `go` stand-in that logs `go install` to log and
-// "installs" apimlab by linking the test binary into GOPATH/bin.
+// fakeGo writes a `go` stand-in that logs `go install` to log (prefixed
+// with the folder for a build of local source) and "installs" apimlab by
+// linking the test binary into GOPATH/bin.
 func fakeGo(t *testing.T, apimlab, log string) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -149,7 +155,7 @@ func fakeGo(t *testing.T, apimlab, log string) string {
 set -eu
 case "$1" in
 install)
-  echo "$*" >> '` + log + `'
+  if [ "${@: -1}" = ./cmd/apimlab ]; then echo "in $(pwd): $*" >> '` + log + `'; else echo "$*" >> '` + log + `'; fi
   mkdir -p '` + gopath + `/bin'
   ln -sf '` + apimlab + `' '` + gopath + `/bin/apimlab' ;;
 env)
@@ -173,7 +179,7 @@ func TestActionScripts(t *testing.T) {
 	sysPath := []string{"/usr/bin", "/bin"}
 
 	type want struct {
-		installed  string // expected `go install` line ("" = none)
+		installed  string // expected `go install` line ("" = none; ROOT the action's folder)
 		installRC  int
 		lintRan    bool
 		lintRC     int
@@ -197,20 +203,20 @@ func TestActionScripts(t *testing.T) {
 		{
 			name: "findings fail the step", fixture: "findings", ref: "v0.3.0",
 			inputs: map[string]string{"upload-sarif": "true"},
-			want: want{installed: "install github.com/apimlab/apimlab/cmd/apimlab@v0.3.0", lintRan: true, lintRC: 1, exitCode: "1",
+			want: want{installed: "in ROOT: install -ldflags=-X main.version=v0.3.0 ./cmd/apimlab", lintRan: true, lintRC: 1, exitCode: "1",
 				lintOutput: []string{"::error file=template.json,line=12,col=46,title=APIM001", "::warning file=template.json,line=22,col=18,title=APIM903"},
 				summary:    []string{"### apimlab lint", "4 errors, 1 warning"}, sarifN: 5, uploadRuns: true},
 		},
 		{
 			name: "fail-on never reports and passes", fixture: "findings",
-			inputs: map[string]string{"fail-on": "never", "format": "text", "summary": "false"},
+			inputs: map[string]string{"fail-on": "never", "format": "text", "summary": "false", "version": "latest"},
 			want: want{installed: "install github.com/apimlab/apimlab/cmd/apimlab@latest", lintRan: true, lintRC: 0, exitCode: "0",
 				lintOutput: []string{"template.json:12:46 error APIM001"}, noSummary: true, sarifN: 5},
 		},
 		{
 			name: "clean configuration passes", fixture: "clean", ref: "main",
 			inputs: map[string]string{"paths": "template.json\n"},
-			want: want{installed: "install github.com/apimlab/apimlab/cmd/apimlab@main", lintRan: true, lintRC: 0, exitCode: "0",
+			want: want{installed: "in ROOT: install ./cmd/apimlab", lintRan: true, lintRC: 0, exitCode: "0",
 				summary: []string{"0 errors, 0 warnings"}, sarifN: 0},
 		},
 		{
@@ -242,7 +248,7 @@ func TestActionScripts(t *testing.T) {
 					t.Fatalf("writing the baseline: %v\n%s", err, out)
 				}
 			},
-			want: want{installed: "install github.com/apimlab/apimlab/cmd/apimlab@latest", lintRan: true, exitCode: "0",
+			want: want{installed: "in ROOT: install ./cmd/apimlab", lintRan: true, exitCode: "0",
 				lintOutput: []string{"5 known finding(s)"}, summary: []string{"0 errors, 0 warnings"}, sarifN: 0},
 		},
 		{
@@ -253,13 +259,13 @@ func TestActionScripts(t *testing.T) {
 				copyFile(t, filepath.Join(scen, "weighted-split.yaml"), filepath.Join(work, "scenarios", "weighted-split.yaml"))
 				copyFile(t, filepath.Join(scen, "configs", "regions.json"), filepath.Join(work, "scenarios", "configs", "regions.json"))
 			},
-			want: want{installed: "install github.com/apimlab/apimlab/cmd/apimlab@latest", lintRan: true, exitCode: "0",
+			want: want{installed: "in ROOT: install ./cmd/apimlab", lintRan: true, exitCode: "0",
 				summary: []string{"0 errors, 0 warnings", "weighted split"}, sarifN: 0, simulated: true},
 		},
 		{
 			name: "bad input exits 2 before any report", fixture: "findings",
 			inputs: map[string]string{"paths": "missing-folder"},
-			want:   want{installed: "install github.com/apimlab/apimlab/cmd/apimlab@latest", lintRan: true, lintRC: 2, exitCode: "2", noSummary: true, sarifN: -1},
+			want:   want{installed: "in ROOT: install ./cmd/apimlab", lintRan: true, lintRC: 2, exitCode: "2", noSummary: true, sarifN: -1},
 		},
 	}
 	for _, tt := range tests {
@@ -281,8 +287,9 @@ func TestActionScripts(t *testing.T) {
 				t.Errorf("install exit %d, want %d\n%s", install.Code, tt.want.installRC, install.Output)
 			}
 			logged, _ := os.ReadFile(log)
-			if got := strings.TrimSpace(string(logged)); got != tt.want.installed {
-				t.Errorf("go install log %q, want %q", got, tt.want.installed)
+			root, _ := filepath.Abs(repoRoot)
+			if got, want := strings.TrimSpace(string(logged)), strings.ReplaceAll(tt.want.installed, "ROOT", root); got != want {
+				t.Errorf("go install log %q, want %q", got, want)
 			}
 			if tt.name == "shell in the version is refused" {
 				if _, err := os.Stat(filepath.Join(work, "pwned")); err == nil {
