@@ -297,6 +297,20 @@ func TestRunHelpers(t *testing.T) {
 	if got, err := mustCompile(`"12"`).RunInt(ctx); err != nil || got != 12 {
 		t.Errorf("RunInt = %d, %v", got, err)
 	}
+	// Interpreted results: a long in range, a JValue number, a JObject
+	// rendered by RunString as Newtonsoft's indented JSON.
+	if got, err := mustCompile(`DateTimeOffset.FromUnixTimeSeconds(90).ToUnixTimeSeconds() / 3`).RunInt(ctx); err != nil || got != 30 {
+		t.Errorf("RunInt(long) = %d, %v", got, err)
+	}
+	if _, err := mustCompile(`long.MaxValue`).RunInt(ctx); !errors.Is(err, errOverflow) {
+		t.Errorf("RunInt(long.MaxValue): err = %v, want OverflowException", err)
+	}
+	if got, err := mustCompile(`JObject.Parse("{\"d\":3600}")["d"]`).RunInt(ctx); err != nil || got != 3600 {
+		t.Errorf("RunInt(JValue) = %d, %v", got, err)
+	}
+	if got, err := mustCompile(`new JObject(new JProperty("a", 1))`).RunString(ctx); err != nil || got != "{\n  \"a\": 1\n}" {
+		t.Errorf("RunString(JObject) = %q, %v", got, err)
+	}
 	if got, err := mustCompile(`context.Response.StatusCode`).Run(nil); err != nil || got != 0 {
 		t.Errorf("Run(nil) = %v, %v", got, err)
 	}

@@ -3,6 +3,7 @@ package policyexpr
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 
 	"github.com/apimlab/apimlab/apim"
@@ -224,6 +225,17 @@ func (p *Program) RunInt(ctx *Context) (int, error) {
 	switch n := v.(type) {
 	case int:
 		return n, nil
+	case int64:
+		// A long (ToUnixTimeSeconds(), long.Parse) in Int32 range, as the
+		// attribute's string form would parse.
+		if n >= math.MinInt32 && n <= math.MaxInt32 {
+			return int(n), nil
+		}
+		return 0, &RuntimeError{Pos: p.pos, Err: fmt.Errorf("%w: value %d was either too large or too small for an Int32", errOverflow, n)}
+	case *jValue:
+		if i, err := jValueTo(n, "int"); err == nil {
+			return i.(int), nil
+		}
 	case string:
 		i, err := parseInt(n)
 		if err != nil {
