@@ -23,6 +23,7 @@ var All = []*lint.Rule{
 	InvalidBackendURL,     // APIM003
 	InvalidProtocol,       // APIM004
 	PlainHTTPURL,          // APIM005
+	SchemaBounds,          // APIM006
 	// 1xx pools
 	PoolMemberUnknown,   // APIM101
 	PoolNested,          // APIM102

@@ -62,3 +62,11 @@ func reportSev(pass *lint.Pass, sev lint.Severity, pos apim.Position, subj lint.
 	pass.Report(lint.Finding{Rule: pass.Rule.ID, Name: pass.Rule.Name, Severity: sev,
 		Pos: pos, Subject: subj, Fix: fix, Message: fmt.Sprintf(format, args...)})
 }
+
+// clip shortens s to n bytes with an ellipsis.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

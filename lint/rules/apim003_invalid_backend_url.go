@@ -112,11 +112,3 @@ func backendURLProblem(b *apim.Backend) (problem string, documented bool) {
 	}
 	return "", false
 }
-
-// clip shortens s to n bytes with an ellipsis.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
