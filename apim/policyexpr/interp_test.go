@@ -123,6 +123,13 @@ func TestInterpNewtonsoft(t *testing.T) {
 		{src: `JObject.Parse((string)context.Variables["json"])["items"].Select(i => (int)i["id"]).Sum()`, want: 3},
 		{name: "(string) of an object throws", src: `(string)JObject.Parse((string)context.Variables["json"])["items"]`, err: errArgument},
 		{name: "malformed JSON throws JsonReaderException", src: `JObject.Parse("{\"a\":")`, err: errJSONReader},
+		// Newtonsoft's JsonTextReader accepts single quotes, unquoted names
+		// and comments (https://www.newtonsoft.com/json/help/html/ReadingWritingJSON.htm).
+		{src: `JObject.Parse("{'groupIds': ['g1'], n: 2 /* c */}")["groupIds"][0].ToString()`, want: "g1"},
+		{src: `JObject.Parse("{\"s\":\"\\u00e9\\ud83d\\ude00\\n\"}")["s"].ToString()`, want: "é😀\n"},
+		{src: `JToken.Parse("-1.5e3").Value<double>()`, want: -1500.0},
+		{src: `JObject.Parse("{} x")`, err: errJSONReader},
+		{src: `JObject.Parse("{\"a\" 1}")`, err: errJSONReader},
 		{name: "JObject.Parse of an array throws", src: `JObject.Parse("[1]")`, err: errJSONReader},
 	})
 }

@@ -1,14 +1,14 @@
 package policyexpr
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // The Newtonsoft.Json LINQ model (JObject, JArray, JValue, JProperty) as
@@ -188,96 +188,302 @@ func cloneJ(v any) any {
 	return v
 }
 
-// parseJSON parses text into a JToken. Integers become Int64 (as
-// Newtonsoft's reader does for values that fit), other numbers Double.
-// Divergence: strings that look like dates stay strings (Newtonsoft's
-// default DateParseHandling turns them into Date tokens).
+// parseJSON parses text into a JToken, as JToken.Parse does. Integers
+// become Int64 (as Newtonsoft's reader does for values that fit), other
+// numbers Double. Like Newtonsoft's JsonTextReader it accepts single-quoted
+// strings, unquoted property names and /* */ or // comments. Divergence:
+// strings that look like dates stay strings (Newtonsoft's default
+// DateParseHandling turns them into Date tokens).
 func parseJSON(s string) (any, error) {
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	v, err := readJSON(dec, 0)
+	p := &jsonParser{s: s}
+	p.skip()
+	v, err := p.value(0)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%w: Additional text encountered after finished reading JSON content.", errJSONReader)
+	p.skip()
+	if p.i < len(p.s) {
+		return nil, p.fail("Additional text encountered after finished reading JSON content: %c", p.s[p.i])
 	}
 	return v, nil
 }
 
-func readJSON(dec *json.Decoder, depth int) (any, error) {
-	if depth > 64 {
-		return nil, fmt.Errorf("%w: The reader's MaxDepth of 64 has been exceeded.", errJSONReader)
-	}
-	tok, err := dec.Token()
-	if err != nil {
-		if err == io.EOF {
-			return nil, fmt.Errorf("%w: Unexpected end of content while loading JObject.", errJSONReader)
+// jsonParser is a recursive-descent JSON reader over a string.
+type jsonParser struct {
+	s string
+	i int
+}
+
+func (p *jsonParser) fail(format string, args ...any) error {
+	line, col := 1, 1
+	for _, r := range p.s[:min(p.i, len(p.s))] {
+		if r == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
 		}
-		return nil, fmt.Errorf("%w: %v", errJSONReader, err)
 	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			o := newJObject()
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return nil, fmt.Errorf("%w: %v", errJSONReader, err)
-				}
-				k, _ := kt.(string)
-				v, err := readJSON(dec, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				if c, ok := v.(*jObject); ok {
-					c.attached = true
-				} else if c, ok := v.(*jArray); ok {
-					c.attached = true
-				}
-				o.set(k, v)
+	return fmt.Errorf("%w: %s Path '', line %d, position %d.", errJSONReader, fmt.Sprintf(format, args...), line, col-1)
+}
+
+// skip passes white space and comments.
+func (p *jsonParser) skip() {
+	for p.i < len(p.s) {
+		switch c := p.s[p.i]; {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			p.i++
+		case c == '/' && p.i+1 < len(p.s) && p.s[p.i+1] == '/':
+			for p.i < len(p.s) && p.s[p.i] != '\n' {
+				p.i++
 			}
-			if _, err := dec.Token(); err != nil {
-				return nil, fmt.Errorf("%w: %v", errJSONReader, err)
+		case c == '/' && p.i+1 < len(p.s) && p.s[p.i+1] == '*':
+			end := strings.Index(p.s[p.i+2:], "*/")
+			if end < 0 {
+				p.i = len(p.s)
+				return
 			}
+			p.i += end + 4
+		default:
+			return
+		}
+	}
+}
+
+func (p *jsonParser) value(depth int) (any, error) {
+	if depth > 64 {
+		return nil, p.fail("The reader's MaxDepth of 64 has been exceeded.")
+	}
+	if p.i >= len(p.s) {
+		return nil, p.fail("Unexpected end of content while loading JObject.")
+	}
+	switch c := p.s[p.i]; {
+	case c == '{':
+		p.i++
+		o := newJObject()
+		p.skip()
+		if p.i < len(p.s) && p.s[p.i] == '}' {
+			p.i++
 			return o, nil
-		case '[':
-			a := &jArray{}
-			for dec.More() {
-				v, err := readJSON(dec, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				if c, ok := v.(*jObject); ok {
-					c.attached = true
-				} else if c, ok := v.(*jArray); ok {
-					c.attached = true
-				}
-				a.items = append(a.items, v)
+		}
+		for {
+			p.skip()
+			k, err := p.name()
+			if err != nil {
+				return nil, err
 			}
-			if _, err := dec.Token(); err != nil {
-				return nil, fmt.Errorf("%w: %v", errJSONReader, err)
+			p.skip()
+			if p.i >= len(p.s) || p.s[p.i] != ':' {
+				return nil, p.fail("Invalid character after parsing property name. Expected ':'.")
 			}
+			p.i++
+			p.skip()
+			v, err := p.value(depth + 1)
+			if err != nil {
+				return nil, err
+			}
+			markAttached(v)
+			o.set(k, v)
+			p.skip()
+			if p.i >= len(p.s) {
+				return nil, p.fail("Unexpected end of content while loading JObject.")
+			}
+			if p.s[p.i] == '}' {
+				p.i++
+				return o, nil
+			}
+			if p.s[p.i] != ',' {
+				return nil, p.fail("After parsing a value an unexpected character was encountered: %c.", p.s[p.i])
+			}
+			p.i++
+		}
+	case c == '[':
+		p.i++
+		a := &jArray{}
+		p.skip()
+		if p.i < len(p.s) && p.s[p.i] == ']' {
+			p.i++
 			return a, nil
 		}
-		return nil, fmt.Errorf("%w: unexpected %v", errJSONReader, t)
-	case json.Number:
-		s := string(t)
-		if !strings.ContainsAny(s, ".eE") {
-			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-				return &jValue{n}, nil
+		for {
+			p.skip()
+			v, err := p.value(depth + 1)
+			if err != nil {
+				return nil, err
 			}
+			markAttached(v)
+			a.items = append(a.items, v)
+			p.skip()
+			if p.i >= len(p.s) {
+				return nil, p.fail("Unexpected end of content while loading JArray.")
+			}
+			if p.s[p.i] == ']' {
+				p.i++
+				return a, nil
+			}
+			if p.s[p.i] != ',' {
+				return nil, p.fail("After parsing a value an unexpected character was encountered: %c.", p.s[p.i])
+			}
+			p.i++
 		}
-		f, err := strconv.ParseFloat(s, 64)
+	case c == '"' || c == '\'':
+		str, err := p.str()
 		if err != nil {
-			return nil, fmt.Errorf("%w: Input string '%s' is not a valid number.", errJSONReader, s)
+			return nil, err
 		}
-		return &jValue{f}, nil
-	case string, bool, nil:
-		return &jValue{t}, nil
+		return &jValue{str}, nil
+	case c == '-' || c >= '0' && c <= '9':
+		return p.number()
 	}
-	return nil, fmt.Errorf("%w: unexpected token", errJSONReader)
+	switch {
+	case strings.HasPrefix(p.s[p.i:], "true"):
+		p.i += 4
+		return &jValue{true}, nil
+	case strings.HasPrefix(p.s[p.i:], "false"):
+		p.i += 5
+		return &jValue{false}, nil
+	case strings.HasPrefix(p.s[p.i:], "null"):
+		p.i += 4
+		return &jValue{nil}, nil
+	}
+	return nil, p.fail("Unexpected character encountered while parsing value: %c.", p.s[p.i])
+}
+
+func markAttached(v any) {
+	switch c := v.(type) {
+	case *jObject:
+		c.attached = true
+	case *jArray:
+		c.attached = true
+	}
+}
+
+// name reads a property name: quoted, or unquoted identifier characters.
+func (p *jsonParser) name() (string, error) {
+	if p.i < len(p.s) && (p.s[p.i] == '"' || p.s[p.i] == '\'') {
+		return p.str()
+	}
+	start := p.i
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		if c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80 {
+			p.i++
+			continue
+		}
+		break
+	}
+	if p.i == start {
+		if p.i >= len(p.s) {
+			return "", p.fail("Unexpected end while parsing unquoted property name.")
+		}
+		return "", p.fail("Invalid property identifier character: %c.", p.s[p.i])
+	}
+	return p.s[start:p.i], nil
+}
+
+// str reads a string quoted with " or '.
+func (p *jsonParser) str() (string, error) {
+	q := p.s[p.i]
+	p.i++
+	start := p.i
+	// Fast path: no escapes.
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		if c == q {
+			v := p.s[start:p.i]
+			p.i++
+			return v, nil
+		}
+		if c == '\\' {
+			break
+		}
+		p.i++
+	}
+	var b strings.Builder
+	b.WriteString(p.s[start:p.i])
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		switch {
+		case c == q:
+			p.i++
+			return b.String(), nil
+		case c == '\\':
+			if p.i+1 >= len(p.s) {
+				return "", p.fail("Unterminated string. Expected delimiter: %c.", q)
+			}
+			e := p.s[p.i+1]
+			p.i += 2
+			switch e {
+			case 'n':
+				b.WriteByte('\n')
+			case 't':
+				b.WriteByte('\t')
+			case 'r':
+				b.WriteByte('\r')
+			case 'b':
+				b.WriteByte('\b')
+			case 'f':
+				b.WriteByte('\f')
+			case 'u':
+				if p.i+4 > len(p.s) {
+					return "", p.fail("Unexpected end while parsing Unicode escape sequence.")
+				}
+				n, err := strconv.ParseUint(p.s[p.i:p.i+4], 16, 32)
+				if err != nil {
+					return "", p.fail("Invalid Unicode escape sequence: \\u%s.", p.s[p.i:p.i+4])
+				}
+				p.i += 4
+				r := rune(n)
+				if utf16.IsSurrogate(r) && p.i+6 <= len(p.s) && p.s[p.i] == '\\' && p.s[p.i+1] == 'u' {
+					if m, err := strconv.ParseUint(p.s[p.i+2:p.i+6], 16, 32); err == nil {
+						if d := utf16.DecodeRune(r, rune(m)); d != utf8.RuneError {
+							r = d
+							p.i += 6
+						}
+					}
+				}
+				b.WriteRune(r)
+			default:
+				b.WriteByte(e) // \" \' \\ \/ and others stand for themselves
+			}
+		default:
+			b.WriteByte(c)
+			p.i++
+		}
+	}
+	return "", p.fail("Unterminated string. Expected delimiter: %c.", q)
+}
+
+func (p *jsonParser) number() (any, error) {
+	start := p.i
+	if p.s[p.i] == '-' {
+		p.i++
+	}
+	isFloat := false
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		if c >= '0' && c <= '9' {
+			p.i++
+			continue
+		}
+		if c == '.' || c == 'e' || c == 'E' || (c == '+' || c == '-') && (p.s[p.i-1] == 'e' || p.s[p.i-1] == 'E') {
+			isFloat = true
+			p.i++
+			continue
+		}
+		break
+	}
+	text := p.s[start:p.i]
+	if !isFloat {
+		if n, err := strconv.ParseInt(text, 10, 64); err == nil {
+			return &jValue{n}, nil
+		}
+	}
+	f, err := strconv.ParseFloat(text, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return nil, p.fail("Input string '%s' is not a valid number.", text)
+	}
+	return &jValue{f}, nil
 }
 
 // jsonText serialises a token the way JToken.ToString(Formatting) does:
