@@ -57,6 +57,22 @@ const DefaultHTMLColumns = 600
 // DefaultHTMLTransitions is the default RunHTML.MaxTransitions.
 const DefaultHTMLTransitions = 1000
 
+// maxTimelineBands bounds the band rectangles of the whole timeline
+// (about 100 bytes each), so that many flapping breakers on many
+// instances cannot push a long run's page past 2 MB.
+const maxTimelineBands = 12000
+
+// bandsPerRow returns how many bands each of rows timeline rows may draw:
+// cols, or less when the rows together would exceed maxTimelineBands (but
+// never under 40, enough to show each opening of a breaker that flaps a
+// few times an hour over a day).
+func bandsPerRow(rows, cols int) int {
+	if rows == 0 {
+		return cols
+	}
+	return max(min(cols, maxTimelineBands/rows), 40)
+}
+
 // backendClasses is the number of backend colours in run.css (c0…c7);
 // more backends reuse them in order.
 const backendClasses = 8
@@ -135,7 +151,8 @@ func (h *RunHTML) Print(w io.Writer, r *sim.Result) error {
 		page.VerdictClass = "none"
 	}
 
-	page.Timeline = template.HTML(timelineSVG(r, timelineRows(r, a.Length), a.Length, cols))
+	rows := timelineRows(r, a.Length)
+	page.Timeline = template.HTML(timelineSVG(r, rows, a.Length, bandsPerRow(len(rows), cols)))
 
 	rates := attemptRates(r, a)
 	var layers []stackSeries

@@ -342,3 +342,41 @@ func TestRunPrintersDegenerateResults(t *testing.T) {
 		}
 	}
 }
+
+// TestHTMLFlappingDayUnder2MB: 8 backends on 4 instances whose breakers
+// open for 15 s every 2 minutes for 24 hours (720 openings a row, 46,080
+// transitions) still make a page under 2 MB: bands are rasterised and
+// budgeted, the transition list is cut and says so.
+func TestHTMLFlappingDayUnder2MB(t *testing.T) {
+	res := &sim.Result{Version: sim.ResultVersion, Run: sim.RunInfo{Length: sim.Duration(24 * time.Hour), Bucket: sim.Duration(time.Second), Instances: 4}}
+	for b := range 8 {
+		name := "backend-" + strconv.Itoa(b)
+		res.Backends = append(res.Backends, sim.BackendInfo{Name: name, Kind: "Single", Breaker: "1 failure in 10s, trip 15s"})
+		for i := range 4 {
+			for s := 0; s < 24*3600; s += 120 {
+				at := time.Duration(s) * time.Second
+				res.Transitions = append(res.Transitions,
+					sim.Transition{At: sim.Duration(at), Instance: i, Backend: name, From: sim.StateClosed, To: sim.StateOpen, Reason: "failure threshold"},
+					sim.Transition{At: sim.Duration(at + 15*time.Second), Instance: i, Backend: name, From: sim.StateOpen, To: sim.StateClosed, Reason: "trial succeeded"})
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := (&RunHTML{}).Print(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	if buf.Len() >= 2<<20 {
+		t.Errorf("page is %d bytes, want < 2 MiB", buf.Len())
+	}
+	if got := strings.Count(page, `<g class="row breaker"`); got != 32 {
+		t.Errorf("timeline rows = %d, want 8 × 4", got)
+	}
+	if bands := strings.Count(page, `class="band `); bands > maxTimelineBands {
+		t.Errorf("%d band rectangles, want at most %d", bands, maxTimelineBands)
+	}
+	if !strings.Contains(page, `id="transitions-cut"`) {
+		t.Error("the page does not say the transition list is cut")
+	}
+	t.Logf("%d bytes", buf.Len())
+}

@@ -291,8 +291,15 @@ func timelineRows(r *sim.Result, length time.Duration) []timelineRow {
 		hasBreaker[t.Backend] = true
 	}
 	instances := max(r.Run.Instances, 1)
+	type key struct {
+		backend  string
+		instance int
+	}
+	byRow := map[key][]sim.Transition{}
 	for _, t := range r.Transitions {
 		instances = max(instances, t.Instance+1)
+		k := key{t.Backend, t.Instance}
+		byRow[k] = append(byRow[k], t)
 	}
 	var rows []timelineRow
 	for _, b := range backendNames(r) {
@@ -305,7 +312,7 @@ func timelineRows(r *sim.Result, length time.Duration) []timelineRow {
 		for i := range instances {
 			row := timelineRow{Backend: b, Instance: i, Faults: faults}
 			if hasBreaker[b] {
-				row.Bands = breakerBands(r.Transitions, b, i, length)
+				row.Bands = breakerBands(byRow[key{b, i}], b, i, length)
 			} else {
 				row.Bands = []band{{From: 0, To: length, State: stateNone}}
 			}
