@@ -35,8 +35,8 @@ func TestExitCodes(t *testing.T) {
 		{"inspect a clean config", []string{"inspect", clean}, 0, "backend inventory-pool (Pool)", ""},
 		{"inspect malformed JSON names file:line:col", []string{"inspect", bad}, 2, "bad.json:3:11: APIM901", "load problem"},
 		{"inspect a missing path", []string{"inspect", filepath.Join(dir, "nope.json")}, 2, "", "cannot read"},
-		{"lint findings at error", []string{"lint", demo}, 1, "APIM001", ""},
-		{"lint fail-on never", []string{"lint", "--fail-on", "never", demo}, 0, "APIM001", ""},
+		{"lint findings at error", []string{"lint", demo}, 1, "APIM501", ""},
+		{"lint fail-on never", []string{"lint", "--fail-on", "never", demo}, 0, "APIM501", ""},
 		{"lint clean at error", []string{"lint", clean}, 0, "", ""},
 		{"lint malformed input", []string{"lint", bad}, 1, "bad.json:3:11 error APIM901", ""},
 		{"lint unknown format", []string{"lint", "--format", "yaml", demo}, 2, "", "yaml"},
@@ -90,18 +90,22 @@ func TestLintOutputFile(t *testing.T) {
 }
 
 func TestDemo(t *testing.T) {
-	code, out, errOut := runCLI(t, "demo")
+	dir := t.TempDir()
+	code, out, errOut := runCLI(t, "demo", "--dir", dir)
 	if code != 0 {
 		t.Fatalf("demo exit %d\n%s\n%s", code, out, errOut)
 	}
-	// Load, lint and the live rehearsal, in that order; lint errors do
-	// not fail the demo.
+	// Load, lint, the scenario shown and simulated, the reports; lint
+	// errors do not fail the demo.
 	steps := []string{
 		"orders-eastus priority=1 weight=3; orders-westus priority=1 weight=1; orders-onprem priority=2 weight=1",
-		"error APIM001 backend \"orders-onprem\": tls.validateCertificateChain is false",
-		"== 3. rehearse: failover, live ==",
-		"phase 1  healthy",
-		"breaker timeline (model halfOpen",
+		"error APIM501 backend \"orders-onprem\": credentials header \"x-api-key\" has a literal value",
+		"== 3. simulate:",
+		"name: demo failover rehearsal",
+		"phase healthy",
+		"orders-eastus  closed → open",
+		"== 4. reports ==",
+		filepath.Join(dir, "report.html"),
 	}
 	at := 0
 	for _, want := range steps {
@@ -111,16 +115,18 @@ func TestDemo(t *testing.T) {
 		}
 		at += i + len(want)
 	}
-	// The rehearsal's outcome: east trips, west is held open by
-	// Retry-After, both come back through half-open trials.
+	// East trips on its fifth failure; west is held open by Retry-After.
 	for _, want := range []string{
-		"orders-eastus  closed → open       failure-count: 5 failures in 1m0s >= count 5",
-		"orders-westus  closed → open       failure-count: 5 failures in 1m0s >= count 5; open for Retry-After 2m0s",
-		"orders-eastus  half-open → closed  trial-succeeded",
-		"orders-westus  half-open → closed  trial-succeeded",
+		"failure-count: 5 failures in 1m0s >= count 5",
+		"open for Retry-After 2m0s",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, f := range []string{"report.html", "report.md", "result.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
 		}
 	}
 	if strings.Contains(out, "s3cr3t-demo-key") {
