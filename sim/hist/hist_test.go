@@ -1,0 +1,123 @@
+package hist
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestBucketsAreContiguousAndTight(t *testing.T) {
+	// Every duration falls in the bucket whose bounds contain it, the
+	// buckets tile the axis without gaps, and a bucket is at most 1/32 of
+	// its lower bound wide (about 3 %).
+	prevHi := time.Duration(-1)
+	for idx := uint16(0); idx < 1400; idx++ {
+		lo, hi := Bounds(idx)
+		if lo != prevHi+1 {
+			t.Fatalf("bucket %d starts at %v, previous ended at %v", idx, lo, prevHi)
+		}
+		if Index(lo) != idx || Index(hi) != idx {
+			t.Fatalf("bucket %d: Index(lo)=%d Index(hi)=%d", idx, Index(lo), Index(hi))
+		}
+		if lo >= 64*time.Microsecond && float64(hi-lo+1) > float64(lo)/32+1 {
+			t.Fatalf("bucket %d [%v, %v] is wider than 1/32 of its start", idx, lo, hi)
+		}
+		prevHi = hi
+	}
+}
+
+func TestQuantileAgainstSortedSample(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var h Histogram
+	var sample []time.Duration
+	for range 10000 {
+		d := time.Duration(rng.ExpFloat64() * float64(30*time.Millisecond))
+		sample = append(sample, d)
+		h.Record(d)
+	}
+	slices.Sort(sample)
+	for _, q := range []float64{0.5, 0.9, 0.99, 0.999} {
+		exact := sample[int(q*float64(len(sample))+0.999999999)-1]
+		got := h.Quantile(q)
+		// The histogram answers with its bucket's upper bound: never below
+		// the exact quantile, at most one bucket (3.2 %) above it.
+		if got < exact.Truncate(time.Microsecond) || float64(got) > float64(exact)*1.033+float64(time.Microsecond) {
+			t.Errorf("q%.3f = %v, exact %v", q, got, exact)
+		}
+	}
+	if h.Max() != sample[len(sample)-1] || h.Min() != sample[0] || h.Count() != 10000 {
+		t.Errorf("max %v min %v count %d", h.Max(), h.Min(), h.Count())
+	}
+}
+
+// TestMergeIsExact: N histograms of a split sample add up to the histogram
+// of the whole sample, in any order and grouping.
+func TestMergeIsExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for trial := range 50 {
+		n := 1 + rng.IntN(6)
+		parts := make([]*Histogram, n)
+		for i := range parts {
+			parts[i] = &Histogram{}
+		}
+		var whole Histogram
+		for range 1 + rng.IntN(2000) {
+			d := time.Duration(rng.Int64N(int64(10 * time.Second)))
+			whole.Record(d)
+			parts[rng.IntN(n)].Record(d)
+		}
+		// Left to right.
+		var a Histogram
+		for _, p := range parts {
+			a.Merge(p)
+		}
+		// Shuffled and grouped in pairs (commutative and associative).
+		rng.Shuffle(len(parts), func(i, j int) { parts[i], parts[j] = parts[j], parts[i] })
+		var b Histogram
+		for i := 0; i < len(parts); i += 2 {
+			pair := parts[i].Clone()
+			if i+1 < len(parts) {
+				pair.Merge(parts[i+1])
+			}
+			b.Merge(pair)
+		}
+		for _, got := range []*Histogram{&a, &b} {
+			if !equal(got, &whole) {
+				t.Fatalf("trial %d: merged histogram differs from the whole sample's", trial)
+			}
+		}
+	}
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	var h Histogram
+	for _, d := range []time.Duration{0, 5 * time.Microsecond, 3 * time.Millisecond, 3 * time.Millisecond, 2 * time.Second} {
+		h.Record(d)
+	}
+	data, err := json.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Histogram
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !equal(&h, &back) {
+		t.Errorf("round trip changed the histogram: %s", data)
+	}
+	for _, bad := range []string{
+		`{"count": 2, "bins": [[1, 1]]}`,
+		`{"count": 2, "bins": [[5, 1], [3, 1]]}`,
+		`{"count": 1, "bins": [[99999, 1]]}`,
+	} {
+		if err := json.Unmarshal([]byte(bad), &back); err == nil {
+			t.Errorf("accepted %s", bad)
+		}
+	}
+}
+
+func equal(a, b *Histogram) bool {
+	return slices.Equal(a.bins, b.bins) && a.count == b.count && a.sum == b.sum && a.min == b.min && a.max == b.max
+}
