@@ -51,11 +51,14 @@ import (
 	"math"
 	"sort"
 	"time"
+
+	"github.com/apimlab/apimlab/breaker"
 )
 
 // DefaultMinRequests is the number of requests a percentage condition needs
-// in its window before it is evaluated, when Condition.MinRequests is 0.
-const DefaultMinRequests = 10
+// in its window before it is evaluated, when Condition.MinRequests is 0:
+// the breaker's own default, so the model and the gateway agree.
+const DefaultMinRequests = breaker.DefaultMinRequests
 
 // Day is the period trip rates are expressed over.
 const Day = 24 * time.Hour
