@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // The interpreter runs what the expr-lang translator cannot express:
@@ -71,10 +72,13 @@ type ifunc struct {
 	ready  bool
 }
 
-// interpProgram is a compiled interpreter program.
+// interpProgram is a compiled interpreter program. Frames are pooled: a
+// frame's slots only live for one evaluation (no value the program returns
+// can refer to the frame).
 type interpProgram struct {
 	run    func(*iframe) (any, error)
 	nslots int
+	frames sync.Pool
 }
 
 // errInternal marks a bug in the interpreter caught at run time: the
@@ -88,8 +92,15 @@ func (p *interpProgram) eval(ctx *Context) (_ any, err error) {
 			err = fmt.Errorf("%w: %v", errInternal, r)
 		}
 	}()
-	f := &iframe{ctx: ctx, slots: make([]any, p.nslots)}
+	f, _ := p.frames.Get().(*iframe)
+	if f == nil {
+		f = &iframe{slots: make([]any, p.nslots)}
+	}
+	f.ctx = ctx
 	v, err := p.run(f)
+	clear(f.slots)
+	f.ctx, f.steps, f.caught = nil, 0, nil
+	p.frames.Put(f)
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,6 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -1346,18 +1345,20 @@ func parseJwt(s string) (*Jwt, error) {
 	if len(parts) != 3 {
 		return nil, errFormat
 	}
-	dec := func(p string) (map[string]any, error) {
+	dec := func(p string) (*jObject, error) {
 		b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(p, "="))
 		if err != nil {
 			return nil, err
 		}
-		var m map[string]any
-		d := json.NewDecoder(strings.NewReader(string(b)))
-		d.UseNumber()
-		if err := d.Decode(&m); err != nil {
+		v, err := parseJSON(string(b))
+		if err != nil {
 			return nil, err
 		}
-		return m, nil
+		o, ok := v.(*jObject)
+		if !ok {
+			return nil, errFormat
+		}
+		return o, nil
 	}
 	h, err := dec(parts[0])
 	if err != nil {
@@ -1367,18 +1368,17 @@ func parseJwt(s string) (*Jwt, error) {
 	if err != nil {
 		return nil, err
 	}
-	j := &Jwt{Claims: map[string][]string{}}
-	j.Algorithm, _ = h["alg"].(string)
-	j.Type, _ = h["typ"].(string)
-	for k, v := range pl {
+	j := &Jwt{Claims: make(map[string][]string, len(pl.keys))}
+	j.Algorithm = claimString(h.vals["alg"])
+	j.Type = claimString(h.vals["typ"])
+	for _, k := range pl.keys {
 		var vals []string
-		switch x := v.(type) {
-		case []any:
-			for _, e := range x {
+		if a, ok := pl.vals[k].(*jArray); ok {
+			for _, e := range a.items {
 				vals = append(vals, claimString(e))
 			}
-		default:
-			vals = []string{claimString(x)}
+		} else {
+			vals = []string{claimString(pl.vals[k])}
 		}
 		j.Claims[k] = vals
 		j.claimOrder = append(j.claimOrder, k)
@@ -1388,12 +1388,12 @@ func parseJwt(s string) (*Jwt, error) {
 	j.Subject = strings.Join(j.Claims["sub"], ",")
 	j.Audiences = j.Claims["aud"]
 	epoch := func(k string) *time.Time {
-		v, ok := pl[k].(json.Number)
+		v, ok := pl.vals[k].(*jValue)
 		if !ok {
 			return nil
 		}
-		n, err := v.Int64()
-		if err != nil {
+		n, ok := v.v.(int64)
+		if !ok {
 			return nil
 		}
 		t := time.Unix(n, 0).UTC()
@@ -1403,22 +1403,18 @@ func parseJwt(s string) (*Jwt, error) {
 	return j, nil
 }
 
+// claimString is a claim's value as the token handler exposes it: strings
+// as they are, other values in their JSON form.
 func claimString(v any) string {
 	switch x := v.(type) {
-	case string:
-		return x
-	case json.Number:
-		return x.String()
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
 	case nil:
 		return ""
+	case *jValue:
+		if str, ok := x.v.(string); ok {
+			return str
+		}
 	}
-	b, _ := json.Marshal(v)
-	return string(b)
+	return jsonText(v, false)
 }
 
 // parseBasic decodes "Basic base64(user:password)".

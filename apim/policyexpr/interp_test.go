@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"os"
@@ -466,3 +467,34 @@ func TestCheckAgreesWithCompile(t *testing.T) {
 		}
 	}
 }
+
+// TestInterpConcurrentRun runs one interpreted program from several
+// goroutines; pooled frames must not leak values between runs (-race).
+func TestInterpConcurrentRun(t *testing.T) {
+	p, err := Compile("var o = JObject.Parse((string)context.Variables[\"j\"]);\nvar sum = 0;\nforeach (var x in o[\"n\"]) { sum += (int)x; }\nreturn sum;", true, apim.Position{Line: 1, Col: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for i := range 50 {
+				want := g + i
+				ctx := &Context{Variables: map[string]any{"j": `{"n":[` + strconvItoa(g) + `,` + strconvItoa(i) + `]}`}}
+				got, err := p.Run(ctx)
+				if err != nil || got != want {
+					done <- fmt.Errorf("goroutine %d run %d: got %v, %v; want %d", g, i, got, err, want)
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func strconvItoa(n int) string { return fmt.Sprint(n) }
