@@ -78,6 +78,20 @@ type Arrivals struct {
 	last    time.Duration
 	end     time.Duration
 	total   float64
+	// stride and skip select a shard's arrivals: every stride-th, skipping
+	// the first skip (see Shard).
+	stride, skip int
+}
+
+// Shard makes a return only the arrivals of shard index out of count:
+// arrivals index, index+count, index+2·count… of the whole phase. All
+// shards draw the same sequence (same seed), so together they send
+// exactly the whole phase's arrivals, interleaved.
+func (a *Arrivals) Shard(index, count int) *Arrivals {
+	if count > 1 {
+		a.stride, a.skip = count, index
+	}
+	return a
 }
 
 // NewArrivals returns the arrival process of ph; rng is used for Poisson
@@ -96,6 +110,19 @@ func NewArrivals(ph *Phase, rng *rand.Rand) *Arrivals {
 // Next returns the next arrival's offset into the phase, false when the
 // phase is over.
 func (a *Arrivals) Next() (time.Duration, bool) {
+	if a.stride <= 1 {
+		return a.next()
+	}
+	for ; a.skip > 0; a.skip-- {
+		if _, ok := a.next(); !ok {
+			return 0, false
+		}
+	}
+	a.skip = a.stride - 1
+	return a.next()
+}
+
+func (a *Arrivals) next() (time.Duration, bool) {
 	if a.target >= a.total-1e-9 {
 		return 0, false
 	}
@@ -160,10 +187,15 @@ type Pacer struct {
 
 // NewPacer returns a pacer over ph's arrivals; speed 0 means 1.
 func NewPacer(ph *Phase, rng *rand.Rand, speed float64) *Pacer {
+	return NewPacerOf(NewArrivals(ph, rng), speed)
+}
+
+// NewPacerOf returns a pacer over the given arrivals; speed 0 means 1.
+func NewPacerOf(arr *Arrivals, speed float64) *Pacer {
 	if speed <= 0 {
 		speed = 1
 	}
-	return &Pacer{arr: NewArrivals(ph, rng), speed: speed}
+	return &Pacer{arr: arr, speed: speed}
 }
 
 // Pace implements vegeta.Pacer: the wait before hit number hits (counted

@@ -8,9 +8,25 @@ import (
 	"time"
 )
 
-// evaluate checks every expectation of sc against res. openHits counts the
-// attempts each instance sent to a backend while its breaker was open.
-func evaluate(sc *Scenario, res *Result, openHits map[seriesKey]uint64) []AssertionResult {
+// Evaluate checks the expectations of r.Scenario against r again (after a
+// merge of shards, say) and sets r.Assertions and r.Passed.
+func Evaluate(r *Result) {
+	r.Assertions = evaluate(r.Scenario, r)
+	r.Passed = true
+	for _, a := range r.Assertions {
+		r.Passed = r.Passed && a.Passed
+	}
+}
+
+// evaluate checks every expectation of sc against res.
+func evaluate(sc *Scenario, res *Result) []AssertionResult {
+	if sc == nil {
+		return nil
+	}
+	openHits := map[seriesKey]uint64{}
+	for _, o := range res.OpenAttempts {
+		openHits[seriesKey{o.Backend, o.Instance}] += o.Count
+	}
 	out := make([]AssertionResult, 0, len(sc.Expect))
 	for i, e := range sc.Expect {
 		a := evaluateOne(sc, res, e, openHits)

@@ -328,11 +328,18 @@ func (r *Recorder) Finish(wall time.Duration) *Result {
 				p.Stream, p.Name, p.AchievedRate, p.RequestedRate, 100*float64(p.Requests)/p.Requested))
 		}
 	}
-	res.Assertions = evaluate(r.sc, res, r.openHits)
-	res.Passed = true
-	for _, a := range res.Assertions {
-		res.Passed = res.Passed && a.Passed
+	for k, n := range r.openHits {
+		if n > 0 {
+			res.OpenAttempts = append(res.OpenAttempts, OpenAttempt{Backend: k.backend, Instance: k.instance, Count: n})
+		}
 	}
+	slices.SortFunc(res.OpenAttempts, func(a, b OpenAttempt) int {
+		if a.Backend != b.Backend {
+			return cmpStr(a.Backend, b.Backend)
+		}
+		return a.Instance - b.Instance
+	})
+	Evaluate(res)
 	return res
 }
 

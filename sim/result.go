@@ -40,6 +40,10 @@ type Result struct {
 	Clients []Series `json:"clients"`
 	// Assertions are the outcomes of the scenario's expectations.
 	Assertions []AssertionResult `json:"assertions"`
+	// OpenAttempts counts, per backend and instance, the attempts that
+	// started while that instance's breaker was open (noTraffic
+	// assertions); only non-zero counts are listed.
+	OpenAttempts []OpenAttempt `json:"openAttempts,omitempty"`
 	// Warnings note what makes the run less trustworthy (a rate not
 	// achieved, requests cut short).
 	Warnings []string `json:"warnings,omitempty"`
@@ -71,6 +75,37 @@ type RunInfo struct {
 	Wall Duration `json:"wall"`
 	// Version is apimlab's version.
 	Version string `json:"version,omitempty"`
+	// StartedAt is the wall-clock time the load started.
+	StartedAt time.Time `json:"startedAt,omitzero"`
+	// Shard is set for one shard of a sharded run (--shard i/N).
+	Shard *Shard `json:"shard,omitempty"`
+	// Shards lists the shards a merged result was made of, and Skew is
+	// the largest difference between their start times.
+	Shards []Shard   `json:"shards,omitempty"`
+	Skew   Duration `json:"skew,omitempty"`
+}
+
+// Shard identifies one shard of a sharded run: it sent every Count-th
+// arrival of every phase, starting with arrival Index, so the shards'
+// arrivals interleave.
+type Shard struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+	// StartAt is the agreed start instant (--start-at); zero when none.
+	StartAt time.Time `json:"startAt,omitzero"`
+	// StartedAt is when the shard really started.
+	StartedAt time.Time `json:"startedAt,omitzero"`
+	// Late is set when the shard started more than a second after
+	// StartAt: its arrivals are shifted and its rate is still requested
+	// from the agreed instants.
+	Late bool `json:"late,omitempty"`
+}
+
+// OpenAttempt counts attempts that started while a breaker was open.
+type OpenAttempt struct {
+	Backend  string `json:"backend"`
+	Instance int    `json:"instance"`
+	Count    uint64 `json:"count"`
 }
 
 // BackendInfo describes one backend entity of the configuration.

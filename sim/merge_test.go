@@ -1,0 +1,87 @@
+package sim
+
+import (
+	"errors"
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// TestMergeEqualsWhole records one run's requests once whole and once split
+// over three shard recorders; the merged shards equal the whole.
+func TestMergeEqualsWhole(t *testing.T) {
+	src := "name: m\nconfig: c.json\nload:\n  - path: /a\n    phases:\n      - {name: p, duration: 10s, rate: 30}\n      - {name: q, duration: 5s, rate: 30}\n" +
+		"expect:\n  - latency: {phase: p, p99: 80ms}\n  - clients: {phase: q, errorRate: {max: 0.2}}\n"
+	sc, err := Parse("m.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	backends := []BackendInfo{{Name: "a", Kind: "Single"}, {Name: "b", Kind: "Single"}, {Name: "pool", Kind: "Pool", Members: []MemberInfo{{Backend: "a", Priority: 1, Weight: 1}, {Backend: "b", Priority: 1, Weight: 1}}}}
+	whole := NewRecorder(sc, RecorderOptions{Backends: backends})
+	const n = 3
+	shards := make([]*Recorder, n)
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range shards {
+		shards[i] = NewRecorder(sc, RecorderOptions{Backends: backends, Run: RunInfo{Engine: "live", Clock: ClockWall, Shard: &Shard{Index: i, Count: n, StartedAt: start.Add(time.Duration(i) * 40 * time.Millisecond)}}})
+	}
+	rng := rand.New(rand.NewPCG(9, 9))
+	for k := range 450 {
+		phase := 0
+		at := time.Duration(k) * time.Second / 30
+		if at >= 10*time.Second {
+			phase = 1
+		}
+		q := RequestRecord{Phase: phase, At: at, Latency: time.Duration(rng.IntN(100)) * time.Millisecond, Status: 200, Backend: []string{"a", "b"}[k%2]}
+		if rng.IntN(10) == 0 {
+			q.Status, q.Backend = 503, ""
+		}
+		whole.Request(q)
+		shards[k%n].Request(q)
+		whole.Attempt(at, 0, q.Backend, q.Status, q.Latency)
+		shards[k%n].Attempt(at, 0, q.Backend, q.Status, q.Latency)
+	}
+	w := whole.Finish(time.Second)
+	var parts []*Result
+	for _, s := range shards {
+		parts = append(parts, s.Finish(time.Second))
+	}
+	m, err := Merge(parts[2], parts[0], parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range w.Phases {
+		a, b := w.Phases[i], m.Phases[i]
+		if a.Requests != b.Requests || a.P99 != b.P99 || a.P50 != b.P50 || a.Max != b.Max || a.ErrorRate != b.ErrorRate || a.Latency.Count() != b.Latency.Count() {
+			t.Errorf("phase %s: whole %d req p50 %v p99 %v err %v; merged %d req p50 %v p99 %v err %v",
+				a.Name, a.Requests, a.P50, a.P99, a.ErrorRate, b.Requests, b.P50, b.P99, b.ErrorRate)
+		}
+		for j := range a.Shares {
+			if a.Shares[j].Observed != b.Shares[j].Observed {
+				t.Errorf("phase %s share %s: whole %v merged %v", a.Name, a.Shares[j].Backend, a.Shares[j].Observed, b.Shares[j].Observed)
+			}
+		}
+	}
+	for i := range w.Assertions {
+		if w.Assertions[i] != m.Assertions[i] {
+			t.Errorf("assertion %d: whole %+v merged %+v", i, w.Assertions[i], m.Assertions[i])
+		}
+	}
+	if got, want := m.Run.Skew.D(), 80*time.Millisecond; got != want {
+		t.Errorf("skew %v, want %v", got, want)
+	}
+	// Refusals.
+	for name, rs := range map[string][]*Result{
+		"missing shard":   {parts[0], parts[1]},
+		"duplicate shard": {parts[0], parts[1], parts[1]},
+		"not a shard":     {w},
+	} {
+		if _, err := Merge(rs...); !errors.Is(err, ErrMerge) {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+	other := *parts[2]
+	other.Version = 99
+	if _, err := Merge(parts[0], parts[1], &other); !errors.Is(err, ErrMerge) {
+		t.Errorf("other version: err = %v", err)
+	}
+}
