@@ -81,7 +81,7 @@ type RunInfo struct {
 	Shard *Shard `json:"shard,omitempty"`
 	// Shards lists the shards a merged result was made of, and Skew is
 	// the largest difference between their start times.
-	Shards []Shard   `json:"shards,omitempty"`
+	Shards []Shard  `json:"shards,omitempty"`
 	Skew   Duration `json:"skew,omitempty"`
 }
 
