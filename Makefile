@@ -52,6 +52,8 @@ bench:
 	$(GO) test -run '^$$' -bench 'GatewayVsProxy' -benchtime 1x ./gateway
 	$(GO) test -run '^$$' -bench . -benchmem ./breaker ./pool ./apim/policyexpr
 	$(GO) test -run '^$$' -bench 'WallClock2000' -benchtime 1x ./sim/live
+	$(GO) test -run '^$$' -bench 'Model$$|Baseline' -benchmem -benchtime 2000000x ./sim/model
+	$(GO) test -run '^$$' -bench 'ModelDay|Evidence' -benchmem -benchtime 1x ./sim/model
 
 # chromium: the headless browser of the HTML report's browser test
 # (reports/run_browser_test.go), Debian's package. Installed with apt-get

@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"runtime"
 	"strconv"
 	"syscall"
 	"testing"
@@ -114,6 +115,14 @@ func BenchmarkModelDay(b *testing.B) {
 		}
 		reportRate(b, res, time.Since(start), cpuTime()-cpu)
 		b.ReportMetric(float64(len(res.Transitions)), "transitions")
+		// The live heap with the result still referenced: per-second
+		// buckets (4 series × 86,400 points with their histograms) are
+		// what grows with the simulated duration.
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap-MB")
+		runtime.KeepAlive(res)
 	}
 }
 
@@ -150,5 +159,31 @@ func BenchmarkBaseline(b *testing.B) {
 	}
 	if c := cpuTime() - cpu; c > 0 {
 		b.ReportMetric(float64(b.N)/c.Seconds(), "ops/cpu-s")
+	}
+}
+
+// BenchmarkEvidence is lint --simulate's cost per breaker: 24 simulated
+// hours at lint's default baseline (50 rps, 1 % failures), for a count
+// and a percentage condition.
+func BenchmarkEvidence(b *testing.B) {
+	count := `"failureCondition": {"count": 5, "interval": "PT1M", "statusCodeRanges": [{"min": 500, "max": 599}]}, "tripDuration": "PT1M"`
+	pct := `"failureCondition": {"percentage": 10, "interval": "PT1M", "statusCodeRanges": [{"min": 500, "max": 599}]}, "tripDuration": "PT1M"`
+	for _, c := range []struct {
+		name, cond string
+		max        int
+	}{
+		{"count", count, 0},
+		{"percentage-1M-requests", pct, 1_000_000},
+		{"percentage-full-day", pct, 0},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			svc := cfg{singles: []backendDef{{name: "b1", breaker: c.cond}}}.service(b)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := BreakerEvidence(context.Background(), svc, "b1", 50, 0.01, 24*time.Hour, EvidenceOptions{MaxRequests: c.max}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -65,6 +65,13 @@ type EvidenceOptions struct {
 	MinRequests int
 	// Seed seeds the draws; 0 means 1.
 	Seed uint64
+	// MaxRequests, when > 0, bounds the requests a percentage condition
+	// simulates (it needs every request; a count condition draws only
+	// failures and is never shortened): the simulated time is cut to
+	// MaxRequests/rps and the per-day figures are scaled from it.
+	// Evidence.Duration says how long was simulated. Lint passes about a
+	// million to stay well under a second per breaker.
+	MaxRequests int
 }
 
 // BreakerEvidence runs backend's circuit breaker — the breaker the gateway
@@ -136,6 +143,10 @@ func BreakerEvidence(ctx context.Context, svc *apim.Service, backend string, rps
 	}
 	rng := rand.New(rand.NewPCG(seed, hashName(backend)))
 	thin := spec.Settings.Count > 0
+	if !thin && o.MaxRequests > 0 && rps*d.Seconds() > float64(o.MaxRequests) {
+		d = time.Duration(float64(o.MaxRequests) / rps * float64(time.Second))
+		ev.Duration = d
+	}
 	end := DefaultStart.Add(d)
 	now := DefaultStart
 	for n := 0; ; n++ {

@@ -64,3 +64,23 @@ load:
 		t.Errorf("evidence open %.0f min/day, engine %.0f", ev.OpenMinutesPerDay, p.OpenMinutesPerDay)
 	}
 }
+
+// TestEvidenceMaxRequests: a percentage condition under a request budget
+// simulates budget/rps and scales to a day. Every request fails, so the
+// breaker trips at the 10th (MinRequests) and then on every trial: one
+// trip per trip duration plus 1/rps, as in TestEvidenceDeterministic.
+func TestEvidenceMaxRequests(t *testing.T) {
+	br := `"failureCondition": {"percentage": 50, "interval": "PT1M", "statusCodeRanges": [{"min": 500, "max": 599}]}, "tripDuration": "PT1M"`
+	svc := cfg{singles: []backendDef{{name: "b1", breaker: br}}}.service(t)
+	ev, err := BreakerEvidence(t.Context(), svc, "b1", 50, 1, 24*time.Hour, EvidenceOptions{MaxRequests: 360_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Duration != 2*time.Hour {
+		t.Errorf("simulated %s, want 2h (360,000 requests at 50 rps)", ev.Duration)
+	}
+	want := 86400 / (60 + 1.0/50)
+	if math.Abs(ev.TripsPerDay-want)/want > 0.01 {
+		t.Errorf("trips/day = %g, want %g", ev.TripsPerDay, want)
+	}
+}
