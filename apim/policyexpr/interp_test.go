@@ -154,6 +154,8 @@ func TestInterpContext(t *testing.T) {
 		{src: `context.Product == null ? "none" : context.Product.Name`, want: "Starter"},
 		{src: `context.User?.Email ?? "anonymous"`, ctx: empty, want: "anonymous"},
 		{src: `context.Subscription?.Id ?? "none"`, ctx: empty, want: "none"},
+		{src: `context.Request.Body != null ? context.Request.Body.As<string>(preserveContent: true).Length : -1`, want: 90},
+		{src: `context.Response?.Headers.GetValueOrDefault("Retry-After", "0")`, want: "10"},
 		{src: `context.Request.Headers.GetValueOrDefault("Authorization","").AsJwt()?.Subject`, want: "1234567890"},
 		{src: `context.Request.Headers.GetValueOrDefault("Authorization","").AsJwt().Claims.GetValueOrDefault("name", "")`, want: "John Doe"},
 		{src: `context.Request.Headers.GetValueOrDefault("Authorization","").AsJwt().Claims["iat"][0]`, want: "1516239022"},
