@@ -63,8 +63,8 @@ func (b *Baseline) add(k baselineKey) {
 
 // keyOf returns the identity of f: its rule, its service, its file
 // relative to root and the fingerprint over those (the finding's position
-// is not part of it). A finding about a whole file names that file as its resource, so
-// the resource name is made relative too.
+// is not part of it). A finding about a whole file names that file as its
+// resource, so the resource name is made relative too.
 func keyOf(f lint.Finding, root string) baselineKey {
 	f.Pos = apim.Position{File: baselinePath(f.Pos.File, root)}
 	if f.Subject.Kind == "file" {
@@ -102,8 +102,8 @@ func LoadBaseline(path, root string) (*Baseline, error) {
 
 // ReadBaseline reads an apimlab lint report in the json format (schema
 // version 1) or in SARIF 2.1.0, telling them apart by their top-level
-// keys; root is the folder files are made relative to (see the package
-// note above). Only unsuppressed findings enter the baseline. Anything
+// keys; root is the folder files are made relative to (see the note at
+// the top of this file). Only unsuppressed findings enter the baseline. Anything
 // else (not JSON, another tool's SARIF, a SARIF result without apimlab's
 // fingerprint, a JSON report of another version) is an error wrapping
 // ErrBaseline.
