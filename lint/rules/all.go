@@ -78,6 +78,7 @@ var All = []*lint.Rule{
 	RetryBodyNotBuffered,     // APIM411
 	RequestBodyConsumed,      // APIM412
 	BackendIDFromClient,      // APIM413
+	PolicyValueInvalid,       // APIM414
 
 	// 5xx secrets
 	SecretInline,        // APIM501

@@ -1,0 +1,138 @@
+package rules
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/apimlab/apimlab/apim/policy"
+	"github.com/apimlab/apimlab/lint"
+)
+
+// PolicyValueInvalid reports numeric policy attributes whose literal value
+// is not a whole number, deploy-time placeholders left in them, and
+// misspelt {{named value}} references.
+var PolicyValueInvalid = &lint.Rule{
+	ID:       "APIM414",
+	Name:     "policy-value-invalid",
+	Severity: lint.Error,
+	Doc: lint.Doc{
+		Title: "A policy attribute holds a value its policy cannot use",
+		Why: "Numeric attributes of the policy reference take a number or a policy expression: " +
+			"`retry` count, interval, delta and max-interval; `rate-limit`, `rate-limit-by-key`, " +
+			"`quota` and `quota-by-key` calls, bandwidth and renewal-period; `forward-request` " +
+			"timeout and timeout-ms; `send-request` timeout; `limit-concurrency` max-count; " +
+			"`cache-store` and `cache-store-value` duration; `llm-token-limit` and " +
+			"`azure-openai-token-limit` tokens-per-minute and token-quota; `mock-response` " +
+			"status-code. A literal that is not a whole number (\"ten\", \"1.5\", \"PT30S\", an " +
+			"unreplaced `RETRY_COUNT`) cannot be used: error. A deploy-time placeholder (`{tpm}`, " +
+			"`#{count}#`, `$(count)`) is reported as a warning: it is fine if the release pipeline " +
+			"replaces it, and what Azure receives if it does not. A `{{name]`, `{{name}` or " +
+			"`{name}}` is a named value reference with a typo (Learn, \"Use named values in " +
+			"policies\": references are written `{{ContosoHeader}}`): the gateway never substitutes " +
+			"it (warning).",
+		Fix: "Write a whole number, a policy expression (@(…)) or a {{named value}}; close named value " +
+			"references with }}.",
+		Bad:   `<retry condition="@(context.Response.StatusCode == 503)" count="RETRY_COUNT" interval="1s">`,
+		Good:  `<retry condition="@(context.Response.StatusCode == 503)" count="{{retry-count}}" interval="1">`,
+		Since: "0.2.0",
+	},
+	Check: checkPolicyValueInvalid,
+}
+
+// numericAttrs lists the attributes of each policy that take a number.
+var numericAttrs = map[string][]string{
+	"retry":                    {"count", "interval", "delta", "max-interval"},
+	"rate-limit":               {"calls", "renewal-period"},
+	"rate-limit-by-key":        {"calls", "renewal-period"},
+	"quota":                    {"calls", "bandwidth", "renewal-period"},
+	"quota-by-key":             {"calls", "bandwidth", "renewal-period"},
+	"forward-request":          {"timeout", "timeout-ms"},
+	"send-request":             {"timeout"},
+	"limit-concurrency":        {"max-count"},
+	"cache-store":              {"duration"},
+	"cache-store-value":        {"duration"},
+	"llm-token-limit":          {"tokens-per-minute", "token-quota"},
+	"azure-openai-token-limit": {"tokens-per-minute", "token-quota"},
+	"mock-response":            {"status-code"},
+}
+
+// namedValueTypo matches a named value reference that is not closed or
+// opened with two braces: {{name], {{name}, {name}} (the names are those
+// named values allow).
+var namedValueTypo = regexp.MustCompile(`\{\{[A-Za-z0-9._-]+(\]|\}(?:[^}]|$))|(?:^|[^{])\{[A-Za-z0-9._-]+\}\}`)
+
+func checkPolicyValueInvalid(pass *lint.Pass) {
+	for _, p := range servicePolicies(pass).All {
+		if p.Doc == nil {
+			continue
+		}
+		subj := policySubject(p.Src)
+		walkPolicy(p.Doc, func(e *policy.Element) bool {
+			for _, a := range e.Attrs {
+				if m := namedValueTypo.FindString(a.Source); m != "" && a.Expr == nil {
+					reportSev(pass, lint.Warning, a.Pos, subj, "write the reference as {{name}}",
+						"<%s> %s=%q has %q, a named value reference with a typo: the gateway does not substitute it",
+						e.Name, a.Name, a.Source, strings.TrimLeft(m, " \t\"'=>"))
+				}
+			}
+			if e.Text != "" && len(e.Children) == 0 {
+				if m := namedValueTypo.FindString(e.Text); m != "" && !strings.Contains(e.Text, "@(") && !strings.Contains(e.Text, "@{") {
+					pos := e.TextPos
+					if !pos.IsValid() {
+						pos = e.Pos
+					}
+					reportSev(pass, lint.Warning, pos, subj, "write the reference as {{name}}",
+						"<%s> text has %q, a named value reference with a typo: the gateway does not substitute it",
+						e.Name, strings.TrimLeft(m, " \t\"'=>"))
+				}
+			}
+			for _, name := range numericAttrs[e.Name] {
+				a := e.Attr(name)
+				if a == nil {
+					continue
+				}
+				v := strings.TrimSpace(a.Value)
+				switch a.Kind() {
+				case policy.Expression, policy.NamedValue:
+					continue
+				case policy.Placeholder:
+					reportSev(pass, lint.Warning, a.Pos, subj, "make sure the release pipeline replaces it, or write a number",
+						"<%s> %s=%q is a deploy-time placeholder, not a number: fine if the pipeline replaces it, what Azure receives if not",
+						e.Name, name, a.Source)
+					continue
+				}
+				if policy.HasDeployToken(v) {
+					reportSev(pass, lint.Warning, a.Pos, subj, "make sure the release pipeline replaces it, or write a number",
+						"<%s> %s=%q is a deploy-time placeholder, not a number: fine if the pipeline replaces it, what Azure receives if not",
+						e.Name, name, a.Source)
+					continue
+				}
+				if _, err := strconv.Atoi(v); err == nil {
+					continue
+				}
+				hint := ""
+				if isAllCaps(v) {
+					hint = " (a placeholder the pipeline did not replace?)"
+				}
+				pass.ReportFixf(a.Pos, subj, "write a whole number, a policy expression or a {{named value}}",
+					"<%s> %s=%q is not a whole number%s: the attribute takes a number or a policy expression",
+					e.Name, name, a.Source, hint)
+			}
+			return true
+		})
+	}
+}
+
+// isAllCaps reports whether s looks like a placeholder name: RETRY_COUNT.
+func isAllCaps(s string) bool {
+	if len(s) < 2 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'A' && c <= 'Z' || c == '_' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return strings.ContainsAny(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+}
