@@ -412,3 +412,40 @@ func TestRoutes(t *testing.T) {
 		t.Errorf("errs %v issues %v", rt.errs, rt.issues)
 	}
 }
+
+// TestSessionAffinity: with one session id and affinity by its cookie,
+// every request of the session stays on the member its first request
+// got; without the cookie (or without affinity) the 1:1 pool splits
+// evenly.
+func TestSessionAffinity(t *testing.T) {
+	policy := `<policies><inbound><base /><set-backend-service backend-id="p" /></inbound><backend><forward-request /></backend><outbound /><on-error /></policies>`
+	base := cfg{
+		singles:   []backendDef{{name: "a"}, {name: "b"}},
+		pools:     map[string]string{"p": `[{"id": "/backends/a", "weight": 1}, {"id": "/backends/b", "weight": 1}]`},
+		policyXML: policy,
+	}
+	sticky := base
+	sticky.poolExtra = `, "sessionAffinity": {"sessionId": {"source": "Cookie", "name": "sid"}}`
+	tests := []struct {
+		name    string
+		c       cfg
+		session string
+		max     float64 // the larger member's share
+	}{
+		{"affinity, one session", sticky, "session: sid\n    sessions: 1\n", 1},
+		{"affinity, another cookie", sticky, "session: other\n    sessions: 1\n", 0.5},
+		{"no affinity", base, "session: sid\n    sessions: 1\n", 0.5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			svc := tt.c.service(t)
+			sc := scenario(t, "load:\n  - path: /api/x\n    "+tt.session+"    phases:\n      - {name: p, duration: 10s, rate: 10}\n")
+			res := run(t, svc, sc, Options{})
+			p, _ := res.Phase("p")
+			top := max(p.Served["a"], p.Served["b"])
+			if got := float64(top) / float64(p.Requests); got != tt.max {
+				t.Errorf("largest share %g (served %v), want %g", got, p.Served, tt.max)
+			}
+		})
+	}
+}

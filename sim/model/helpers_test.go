@@ -27,6 +27,7 @@ type backendDef struct {
 type cfg struct {
 	singles    []backendDef
 	pools      map[string]string // pool name → services JSON array
+	poolExtra  string            // more pool properties (JSON members, with a leading comma)
 	policyXML  string
 	serviceURL string
 	operations string // operations JSON (resources), "" for none
@@ -42,7 +43,7 @@ func (c cfg) json() string {
 		res = append(res, `{"type": "Microsoft.ApiManagement/service/backends", "apiVersion": "2024-05-01", "name": "apim/`+b.name+`", "properties": {`+props+`}}`)
 	}
 	for name, services := range c.pools {
-		res = append(res, `{"type": "Microsoft.ApiManagement/service/backends", "apiVersion": "2024-05-01", "name": "apim/`+name+`", "properties": {"type": "Pool", "pool": {"services": `+services+`}}}`)
+		res = append(res, `{"type": "Microsoft.ApiManagement/service/backends", "apiVersion": "2024-05-01", "name": "apim/`+name+`", "properties": {"type": "Pool", "pool": {"services": `+services+c.poolExtra+`}}}`)
 	}
 	api := `"displayName": "API", "path": "api", "protocols": ["https"]`
 	if c.serviceURL != "" {

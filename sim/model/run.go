@@ -263,10 +263,14 @@ func newEngine(svc *apim.Service, sc *sim.Scenario, opts Options) (*engine, erro
 	e.sessRng = rand.New(rand.NewPCG(seed, 1<<62+1))
 	for i, st := range sc.Load {
 		ss := streamState{st: st, rng: rand.New(rand.NewPCG(seed, uint64(i))), routes: p.routes[i]}
-		for _, ph := range st.Phases {
+		for j, ph := range st.Phases {
 			req := st.RequestFor(ph)
 			var keys []string
-			if req.Session != "" {
+			// Session ids matter only where the gateway reads them: a pool
+			// with session affinity by the cookie the client sends. Without
+			// the cookie the gateway makes a new session per request, which
+			// balances like no affinity at all.
+			if rt := ss.routes[j]; req.Session != "" && rt.target != "" && e.gws[0].targets[rt.tid].SessionCookie() == req.Session {
 				keys = make([]string, req.Sessions)
 				for k := range keys {
 					keys[k] = "session-" + strconv.Itoa(k)
