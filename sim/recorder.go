@@ -285,6 +285,19 @@ func (r *Recorder) Transition(t Transition) {
 	}
 }
 
+// Started records the wall-clock instant the load started, and whether a
+// shard started late.
+func (r *Recorder) Started(at time.Time, late bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.opts.Run.StartedAt = at
+	if s := r.opts.Run.Shard; s != nil {
+		c := *s
+		c.StartedAt, c.Late = at, late
+		r.opts.Run.Shard = &c
+	}
+}
+
 // Warn adds a warning to the result.
 func (r *Recorder) Warn(format string, args ...any) {
 	r.mu.Lock()

@@ -33,6 +33,16 @@ type SimCmd struct {
 	Format        []string `default:"text,json" help:"Report formats written to --out (text also goes to the terminal): ${runformats}."`
 	VegetaResults string   `name:"vegeta-results" help:"Also write vegeta's own binary results to this file (for vegeta report/plot)."`
 	Verbose       bool     `help:"Log the gateway's messages to stderr."`
+	// Real target and shards.
+	Target        string        `help:"Run the load phases against a deployed gateway at this base URL (no fakes, no faults, wall clock)." placeholder:"URL"`
+	BackendHeader string        `name:"backend-header" help:"With --target: the response header your policy sets to name the serving backend (default x-apimlab-backend)."`
+	HeaderEnv     []string      `name:"header-env" help:"With --target: add a request header from an environment variable, NAME=ENVVAR (subscription keys and tokens never go in the scenario file, the result or the logs)." placeholder:"NAME=ENVVAR"`
+	Shard         string        `help:"Run shard i of N (i/N): every N-th arrival of every phase, from arrival i; merge the results with apimlab report merge." placeholder:"i/N"`
+	StartAt       string        `name:"start-at" help:"Start the load at this instant (RFC 3339, or now+DURATION), so that shards start together; a shard more than 1s late still runs and is marked late."`
+	Emit          string        `enum:",k8s-job" default:"" help:"Print a Kubernetes Indexed Job that runs the scenario in --shards pods instead of running it."`
+	Shards        int           `help:"With --emit k8s-job: the number of shards (pods)."`
+	Image         string        `help:"With --emit k8s-job: the container image holding apimlab."`
+	StartIn       time.Duration `name:"start-in" default:"2m" help:"With --emit k8s-job: start the shards this long after the Job is printed."`
 	// Model engine only.
 	AllowApproximation bool   `name:"allow-approximation" help:"Model engine: run even when the configuration holds routing the model cannot represent (each is listed and becomes a warning in the result)."`
 	Sweep              string `help:"Model engine: vary one scenario field and run once per value, e.g. backends.orders-eastus.faults[0].rate=0:0.2:0.01; writes sweep.csv and sweep.json to --out."`
@@ -49,13 +59,19 @@ func (c *SimCmd) Run(g *Globals) error {
 	if c.Seed != 0 {
 		sc.Seed = c.Seed
 	}
+	if c.Emit != "" {
+		return c.emitJob(g, sc)
+	}
 	params := sc.ParameterPaths()
 	if len(c.Parameters) > 0 {
 		params = c.Parameters
 	}
 	svc, err := loadScenarioConfig(sc, params)
 	if err != nil {
-		return usageErr("%v", err)
+		if c.Target == "" {
+			return usageErr("%v", err)
+		}
+		svc = nil // against a deployment the configuration only names backends
 	}
 	printers, err := runPrinters(c.Format)
 	if err != nil {
@@ -65,12 +81,18 @@ func (c *SimCmd) Run(g *Globals) error {
 		return usageErr("--out: %v", err)
 	}
 	if c.Engine == "model" {
+		if c.Target != "" || c.Shard != "" {
+			return usageErr("--target and --shard need --engine live")
+		}
 		return c.runModel(g, sc, svc, printers)
 	}
 	if c.AllowApproximation || c.Sweep != "" {
 		return usageErr("--allow-approximation and --sweep need --engine model")
 	}
 	opts := live.Options{Clock: c.Clock, Speed: c.Speed, Version: Version}
+	if err := c.targetOptions(&opts); err != nil {
+		return usageErr("%v", err)
+	}
 	if c.BreakerModel != "" {
 		m, err := breaker.ParseModel(c.BreakerModel)
 		if err != nil {

@@ -49,7 +49,7 @@ func (s *stream) advance() {
 			return
 		}
 		ph := st.Phases[s.phase]
-		s.arr = sim.NewArrivals(ph, s.e.streamRNG(s.index, s.phase))
+		s.arr = sim.NewArrivals(ph, s.e.streamRNG(s.index, s.phase)).Shard(s.e.opts.Shard.Index, s.e.opts.Shard.Count)
 		s.req = st.RequestFor(ph)
 	}
 }
@@ -284,7 +284,7 @@ func (p *releasePacer) Rate(time.Duration) float64 { return 0 }
 // runWall runs each stream's phases with vegeta pacing on the wall clock;
 // the scaled clock compresses scenario time by the speed.
 func (e *engine) runWall(ctx context.Context) error {
-	began := time.Now()
+	began := e.began
 	wall := func(d time.Duration) time.Duration { return time.Duration(float64(d) / e.opts.Speed) }
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -365,7 +365,7 @@ func (e *engine) wallPhase(ctx context.Context, i, j int, offset time.Duration, 
 		workers = DefaultMaxWorkers
 	}
 	next := make(chan *arrival, 64)
-	pacer := sim.NewPacer(ph, e.streamRNG(i, j), e.opts.Speed)
+	pacer := sim.NewPacerOf(sim.NewArrivals(ph, e.streamRNG(i, j)).Shard(e.opts.Shard.Index, e.opts.Shard.Count), e.opts.Speed)
 	counting := &wallPacer{Pacer: pacer, e: e, next: next, stream: i, phase: j, offset: offset, req: &req}
 	atk := vegeta.NewAttacker(vegeta.Client(e.client), vegeta.Workers(min(workers, 16)), vegeta.MaxWorkers(workers))
 	stop := context.AfterFunc(ctx, func() { atk.Stop() })

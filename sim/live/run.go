@@ -66,6 +66,26 @@ type Options struct {
 	// StallTimeout bounds, in wall time, how long the virtual-clock driver
 	// waits for requests in flight to finish or wait; 0 means 30s.
 	StallTimeout time.Duration
+
+	// Target, when set, runs the load phases against a deployed gateway
+	// at this base URL instead of the embedded one: no fakes, no faults,
+	// the wall clock. svc may then be nil (it only names backends).
+	Target string
+	// BackendHeader is the response header that names the serving backend
+	// on Target (the user's policy sets it); "" means HeaderBackend's
+	// spelling, x-apimlab-backend.
+	BackendHeader string
+	// TargetHeaders are added to every request sent to Target
+	// (subscription keys, tokens: the CLI reads them from environment
+	// variables). They never appear in the result.
+	TargetHeaders http.Header
+	// Shard, when Count > 1, sends only this shard's arrivals: every
+	// Count-th arrival of every phase, from arrival Index on.
+	Shard sim.Shard
+	// StartAt, when set, is the instant the load starts (all shards agree
+	// on it); a run that reaches it more than a second late still runs and
+	// is marked late.
+	StartAt time.Time
 }
 
 // Progress is a snapshot of a running simulation.
@@ -88,8 +108,11 @@ type Progress struct {
 // runs sc's load streams against them, returning what happened. Every
 // listener is on 127.0.0.1 and is closed before Run returns.
 func Run(ctx context.Context, svc *apim.Service, sc *sim.Scenario, opts Options) (*sim.Result, error) {
-	if svc == nil || sc == nil {
+	if sc == nil || (svc == nil && opts.Target == "") {
 		return nil, fmt.Errorf("%w: no service or no scenario", sim.ErrScenario)
+	}
+	if svc == nil {
+		svc = &apim.Service{}
 	}
 	e, err := newEngine(svc, sc, opts)
 	if err != nil {
@@ -99,7 +122,10 @@ func Run(ctx context.Context, svc *apim.Service, sc *sim.Scenario, opts Options)
 	if err := e.setUp(svc); err != nil {
 		return nil, err
 	}
-	began := time.Now()
+	began, err := e.waitStart(ctx)
+	if err != nil {
+		return nil, err
+	}
 	stopProgress := e.progressLoop()
 	if e.virtual != nil {
 		err = e.runVirtual(ctx)
@@ -109,6 +135,9 @@ func Run(ctx context.Context, svc *apim.Service, sc *sim.Scenario, opts Options)
 	stopProgress()
 	if err != nil {
 		return nil, err
+	}
+	if e.opts.Target != "" {
+		e.inferTransitions()
 	}
 	return e.rec.Finish(time.Since(began)), nil
 }
@@ -144,6 +173,11 @@ type engine struct {
 	mu       sync.Mutex
 	inflight map[uint64]struct{}
 	changed  chan struct{}
+
+	began    time.Time // wall-clock start of the load
+	late     bool      // started more than a second after StartAt
+	servedMu sync.Mutex
+	served   map[string][]uint64 // target mode: responses per backend and second
 }
 
 // arrival is one request to send.
@@ -163,6 +197,12 @@ func newEngine(svc *apim.Service, sc *sim.Scenario, opts Options) (*engine, erro
 	speed := opts.Speed
 	if speed == 0 {
 		speed = 1
+	}
+	if opts.Target != "" {
+		if err := checkTarget(sc, &opts); err != nil {
+			return nil, err
+		}
+		e.opts = opts
 	}
 	switch opts.Clock {
 	case "", sim.ClockVirtual:
@@ -202,16 +242,21 @@ func newEngine(svc *apim.Service, sc *sim.Scenario, opts Options) (*engine, erro
 		return nil, fmt.Errorf("%w: the load asks for %.0f requests, more than a live run sends (%d); use --engine model for long or heavy scenarios",
 			sim.ErrScenario, total, MaxRequests)
 	}
-	e.fakes, e.byBackend = planFakes(svc)
+	if opts.Target == "" {
+		e.fakes, e.byBackend = planFakes(svc)
+	}
 	kinds := map[string]sim.BackendKind{}
 	for _, b := range svc.Backends {
 		kinds[b.Name] = sim.BackendKind{Pool: b.IsPool(), Faked: e.byBackend[strings.ToLower(b.Name)] != nil}
 	}
-	if err := sc.Check(kinds); err != nil {
+	if err := sc.Check(kinds); err != nil && opts.Target == "" {
 		return nil, err
 	}
 	for name, spec := range sc.Backends {
 		f := e.byBackend[strings.ToLower(name)]
+		if f == nil {
+			continue // target mode: no fakes
+		}
 		if f.spec != nil && f.spec != spec {
 			return nil, fmt.Errorf("%w: %s: backends %q and %q share the address %s, so one fake stands in for both: describe it once",
 				sim.ErrScenario, sc.At("$.backends."+name+"#key"), f.name, name, f.target)
@@ -235,7 +280,7 @@ func newEngine(svc *apim.Service, sc *sim.Scenario, opts Options) (*engine, erro
 	e.rec = sim.NewRecorder(sc, sim.RecorderOptions{
 		Run: sim.RunInfo{
 			Engine: "live", Clock: e.opts.Clock, BreakerModel: e.model.String(), Speed: speed,
-			Start: e.start, Version: opts.Version,
+			Start: e.start, Version: opts.Version, Shard: e.shardInfo(),
 		},
 		Backends: e.set.infos,
 		Expected: e.set.expected,
@@ -250,6 +295,9 @@ func (e *engine) now() time.Duration { return e.clk.Now().Sub(e.start) }
 // setUp starts the fakes (with a test PKI when one is HTTPS), the gateway
 // instances and the front that spreads requests over them.
 func (e *engine) setUp(svc *apim.Service) error {
+	if e.opts.Target != "" {
+		return e.setUpTarget()
+	}
 	var caFiles []string
 	certFor := map[*fake]*tls.Certificate{}
 	var clientCAs *x509.CertPool
@@ -509,6 +557,9 @@ func (e *engine) target(next <-chan *arrival) vegeta.Targeter {
 		for k, v := range a.req.Headers {
 			t.Header.Set(k, v)
 		}
+		for k, v := range e.opts.TargetHeaders {
+			t.Header[k] = v
+		}
 		if a.req.Session != "" {
 			sid := 1 + a.id%uint64(max(a.req.Sessions, 1))
 			t.Header.Add("Cookie", a.req.Session+"=session-"+formatID(sid))
@@ -528,12 +579,16 @@ func (e *engine) collect(results <-chan *vegeta.Result, enc vegeta.Encoder) erro
 		if enc != nil && encErr == nil {
 			encErr = enc.Encode(res)
 		}
-		if res.Code != 0 {
-			continue
-		}
 		_, frag, _ := strings.Cut(res.URL, "#")
 		id, ok := parseID(frag)
 		if !ok {
+			continue
+		}
+		if e.opts.Target != "" {
+			e.recordTarget(id, res)
+			continue
+		}
+		if res.Code != 0 {
 			continue
 		}
 		v, ok := e.arrived.LoadAndDelete(id)
