@@ -30,6 +30,25 @@ const (
 	ReasonNoBackend         = "NoBackendService"
 	ReasonCertificate       = "ClientCertificateUnavailable"
 	ReasonBodyTooLarge      = "RequestEntityTooLarge"
+
+	// ReasonClientBody: the client's request body could not be read
+	// (malformed chunked encoding, bad framing). 400, never the backend's
+	// fault.
+	ReasonClientBody = "ClientRequestBodyFailure"
+	// ReasonClientTimeout: the client did not send its request body in
+	// time (the server's read-body timeout, or forward-request's timeout
+	// fired while the gateway was still waiting for the client's body).
+	// 408, never the backend's fault.
+	ReasonClientTimeout = "ClientRequestTimeout"
+	// ReasonOverloaded: the gateway is at its limit of concurrent
+	// requests (ServerOptions.MaxConcurrent). 503 with Retry-After, answered
+	// before any backend is dialled.
+	ReasonOverloaded = "GatewayOverloaded"
+	// ReasonGatewayResources: the gateway ran out of file descriptors,
+	// memory or ephemeral ports dialling a backend, or no connection slot
+	// of the backend (Options.MaxConnsPerBackend) became free in time. 503
+	// with Retry-After, never the backend's fault.
+	ReasonGatewayResources = "GatewayResourceExhausted"
 )
 
 // pipelineError is an error raised while a request runs the pipeline; it
@@ -47,6 +66,14 @@ type pipelineError struct {
 	// sees (fail-on-error-status-code); otherwise the gateway's error
 	// response replaces it.
 	keep bool
+	// party is who the error is attributed to (errors of forward-request).
+	party Party
+	// retryAfter adds a Retry-After header to the gateway's error response
+	// (overload and resource exhaustion: the client may try again soon).
+	retryAfter bool
+	// detail is the internal cause (Go error text, addresses): logged,
+	// never sent to the client.
+	detail string
 }
 
 func (e *pipelineError) Error() string {

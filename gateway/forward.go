@@ -71,7 +71,7 @@ func (x *exchange) prepareRequest(p *plan) error {
 		n, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1))
 		switch {
 		case err != nil:
-			return perr("forward-request", ReasonClientConnection, http.StatusBadRequest, "reading the request body: %v", err)
+			return clientBodyError(err)
 		case n > limit:
 			return perr("forward-request", ReasonBodyTooLarge, http.StatusRequestEntityTooLarge, "the request body is larger than %d bytes, the most the gateway buffers for retry or buffer-request-body", limit)
 		}
@@ -112,9 +112,12 @@ func (x *exchange) forward(timeout time.Duration) error {
 		pe := x.classify(err, timeout)
 		pe.Backend = name
 		x.g.attempted(name, start, 0, pe.Reason)
-		// A client that went away says nothing about the backend: the
-		// breaker neither counts it nor keeps a half-open trial busy.
-		lease.Done(breaker.Outcome{Err: err, ErrReason: pe.Reason, Canceled: pe.Reason == ReasonClientConnection})
+		// Only the backend's own failures count against it: a client's
+		// broken, slow or abandoned request and the gateway's own lack of
+		// resources are reported as canceled (not counted, a half-open
+		// trial gives its slot back); see attribution.go.
+		lease.Done(breaker.Outcome{Err: err, ErrReason: pe.Reason, Canceled: !pe.backendFault()})
+		x.g.logAttemptError(pe)
 		return pe
 	}
 	x.g.attempted(name, start, resp.StatusCode, "")
@@ -217,6 +220,7 @@ func (x *exchange) roundTrip(b *backend, base *url.URL, timeout time.Duration) (
 		req.Body = http.NoBody
 	}
 	req = req.WithContext(ctx)
+	req, watch := x.watch(req)
 	var tr http.RoundTripper = x.g.adhoc
 	if b != nil {
 		tr = b.transportFor(x.g, x.clientCert)
@@ -231,33 +235,15 @@ func (x *exchange) roundTrip(b *backend, base *url.URL, timeout time.Duration) (
 	}
 	// Tagged with the request, so a virtual clock knows the timeout
 	// wakes it (sim/live).
-	t := clock.AfterFuncCtx(x.g.opts.Clock, ctx, max(timeout, 0), func() { fired.Store(true); cancel() })
+	t := clock.AfterFuncCtx(x.g.opts.Clock, ctx, max(timeout, 0), func() { watch.timedOut(); fired.Store(true); cancel() })
 	resp, err := tr.RoundTrip(req)
 	t.Stop()
-	if err != nil && fired.Load() {
-		err = &timeoutError{err: err}
+	if err != nil {
+		// classify (attribution.go) tells the backend's failures from
+		// the client's and the gateway's.
+		err = &attemptError{err: err, timedOut: fired.Load(), watch: watch}
 	}
 	return resp, cancel, err
-}
-
-// timeoutError marks a round trip that forward-request's timeout ended.
-type timeoutError struct{ err error }
-
-func (e *timeoutError) Error() string {
-	return "timeout waiting for the backend's response: " + e.err.Error()
-}
-func (e *timeoutError) Unwrap() error { return e.err }
-
-// classify turns a transport error into the pipeline error APIM raises.
-func (x *exchange) classify(err error, timeout time.Duration) *pipelineError {
-	var te *timeoutError
-	switch {
-	case errors.As(err, &te):
-		return perr("forward-request", ReasonTimeout, http.StatusGatewayTimeout, "no response from the backend within %s", timeout)
-	case x.r.Context().Err() != nil:
-		return perr("forward-request", ReasonClientConnection, 499, "the client closed the request")
-	}
-	return perr("forward-request", ReasonConnection, http.StatusBadGateway, "%v", err)
 }
 
 // adhocFor returns the ad hoc transport presenting a client certificate.

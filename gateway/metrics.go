@@ -3,9 +3,11 @@ package gateway
 import (
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // metrics are one Gateway's Prometheus collectors, in its own registry (no
@@ -17,6 +19,12 @@ type metrics struct {
 	state       *prometheus.GaugeVec
 	transitions *prometheus.CounterVec
 	retries     prometheus.Counter
+	// clientErrors counts requests the client broke (by reason),
+	// overload the gateway's own limits and shortages (by limit).
+	clientErrors *prometheus.CounterVec
+	overload     *prometheus.CounterVec
+	// load is the serving state /health reports (set by a Server).
+	load loadState
 
 	mu    sync.Mutex
 	all   map[string]*backendMetrics
@@ -65,10 +73,66 @@ func newMetrics() *metrics {
 			Name: "apimlab_gateway_retries_total",
 			Help: "Retry attempts made by retry policies.",
 		}),
+		clientErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "apimlab_gateway_client_errors_total",
+			Help: "Requests that failed because of the client, by LastError reason (ClientConnectionFailure, ClientRequestBodyFailure, ClientRequestTimeout); never counted against a backend.",
+		}, []string{"reason"}),
+		overload: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "apimlab_gateway_overload_total",
+			Help: "Requests or connections the gateway turned away or failed for lack of its own resources, by limit: requests (max concurrent requests, 503 GatewayOverloaded), connections (max client connections: accept waited), resources (file descriptors, ports, backend connection slots: 503 GatewayResourceExhausted).",
+		}, []string{"limit"}),
 		all: map[string]*backendMetrics{},
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.state, m.transitions, m.retries)
+	m.reg.MustRegister(m.requests, m.latency, m.state, m.transitions, m.retries, m.clientErrors, m.overload,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "apimlab_gateway_requests_in_flight",
+			Help: "Requests being served now (counted by the gateway's server).",
+		}, func() float64 { return float64(m.load.inFlight.Load()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "apimlab_gateway_client_connections",
+			Help: "Client connections open now (counted by the gateway's server).",
+		}, func() float64 { return float64(m.load.conns.Load()) }),
+		// Process-wide, but each gateway's registry is its own: the
+		// collectors read the runtime and /proc, they hold no state.
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	for _, r := range [...]string{ReasonClientConnection, ReasonClientBody, ReasonClientTimeout} {
+		m.clientErrors.WithLabelValues(r)
+	}
+	for _, l := range [...]string{limitRequests, limitConnections, limitResources} {
+		m.overload.WithLabelValues(l)
+	}
 	return m
+}
+
+// Overload limits (the limit label of apimlab_gateway_overload_total).
+const (
+	limitRequests    = "requests"
+	limitConnections = "connections"
+	limitResources   = "resources"
+)
+
+// loadState is what a Server reports about its load; all zero when the
+// gateway is served by another server.
+type loadState struct {
+	inFlight      atomic.Int64
+	conns         atomic.Int64
+	maxConcurrent atomic.Int64 // 0: no server, or no limit
+	maxConns      atomic.Int64
+	// rejectedAt is the gateway clock's UnixNano of the last request
+	// turned away for overload (0: never).
+	rejectedAt atomic.Int64
+}
+
+// gatewayError counts an error response of the gateway by its party.
+func (m *metrics) gatewayError(pe *pipelineError) {
+	switch pe.party {
+	case PartyClient:
+		m.clientErrors.WithLabelValues(pe.Reason).Inc()
+	case PartyGateway:
+		m.overload.WithLabelValues(limitResources).Inc()
+	}
 }
 
 // backend returns the cached collectors of a backend name.

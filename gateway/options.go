@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"net/netip"
+	"time"
 
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/policyexpr"
@@ -84,7 +86,27 @@ type Options struct {
 	// expression may read (context.Request.Body, context.Response.Body);
 	// a larger body fails the expression. 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// TrustedProxies are the peers whose X-Forwarded-For the gateway
+	// believes. context.Request.IpAddress is the TCP peer's address unless
+	// the peer is in one of these prefixes; then it is the right-most
+	// X-Forwarded-For hop that is not itself trusted (the left-most hop
+	// when all are). If nil, no peer is trusted: a client cannot choose its
+	// IpAddress with a header.
+	TrustedProxies []netip.Prefix
+	// MaxConnsPerBackend caps the connections the gateway opens to each
+	// backend host (http.Transport.MaxConnsPerHost). An attempt that waits
+	// for a free connection longer than forward-request's timeout ends
+	// with GatewayResourceExhausted, not counted against the backend.
+	// 0 means no cap.
+	MaxConnsPerBackend int
+	// RetryAfter is the Retry-After of the gateway's own 503s (overload,
+	// resource exhaustion), rounded up to whole seconds. 0 means
+	// DefaultRetryAfter.
+	RetryAfter time.Duration
 }
+
+// DefaultRetryAfter is Options.RetryAfter when 0.
+const DefaultRetryAfter = time.Second
 
 // DefaultMaxBodyBytes is the body size policy expressions may read when
 // Options.MaxBodyBytes is 0.
@@ -112,6 +134,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.RetryAfter <= 0 {
+		o.RetryAfter = DefaultRetryAfter
 	}
 	if o.Seed == 0 {
 		o.Seed = rand.Uint64() | 1

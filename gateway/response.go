@@ -16,7 +16,11 @@ func (x *exchange) errorResponse(pe *pipelineError) {
 	x.reason = pe.Reason
 	x.served = "" // the gateway answered: x-apimlab-backend says "none"
 	x.respHeader["Content-Type"] = []string{"application/json"}
+	if pe.retryAfter {
+		x.respHeader["Retry-After"] = x.g.retryAfterValue()
+	}
 	x.respBody = []byte(`{ "statusCode": ` + strconv.Itoa(pe.Status) + `, "message": ` + strconv.Quote(pe.Message) + ` }`)
+	x.g.metrics.gatewayError(pe)
 }
 
 // write sends the current response to the client. It returns

@@ -54,6 +54,7 @@ func (g *Gateway) newTransport(b *apim.Backend, certKey string) (*http.Transport
 	}
 	tr := &http.Transport{
 		MaxIdleConnsPerHost:   maxIdlePerHost,
+		MaxConnsPerHost:       max(g.opts.MaxConnsPerBackend, 0),
 		IdleConnTimeout:       idleConnTimeout,
 		TLSHandshakeTimeout:   tlsHandshake,
 		ExpectContinueTimeout: time.Second,
