@@ -54,10 +54,10 @@ func (c *icompiler) expr(e cexpr) (ifn, error) {
 
 // exprStmt compiles an expression used as a statement or for-loop step.
 func (c *icompiler) exprStmt(e cexpr) (ifn, error) {
-	switch e.(type) {
+	switch u := e.(type) {
 	case *assignExpr, *callExpr:
 	case *unaryExpr:
-		if u := e.(*unaryExpr); !strings.HasSuffix(u.op, "++") && !strings.HasSuffix(u.op, "--") {
+		if !strings.HasSuffix(u.op, "++") && !strings.HasSuffix(u.op, "--") {
 			return nil, typeErr(e.offset(), "only assignment, call, increment and decrement can be used as a statement")
 		}
 	default:

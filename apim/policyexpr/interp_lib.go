@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"html"
 	"math"
 	"net/http"
 	"net/url"
@@ -95,7 +94,7 @@ func argBytes(args []any, i int) ([]byte, error) {
 	case []byte:
 		return b, nil
 	case nil:
-		return nil, fmt.Errorf("%w: Value cannot be null.", errArgument)
+		return nil, fmt.Errorf("%w: Value cannot be null", errArgument)
 	}
 	return nil, castError(argAt(args, i), "System.Byte[]")
 }
@@ -333,7 +332,7 @@ func formatNumber(v any, args []any) (any, bool, error) {
 		case len(f) > 1 && (f[0] == 'D' || f[0] == 'd' || f[0] == 'X' || f[0] == 'x'):
 			w, err := strconv.Atoi(f[1:])
 			if err != nil {
-				return nil, true, fmt.Errorf("%w: Format specifier was invalid.", errFormat)
+				return nil, true, fmt.Errorf("%w: Format specifier was invalid", errFormat)
 			}
 			var s string
 			if f[0] == 'D' || f[0] == 'd' {
@@ -847,7 +846,7 @@ func jMethod(recv any, name string, typeArgs []string, args []any, nOut int) (an
 	case *jProp:
 		if name == "Remove" {
 			if x.parent == nil {
-				return nil, nil, true, fmt.Errorf("%w: The parent is missing.", errInvalidOp)
+				return nil, nil, true, fmt.Errorf("%w: The parent is missing", errInvalidOp)
 			}
 			x.parent.remove(x.name)
 			x.parent = nil
@@ -893,7 +892,7 @@ func jMethod(recv any, name string, typeArgs []string, args []any, nOut int) (an
 		case "Add":
 			if p, ok := argAt(args, 0).(*jProp); ok && len(args) == 1 {
 				if _, dup := x.get(p.name); dup {
-					return nil, nil, true, fmt.Errorf("%w: Can not add property %s to Newtonsoft.Json.Linq.JObject. Property with the same name already exists on object.", errArgument, p.name)
+					return nil, nil, true, fmt.Errorf("%w: Can not add property %s to Newtonsoft.Json.Linq.JObject. Property with the same name already exists on object", errArgument, p.name)
 				}
 				x.set(p.name, p.val)
 				return nil, nil, true, nil
@@ -903,7 +902,7 @@ func jMethod(recv any, name string, typeArgs []string, args []any, nOut int) (an
 				return nil, nil, true, err
 			}
 			if _, dup := x.get(k); dup {
-				return nil, nil, true, fmt.Errorf("%w: Can not add property %s to Newtonsoft.Json.Linq.JObject. Property with the same name already exists on object.", errArgument, k)
+				return nil, nil, true, fmt.Errorf("%w: Can not add property %s to Newtonsoft.Json.Linq.JObject. Property with the same name already exists on object", errArgument, k)
 			}
 			t, err := toJToken(argAt(args, 1))
 			if err != nil {
@@ -936,7 +935,7 @@ func jMethod(recv any, name string, typeArgs []string, args []any, nOut int) (an
 				return nil, nil, true, err
 			}
 			if i < 0 || i > len(x.items) {
-				return nil, nil, true, fmt.Errorf("%w: Index must be within the bounds of the List.", errArgRange)
+				return nil, nil, true, fmt.Errorf("%w: Index must be within the bounds of the List", errArgRange)
 			}
 			t, err := toJToken(argAt(args, 1))
 			if err != nil {
@@ -950,7 +949,7 @@ func jMethod(recv any, name string, typeArgs []string, args []any, nOut int) (an
 				return nil, nil, true, err
 			}
 			if i < 0 || i >= len(x.items) {
-				return nil, nil, true, fmt.Errorf("%w: Index is equal to or greater than Count.", errArgRange)
+				return nil, nil, true, fmt.Errorf("%w: Index is equal to or greater than Count", errArgRange)
 			}
 			x.items = append(x.items[:i:i], x.items[i+1:]...)
 			return nil, nil, true, nil
@@ -1015,7 +1014,7 @@ func listMethod(l *list, name string, args []any) (any, bool, error) {
 			return nil, true, err
 		}
 		if i < 0 || i >= len(l.items) {
-			return nil, true, fmt.Errorf("%w: Index was out of range.", errArgRange)
+			return nil, true, fmt.Errorf("%w: Index was out of range", errArgRange)
 		}
 		l.items = append(l.items[:i:i], l.items[i+1:]...)
 		return nil, true, nil
@@ -1025,7 +1024,7 @@ func listMethod(l *list, name string, args []any) (any, bool, error) {
 			return nil, true, err
 		}
 		if i < 0 || i > len(l.items) {
-			return nil, true, fmt.Errorf("%w: Index must be within the bounds of the List.", errArgRange)
+			return nil, true, fmt.Errorf("%w: Index must be within the bounds of the List", errArgRange)
 		}
 		l.items = append(l.items[:i], append([]any{argAt(args, 1)}, l.items[i:]...)...)
 		return nil, true, nil
@@ -1302,10 +1301,10 @@ func aesCrypt(data []byte, encrypt bool, args []any) ([]byte, error) {
 	}
 	block, err := aes.NewCipher(key)
 	if err != nil {
-		return nil, fmt.Errorf("%w: Specified key is not a valid size for this algorithm.", errCrypto)
+		return nil, fmt.Errorf("%w: Specified key is not a valid size for this algorithm", errCrypto)
 	}
 	if len(iv) != aes.BlockSize {
-		return nil, fmt.Errorf("%w: Specified initialization vector (IV) does not match the block size for this algorithm.", errCrypto)
+		return nil, fmt.Errorf("%w: Specified initialization vector (IV) does not match the block size for this algorithm", errCrypto)
 	}
 	if encrypt {
 		pad := aes.BlockSize - len(data)%aes.BlockSize
@@ -1317,17 +1316,17 @@ func aesCrypt(data []byte, encrypt bool, args []any) ([]byte, error) {
 		return buf, nil
 	}
 	if len(data) == 0 || len(data)%aes.BlockSize != 0 {
-		return nil, fmt.Errorf("%w: The input data is not a complete block.", errCrypto)
+		return nil, fmt.Errorf("%w: The input data is not a complete block", errCrypto)
 	}
 	buf := append([]byte(nil), data...)
 	cipher.NewCBCDecrypter(block, iv).CryptBlocks(buf, buf)
 	pad := int(buf[len(buf)-1])
 	if pad == 0 || pad > aes.BlockSize || pad > len(buf) {
-		return nil, fmt.Errorf("%w: Padding is invalid and cannot be removed.", errCrypto)
+		return nil, fmt.Errorf("%w: Padding is invalid and cannot be removed", errCrypto)
 	}
 	for _, b := range buf[len(buf)-pad:] {
 		if int(b) != pad {
-			return nil, fmt.Errorf("%w: Padding is invalid and cannot be removed.", errCrypto)
+			return nil, fmt.Errorf("%w: Padding is invalid and cannot be removed", errCrypto)
 		}
 	}
 	return buf[:len(buf)-pad], nil
@@ -1433,5 +1432,3 @@ func parseBasic(s string) *BasicAuthCredentials {
 	}
 	return &BasicAuthCredentials{UserId: u, Password: p}
 }
-
-func htmlEncode(s string) string { return html.EscapeString(s) }

@@ -543,7 +543,7 @@ func getIndex(v any, keys []any) (any, error) {
 			return nil, castError(k, "System.Int32")
 		}
 		if i < 0 || i >= len(x) {
-			return nil, fmt.Errorf("%w: Index was outside the bounds of the array.", errIndexRange)
+			return nil, fmt.Errorf("%w: Index was outside the bounds of the array", errIndexRange)
 		}
 		return x[i], nil
 	case []byte:
@@ -552,7 +552,7 @@ func getIndex(v any, keys []any) (any, error) {
 			return nil, castError(k, "System.Int32")
 		}
 		if i < 0 || i >= len(x) {
-			return nil, fmt.Errorf("%w: Index was outside the bounds of the array.", errIndexRange)
+			return nil, fmt.Errorf("%w: Index was outside the bounds of the array", errIndexRange)
 		}
 		return int(x[i]), nil
 	case *list:
@@ -561,14 +561,14 @@ func getIndex(v any, keys []any) (any, error) {
 			return nil, castError(k, "System.Int32")
 		}
 		if i < 0 || i >= len(x.items) {
-			return nil, fmt.Errorf("%w: Index was out of range. Must be non-negative and less than the size of the collection.", errArgRange)
+			return nil, fmt.Errorf("%w: Index was out of range. Must be non-negative and less than the size of the collection", errArgRange)
 		}
 		return x.items[i], nil
 	case *dict:
 		if r, ok := x.vals[k]; ok {
 			return r, nil
 		}
-		return nil, fmt.Errorf("%w: The given key '%s' was not present in the dictionary.", errKeyNotFound, netString(k))
+		return nil, fmt.Errorf("%w: The given key '%s' was not present in the dictionary", errKeyNotFound, netString(k))
 	case http.Header:
 		name, _ := k.(string)
 		vals, ok := headerValues(x, name)
@@ -612,20 +612,20 @@ func getIndex(v any, keys []any) (any, error) {
 		case nil:
 			return nil, fmt.Errorf("%w: Value cannot be null. (Parameter 'propertyName')", errArgument)
 		}
-		return nil, fmt.Errorf("%w: Accessed JObject values with invalid key value: %s. Object property name expected.", errArgument, netString(k))
+		return nil, fmt.Errorf("%w: Accessed JObject values with invalid key value: %s. Object property name expected", errArgument, netString(k))
 	case *jArray:
 		i, ok := k.(int)
 		if !ok {
-			return nil, fmt.Errorf("%w: Accessed JArray values with invalid key value: %q. Int32 array index expected.", errArgument, netString(k))
+			return nil, fmt.Errorf("%w: Accessed JArray values with invalid key value: %q. Int32 array index expected", errArgument, netString(k))
 		}
 		if i < 0 || i >= len(x.items) {
-			return nil, fmt.Errorf("%w: Index was out of range. Must be non-negative and less than the size of the collection.", errArgRange)
+			return nil, fmt.Errorf("%w: Index was out of range. Must be non-negative and less than the size of the collection", errArgRange)
 		}
 		return x.items[i], nil
 	case *jValue:
-		return nil, fmt.Errorf("%w: Cannot access child value on Newtonsoft.Json.Linq.JValue.", errInvalidOp)
+		return nil, fmt.Errorf("%w: Cannot access child value on Newtonsoft.Json.Linq.JValue", errInvalidOp)
 	case *jProp:
-		return nil, fmt.Errorf("%w: Cannot access child value on Newtonsoft.Json.Linq.JProperty.", errInvalidOp)
+		return nil, fmt.Errorf("%w: Cannot access child value on Newtonsoft.Json.Linq.JProperty", errInvalidOp)
 	case *groupsVal:
 		switch key := k.(type) {
 		case int:
@@ -654,7 +654,7 @@ func setIndex(fr *iframe, v any, keys []any, val any) error {
 	case *jObject:
 		key, ok := k.(string)
 		if !ok {
-			return fmt.Errorf("%w: Set JObject values with invalid key value: %s. Object property name expected.", errArgument, netString(k))
+			return fmt.Errorf("%w: Set JObject values with invalid key value: %s. Object property name expected", errArgument, netString(k))
 		}
 		t, err := toJToken(val)
 		if err != nil {
@@ -665,7 +665,7 @@ func setIndex(fr *iframe, v any, keys []any, val any) error {
 	case *jArray:
 		i, ok := k.(int)
 		if !ok || i < 0 || i >= len(x.items) {
-			return fmt.Errorf("%w: Index was out of range.", errArgRange)
+			return fmt.Errorf("%w: Index was out of range", errArgRange)
 		}
 		t, err := toJToken(val)
 		if err != nil {
@@ -676,7 +676,7 @@ func setIndex(fr *iframe, v any, keys []any, val any) error {
 	case []any:
 		i, ok := k.(int)
 		if !ok || i < 0 || i >= len(x) {
-			return fmt.Errorf("%w: Index was outside the bounds of the array.", errIndexRange)
+			return fmt.Errorf("%w: Index was outside the bounds of the array", errIndexRange)
 		}
 		x[i] = val
 		return nil
@@ -684,14 +684,14 @@ func setIndex(fr *iframe, v any, keys []any, val any) error {
 		i, ok := k.(int)
 		n, ok2 := val.(int)
 		if !ok || !ok2 || i < 0 || i >= len(x) {
-			return fmt.Errorf("%w: Index was outside the bounds of the array.", errIndexRange)
+			return fmt.Errorf("%w: Index was outside the bounds of the array", errIndexRange)
 		}
 		x[i] = byte(n)
 		return nil
 	case *list:
 		i, ok := k.(int)
 		if !ok || i < 0 || i >= len(x.items) {
-			return fmt.Errorf("%w: Index was out of range.", errArgRange)
+			return fmt.Errorf("%w: Index was out of range", errArgRange)
 		}
 		x.items[i] = val
 		return nil

@@ -242,7 +242,7 @@ func construct(fr *iframe, t string, args []any) (any, error) {
 			if t == "JObject" {
 				p, ok := a.(*jProp)
 				if !ok {
-					return nil, fmt.Errorf("%w: Can not add %s to Newtonsoft.Json.Linq.JObject.", errArgument, jTypeNameOf(a))
+					return nil, fmt.Errorf("%w: Can not add %s to Newtonsoft.Json.Linq.JObject", errArgument, jTypeNameOf(a))
 				}
 				o.(*jObject).set(p.name, p.val)
 				continue
@@ -311,7 +311,7 @@ func construct(fr *iframe, t string, args []any) (any, error) {
 		}
 		u, err := url.Parse(s)
 		if err != nil || !u.IsAbs() && len(args) == 1 {
-			return nil, fmt.Errorf("%w: Invalid URI: The format of the URI could not be determined.", errFormat)
+			return nil, fmt.Errorf("%w: Invalid URI: The format of the URI could not be determined", errFormat)
 		}
 		if len(args) == 2 {
 			rel, err := argString(args, 1)
@@ -342,7 +342,7 @@ func construct(fr *iframe, t string, args []any) (any, error) {
 		}
 		if n[1] < 1 || n[1] > 12 || n[2] < 1 || n[2] > time.Date(n[0], time.Month(n[1])+1, 0, 0, 0, 0, 0, time.UTC).Day() ||
 			n[0] < 1 || n[0] > 9999 || n[3] > 23 || n[4] > 59 || n[5] > 59 || n[3] < 0 || n[4] < 0 || n[5] < 0 {
-			return nil, fmt.Errorf("%w: Year, Month, and Day parameters describe an un-representable DateTime.", errArgRange)
+			return nil, fmt.Errorf("%w: Year, Month, and Day parameters describe an un-representable DateTime", errArgRange)
 		}
 		return time.Date(n[0], time.Month(n[1]), n[2], n[3], n[4], n[5], n[6]*1e6, time.UTC), nil
 	case "DateTimeOffset":
@@ -549,7 +549,7 @@ func linq(fr *iframe, recv any, name string, typeArgs []string, args []any) (any
 			if name == "ElementAtOrDefault" {
 				return nil, true, nil
 			}
-			return nil, true, fmt.Errorf("%w: Index was out of range.", errArgRange)
+			return nil, true, fmt.Errorf("%w: Index was out of range", errArgRange)
 		}
 		return items[i], true, nil
 	case "ToArray", "ToList", "AsEnumerable", "Cast", "OfType":
@@ -693,7 +693,7 @@ func linq(fr *iframe, recv any, name string, typeArgs []string, args []any) (any
 				}
 			}
 			if _, dup := d.vals[k]; dup {
-				return nil, true, fmt.Errorf("%w: An item with the same key has already been added.", errArgument)
+				return nil, true, fmt.Errorf("%w: An item with the same key has already been added", errArgument)
 			}
 			d.set(k, v)
 		}

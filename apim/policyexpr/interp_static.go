@@ -282,11 +282,11 @@ func callStatic(fr *iframe, typ, name string, typeArgs []string, args []any, nOu
 		switch typ {
 		case "JObject":
 			if _, ok := v.(*jObject); !ok {
-				return nil, nil, fmt.Errorf("%w: Error reading JObject from JsonReader. Current JsonReader item is not an object: %s.", errJSONReader, jTokenType(v))
+				return nil, nil, fmt.Errorf("%w: Error reading JObject from JsonReader. Current JsonReader item is not an object: %s", errJSONReader, jTokenType(v))
 			}
 		case "JArray":
 			if _, ok := v.(*jArray); !ok {
-				return nil, nil, fmt.Errorf("%w: Error reading JArray from JsonReader. Current JsonReader item is not an array: %s.", errJSONReader, jTokenType(v))
+				return nil, nil, fmt.Errorf("%w: Error reading JArray from JsonReader. Current JsonReader item is not an array: %s", errJSONReader, jTokenType(v))
 			}
 		}
 		return v, nil, nil
@@ -560,7 +560,7 @@ func parseAs(typ, s string) (any, error) {
 	case "long":
 		n, err := strconv.ParseInt(trimNumberSpace(s), 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("%w: The input string '%s' was not in a correct format.", errFormat, s)
+			return nil, fmt.Errorf("%w: The input string '%s' was not in a correct format", errFormat, s)
 		}
 		return n, nil
 	case "double", "float", "decimal":
@@ -593,7 +593,7 @@ func parseDateTimeValue(s string) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%w: String '%s' was not recognized as a valid DateTime.", errFormat, s)
+	return time.Time{}, fmt.Errorf("%w: String '%s' was not recognized as a valid DateTime", errFormat, s)
 }
 
 func parseTimeSpanValue(s string) (time.Duration, error) {
@@ -614,7 +614,7 @@ func parseTimeSpanValue(s string) (time.Duration, error) {
 	if d, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
 		return time.Duration(d) * 24 * time.Hour, nil
 	}
-	return 0, fmt.Errorf("%w: String '%s' was not recognized as a valid TimeSpan.", errFormat, s)
+	return 0, fmt.Errorf("%w: String '%s' was not recognized as a valid TimeSpan", errFormat, s)
 }
 
 // parseGuid accepts the D, N, B and P formats.
@@ -622,11 +622,11 @@ func parseGuid(s string) (guid, error) {
 	t := strings.Trim(strings.TrimSpace(s), "{}()")
 	h := strings.ReplaceAll(t, "-", "")
 	if len(h) != 32 || (len(t) != 32 && len(t) != 36) {
-		return "", fmt.Errorf("%w: Unrecognized Guid format.", errFormat)
+		return "", fmt.Errorf("%w: Unrecognized Guid format", errFormat)
 	}
 	for _, r := range h {
 		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
-			return "", fmt.Errorf("%w: Guid string should only contain hexadecimal characters.", errFormat)
+			return "", fmt.Errorf("%w: Guid string should only contain hexadecimal characters", errFormat)
 		}
 	}
 	h = strings.ToLower(h)
@@ -760,7 +760,7 @@ func convertCall(name string, args []any) (any, error) {
 			return r
 		}, s))
 		if err != nil {
-			return nil, fmt.Errorf("%w: The input is not a valid Base-64 string as it contains a non-base 64 character, more than two padding characters, or an illegal character among the padding characters.", errFormat)
+			return nil, fmt.Errorf("%w: The input is not a valid Base-64 string as it contains a non-base 64 character, more than two padding characters, or an illegal character among the padding characters", errFormat)
 		}
 		return b, nil
 	case "ToString":
@@ -775,7 +775,7 @@ func convertCall(name string, args []any) (any, error) {
 			if name == "ToInt64" {
 				p, err := strconv.ParseInt(trimNumberSpace(x), 10, 64)
 				if err != nil {
-					return nil, fmt.Errorf("%w: The input string '%s' was not in a correct format.", errFormat, x)
+					return nil, fmt.Errorf("%w: The input string '%s' was not in a correct format", errFormat, x)
 				}
 				n = p
 			} else {
@@ -804,17 +804,17 @@ func convertCall(name string, args []any) (any, error) {
 			return n, nil
 		case "ToByte":
 			if n < 0 || n > 255 {
-				return nil, fmt.Errorf("%w: Value was either too large or too small for an unsigned byte.", errOverflow)
+				return nil, fmt.Errorf("%w: Value was either too large or too small for an unsigned byte", errOverflow)
 			}
 			return int(n), nil
 		case "ToInt16":
 			if n < math.MinInt16 || n > math.MaxInt16 {
-				return nil, fmt.Errorf("%w: Value was either too large or too small for an Int16.", errOverflow)
+				return nil, fmt.Errorf("%w: Value was either too large or too small for an Int16", errOverflow)
 			}
 			return int16(n), nil
 		}
 		if n < math.MinInt32 || n > math.MaxInt32 {
-			return nil, fmt.Errorf("%w: Value was either too large or too small for an Int32.", errOverflow)
+			return nil, fmt.Errorf("%w: Value was either too large or too small for an Int32", errOverflow)
 		}
 		return int(n), nil
 	case "ToDouble", "ToDecimal", "ToSingle":
@@ -880,7 +880,7 @@ func mathCall(name string, args []any) (any, error) {
 		if allInt {
 			x := toI64(a)
 			if x == math.MinInt32 {
-				return nil, fmt.Errorf("%w: Negating the minimum value of a twos complement number is invalid.", errOverflow)
+				return nil, fmt.Errorf("%w: Negating the minimum value of a twos complement number is invalid", errOverflow)
 			}
 			if x < 0 {
 				x = -x
@@ -1001,5 +1001,5 @@ func compareValues(a, b any) (int, error) {
 		}
 		return -strings.Compare(as, bs), nil
 	}
-	return 0, fmt.Errorf("%w: Failed to compare two elements in the array.", errInvalidOp)
+	return 0, fmt.Errorf("%w: Failed to compare two elements in the array", errInvalidOp)
 }

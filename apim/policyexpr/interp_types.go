@@ -454,7 +454,7 @@ func binaryOp(op string, a, b any) (any, error) {
 		r = x * y
 	case "/", "%":
 		if y == 0 {
-			return nil, fmt.Errorf("%w: Attempted to divide by zero.", errDivide)
+			return nil, fmt.Errorf("%w: Attempted to divide by zero", errDivide)
 		}
 		if op == "/" {
 			r = x / y

@@ -89,7 +89,6 @@ type matchVal struct {
 	src     string
 	idx     []int // submatch indexes; nil for a failed match
 	group   int
-	matches []int // for NextMatch: the start of the search
 }
 
 func (m *matchVal) String() string { return m.value() }

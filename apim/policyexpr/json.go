@@ -117,7 +117,7 @@ func toJToken(v any) (any, error) {
 	case []any, *list:
 		return fromObject(v)
 	}
-	return nil, fmt.Errorf("%w: Could not determine JSON object type for type %s.", errArgument, dotnetTypeName(v))
+	return nil, fmt.Errorf("%w: Could not determine JSON object type for type %s", errArgument, dotnetTypeName(v))
 }
 
 // fromObject is JToken.FromObject: arrays, lists, dictionaries and
@@ -224,7 +224,7 @@ func (p *jsonParser) fail(format string, args ...any) error {
 			col++
 		}
 	}
-	return fmt.Errorf("%w: %s Path '', line %d, position %d.", errJSONReader, fmt.Sprintf(format, args...), line, col-1)
+	return fmt.Errorf("%w: %s Path '', line %d, position %d", errJSONReader, fmt.Sprintf(format, args...), line, col-1)
 }
 
 // skip passes white space and comments.
@@ -252,10 +252,10 @@ func (p *jsonParser) skip() {
 
 func (p *jsonParser) value(depth int) (any, error) {
 	if depth > 64 {
-		return nil, p.fail("The reader's MaxDepth of 64 has been exceeded.")
+		return nil, p.fail("The reader's MaxDepth of 64 has been exceeded")
 	}
 	if p.i >= len(p.s) {
-		return nil, p.fail("Unexpected end of content while loading JObject.")
+		return nil, p.fail("Unexpected end of content while loading JObject")
 	}
 	switch c := p.s[p.i]; {
 	case c == '{':
@@ -274,7 +274,7 @@ func (p *jsonParser) value(depth int) (any, error) {
 			}
 			p.skip()
 			if p.i >= len(p.s) || p.s[p.i] != ':' {
-				return nil, p.fail("Invalid character after parsing property name. Expected ':'.")
+				return nil, p.fail("Invalid character after parsing property name. Expected ':'")
 			}
 			p.i++
 			p.skip()
@@ -286,14 +286,14 @@ func (p *jsonParser) value(depth int) (any, error) {
 			o.set(k, v)
 			p.skip()
 			if p.i >= len(p.s) {
-				return nil, p.fail("Unexpected end of content while loading JObject.")
+				return nil, p.fail("Unexpected end of content while loading JObject")
 			}
 			if p.s[p.i] == '}' {
 				p.i++
 				return o, nil
 			}
 			if p.s[p.i] != ',' {
-				return nil, p.fail("After parsing a value an unexpected character was encountered: %c.", p.s[p.i])
+				return nil, p.fail("After parsing a value an unexpected character was encountered: %c", p.s[p.i])
 			}
 			p.i++
 		}
@@ -315,14 +315,14 @@ func (p *jsonParser) value(depth int) (any, error) {
 			a.items = append(a.items, v)
 			p.skip()
 			if p.i >= len(p.s) {
-				return nil, p.fail("Unexpected end of content while loading JArray.")
+				return nil, p.fail("Unexpected end of content while loading JArray")
 			}
 			if p.s[p.i] == ']' {
 				p.i++
 				return a, nil
 			}
 			if p.s[p.i] != ',' {
-				return nil, p.fail("After parsing a value an unexpected character was encountered: %c.", p.s[p.i])
+				return nil, p.fail("After parsing a value an unexpected character was encountered: %c", p.s[p.i])
 			}
 			p.i++
 		}
@@ -346,7 +346,7 @@ func (p *jsonParser) value(depth int) (any, error) {
 		p.i += 4
 		return &jValue{nil}, nil
 	}
-	return nil, p.fail("Unexpected character encountered while parsing value: %c.", p.s[p.i])
+	return nil, p.fail("Unexpected character encountered while parsing value: %c", p.s[p.i])
 }
 
 func markAttached(v any) {
@@ -374,9 +374,9 @@ func (p *jsonParser) name() (string, error) {
 	}
 	if p.i == start {
 		if p.i >= len(p.s) {
-			return "", p.fail("Unexpected end while parsing unquoted property name.")
+			return "", p.fail("Unexpected end while parsing unquoted property name")
 		}
-		return "", p.fail("Invalid property identifier character: %c.", p.s[p.i])
+		return "", p.fail("Invalid property identifier character: %c", p.s[p.i])
 	}
 	return p.s[start:p.i], nil
 }
@@ -409,7 +409,7 @@ func (p *jsonParser) str() (string, error) {
 			return b.String(), nil
 		case c == '\\':
 			if p.i+1 >= len(p.s) {
-				return "", p.fail("Unterminated string. Expected delimiter: %c.", q)
+				return "", p.fail("Unterminated string. Expected delimiter: %c", q)
 			}
 			e := p.s[p.i+1]
 			p.i += 2
@@ -426,11 +426,11 @@ func (p *jsonParser) str() (string, error) {
 				b.WriteByte('\f')
 			case 'u':
 				if p.i+4 > len(p.s) {
-					return "", p.fail("Unexpected end while parsing Unicode escape sequence.")
+					return "", p.fail("Unexpected end while parsing Unicode escape sequence")
 				}
 				n, err := strconv.ParseUint(p.s[p.i:p.i+4], 16, 32)
 				if err != nil {
-					return "", p.fail("Invalid Unicode escape sequence: \\u%s.", p.s[p.i:p.i+4])
+					return "", p.fail("Invalid Unicode escape sequence: \\u%s", p.s[p.i:p.i+4])
 				}
 				p.i += 4
 				r := rune(n)
@@ -451,7 +451,7 @@ func (p *jsonParser) str() (string, error) {
 			p.i++
 		}
 	}
-	return "", p.fail("Unterminated string. Expected delimiter: %c.", q)
+	return "", p.fail("Unterminated string. Expected delimiter: %c", q)
 }
 
 func (p *jsonParser) number() (any, error) {
@@ -481,7 +481,7 @@ func (p *jsonParser) number() (any, error) {
 	}
 	f, err := strconv.ParseFloat(text, 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return nil, p.fail("Input string '%s' is not a valid number.", text)
+		return nil, p.fail("Input string '%s' is not a valid number", text)
 	}
 	return &jValue{f}, nil
 }
@@ -700,7 +700,7 @@ func jValueTo(j *jValue, t string) (any, error) {
 	}
 	if j.v == nil {
 		if isValueType(t) {
-			return nil, fmt.Errorf("%w: Can not convert Null to %s.", errArgument, strings.TrimPrefix(dotnetName(t), "System."))
+			return nil, fmt.Errorf("%w: Can not convert Null to %s", errArgument, strings.TrimPrefix(dotnetName(t), "System"))
 		}
 		return nil, nil
 	}
@@ -713,7 +713,7 @@ func jValueTo(j *jValue, t string) (any, error) {
 		case float64:
 			r := math.RoundToEven(x) // Convert.ToInt32(double) rounds half to even
 			if r > math.MaxInt64 || r < math.MinInt64 {
-				return nil, fmt.Errorf("%w: Value was either too large or too small for an Int32.", errOverflow)
+				return nil, fmt.Errorf("%w: Value was either too large or too small for an Int32", errOverflow)
 			}
 			n = int64(r)
 		case bool:
@@ -724,7 +724,7 @@ func jValueTo(j *jValue, t string) (any, error) {
 			if t == "long" {
 				p, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
 				if err != nil {
-					return nil, fmt.Errorf("%w: Input string was not in a correct format.", errFormat)
+					return nil, fmt.Errorf("%w: Input string was not in a correct format", errFormat)
 				}
 				n = p
 			} else {
@@ -741,7 +741,7 @@ func jValueTo(j *jValue, t string) (any, error) {
 			return n, nil
 		}
 		if n > math.MaxInt32 || n < math.MinInt32 {
-			return nil, fmt.Errorf("%w: Value was either too large or too small for an Int32.", errOverflow)
+			return nil, fmt.Errorf("%w: Value was either too large or too small for an Int32", errOverflow)
 		}
 		return int(n), nil
 	case "double", "float", "decimal":
@@ -789,7 +789,7 @@ func jConvert(v any, t string) (any, error) {
 		return jValueTo(x, t)
 	case nil:
 		if isValueType(t) {
-			return nil, fmt.Errorf("%w: Object reference not set to an instance of an object.", errNullRef)
+			return nil, fmt.Errorf("%w: Object reference not set to an instance of an object", errNullRef)
 		}
 		return nil, nil
 	}
@@ -805,10 +805,10 @@ func jConvert(v any, t string) (any, error) {
 			return v, nil
 		}
 	case "string":
-		return nil, fmt.Errorf("%w: Can not convert %s to String.", errArgument, jTokenType(v))
+		return nil, fmt.Errorf("%w: Can not convert %s to String", errArgument, jTokenType(v))
 	}
 	if isValueType(t) {
-		return nil, fmt.Errorf("%w: Can not convert %s to %s.", errArgument, jTokenType(v), strings.TrimPrefix(dotnetName(t), "System."))
+		return nil, fmt.Errorf("%w: Can not convert %s to %s", errArgument, jTokenType(v), strings.TrimPrefix(dotnetName(t), "System"))
 	}
 	return nil, castError(v, dotnetName(t))
 }
@@ -826,7 +826,7 @@ func selectToken(v any, path string) (any, error) {
 		case p[0] == '[':
 			end := strings.IndexByte(p, ']')
 			if end < 0 {
-				return nil, fmt.Errorf("%w: Path ended with an open indexer.", errJSONReader)
+				return nil, fmt.Errorf("%w: Path ended with an open indexer", errJSONReader)
 			}
 			inner := strings.TrimSpace(p[1:end])
 			p = p[end+1:]

@@ -83,7 +83,7 @@ func parseXML(s string) (*xElem, error) {
 			}
 			if cur == nil {
 				if root != nil {
-					return nil, fmt.Errorf("%w: There are multiple root elements.", errXML)
+					return nil, fmt.Errorf("%w: There are multiple root elements", errXML)
 				}
 				root = e
 			} else {
@@ -97,12 +97,12 @@ func parseXML(s string) (*xElem, error) {
 			if cur != nil {
 				cur.nodes = append(cur.nodes, xText(string(t)))
 			} else if strings.TrimSpace(string(t)) != "" {
-				return nil, fmt.Errorf("%w: Data at the root level is invalid.", errXML)
+				return nil, fmt.Errorf("%w: Data at the root level is invalid", errXML)
 			}
 		}
 	}
 	if root == nil {
-		return nil, fmt.Errorf("%w: Root element is missing.", errXML)
+		return nil, fmt.Errorf("%w: Root element is missing", errXML)
 	}
 	return root, nil
 }
