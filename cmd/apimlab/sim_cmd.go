@@ -18,6 +18,7 @@ import (
 	"github.com/apimlab/apimlab/sim"
 	"github.com/apimlab/apimlab/sim/live"
 	"github.com/apimlab/apimlab/sim/model"
+	"github.com/apimlab/apimlab/sim/shards"
 )
 
 // SimCmd runs a simulation scenario.
@@ -43,6 +44,7 @@ type SimCmd struct {
 	Shards        int           `help:"With --emit k8s-job: the number of shards (pods)."`
 	Image         string        `help:"With --emit k8s-job: the container image holding apimlab."`
 	StartIn       time.Duration `name:"start-in" default:"2m" help:"With --emit k8s-job: start the shards this long after the Job is printed."`
+	LogResult     bool          `name:"log-result" help:"Also print result.json to stdout between '=== apimlab result begin/end ===' lines (collecting shard results from pod logs)."`
 	// Model engine only.
 	AllowApproximation bool   `name:"allow-approximation" help:"Model engine: run even when the configuration holds routing the model cannot represent (each is listed and becomes a warning in the result)."`
 	Sweep              string `help:"Model engine: vary one scenario field and run once per value, e.g. backends.orders-eastus.faults[0].rate=0:0.2:0.01; writes sweep.csv and sweep.json to --out."`
@@ -125,6 +127,13 @@ func (c *SimCmd) Run(g *Globals) error {
 	}
 	if err := writeRunReports(g.Stdout, c.Out, res, printers); err != nil {
 		return err
+	}
+	if c.LogResult {
+		fmt.Fprintln(g.Stdout, shards.BeginMarker)
+		if err := res.WriteJSON(g.Stdout); err != nil {
+			return err
+		}
+		fmt.Fprintln(g.Stdout, shards.EndMarker)
 	}
 	return assertionsExit(res)
 }

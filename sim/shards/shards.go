@@ -52,8 +52,8 @@ type JobOptions struct {
 	HeaderEnv             []string
 }
 
-// Result markers around a shard's result.json in its log, for clusters
-// without a shared volume.
+// Result markers around a shard's result.json in its log (apimlab sim
+// --log-result), for clusters without a shared volume.
 const (
 	BeginMarker = "=== apimlab result begin ==="
 	EndMarker   = "=== apimlab result end ==="
@@ -63,7 +63,8 @@ const (
 // parallelism N, no retries per index, the shard index from
 // JOB_COMPLETION_INDEX, the agreed start instant, results under /results
 // (an emptyDir: replace it with a persistent volume to keep them) and
-// printed to the log between BeginMarker and EndMarker.
+// printed to the log between BeginMarker and EndMarker (--log-result). The
+// command needs no shell, so a distroless image runs it.
 func Job(o JobOptions) ([]byte, error) {
 	if o.Shards < 1 || o.Shards > MaxShards {
 		return nil, fmt.Errorf("--shards must be in 1..%d", MaxShards)
@@ -73,15 +74,17 @@ func Job(o JobOptions) ([]byte, error) {
 	}
 	name := "apimlab-" + slug(o.Name)
 	file := path.Base(o.Scenario)
-	args := []string{"apimlab", "sim", shellQuote("/scenario/" + file),
-		"--shard", "${JOB_COMPLETION_INDEX}/" + strconv.Itoa(o.Shards),
+	// No shell: the image may be distroless. Kubernetes expands
+	// $(JOB_COMPLETION_INDEX) in a container's command from its env.
+	cmd := []string{"apimlab", "sim", "/scenario/" + file,
+		"--shard", "$(JOB_COMPLETION_INDEX)/" + strconv.Itoa(o.Shards),
 		"--start-at", o.StartAt.UTC().Format(time.RFC3339),
-		"--out", "/results/shard-${JOB_COMPLETION_INDEX}", "--format", "json"}
+		"--out", "/results/shard-$(JOB_COMPLETION_INDEX)", "--format", "json", "--log-result"}
 	if o.Target != "" {
-		args = append(args, "--target", shellQuote(o.Target))
+		cmd = append(cmd, "--target", o.Target)
 	}
 	if o.BackendHeader != "" {
-		args = append(args, "--backend-header", shellQuote(o.BackendHeader))
+		cmd = append(cmd, "--backend-header", o.BackendHeader)
 	}
 	var env []envVar
 	for _, he := range o.HeaderEnv {
@@ -89,10 +92,9 @@ func Job(o JobOptions) ([]byte, error) {
 		if !ok || h == "" || v == "" {
 			return nil, fmt.Errorf("--header-env %q: write NAME=ENVVAR", he)
 		}
-		args = append(args, "--header-env", shellQuote(he))
+		cmd = append(cmd, "--header-env", he)
 		env = append(env, envVar{Name: v, ValueFrom: &valueFrom{SecretKeyRef: secretKeyRef{Name: "apimlab-target", Key: v}}})
 	}
-	script := strings.Join(args, " ") + "; code=$?; echo '" + BeginMarker + "'; cat /results/shard-${JOB_COMPLETION_INDEX}/result.json; echo '" + EndMarker + "'; exit $code"
 	job := jobManifest{
 		APIVersion: "batch/v1", Kind: "Job",
 		Metadata: metadata{Name: name, Labels: map[string]string{"app.kubernetes.io/name": "apimlab", "apimlab.dev/shards": strconv.Itoa(o.Shards)}},
@@ -101,7 +103,7 @@ func Job(o JobOptions) ([]byte, error) {
 			Template: podTemplate{Spec: podSpec{
 				RestartPolicy: "Never",
 				Containers: []container{{
-					Name: "apimlab", Image: o.Image, Command: []string{"/bin/sh", "-c", script}, Env: env,
+					Name: "apimlab", Image: o.Image, Command: cmd, Env: env,
 					VolumeMounts: []volumeMount{{Name: "scenario", MountPath: "/scenario", ReadOnly: true}, {Name: "results", MountPath: "/results"}},
 				}},
 				Volumes: []volume{

@@ -66,7 +66,7 @@ func TestJob(t *testing.T) {
 		t.Errorf("name %q is not a DNS-1123 label", m.Metadata.Name)
 	}
 	cmd := strings.Join(s.Template.Spec.Containers[0].Command, " ")
-	for _, want := range []string{"--shard ${JOB_COMPLETION_INDEX}/4", "--start-at 2026-12-03T14:00:00Z", "/scenario/Black Friday.yaml", BeginMarker, EndMarker} {
+	for _, want := range []string{"--shard $(JOB_COMPLETION_INDEX)/4", "--start-at 2026-12-03T14:00:00Z", "/scenario/Black Friday.yaml", "--log-result"} {
 		if !strings.Contains(cmd, want) {
 			t.Errorf("command lacks %q: %s", want, cmd)
 		}
