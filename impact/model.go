@@ -345,20 +345,26 @@ func attrs(e *policy.Element) string {
 	return strings.Join(parts, " ")
 }
 
-func backendMap(s *apim.Service) map[string]*apim.Backend {
-	out := map[string]*apim.Backend{}
-	for _, b := range s.Backends {
-		out[strings.ToLower(b.Name)] = b
+// byName indexes entities by lower-case name (APIM names are
+// case-insensitive).
+func byName[T any](list []T, name func(T) string) map[string]T {
+	out := make(map[string]T, len(list))
+	for _, v := range list {
+		out[strings.ToLower(name(v))] = v
 	}
 	return out
 }
 
+func backendMap(s *apim.Service) map[string]*apim.Backend {
+	return byName(s.Backends, func(b *apim.Backend) string { return b.Name })
+}
+
 func certMap(s *apim.Service) map[string]*apim.Certificate {
-	out := map[string]*apim.Certificate{}
-	for _, c := range s.Certificates {
-		out[strings.ToLower(c.Name)] = c
-	}
-	return out
+	return byName(s.Certificates, func(c *apim.Certificate) string { return c.Name })
+}
+
+func apiMap(s *apim.Service) map[string]*apim.API {
+	return byName(s.APIs, func(a *apim.API) string { return a.Name })
 }
 
 func kv(c *apim.Certificate) string {
@@ -366,14 +372,6 @@ func kv(c *apim.Certificate) string {
 		return ""
 	}
 	return c.KeyVault.SecretIdentifier.Value
-}
-
-func apiMap(s *apim.Service) map[string]*apim.API {
-	out := map[string]*apim.API{}
-	for _, a := range s.APIs {
-		out[strings.ToLower(a.Name)] = a
-	}
-	return out
 }
 
 // policyMap parses every policy document of s by scope owner ("global",
