@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/apimlab/apimlab/apim"
@@ -191,4 +192,51 @@ func BreakerEvidence(ctx context.Context, svc *apim.Service, backend string, rps
 	ev.TripsPerDay = float64(trips) / days
 	ev.OpenMinutesPerDay = openTotal.Minutes() / days
 	return ev, nil
+}
+
+// BreakerEvidenceAll runs BreakerEvidence for every Single backend of svc
+// that has a breaker rule, two at a time (one per core of the project's
+// machine), with the traffic traffic returns for it. Backends whose rule
+// cannot run are left out. lint --simulate calls it once per service and
+// hands each APIM203/204 finding the evidence of its backend.
+func BreakerEvidenceAll(ctx context.Context, svc *apim.Service, traffic func(backend string) (rps, failureRate float64), d time.Duration, o EvidenceOptions) (map[string]Evidence, error) {
+	var names []string
+	for _, b := range svc.Backends {
+		if b.IsPool() || b.CircuitBreaker == nil || len(b.CircuitBreaker.Rules) == 0 {
+			continue
+		}
+		names = append(names, b.Name)
+	}
+	out := make(map[string]Evidence, len(names))
+	var (
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+		next  = make(chan string)
+	)
+	for range min(2, len(names)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for name := range next {
+				rps, rate := traffic(name)
+				ev, err := BreakerEvidence(ctx, svc, name, rps, rate, d, o)
+				mu.Lock()
+				switch {
+				case err == nil:
+					out[name] = ev
+				case errors.Is(err, ErrNoBreaker):
+				case first == nil:
+					first = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, n := range names {
+		next <- n
+	}
+	close(next)
+	wg.Wait()
+	return out, first
 }

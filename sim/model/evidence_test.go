@@ -1,9 +1,13 @@
 package model
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/apimlab/apimlab/lint/breakermodel"
 )
 
 // TestEvidenceDeterministic: every request fails, so the breaker trips on
@@ -82,5 +86,92 @@ func TestEvidenceMaxRequests(t *testing.T) {
 	want := 86400 / (60 + 1.0/50)
 	if math.Abs(ev.TripsPerDay-want)/want > 0.01 {
 		t.Errorf("trips/day = %g, want %g", ev.TripsPerDay, want)
+	}
+}
+
+// TestBreakermodelAgainstSimulation checks lint's analytical breaker model
+// (lint/breakermodel) against the real breaker under simulated traffic,
+// with the claims its documentation makes: count conditions agree within
+// a few percent (20 % here: a day of simulation gives a few hundred trips
+// at the rates chosen, and the half-open re-trips the formula ignores add
+// up to the failure rate), percentage conditions are conservative (the
+// formula never says more than the simulation, within 20 %, and at most
+// about 3× less).
+func TestBreakermodelAgainstSimulation(t *testing.T) {
+	tests := []struct {
+		count, pct     int
+		interval, trip time.Duration
+		rps, p         float64
+	}{
+		{count: 5, interval: time.Minute, trip: time.Minute, rps: 50, p: 0.002},
+		{count: 10, interval: time.Minute, trip: 30 * time.Second, rps: 20, p: 0.02},
+		{count: 3, interval: 10 * time.Second, trip: 10 * time.Second, rps: 5, p: 0.02},
+		{pct: 20, interval: 10 * time.Second, trip: 30 * time.Second, rps: 5, p: 0.08},
+		{pct: 10, interval: 30 * time.Second, trip: time.Minute, rps: 2, p: 0.03},
+	}
+	for _, tt := range tests {
+		cond := fmt.Sprintf(`"failureCondition": {"count": %d, "interval": "PT%dS", "statusCodeRanges": [{"min": 500, "max": 599}]}, "tripDuration": "PT%dS"`,
+			tt.count, int(tt.interval.Seconds()), int(tt.trip.Seconds()))
+		if tt.pct > 0 {
+			cond = strings.Replace(cond, fmt.Sprintf(`"count": %d`, tt.count), fmt.Sprintf(`"percentage": %d`, tt.pct), 1)
+		}
+		name := fmt.Sprintf("count%d-pct%d-%s-%grps-%g", tt.count, tt.pct, tt.interval, tt.rps, tt.p)
+		t.Run(name, func(t *testing.T) {
+			svc := cfg{singles: []backendDef{{name: "b1", breaker: cond}}}.service(t)
+			ev, err := BreakerEvidence(t.Context(), svc, "b1", tt.rps, tt.p, 24*time.Hour, EvidenceOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := breakermodel.TripsPerDay(breakermodel.Condition{Count: tt.count, Percentage: tt.pct, Interval: tt.interval, TripDuration: tt.trip},
+				breakermodel.Traffic{RPS: tt.rps, FailureRate: tt.p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("simulated %.1f trips/day (%d trips), analytical %.1f", ev.TripsPerDay, ev.Trips, want)
+			if ev.Trips < 50 {
+				t.Fatalf("only %d trips simulated: pick a rate that trips more", ev.Trips)
+			}
+			if tt.count > 0 {
+				if math.Abs(ev.TripsPerDay-want)/ev.TripsPerDay > 0.2 {
+					t.Errorf("count: analytical %.1f vs simulated %.1f trips/day, more than 20%% apart", want, ev.TripsPerDay)
+				}
+				return
+			}
+			if want > 1.2*ev.TripsPerDay || want < ev.TripsPerDay/3.5 {
+				t.Errorf("percentage: analytical %.1f vs simulated %.1f trips/day: not within [simulated/3.5, 1.2×simulated]", want, ev.TripsPerDay)
+			}
+		})
+	}
+}
+
+// TestBreakerEvidenceAll: every Single backend with a rule gets evidence
+// at its own traffic; backends without a breaker and pools get none.
+func TestBreakerEvidenceAll(t *testing.T) {
+	br := `"failureCondition": {"count": 5, "interval": "PT1M", "statusCodeRanges": [{"min": 500, "max": 599}]}, "tripDuration": "PT1M"`
+	svc := cfg{
+		singles: []backendDef{{name: "a", breaker: br}, {name: "b", breaker: br}, {name: "plain"}},
+		pools:   map[string]string{"p": `[{"id": "/backends/a"}, {"id": "/backends/b"}]`},
+	}.service(t)
+	traffic := func(name string) (float64, float64) {
+		if name == "a" {
+			return 50, 1 // always failing: 86400 / (60 + 1/50) trips a day
+		}
+		return 50, 0
+	}
+	got, err := BreakerEvidenceAll(t.Context(), svc, traffic, 24*time.Hour, EvidenceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("evidence for %d backends (%v), want a and b", len(got), got)
+	}
+	if want := 86400 / (60 + 1.0/50); math.Abs(got["a"].TripsPerDay-want)/want > 0.005 {
+		t.Errorf("a: %.1f trips/day, want %.1f", got["a"].TripsPerDay, want)
+	}
+	if got["b"].Trips != 0 {
+		t.Errorf("b: %d trips without failures", got["b"].Trips)
+	}
+	if s := got["a"].String(); !strings.HasPrefix(s, "simulated: 1440 trips/day, open 1440 min/day") {
+		t.Errorf("String() = %q", s)
 	}
 }
