@@ -8,8 +8,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/apimlab/apimlab/lint/configschema"
 	"github.com/apimlab/apimlab/internal/schemagen"
+	"github.com/apimlab/apimlab/lint/configschema"
 )
 
 func main() {
