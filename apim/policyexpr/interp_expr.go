@@ -226,12 +226,10 @@ func (c *icompiler) interpolation(e *interpExpr) (ifn, error) {
 				}
 				s = netString(f)
 			}
-			for n := utf16Len(s); n < p.align; n++ {
-				s = " " + s
+			if p.align >= formatWidthLimit || p.align <= -formatWidthLimit {
+				return nil, fmt.Errorf("%w: input string was not in a correct format", errFormat)
 			}
-			for n := utf16Len(s); n < -p.align; n++ {
-				s += " "
-			}
+			s = pad(s, p.align)
 			b.WriteString(s)
 		}
 		return b.String(), nil

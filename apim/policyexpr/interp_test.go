@@ -235,6 +235,11 @@ func TestInterpDotnetTypes(t *testing.T) {
 		{src: `long.Parse("3000000000") * 2`, want: int64(6000000000)},
 		{src: `$"{context.Response.StatusCode:D5}|{1.5:F2}|{"x",3}|{"y",-3}|"`, want: "00503|1.50|  x|y  |"},
 		{src: `$"{new DateTime(2024, 3, 5, 14, 7, 9):yyyy-MM-ddTHH:mm:ss}"`, want: "2024-03-05T14:07:09"},
+		// .NET's composite formatting rejects an alignment of 1,000,000 or more
+		// (dotnet/runtime StringBuilder.AppendFormat, WidthLimit).
+		{src: `$"{1,999999}".Length`, want: 999999},
+		{src: `$"{1,1000000}"`, err: errFormat},
+		{src: `$"{1,-1000000}"`, err: errFormat},
 	})
 }
 

@@ -107,7 +107,7 @@ func csFormat(format string, args []any) (string, error) {
 			s := toString(args[idx])
 			if hasAlign {
 				w, err := parseInt(align)
-				if err != nil {
+				if err != nil || w >= formatWidthLimit || w <= -formatWidthLimit {
 					return "", fmt.Errorf("%w: input string was not in a correct format", errFormat)
 				}
 				s = pad(s, w)
@@ -126,6 +126,11 @@ func csFormat(format string, args []any) (string, error) {
 	}
 	return b.String(), nil
 }
+
+// formatWidthLimit bounds a composite-format alignment: .NET's
+// StringBuilder.AppendFormat throws FormatException from a width of
+// 1,000,000 (dotnet/runtime, StringBuilder.cs, "const int WidthLimit").
+const formatWidthLimit = 1_000_000
 
 // pad right-aligns s in w columns (left-aligns when w < 0).
 func pad(s string, w int) string {
