@@ -34,10 +34,13 @@ var sectionOrder = [4]policy.Section{policy.Inbound, policy.Backend, policy.Outb
 
 // compiler turns effective policies into plans for one Gateway.
 type compiler struct {
-	g     *Gateway
-	opts  Options
-	errs  []error
-	noted map[string]bool // unemulated element names already logged
+	g    *Gateway
+	opts Options
+	errs []error
+	// unemu holds the unemulated elements by name, unemuOrder their names
+	// in order of first use.
+	unemu      map[string]*NotEmulated
+	unemuOrder []string
 	// cur is the plan being compiled.
 	cur *plan
 	// layerOf maps the source element of every statement of the plan
@@ -153,6 +156,10 @@ func (c *compiler) step(e *policy.Element, s policy.Section, inResponse bool) st
 		return c.authCertificate(e)
 	case "authentication-managed-identity":
 		return c.authManagedIdentity(e)
+	case "ip-filter":
+		return c.ipFilter(e)
+	case "check-header":
+		return c.checkHeader(e)
 	case "include-fragment":
 		// Merge expands fragments; one left here could not be resolved
 		// and Merge already reported it.
@@ -162,30 +169,14 @@ func (c *compiler) step(e *policy.Element, s policy.Section, inResponse bool) st
 	return nil
 }
 
-// unemulated reports (or, with AllowUnemulated, logs once and skips) an
-// element the gateway does not run.
+// unemulated records an element the gateway does not run; New reports
+// every use of one name in one message (finishUnemulated).
 func (c *compiler) unemulated(e *policy.Element) {
 	kind := "unknown policy element"
 	if info, ok := policy.Lookup(e.Name); ok {
 		kind = "policy not emulated by apimlab: " + info.Kind.String()
 	}
-	if !c.opts.AllowUnemulated {
-		hint := ""
-		if _, ok := policy.Lookup(e.Name); !ok {
-			if s := policy.Suggest(e.Name); s != "" {
-				hint = fmt.Sprintf(" (did you mean <%s>?)", s)
-			}
-		}
-		c.fail(e.Pos, "<%s>: %s%s; use --allow-unemulated to skip it", e.Name, kind, hint)
-		return
-	}
-	if c.noted == nil {
-		c.noted = map[string]bool{}
-	}
-	if !c.noted[e.Name] {
-		c.noted[e.Name] = true
-		c.opts.Logger.Warn("skipping policy element", "element", e.Name, "pos", e.Pos.String(), "why", kind)
-	}
+	c.recordUnemulated(e, kind)
 }
 
 // requireAttr returns attribute name or reports it missing.

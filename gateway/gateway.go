@@ -31,7 +31,10 @@ type Gateway struct {
 	servedN atomic.Int64 // entries in served
 
 	apis   []*apiRoute
-	global *plan // plan for requests that match no API (on-error only)
+	groups []*apiGroup // apis by path prefix, longest first
+	// notEmulated lists what the gateway skips or cannot serve.
+	notEmulated []NotEmulated
+	global      *plan // plan for requests that match no API (on-error only)
 
 	set           *backends.Set       // the semantics: breakers, pools
 	byIndex       []*backend          // by backends.Backend.Index
@@ -104,6 +107,7 @@ func New(svc *apim.Service, opts Options) (*Gateway, error) {
 	g.buildBackends(c)
 	g.indexBackendURLs()
 	g.buildRoutes(c)
+	c.finishUnemulated()
 	if err := c.err(); err != nil {
 		g.Close()
 		return nil, err
@@ -198,55 +202,6 @@ func (g *Gateway) fragment(id string) (*policy.Document, bool) {
 	return d, ok && d != nil
 }
 
-// buildRoutes compiles every API and operation.
-func (g *Gateway) buildRoutes(c *compiler) {
-	for _, f := range g.svc.Fragments {
-		g.fragments[strings.ToLower(f.Name)] = g.parse(c, f.Policy)
-	}
-	global := g.parse(c, g.svc.Policy)
-	g.global = c.compilePlan(global)
-	seen := map[string]*apim.API{}
-	for _, a := range g.svc.APIs {
-		r := &apiRoute{api: a, prefix: apiPrefix(a.Path.Value)}
-		if prev, dup := seen[strings.ToLower(r.prefix)]; dup {
-			c.fail(a.Path.At(a.Pos), "API %q: path %q is already served by API %q", a.Name, a.Path.Value, prev.Name)
-			continue
-		}
-		seen[strings.ToLower(r.prefix)] = a
-		r.info = policyexpr.Api{Id: a.Name, Name: a.DisplayName.Or(a.Name), Path: r.prefix, IsCurrentRevision: true}
-		if a.ServiceURL.Known() && strings.TrimSpace(a.ServiceURL.Value) != "" {
-			u, err := parseBaseURL(a.ServiceURL.Value)
-			switch {
-			case err != nil:
-				c.fail(a.ServiceURL.At(a.Pos), "API %q: serviceUrl: %v", a.Name, err)
-			case g.backendForURL(u) != nil:
-				// A backend entity with this URL serves the API, with its
-				// credentials, TLS settings and breaker.
-				r.service = g.backendForURL(u)
-			default:
-				tr, _ := g.newTransport(nil, "")
-				r.service = &backend{name: u.Host, kind: "serviceUrl", url: u, transport: tr}
-				r.service.stats = g.metrics.backend(u.Host)
-			}
-		}
-		product := g.productPolicy(c, a)
-		apiDoc := g.parse(c, a.Policy)
-		r.plan = c.compilePlan(global, product, apiDoc)
-		for _, o := range a.Operations {
-			or := &opRoute{op: o, method: strings.ToUpper(strings.TrimSpace(o.Method.Or("*")))}
-			if or.method == "" {
-				or.method = "*"
-			}
-			or.segs, or.tailAny, or.literal = parseTemplate(o.URLTemplate.Or("/"))
-			or.info = policyexpr.Operation{Id: o.Name, Name: o.DisplayName.Or(o.Name), Method: or.method, UrlTemplate: o.URLTemplate.Value}
-			or.plan = c.compilePlan(global, product, apiDoc, g.parse(c, o.Policy))
-			r.ops = append(r.ops, or)
-		}
-		g.apis = append(g.apis, r)
-	}
-	sortRoutes(g.apis)
-}
-
 // productPolicy returns the policy of the product the API's requests run
 // under: the first of the API's products that has a policy. apimlab has
 // no subscriptions to tell which product a call uses; see
@@ -273,14 +228,14 @@ func (g *Gateway) productPolicy(c *compiler, a *apim.API) *policy.Document {
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := g.getExchange(w, r)
 	defer x.release()
-	api, rest := matchAPI(g.apis, r.URL.Path)
+	api, rest, consumed, routeErr := g.route(r)
 	var p *plan
-	var routeErr *pipelineError
 	switch {
 	case api == nil:
 		p = g.global
-		routeErr = perr("configuration", ReasonAPINotFound, http.StatusNotFound, "Unable to match incoming request to an API.")
-	case len(api.api.Operations) == 0:
+	case routeErr != nil:
+		x.api, x.path, p = api, rest, api.plan
+	case len(api.ops) == 0:
 		x.api, x.path, p = api, rest, api.plan
 	default:
 		x.api, x.path = api, rest
@@ -295,7 +250,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if x.api != nil && r.URL.RawPath != "" {
-		x.rawPath = escapedRest(r.URL.EscapedPath(), x.api.prefix, x.path)
+		x.rawPath = escapedRest(r.URL.EscapedPath(), consumed, x.path)
 	}
 	var err error
 	if routeErr != nil {

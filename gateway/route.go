@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"fmt"
 	"net/url"
 	"sort"
 	"strings"
@@ -20,6 +21,127 @@ type apiRoute struct {
 	// service is the API's serviceUrl backend, nil when unset.
 	service *backend
 	info    policyexpr.Api
+	// revision ("1" when unset) and current: revisions of one API share its
+	// path; the current one serves requests without ";rev=N".
+	revision string
+	current  bool
+	// version is the version identifier ("" for the original version) in
+	// the version set versionSet ("" when the API is not versioned).
+	version    string
+	versionSet string
+	// websocket marks a WebSocket API: not emulated, it answers 501.
+	websocket bool
+}
+
+// Versioning schemes of a version set (lower case).
+const (
+	schemeSegment = "segment"
+	schemeQuery   = "query"
+	schemeHeader  = "header"
+)
+
+// apiGroup is every API served under one path prefix: the revisions of an
+// API and the versions of a version set.
+type apiGroup struct {
+	prefix string
+	scheme string // "" (not versioned), schemeSegment, schemeQuery, schemeHeader
+	param  string // query parameter or header name carrying the version
+	apis   []*apiRoute
+}
+
+// add puts r in the group; it returns why r cannot share the prefix ("" when
+// it can): two APIs of a prefix must differ by version or revision, and
+// versions of a prefix must share their version set.
+func (grp *apiGroup) add(r *apiRoute, svc *apim.Service) string {
+	for _, o := range grp.apis {
+		if o.versionSet != "" && r.versionSet != "" && !strings.EqualFold(o.versionSet, r.versionSet) {
+			return fmt.Sprintf("path %q is already served by API %q of version set %q", r.prefix, o.api.Name, o.versionSet)
+		}
+		if strings.EqualFold(o.version, r.version) && strings.EqualFold(o.revision, r.revision) {
+			return fmt.Sprintf("path %q is already served by API %q", r.prefix, o.api.Name)
+		}
+	}
+	if r.versionSet != "" && grp.scheme == "" {
+		vs := versionSet(svc, r.versionSet)
+		if vs == nil {
+			return fmt.Sprintf("version set %q is not defined", r.versionSet)
+		}
+		grp.scheme = strings.ToLower(strings.TrimSpace(vs.Scheme.Value))
+		switch grp.scheme {
+		case schemeSegment:
+		case schemeQuery:
+			grp.param = vs.QueryName.Value
+		case schemeHeader:
+			grp.param = vs.HeaderName.Value
+		default:
+			return fmt.Sprintf("version set %q: versioningScheme %q (want Segment, Query or Header)", r.versionSet, vs.Scheme.Value)
+		}
+		if grp.scheme != schemeSegment && strings.TrimSpace(grp.param) == "" {
+			return fmt.Sprintf("version set %q: versioningScheme %s needs version%sName", r.versionSet, vs.Scheme.Value, vs.Scheme.Value)
+		}
+	}
+	grp.apis = append(grp.apis, r)
+	return ""
+}
+
+// versionSet returns the service's version set named name, nil if none.
+func versionSet(svc *apim.Service, name string) *apim.VersionSet {
+	for _, vs := range svc.VersionSets {
+		if strings.EqualFold(vs.Name, name) {
+			return vs
+		}
+	}
+	return nil
+}
+
+// finish marks a current revision in every version that has none marked:
+// the revision without ";rev=" in its name, else the lowest.
+func (grp *apiGroup) finish() {
+	byVersion := map[string][]*apiRoute{}
+	for _, a := range grp.apis {
+		k := strings.ToLower(a.version)
+		byVersion[k] = append(byVersion[k], a)
+	}
+	for _, as := range byVersion {
+		cur := false
+		for _, a := range as {
+			cur = cur || a.current
+		}
+		if !cur {
+			as[0].current = true
+			as[0].info.IsCurrentRevision = true
+		}
+	}
+}
+
+// hasVersion reports whether an API of the group has version v.
+func (grp *apiGroup) hasVersion(v string) bool {
+	for _, a := range grp.apis {
+		if strings.EqualFold(a.version, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// pick returns the API for a version (when versioned; "" or absent means
+// the original version) and a revision ("" means the current one); nil
+// when none matches.
+func (grp *apiGroup) pick(version, rev string) *apiRoute {
+	for _, a := range grp.apis {
+		if grp.scheme != "" && !strings.EqualFold(a.version, version) {
+			continue
+		}
+		if rev == "" && a.current || rev != "" && strings.EqualFold(a.revision, rev) {
+			return a
+		}
+	}
+	return nil
+}
+
+// sortGroups orders groups by longest prefix, so the first match wins.
+func sortGroups(gs []*apiGroup) {
+	sort.SliceStable(gs, func(i, j int) bool { return len(gs[i].prefix) > len(gs[j].prefix) })
 }
 
 // opRoute is one operation: method plus URL template.
@@ -57,6 +179,13 @@ func parseTemplate(t string) (segs []tmplSeg, tailAny bool, literal int) {
 		if s == "" {
 			continue
 		}
+		if s == "*" {
+			// APIM's wildcard operation ("/*", "/users/*"): the rest of
+			// the path, any depth, including none.
+			segs = append(segs, tmplSeg{})
+			tailAny = true
+			break
+		}
 		if len(s) > 2 && s[0] == '{' && s[len(s)-1] == '}' {
 			name := s[1 : len(s)-1]
 			if strings.HasPrefix(name, "*") {
@@ -91,23 +220,6 @@ func sortRoutes(apis []*apiRoute) {
 	}
 }
 
-// matchAPI returns the API serving path and the remainder after its prefix
-// ("" or starting with '/'). Path prefixes match case-insensitively on
-// segment boundaries.
-func matchAPI(apis []*apiRoute, path string) (*apiRoute, string) {
-	for _, a := range apis {
-		n := len(a.prefix)
-		if len(path) < n || !strings.EqualFold(path[:n], a.prefix) {
-			continue
-		}
-		rest := path[n:]
-		if rest == "" || rest[0] == '/' {
-			return a, rest
-		}
-	}
-	return nil, ""
-}
-
 // matchOp returns the operation matching method and rest, and fills params
 // with the template parameters (params may be nil when no operation has any).
 func (a *apiRoute) matchOp(method, rest string, params map[string]string) *opRoute {
@@ -131,7 +243,7 @@ func (o *opRoute) match(rest string, params map[string]string) bool {
 			return false
 		}
 		if o.tailAny && i == len(o.segs)-1 {
-			if params != nil {
+			if params != nil && s.param != "" {
 				params[s.param] = p
 			}
 			return true

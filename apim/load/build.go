@@ -120,6 +120,8 @@ func (b *builder) add(r *resource) {
 		b.api(r)
 	case "apis/operations":
 		b.operation(r)
+	case "apiversionsets":
+		b.versionSet(r)
 	case "apis/policies", "apis/operations/policies", "products/policies", "policies", "policyfragments":
 		b.policy(r)
 	case "products":
@@ -405,6 +407,19 @@ func (b *builder) api(r *resource) {
 	a.Pos = r.Pos
 	a.DisplayName, a.Path, a.ServiceURL = d.str(p, "displayName"), d.str(p, "path"), d.str(p, "serviceUrl")
 	a.Protocols = d.strList(p, "protocols")
+	a.Type, a.APIRevision, a.IsCurrent = d.str(p, "type"), d.str(p, "apiRevision"), d.boolean(p, "isCurrent")
+	a.APIVersion, a.VersionSetID = d.str(p, "apiVersion"), d.str(p, "apiVersionSetId")
+	if id := a.VersionSetID.Value; id != "" {
+		a.VersionSetID.Value = id[strings.LastIndex(id, "/")+1:]
+	}
+}
+
+func (b *builder) versionSet(r *resource) {
+	d := &b.dec
+	p := r.props()
+	vs := &apim.VersionSet{Name: r.name(0), Pos: r.Pos}
+	vs.Scheme, vs.QueryName, vs.HeaderName = d.str(p, "versioningScheme"), d.str(p, "versionQueryName"), d.str(p, "versionHeaderName")
+	b.svc.VersionSets = append(b.svc.VersionSets, vs)
 }
 
 func (b *builder) operationNamed(a *apim.API, name string, pos apim.Position) *apim.Operation {
