@@ -753,7 +753,7 @@ func exceptionName(err error) string {
 		return t.typ
 	}
 	for _, e := range []error{errKeyNotFound, errInvalidCast, errFormat, errOverflow, errArgRange,
-		errArgument, errDivide, errIndexRange, errNullRef, errJSONReader, errInvalidOp, errCrypto, errNotSupported, errXML} {
+		errArgument, errDivide, errIndexRange, errNullRef, errJSONReader, errInvalidOp, errCrypto, errNotSupported, errXML, errTooLarge} {
 		if errors.Is(err, e) {
 			return e.Error()
 		}
@@ -763,7 +763,7 @@ func exceptionName(err error) string {
 
 // catches reports whether a catch clause for type name catches err.
 func catches(name string, err error) bool {
-	if errors.Is(err, errLoopBudget) {
+	if errors.Is(err, errLoopBudget) || errors.Is(err, errTooLarge) {
 		return false // the budget is the emulator's, not the policy's
 	}
 	switch name {

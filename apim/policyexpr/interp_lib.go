@@ -177,6 +177,9 @@ func callMethod(fr *iframe, recv any, name string, typeArgs []string, args []any
 		switch name {
 		case "Append":
 			x.b.WriteString(netString(argAt(args, 0)))
+			if x.b.Len() > maxStringBytes {
+				return nil, nil, fmt.Errorf("%w: StringBuilder beyond the emulator's 16 MiB limit", errTooLarge)
+			}
 			return x, nil, nil
 		case "AppendLine":
 			x.b.WriteString(netString(argAt(args, 0)) + "\r\n")
@@ -500,11 +503,17 @@ func stringMethod(fr *iframe, s, name string, args []any) (any, bool, error) {
 		if c, ok := argAt(args, 1).(char); ok {
 			p = string(rune(c))
 		}
-		for utf16Len(s) < w {
+		if w < 0 {
+			return nil, true, fmt.Errorf("%w: totalWidth", errArgRange)
+		}
+		if n := w - utf16Len(s); n > 0 {
+			if n*len(p) > maxStringBytes {
+				return nil, true, fmt.Errorf("%w: padding beyond the emulator's 16 MiB string limit", errTooLarge)
+			}
 			if name == "PadLeft" {
-				s = p + s
+				s = strings.Repeat(p, n) + s
 			} else {
-				s += p
+				s += strings.Repeat(p, n)
 			}
 		}
 		return s, true, nil

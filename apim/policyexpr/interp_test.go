@@ -380,6 +380,8 @@ func TestInterpStatements(t *testing.T) {
 		{name: "fall-through ifs run without duplication", block: true,
 			src: strings.Repeat("if (context.Response.StatusCode > 1) { context.Variables.ContainsKey(\"x\"); }\n", 3) + "return 1;", want: 1},
 		{name: "loop budget", block: true, src: "var i = 0;\nwhile (true) { i++; }", err: errLoopBudget},
+		{name: "string size limit", block: true, src: "var s = \"ab\";\ntry { while (true) { s += s; } } catch { return 0; }", err: errTooLarge},
+		{src: `"x".PadLeft(5, '-')`, want: "----x"},
 	})
 }
 

@@ -1,6 +1,7 @@
 package policyexpr
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -346,6 +347,21 @@ func unwrapJ(v any) any {
 	return v
 }
 
+// maxStringBytes bounds the strings an interpreted expression builds, so a
+// loop that doubles a string stops with a runtime error instead of
+// exhausting the gateway's memory (.NET would throw OutOfMemoryException
+// much later).
+const maxStringBytes = 16 << 20
+
+var errTooLarge = errors.New("OutOfMemoryException")
+
+func checkLen(s string) (string, error) {
+	if len(s) > maxStringBytes {
+		return "", fmt.Errorf("%w: string longer than the emulator's 16 MiB limit", errTooLarge)
+	}
+	return s, nil
+}
+
 func binaryOp(op string, a, b any) (any, error) {
 	switch op {
 	case "==", "!=":
@@ -353,10 +369,10 @@ func binaryOp(op string, a, b any) (any, error) {
 		return eq == (op == "=="), nil
 	case "+":
 		if _, ok := a.(string); ok {
-			return a.(string) + netString(b), nil
+			return checkLen(a.(string) + netString(b))
 		}
 		if _, ok := b.(string); ok {
-			return netString(a) + b.(string), nil
+			return checkLen(netString(a) + b.(string))
 		}
 		if t, ok := a.(time.Time); ok {
 			if d, ok := b.(time.Duration); ok {
