@@ -85,10 +85,10 @@ type regexVal struct{ re *regexp.Regexp }
 
 // matchVal is a Match (or a Group: a match's group).
 type matchVal struct {
-	re      *regexp.Regexp
-	src     string
-	idx     []int // submatch indexes; nil for a failed match
-	group   int
+	re    *regexp.Regexp
+	src   string
+	idx   []int // submatch indexes; nil for a failed match
+	group int
 }
 
 func (m *matchVal) String() string { return m.value() }
