@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/apimlab/apimlab/sim"
 )
@@ -201,7 +202,7 @@ func (h *RunHTML) Print(w io.Writer, r *sim.Result) error {
 			page.TransitionsCut = fmt.Sprintf("The first %d of %d transitions are listed; the JSON result has them all.", maxTrans, len(r.Transitions))
 			break
 		}
-		page.Transitions = append(page.Transitions, htmlTransition{At: fmtDur(t.At.D()), Instance: t.Instance, Backend: t.Backend,
+		page.Transitions = append(page.Transitions, htmlTransition{At: fmtDur(t.At.D().Round(time.Millisecond)), Instance: t.Instance, Backend: t.Backend,
 			From: t.From, To: t.To, Reason: transitionReason(t)})
 	}
 	for _, b := range r.Backends {

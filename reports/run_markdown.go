@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/apimlab/apimlab/internal/errw"
 	"github.com/apimlab/apimlab/sim"
@@ -140,7 +141,7 @@ func (m *RunMarkdown) Print(w io.Writer, r *sim.Result) error {
 			ew.Printf("\n… and %d more transitions (see the JSON or HTML report).\n", len(r.Transitions)-limit)
 			break
 		}
-		ew.Printf("| %s | %s | %s → %s | %s |\n", fmtDur(t.At.D()), mdRunCell(instanceLabel(t.Backend, t.Instance, instances)),
+		ew.Printf("| %s | %s | %s → %s | %s |\n", fmtDur(t.At.D().Round(time.Millisecond)), mdRunCell(instanceLabel(t.Backend, t.Instance, instances)),
 			t.From, t.To, mdRunCell(transitionReason(t)))
 	}
 	return ew.Err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/apimlab/apimlab/internal/errw"
@@ -104,7 +105,7 @@ func (t *RunText) Print(w io.Writer, r *sim.Result) error {
 		shown := r.Transitions[:min(limit, len(r.Transitions))]
 		rows := [][]string{}
 		for _, tr := range shown {
-			rows = append(rows, []string{"+" + fmtDur(tr.At.D()), instanceLabel(tr.Backend, tr.Instance, instances),
+			rows = append(rows, []string{"+" + fmtDur(tr.At.D().Round(time.Millisecond)), instanceLabel(tr.Backend, tr.Instance, instances),
 				tr.From + " → " + tr.To, transitionReason(tr)})
 		}
 		t.table(ew, rows, nil, func(row, col int, s string) string {

@@ -471,8 +471,8 @@ func transitionReason(t sim.Transition) string {
 	if t.Counts.Requests > 0 || t.Counts.Failures > 0 {
 		s += fmt.Sprintf(" [%s of %s]", plural(t.Counts.Failures, "failure"), plural(t.Counts.Requests, "request"))
 	}
-	if t.OpenFor > 0 {
-		s += "; open for " + fmtDur(t.OpenFor.D())
+	if t.OpenFor > 0 && !strings.Contains(t.Detail, "open for") {
+		s += "; open for " + fmtDur(t.OpenFor.D().Round(time.Millisecond))
 		if t.RetryAfter > 0 {
 			s += " (Retry-After " + fmtDur(t.RetryAfter.D()) + ")"
 		}
