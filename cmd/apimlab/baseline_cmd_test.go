@@ -172,3 +172,34 @@ func TestBaselineFlagErrors(t *testing.T) {
 		})
 	}
 }
+
+// --baseline and --write-baseline may name the same file: the old
+// baseline filters this run, and the file then holds this run's findings.
+func TestBaselineRefreshInPlace(t *testing.T) {
+	dir := t.TempDir()
+	tmpl := filepath.Join(dir, "template.json")
+	base := filepath.Join(dir, "baseline.json")
+	src, err := os.ReadFile(filepath.Join("testdata", "baseline", "template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(tmpl, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runCLI(t, "lint", "--write-baseline", base, tmpl); code != 1 {
+		t.Fatalf("first lint: exit %d\n%s", code, errOut)
+	}
+	// Fix the orders backend: one finding fewer.
+	editFile(t, tmpl, `"tls": { "validateCertificateChain": false }`, `"description": "fixed"`)
+	code, out, errOut := runCLI(t, "lint", "--format", "json", "--baseline", base, "--write-baseline", base, tmpl)
+	if fs := lintJSONFindings(t, out); code != 0 || len(fs) != 0 {
+		t.Fatalf("refresh: exit %d, findings %+v, want 0 and none\n%s", code, fs, errOut)
+	}
+	data, err := os.ReadFile(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(lintJSONFindings(t, string(data))); n != 4 {
+		t.Errorf("refreshed baseline holds %d findings, want the 4 left", n)
+	}
+}
