@@ -1,5 +1,6 @@
-// Command gen writes the JSON Schema of scenario files
-// (docs/schemas/scenario.schema.json). Run it with `go generate ./sim`.
+// Command gen writes the JSON Schemas of scenario files and results
+// (docs/schemas/scenario.schema.json, result.schema.json). Run it with
+// `go generate ./sim`.
 package main
 
 import (
@@ -16,6 +17,12 @@ func main() {
 	schema, err := sim.GenerateSchema()
 	if err == nil {
 		err = schemagen.Write(filepath.Join("..", sim.SchemaFile), schema)
+	}
+	if err == nil {
+		schema, err = sim.GenerateResultSchema()
+	}
+	if err == nil {
+		err = schemagen.Write(filepath.Join("..", sim.ResultSchemaFile), schema)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "sim/gen:", err)

@@ -16,6 +16,8 @@ import (
 	"math/bits"
 	"slices"
 	"time"
+
+	"github.com/invopop/jsonschema"
 )
 
 const (
@@ -212,4 +214,16 @@ func (h *Histogram) UnmarshalJSON(data []byte) error {
 	}
 	*h = out
 	return nil
+}
+
+// JSONSchema describes the JSON form of a Histogram (for the result
+// schema): exact statistics and the non-empty bins as [index, count].
+func (Histogram) JSONSchema() *jsonschema.Schema {
+	props := jsonschema.NewProperties()
+	for _, k := range []string{"count", "sumNs", "minNs", "maxNs"} {
+		props.Set(k, &jsonschema.Schema{Type: "integer", Minimum: json.Number("0")})
+	}
+	pair := &jsonschema.Schema{Type: "array", Items: &jsonschema.Schema{Type: "integer", Minimum: json.Number("0")}}
+	props.Set("bins", &jsonschema.Schema{Type: "array", Items: pair})
+	return &jsonschema.Schema{Type: "object", Properties: props, Required: []string{"count", "bins"}, AdditionalProperties: jsonschema.FalseSchema}
 }
