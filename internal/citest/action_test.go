@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -368,5 +369,44 @@ func checkSARIF(t *testing.T, file string, n int) {
 	}
 	if got := len(log.Runs[0].Results); got != n {
 		t.Errorf("SARIF has %d results, want %d", got, n)
+	}
+}
+
+// TestActionInputsDocumented: docs/ci/README.md's input table lists
+// exactly the inputs of action.yml, with the same defaults where the
+// default is a literal.
+func TestActionInputsDocumented(t *testing.T) {
+	var act actionFile
+	readYAML(t, filepath.Join(repoRoot, "action.yml"), &act)
+	doc, err := os.ReadFile(filepath.Join(repoRoot, "docs", "ci", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := string(doc)
+	if i := strings.Index(section, "## GitHub Actions"); i >= 0 {
+		section = section[i:]
+	}
+	if i := strings.Index(section[1:], "\n## "); i >= 0 {
+		section = section[:i+1]
+	}
+	row := regexp.MustCompile("(?m)^\\| `([a-z-]+)` \\|([^|]*)\\|")
+	documented := map[string]string{}
+	for _, m := range row.FindAllStringSubmatch(section, -1) {
+		documented[m[1]] = strings.TrimSpace(m[2])
+	}
+	for name, in := range act.Inputs {
+		d, ok := documented[name]
+		if !ok {
+			t.Errorf("input %s is not in the table of docs/ci/README.md", name)
+			continue
+		}
+		if in.Default != "" && d != "`"+in.Default+"`" {
+			t.Errorf("input %s: documented default %s, action.yml says %q", name, d, in.Default)
+		}
+	}
+	for name := range documented {
+		if _, ok := act.Inputs[name]; !ok {
+			t.Errorf("docs/ci/README.md documents input %s, which action.yml lacks", name)
+		}
 	}
 }
