@@ -92,6 +92,10 @@ func checkStaticMethod(typ, name string, nargs int) error {
 	if staticMethods[typ+"."+name] {
 		return nil
 	}
+	if typ == "JsonConvert" {
+		// Learn's table allows only these two members of JsonConvert.
+		return typeErr(-1, "JsonConvert.%s is not allowed in policy expressions (allowed: SerializeObject, DeserializeObject)", name)
+	}
 	if strings.HasSuffix(name, "Parse") || name == "TryParse" {
 		switch typ {
 		case "int", "long", "double", "decimal", "float", "bool", "Guid", "DateTime", "DateTimeOffset", "TimeSpan", "short", "byte":

@@ -397,6 +397,7 @@ func TestInterpCompileTimeChecks(t *testing.T) {
 		{`System.Reflection.Assembly.GetExecutingAssembly()`, false, ErrType, "not allowed"},
 		{`new XmlDocument()`, false, ErrType, "type XmlDocument is not allowed"},
 		{`context.Request.Url.Foo`, false, ErrUnsupported, "member IUrl.Foo"},
+		{`JsonConvert.PopulateObject("{}", new JObject())`, false, ErrType, "JsonConvert.PopulateObject is not allowed"},
 		{"var x = 1;\nvar x = 2;\nforeach (var c in \"ab\") { }\nreturn x;", true, ErrType, "already declared"},
 		{"foreach (var c in \"ab\") { return 1; }", true, ErrType, "not all code paths return a value"},
 		{"continue;", true, ErrType, "no enclosing loop"},
