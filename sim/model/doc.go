@@ -22,15 +22,18 @@
 // interval, delta, max-interval and first-fast-retry and a condition that
 // reads only context.Response.StatusCode and context.LastError (tabulated
 // once over every status code and error reason by compiling it with
-// apim/policyexpr). Statements that change neither the backend, nor the
-// number or timing of attempts, nor the client's status (set-header,
-// rewrite-uri, authentication-*, …) are skipped.
+// apim/policyexpr). An unconditional mock-response or return-response in
+// inbound makes the gateway answer every request itself. Statements that
+// change neither the backend, nor the number or timing of attempts, nor the
+// client's status (set-header, rewrite-uri, authentication-*, …) are
+// skipped.
 //
 // # Fidelity
 //
 // Anything else that can change traffic — a route decided by a policy
 // expression, set-backend-service or retry under <choose>, rate-limit,
-// quota, cache-lookup, return-response, a retry condition on headers — is
+// quota, cache-lookup, return-response under <choose> or in on-error, a
+// retry condition on headers — is
 // an Issue with its source position. Issues lists them; Run refuses to run
 // (*ApproximationError, ErrApproximation; the CLI exits 2) unless
 // Options.AllowApproximation is set, in which case every issue is a

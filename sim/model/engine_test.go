@@ -449,3 +449,28 @@ func TestSessionAffinity(t *testing.T) {
 		})
 	}
 }
+
+// TestGatewayAnswers: an unconditional mock-response or return-response
+// in inbound answers every request without calling a backend.
+func TestGatewayAnswers(t *testing.T) {
+	tests := []struct {
+		name, inbound, code string
+	}{
+		{"mock-response default", `<mock-response />`, "200"},
+		{"mock-response 202", `<mock-response status-code="202" content-type="application/json" />`, "202"},
+		{"return-response 429", `<return-response><set-status code="429" reason="Too many" /></return-response>`, "429"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			policy := `<policies><inbound><base />` + tt.inbound + `</inbound><backend><forward-request /></backend><outbound /><on-error /></policies>`
+			svc := cfg{singles: []backendDef{{name: "b1", breaker: count5}}, serviceURL: "https://b1.example.test/api", policyXML: policy}.service(t)
+			sc := scenario(t, "backends:\n  b1:\n    faults:\n      - {kind: status, code: 503}\nload:\n  - path: /api/x\n    phases:\n      - {name: p, duration: 10s, rate: 10}\n")
+			res := run(t, svc, sc, Options{})
+			p, _ := res.Phase("p")
+			if p.Status[tt.code] != 100 || p.Served["none"] != 100 || len(res.Series) != 0 || len(res.Transitions) != 0 {
+				t.Errorf("status %v, served %v, %d attempt series, %d transitions; want 100 × %s from the gateway and no attempt",
+					p.Status, p.Served, len(res.Series), len(res.Transitions), tt.code)
+			}
+		})
+	}
+}

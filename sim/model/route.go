@@ -308,7 +308,12 @@ func (rt *router) build(method, path string) *route {
 		r.target, r.adhoc = ent, host
 	}
 	r.timeout = -1
-	rt.readInbound(r, eff.Section(policy.Inbound))
+	if rt.readInbound(r, eff.Section(policy.Inbound)) {
+		for _, e := range eff.Section(policy.Outbound) {
+			rt.neutralOnly(e, policy.Outbound)
+		}
+		return r
+	}
 	rt.readBackend(r, eff.Section(policy.Backend))
 	for _, s := range []policy.Section{policy.Outbound, policy.OnError} {
 		for _, e := range eff.Section(s) {
@@ -361,14 +366,44 @@ func firstNonNeutral(choose *policy.Element) *policy.Element {
 	return bad
 }
 
-func (rt *router) readInbound(r *route, elems []*policy.Element) {
+func (rt *router) readInbound(r *route, elems []*policy.Element) (answered bool) {
 	for _, e := range elems {
-		if e.Name == "set-backend-service" {
+		switch e.Name {
+		case "set-backend-service":
 			rt.setBackend(r, e)
-			continue
+		case "mock-response", "return-response":
+			// Unconditional: the gateway answers every request itself
+			// and the rest of the pipeline before outbound never runs.
+			if code, ok := rt.answer(e); ok {
+				r.status, r.reason, r.target, r.adhoc = code, "", "", ""
+				return true
+			}
+		default:
+			rt.neutralOnly(e, policy.Inbound)
 		}
-		rt.neutralOnly(e, policy.Inbound)
 	}
+	return false
+}
+
+// answer reads the status a top-level mock-response (status-code, default
+// 200) or return-response (its set-status, default 200) answers with.
+func (rt *router) answer(e *policy.Element) (int, bool) {
+	a := e.Attr("status-code")
+	if e.Name == "return-response" {
+		a = nil
+		if ss := e.Child("set-status"); ss != nil {
+			a = ss.Attr("code")
+		}
+	}
+	if a == nil {
+		return 200, true
+	}
+	n, err := a.Int()
+	if err != nil || n < 100 || n > 599 {
+		rt.issue(a.Pos, "<%s> answers a status decided per request (%s): the model cannot represent it and ignores the statement", e.Name, a.Source)
+		return 0, false
+	}
+	return n, true
 }
 
 // readBackend reads the backend section: forward-request, possibly inside
