@@ -24,6 +24,7 @@ var All = []*lint.Rule{
 	InvalidProtocol,       // APIM004
 	PlainHTTPURL,          // APIM005
 	SchemaBounds,          // APIM006
+	APIVersionTooOld,      // APIM007
 	// 1xx pools
 	PoolMemberUnknown,   // APIM101
 	PoolNested,          // APIM102

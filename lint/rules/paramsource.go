@@ -77,3 +77,49 @@ func (ps paramSources) plainParam(f apim.Field[string]) (name string, src apim.P
 	}
 	return "", src, false
 }
+
+// apiVersionAt returns the apiVersion of the ARM resource whose object
+// starts at pos (a backend's Pos in a template), or "" when the file is not
+// ARM JSON, the object is not found, or the version is an expression.
+func (ps paramSources) apiVersionAt(pos apim.Position) string {
+	if pos.File == "" || !pos.IsValid() {
+		return ""
+	}
+	var found *jsontree.Value
+	var walk func(v *jsontree.Value)
+	walk = func(v *jsontree.Value) {
+		if v == nil || found != nil {
+			return
+		}
+		switch v.Kind {
+		case jsontree.Object:
+			if p := v.Position(); p.Line == pos.Line && p.Col == pos.Col {
+				found = v
+				return
+			}
+			for _, m := range v.Obj {
+				walk(m.Value)
+			}
+		case jsontree.Array:
+			for _, e := range v.Arr {
+				walk(e)
+			}
+		}
+	}
+	walk(ps.parse(pos.File))
+	ver := strings.TrimSpace(found.Get("apiVersion").Text())
+	if strings.HasPrefix(ver, "[") {
+		return ""
+	}
+	return ver
+}
+
+// apiVersionLess orders API versions: by date, a preview before the
+// release of the same date.
+func apiVersionLess(a, b string) bool {
+	da, db := strings.TrimSuffix(strings.ToLower(a), "-preview"), strings.TrimSuffix(strings.ToLower(b), "-preview")
+	if da != db {
+		return da < db
+	}
+	return strings.HasSuffix(strings.ToLower(a), "-preview") && !strings.HasSuffix(strings.ToLower(b), "-preview")
+}

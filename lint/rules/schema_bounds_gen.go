@@ -27,3 +27,18 @@ var schemaRequired = []schemaRequirement{
 	{Def: "BackendProxyContract", Props: []string{"url"}, Versions: "2021-08-01, 2024-05-01, 2025-09-01-preview"},
 	{Def: "BackendServiceFabricClusterProperties", Props: []string{"managementEndpoints"}, Versions: "2021-08-01, 2024-05-01, 2025-09-01-preview"},
 }
+
+// schemaDeclares lists, per definition.property, the schema versions that
+// declare the property.
+var schemaDeclares = map[string][]string{
+	"BackendContractProperties.circuitBreaker":          []string{"2024-05-01", "2025-09-01-preview"},
+	"BackendContractProperties.pool":                    []string{"2024-05-01", "2025-09-01-preview"},
+	"BackendContractProperties.azureRegion":             []string{"2025-09-01-preview"},
+	"CircuitBreakerRule.acceptRetryAfter":               []string{"2024-05-01", "2025-09-01-preview"},
+	"CircuitBreakerRule.failureResponse":                []string{"2025-09-01-preview"},
+	"BackendBaseParametersPool.failureResponse":         []string{"2025-09-01-preview"},
+	"BackendBaseParametersPool.sessionAffinity":         []string{"2025-09-01-preview"},
+	"BackendPoolItem.preferredCarbonEmission":           []string{"2025-09-01-preview"},
+	"BackendTlsProperties.serverCertificateThumbprints": []string{"2025-09-01-preview"},
+	"BackendTlsProperties.serverX509Names":              []string{"2025-09-01-preview"},
+}

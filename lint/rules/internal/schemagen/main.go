@@ -37,6 +37,21 @@ var props = []struct{ Def, Prop string }{
 	{"BackendPoolItem", "preferredCarbonEmission"},
 }
 
+// declared are the properties whose presence by schema version is
+// recorded, for the API-version checks (APIM007).
+var declared = []struct{ Def, Prop string }{
+	{"BackendContractProperties", "circuitBreaker"},
+	{"BackendContractProperties", "pool"},
+	{"BackendContractProperties", "azureRegion"},
+	{"CircuitBreakerRule", "acceptRetryAfter"},
+	{"CircuitBreakerRule", "failureResponse"},
+	{"BackendBaseParametersPool", "failureResponse"},
+	{"BackendBaseParametersPool", "sessionAffinity"},
+	{"BackendPoolItem", "preferredCarbonEmission"},
+	{"BackendTlsProperties", "serverCertificateThumbprints"},
+	{"BackendTlsProperties", "serverX509Names"},
+}
+
 // requiredOf are the definitions whose "required" lists are read.
 var requiredOf = []string{"BackendAuthorizationHeaderCredentials", "BackendProxyContract", "BackendServiceFabricClusterProperties"}
 
@@ -162,6 +177,16 @@ func generate(dir string) ([]byte, error) {
 		for _, k := range order {
 			fmt.Fprintf(&b, "\t{Def: %q, Props: %#v, Versions: %q},\n", d, strings.Split(k, ","), strings.Join(byReq[k], ", "))
 		}
+	}
+	b.WriteString("}\n\n// schemaDeclares lists, per definition.property, the schema versions that\n// declare the property.\nvar schemaDeclares = map[string][]string{\n")
+	for _, d := range declared {
+		var in []string
+		for _, v := range versions {
+			if _, ok := propBound(defs[v], d.Def, d.Prop); ok {
+				in = append(in, v)
+			}
+		}
+		fmt.Fprintf(&b, "\t%q: %#v,\n", d.Def+"."+d.Prop, in)
 	}
 	b.WriteString("}\n")
 	return format.Source(b.Bytes())
