@@ -160,6 +160,14 @@ func (c *compiler) step(e *policy.Element, s policy.Section, inResponse bool) st
 		return c.ipFilter(e)
 	case "check-header":
 		return c.checkHeader(e)
+	case "rate-limit":
+		return c.rateLimit(e)
+	case "rate-limit-by-key":
+		return c.rateLimitByKey(e)
+	case "quota", "quota-by-key":
+		return c.quota(e)
+	case "limit-concurrency":
+		return c.limitConcurrency(e, s, inResponse)
 	case "include-fragment":
 		// Merge expands fragments; one left here could not be resolved
 		// and Merge already reported it.

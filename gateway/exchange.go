@@ -54,6 +54,9 @@ type exchange struct {
 	done         bool   // return-response/mock-response ended the pipeline
 	sec          int    // the section running (secInbound…)
 	cancels      []context.CancelFunc
+	// after runs once the response is final, before it is written:
+	// rate-limit headers, increment-condition counters, cache-store.
+	after []func(*exchange)
 
 	// Backend selection state (set-backend-service, session affinity).
 	byID        bool   // target was set by a backend-id
@@ -101,7 +104,9 @@ func (x *exchange) release() {
 	cancels := x.cancels[:0]
 	params := x.params
 	clear(params)
-	*x = exchange{cancels: cancels, params: params, pcg: x.pcg, rnd: x.rnd, reqBodyFn: x.reqBodyFn, respBodyFn: x.respBodyFn}
+	clear(x.after)
+	after := x.after[:0]
+	*x = exchange{cancels: cancels, params: params, after: after, pcg: x.pcg, rnd: x.rnd, reqBodyFn: x.reqBodyFn, respBodyFn: x.respBodyFn}
 	exchangePool.Put(x)
 }
 

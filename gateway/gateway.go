@@ -34,7 +34,9 @@ type Gateway struct {
 	groups []*apiGroup // apis by path prefix, longest first
 	// notEmulated lists what the gateway skips or cannot serve.
 	notEmulated []NotEmulated
-	global      *plan // plan for requests that match no API (on-error only)
+	// state is what stateful policies keep (limits, quotas, caches).
+	state  *policyState
+	global *plan // plan for requests that match no API (on-error only)
 
 	set           *backends.Set       // the semantics: breakers, pools
 	byIndex       []*backend          // by backends.Backend.Index
@@ -93,6 +95,7 @@ func New(svc *apim.Service, opts Options) (*Gateway, error) {
 		},
 	}
 	g.metrics = newMetrics()
+	g.state = newPolicyState()
 	g.events = newBroker()
 	c := &compiler{g: g, opts: opts}
 	var err error
@@ -263,6 +266,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		x.onError(p, err)
+	}
+	for _, f := range x.after {
+		f(x)
 	}
 	werr := x.write()
 	g.metrics.request(x)
