@@ -22,7 +22,11 @@
 // interval, delta, max-interval and first-fast-retry and a condition that
 // reads only context.Response.StatusCode and context.LastError (tabulated
 // once over every status code and error reason by compiling it with
-// apim/policyexpr). An unconditional mock-response or return-response in
+// apim/policyexpr). A <choose> in inbound whose conditions read only what
+// every request of a phase carries (context.Request.Method, Headers,
+// OriginalUrl, context.Api, context.Operation) is decided once per phase
+// with the phase's request. An unconditional mock-response or
+// return-response in
 // inbound makes the gateway answer every request itself. Statements that
 // change neither the backend, nor the number or timing of attempts, nor the
 // client's status (set-header, rewrite-uri, authentication-*, …) are
@@ -31,7 +35,8 @@
 // # Fidelity
 //
 // Anything else that can change traffic — a route decided by a policy
-// expression, set-backend-service or retry under <choose>, rate-limit,
+// expression, set-backend-service under a <choose> on variables, time or
+// the body, retry under <choose>, rate-limit,
 // quota, cache-lookup, return-response under <choose> or in on-error, a
 // retry condition on headers — is
 // an Issue with its source position. Issues lists them; Run refuses to run

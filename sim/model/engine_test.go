@@ -360,7 +360,7 @@ func TestFidelity(t *testing.T) {
 		name, policy, want string
 	}{
 		{"expression route", `<policies><inbound><base /><set-backend-service backend-id="@(context.Request.Headers.GetValueOrDefault(&quot;x&quot;,&quot;b1&quot;))" /></inbound><backend><forward-request /></backend><outbound /><on-error /></policies>`, "set-backend-service backend-id"},
-		{"route under choose", `<policies><inbound><base /><choose><when condition="@(context.Request.Method == &quot;POST&quot;)"><set-backend-service backend-id="b1" /></when></choose></inbound><backend><forward-request /></backend><outbound /><on-error /></policies>`, "<choose> in inbound runs <set-backend-service>"},
+		{"route under choose on a variable", `<policies><inbound><base /><set-variable name="v" value="@(DateTime.UtcNow.Second)" /><choose><when condition="@((int)context.Variables[&quot;v&quot;] &gt; 30)"><set-backend-service backend-id="b1" /></when></choose></inbound><backend><forward-request /></backend><outbound /><on-error /></policies>`, "<choose> in inbound runs <set-backend-service>"},
 		{"rate limit", `<policies><inbound><base /><rate-limit calls="10" renewal-period="60" /></inbound><backend><forward-request /></backend><outbound /><on-error /></policies>`, "<rate-limit> in inbound"},
 		{"retry on a header", `<policies><inbound><base /></inbound><backend><retry condition="@(context.Response.Headers.ContainsKey(&quot;x&quot;))" count="2" interval="1"><forward-request /></retry></backend><outbound /><on-error /></policies>`, "reads context.Response.Headers"},
 	}
@@ -403,7 +403,7 @@ func TestRoutes(t *testing.T) {
 		{"GET", "/apix/orders/1", 404, ""},
 	}
 	for _, tt := range tests {
-		r := rt.routeFor(tt.method, tt.path)
+		r := rt.routeFor(shape{method: tt.method, path: tt.path})
 		if r.status != tt.status || r.target != tt.target {
 			t.Errorf("%s %s: %s, want status %d target %q", tt.method, tt.path, r.describe(), tt.status, tt.target)
 		}
@@ -472,5 +472,37 @@ func TestGatewayAnswers(t *testing.T) {
 					p.Status, p.Served, len(res.Series), len(res.Transitions), tt.code)
 			}
 		})
+	}
+}
+
+// TestChooseOnTheRequest: a choose whose conditions read only what every
+// request of a phase carries (method, headers, URL) is decided per phase:
+// version 2 clients (header x-version: 2) go to b2, POSTs to b3, the rest
+// to b1.
+func TestChooseOnTheRequest(t *testing.T) {
+	policy := `<policies><inbound><base />
+<choose>
+  <when condition="@(context.Request.Headers.GetValueOrDefault(&quot;x-version&quot;, &quot;1&quot;) == &quot;2&quot;)"><set-backend-service backend-id="b2" /></when>
+  <when condition="@(context.Request.Method == &quot;POST&quot;)"><set-backend-service backend-id="b3" /></when>
+  <otherwise><set-backend-service backend-id="b1" /></otherwise>
+</choose></inbound><backend><forward-request /></backend><outbound /><on-error /></policies>`
+	svc := cfg{singles: []backendDef{{name: "b1"}, {name: "b2"}, {name: "b3"}}, policyXML: policy}.service(t)
+	sc := scenario(t, `
+load:
+  - path: /api/x
+    phases:
+      - {name: v1, duration: 1s, rate: 10}
+      - {name: v2, duration: 1s, rate: 10, headers: {X-Version: "2"}}
+      - {name: post, duration: 1s, rate: 10, method: POST}
+`)
+	res := run(t, svc, sc, Options{})
+	for phase, want := range map[string]string{"v1": "b1", "v2": "b2", "post": "b3"} {
+		p, _ := res.Phase(phase)
+		if p.Served[want] != p.Requests || p.Requests != 10 {
+			t.Errorf("%s: served %v, want all 10 by %s", phase, p.Served, want)
+		}
+	}
+	if len(res.Warnings) > 0 {
+		t.Errorf("warnings %v: the choose is decidable", res.Warnings)
 	}
 }

@@ -3,8 +3,10 @@ package model
 import (
 	"fmt"
 	"math"
+	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -151,9 +153,11 @@ type router struct {
 	fragments map[string]*policy.Document
 	global    *policy.Document
 	byURL     map[string]string // normalised Single backend URL → entity name
-	routes    map[string]*route // by "METHOD path"
-	issues    []Issue
-	seen      map[string]bool // issue texts reported already
+	routes    map[string]*route // by shape key
+	// ctx is the expression context of the route being built.
+	ctx    *policyexpr.Context
+	issues []Issue
+	seen   map[string]bool // issue texts reported already
 	// errs are configuration errors (bad XML, unknown backend ids): the
 	// gateway would refuse to start, so Run fails whatever the options.
 	errs []string
@@ -262,13 +266,35 @@ func (rt *router) resolveURL(raw string) (entity, adhoc string, err error) {
 	return "", u.Host, nil
 }
 
-// routeFor returns the route of a request (cached).
-func (rt *router) routeFor(method, path string) *route {
-	key := method + " " + path
+// shape is what the model knows of a phase's requests, the same for each:
+// method, path (with query) and headers.
+type shape struct {
+	method, path string
+	headers      map[string]string
+}
+
+// key identifies a shape for the route cache.
+func (q shape) key() string {
+	var b strings.Builder
+	b.WriteString(q.method + " " + q.path)
+	names := make([]string, 0, len(q.headers))
+	for k := range q.headers {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		b.WriteString("\n" + http.CanonicalHeaderKey(k) + ": " + q.headers[k])
+	}
+	return b.String()
+}
+
+// routeFor returns the route of a request shape (cached).
+func (rt *router) routeFor(q shape) *route {
+	key := q.key()
 	if r, ok := rt.routes[key]; ok {
 		return r
 	}
-	r := rt.build(method, path)
+	r := rt.build(q)
 	rt.routes[key] = r
 	return r
 }
@@ -276,15 +302,32 @@ func (rt *router) routeFor(method, path string) *route {
 // build matches the request against the service's APIs and operations as
 // the gateway does (longest API path prefix on segment boundaries, then the
 // most specific operation template) and reads the effective policy.
-func (rt *router) build(method, path string) *route {
-	if i := strings.IndexAny(path, "?#"); i >= 0 {
+func (rt *router) build(q shape) *route {
+	method, path, query := q.method, q.path, ""
+	if i := strings.IndexByte(path, '#'); i >= 0 {
 		path = path[:i]
+	}
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path, query = path[:i], path[i+1:]
 	}
 	api, rest := rt.matchAPI(path)
 	if api == nil {
 		return &route{status: 404, reason: reasonAPINotFound}
 	}
 	r := &route{api: api.Name}
+	// The expression context of a choose condition: what the request
+	// carries (the same for every request of the phase) and where it
+	// was routed.
+	h := http.Header{}
+	for k, v := range q.headers {
+		h.Add(k, v)
+	}
+	u := policyexpr.Url{Scheme: "https", Host: "apim.invalid", Port: 443, Path: path, RawQuery: query}
+	prefix := strings.Trim(strings.TrimSpace(api.Path.Value), "/")
+	rt.ctx = &policyexpr.Context{
+		Request: policyexpr.Request{Method: method, Url: u, OriginalUrl: u, Headers: h},
+		Api:     policyexpr.Api{Id: api.Name, Name: api.DisplayName.Or(api.Name), Path: "/" + prefix, IsCurrentRevision: true},
+	}
 	product := rt.productPolicy(api)
 	layers := []*policy.Document{rt.global, product, rt.parse(api.Policy)}
 	if len(api.Operations) > 0 {
@@ -294,6 +337,7 @@ func (rt *router) build(method, path string) *route {
 		}
 		r.op = op.Name
 		layers = append(layers, rt.parse(op.Policy))
+		rt.ctx.Operation = policyexpr.Operation{Id: op.Name, Name: op.DisplayName.Or(op.Name), Method: strings.ToUpper(op.Method.Or("*")), UrlTemplate: op.URLTemplate.Value}
 	}
 	eff, err := policy.Merge(rt.fragment, layers...)
 	if err != nil {
@@ -371,6 +415,18 @@ func (rt *router) readInbound(r *route, elems []*policy.Element) (answered bool)
 		switch e.Name {
 		case "set-backend-service":
 			rt.setBackend(r, e)
+		case "choose":
+			if firstNonNeutral(e) == nil {
+				continue
+			}
+			branch, ok := rt.decide(e)
+			if !ok {
+				rt.neutralOnly(e, policy.Inbound) // reports it
+				continue
+			}
+			if branch != nil && rt.readInbound(r, branch.Children) {
+				return true
+			}
 		case "mock-response", "return-response":
 			// Unconditional: the gateway answers every request itself
 			// and the rest of the pipeline before outbound never runs.
@@ -383,6 +439,60 @@ func (rt *router) readInbound(r *route, elems []*policy.Element) (answered bool)
 		}
 	}
 	return false
+}
+
+// chooseAllowed lists the context members a choose condition may read for
+// the model to decide it: what is the same for every request of a phase.
+var chooseAllowed = map[string]bool{
+	"Request.Method": true, "Request.Headers": true, "Request.OriginalUrl": true,
+	"Api.Id": true, "Api.Name": true, "Api.Path": true,
+	"Operation.Id": true, "Operation.Name": true, "Operation.Method": true, "Operation.UrlTemplate": true,
+}
+
+// decide picks the branch of an inbound choose the phase's requests take:
+// every condition up to the first that holds must read only what the
+// request shape fixes (chooseAllowed) and compile. ok is false when the
+// model cannot decide; branch is nil when no when holds and there is no
+// otherwise.
+func (rt *router) decide(choose *policy.Element) (branch *policy.Element, ok bool) {
+	for _, c := range choose.Children {
+		switch c.Name {
+		case "otherwise":
+			return c, true
+		case "when":
+			holds, ok := rt.holds(c.Attr("condition"))
+			if !ok {
+				return nil, false
+			}
+			if holds {
+				return c, true
+			}
+		}
+	}
+	return nil, true
+}
+
+// holds evaluates a when condition against the request shape.
+func (rt *router) holds(a *policy.Attr) (bool, bool) {
+	if a == nil || rt.ctx == nil {
+		return false, false
+	}
+	if a.Expr == nil {
+		b, err := a.Bool()
+		return b, err == nil
+	}
+	for _, m := range contextRef.FindAllStringSubmatch(a.Expr.Src, -1) {
+		member := strings.TrimPrefix(strings.Join(strings.Fields(m[1]+m[2]), ""), ".")
+		if !chooseAllowed[strings.ReplaceAll(member, " ", "")] {
+			return false, false
+		}
+	}
+	p, err := policyexpr.Compile(a.Expr.Src, a.Expr.Block, a.Expr.Pos)
+	if err != nil {
+		return false, false
+	}
+	v, err := p.RunBool(rt.ctx)
+	return v, err == nil
 }
 
 // answer reads the status a top-level mock-response (status-code, default

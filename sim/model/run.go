@@ -96,7 +96,7 @@ func plan(svc *apim.Service, sc *sim.Scenario) (*planned, error) {
 		var rs []*route
 		for _, ph := range st.Phases {
 			req := st.RequestFor(ph)
-			rs = append(rs, rt.routeFor(strings.ToUpper(req.Method), req.Path))
+			rs = append(rs, rt.routeFor(shape{method: strings.ToUpper(req.Method), path: req.Path, headers: req.Headers}))
 		}
 		p.routes = append(p.routes, rs)
 	}
