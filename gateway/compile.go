@@ -168,6 +168,26 @@ func (c *compiler) step(e *policy.Element, s policy.Section, inResponse bool) st
 		return c.quota(e)
 	case "limit-concurrency":
 		return c.limitConcurrency(e, s, inResponse)
+	case "cache-lookup":
+		return c.cacheLookup(e)
+	case "cache-store":
+		return c.cacheStore(e)
+	case "cache-lookup-value":
+		return c.cacheLookupValue(e)
+	case "cache-store-value":
+		return c.cacheStoreValue(e)
+	case "cache-remove-value":
+		return c.cacheRemoveValue(e)
+	case "trace":
+		return c.trace(e)
+	case "emit-metric":
+		return c.emitMetric(e)
+	case "log-to-eventhub":
+		return c.logToEventHub(e)
+	case "wait":
+		return c.wait(e, s, inResponse)
+	case "send-request", "send-one-way-request":
+		return c.sendRequest(e)
 	case "include-fragment":
 		// Merge expands fragments; one left here could not be resolved
 		// and Merge already reported it.

@@ -57,6 +57,10 @@ type exchange struct {
 	// after runs once the response is final, before it is written:
 	// rate-limit headers, increment-condition counters, cache-store.
 	after []func(*exchange)
+	// cacheKey is the cache-lookup key of this request ("" when no
+	// lookup ran); cacheHit is set when the response came from the cache.
+	cacheKey string
+	cacheHit bool
 
 	// Backend selection state (set-backend-service, session affinity).
 	byID        bool   // target was set by a backend-id

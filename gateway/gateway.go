@@ -35,8 +35,10 @@ type Gateway struct {
 	// notEmulated lists what the gateway skips or cannot serve.
 	notEmulated []NotEmulated
 	// state is what stateful policies keep (limits, quotas, caches).
-	state  *policyState
-	global *plan // plan for requests that match no API (on-error only)
+	state *policyState
+	// records keeps trace, emit-metric and log-to-eventhub output.
+	records recorder
+	global  *plan // plan for requests that match no API (on-error only)
 
 	set           *backends.Set       // the semantics: breakers, pools
 	byIndex       []*backend          // by backends.Backend.Index
@@ -284,6 +286,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // run executes inbound, backend and outbound.
 func (x *exchange) run(p *plan) error {
 	for _, sec := range [...]int{secInbound, secBackend, secOutbound} {
+		if sec == secBackend && x.cacheHit {
+			continue // cache-lookup answered: no backend call
+		}
 		x.sec = sec
 		if err := runSteps(x, p.sections[sec]); err != nil {
 			return err

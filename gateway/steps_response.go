@@ -11,14 +11,16 @@ import (
 // its set-status, set-header and set-body children and ends the pipeline
 // (APIM: "aborts pipeline execution").
 type returnResponseStep struct {
+	// respVar names a context variable holding a response (send-request's
+	// response-variable-name): it is the starting point (Learn: "The name
+	// of the context variable referenced from, for example, an upstream
+	// send-request policy and containing a Response object").
+	respVar  string
 	children []step
 }
 
 func (c *compiler) returnResponse(e *policy.Element, s policy.Section) step {
-	st := &returnResponseStep{}
-	if e.Attr("response-variable-name") != nil {
-		c.fail(e.Pos, "<return-response response-variable-name>: stored responses are not emulated")
-	}
+	st := &returnResponseStep{respVar: strings.TrimSpace(e.AttrValue("response-variable-name", ""))}
 	for _, ch := range e.Children {
 		switch ch.Name {
 		case "set-status", "set-header", "set-body":
@@ -35,6 +37,11 @@ func (c *compiler) returnResponse(e *policy.Element, s policy.Section) step {
 
 func (s *returnResponseStep) run(x *exchange) error {
 	x.newResponse(http.StatusOK)
+	if s.respVar != "" {
+		if err := x.useStoredResponse(s.respVar); err != nil {
+			return err
+		}
+	}
 	x.served = ""
 	if err := runSteps(x, s.children); err != nil {
 		return err
