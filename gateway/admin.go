@@ -28,6 +28,47 @@ type Health struct {
 	// BreakerModel is "halfOpen" or "reset".
 	BreakerModel string          `json:"breakerModel"`
 	Backends     []BackendHealth `json:"backends"`
+	// Load is the serving load, present when a Server serves the gateway.
+	Load *LoadHealth `json:"load,omitempty"`
+}
+
+// LoadHealth is the serving load in /health.
+type LoadHealth struct {
+	// Overloaded is true while requests are being turned away: the
+	// concurrency limit is reached, or a request was turned away within
+	// the last overloadWindow.
+	Overloaded    bool       `json:"overloaded"`
+	InFlight      int64      `json:"inFlight"`
+	MaxConcurrent int64      `json:"maxConcurrent,omitempty"`
+	Connections   int64      `json:"connections"`
+	MaxConns      int64      `json:"maxConnections,omitempty"`
+	LastRejected  *time.Time `json:"lastRejected,omitempty"`
+}
+
+// overloadWindow is how long /health keeps saying overloaded after the
+// last request turned away.
+const overloadWindow = 5 * time.Second
+
+// loadHealth reports the server's load; nil when no Server serves g.
+func (g *Gateway) loadHealth() *LoadHealth {
+	l := &g.metrics.load
+	maxC := l.maxConcurrent.Load()
+	maxConns := l.maxConns.Load()
+	if !l.served.Load() {
+		return nil
+	}
+	h := &LoadHealth{InFlight: l.inFlight.Load(), MaxConcurrent: maxC, Connections: l.conns.Load(), MaxConns: maxConns}
+	if at := l.rejectedAt.Load(); at != 0 {
+		t := time.Unix(0, at).UTC()
+		h.LastRejected = &t
+		if g.now().Sub(t) < overloadWindow {
+			h.Overloaded = true
+		}
+	}
+	if maxC > 0 && h.InFlight >= maxC {
+		h.Overloaded = true
+	}
+	return h
 }
 
 // BackendHealth is one backend in /health.
@@ -60,7 +101,7 @@ type PoolMemberHealth struct {
 
 // Health returns the current health document.
 func (g *Gateway) Health() Health {
-	h := Health{Instance: g.opts.InstanceID, BreakerModel: g.opts.BreakerModel.String()}
+	h := Health{Instance: g.opts.InstanceID, BreakerModel: g.opts.BreakerModel.String(), Load: g.loadHealth()}
 	memberOf := map[*backend][]string{}
 	for _, b := range g.backendList {
 		for _, m := range b.members {

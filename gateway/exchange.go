@@ -89,6 +89,9 @@ func (g *Gateway) getExchange(w http.ResponseWriter, r *http.Request) *exchange 
 	}
 	// Request n draws from (Seed, n): a seeded run is reproducible.
 	x.pcg.Seed(g.opts.Seed, g.seq.Add(1))
+	// Dot-segments are resolved before routing (trust.go); r is the
+	// gateway's own request, so resolving in place is safe.
+	resolveDotSegments(r.URL)
 	x.g, x.w, x.r = g, w, r
 	x.targetLayer = -1
 	x.start = g.now()

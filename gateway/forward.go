@@ -48,11 +48,14 @@ func (x *exchange) prepareRequest(p *plan) error {
 	removeHop(x.header)
 	r := x.r
 	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil && ip != "" {
-		if prior := x.header["X-Forwarded-For"]; len(prior) > 0 {
+		prior := x.header["X-Forwarded-For"]
+		// IpAddress is the TCP peer unless it is a trusted proxy
+		// (trust.go): a client cannot choose it with a header.
+		x.ec.Request.IpAddress = clientIP(r.RemoteAddr, prior, x.g.opts.TrustedProxies)
+		if len(prior) > 0 {
 			ip = strings.Join(prior, ", ") + ", " + ip
 		}
 		x.header["X-Forwarded-For"] = []string{ip}
-		x.ec.Request.IpAddress = ip
 	}
 	x.header["X-Forwarded-Host"] = []string{r.Host}
 	if r.TLS != nil {

@@ -116,6 +116,7 @@ const (
 // loadState is what a Server reports about its load; all zero when the
 // gateway is served by another server.
 type loadState struct {
+	served        atomic.Bool // a Server serves the gateway
 	inFlight      atomic.Int64
 	conns         atomic.Int64
 	maxConcurrent atomic.Int64 // 0: no server, or no limit
