@@ -223,6 +223,10 @@ load:
 			if p.Max.D() != tt.lat {
 				t.Errorf("max latency = %s, want %s", p.Max, tt.lat)
 			}
+			reason := map[string]string{"502": "BackendConnectionFailure", "504": "Timeout"}[tt.code]
+			if p.Reasons[reason] != tt.n || p.Reasons["BackendCircuitBreakerOpen"] != 100-tt.n {
+				t.Errorf("reasons = %v, want %d × %s and %d × BackendCircuitBreakerOpen", p.Reasons, tt.n, reason, 100-tt.n)
+			}
 		})
 	}
 }

@@ -380,7 +380,7 @@ func (e *engine) send(idx int32, now time.Duration) {
 	r := &e.reqs[idx]
 	rt := r.rt
 	if rt.status > 0 {
-		e.finish(idx, now, rt.status, "", "")
+		e.finish(idx, now, rt.status, "", "", rt.reason)
 		return
 	}
 	if rt.target == "" {
@@ -466,20 +466,21 @@ func (e *engine) after(idx int32, now time.Duration, resp bool, status, reason i
 	}
 	switch {
 	case !resp:
-		e.finish(idx, now, status, "", "")
+		e.finish(idx, now, status, "", "", condReasons[reason])
 	case r.att.truncated:
-		e.finish(idx, now+r.att.extra, 0, "truncated response body", r.member)
+		e.finish(idx, now+r.att.extra, 0, "truncated response body", r.member, "")
 	default:
-		e.finish(idx, now+r.att.extra, status, "", r.member)
+		e.finish(idx, now+r.att.extra, status, "", r.member, "")
 	}
 }
 
-// finish records request idx's outcome and frees it.
-func (e *engine) finish(idx int32, end time.Duration, status int, errText, backend string) {
+// finish records request idx's outcome and frees it. reason is the
+// gateway's error reason when it answered itself.
+func (e *engine) finish(idx int32, end time.Duration, status int, errText, backend, reason string) {
 	r := &e.reqs[idx]
 	e.rec.Request(sim.RequestRecord{
 		Stream: int(r.stream), Phase: int(r.phase), Instance: int(r.inst), At: r.at,
-		Latency: end - r.at, Status: status, Error: errText, Backend: backend,
+		Latency: end - r.at, Status: status, Error: errText, Backend: backend, Reason: reason,
 	})
 	*r = request{}
 	e.free = append(e.free, idx)
