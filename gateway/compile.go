@@ -21,6 +21,9 @@ type plan struct {
 	// bufferBody is set when the request body may be sent more than once
 	// (retry) or a policy asked for it (buffer-request-body).
 	bufferBody bool
+	// cors is set when the plan has a <cors>: a preflight OPTIONS that
+	// matches no operation runs the API's plan so that cors answers it.
+	cors bool
 }
 
 const (
@@ -188,6 +191,19 @@ func (c *compiler) step(e *policy.Element, s policy.Section, inResponse bool) st
 		return c.wait(e, s, inResponse)
 	case "send-request", "send-one-way-request":
 		return c.sendRequest(e)
+	case "find-and-replace":
+		return c.findAndReplace(e, respTarget)
+	case "json-to-xml":
+		return c.jsonToXML(e, respTarget)
+	case "cors":
+		if c.cur != nil {
+			c.cur.cors = true
+		}
+		return c.cors(e)
+	case "llm-token-limit", "azure-openai-token-limit":
+		return c.tokenLimit(e)
+	case "llm-emit-token-metric", "azure-openai-emit-token-metric":
+		return c.tokenMetric(e)
 	case "include-fragment":
 		// Merge expands fragments; one left here could not be resolved
 		// and Merge already reported it.

@@ -249,6 +249,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if op := api.matchOp(r.Method, rest, x.params); op != nil {
 			x.op, p = op, op.plan
+		} else if r.Method == http.MethodOptions && api.plan.cors {
+			p = api.plan // a CORS preflight: the API's cors answers it
 		} else {
 			p = api.plan
 			routeErr = perr("configuration", ReasonOperationNotFound, http.StatusNotFound, "Unable to match incoming request to an operation.")
