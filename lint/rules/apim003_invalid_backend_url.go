@@ -20,7 +20,9 @@ var InvalidBackendURL = &lint.Rule{
 		Title: "A Single backend's URL is missing, too long, or not a usable absolute http(s) URL",
 		Why: "A Single backend forwards every call to `url`. The ARM schema documents two limits, " +
 			"reported as errors: `url` is \"Required when backend type is 'Single'\" and is 1 to " +
-			"2000 characters (Microsoft.ApiManagement 2024-05-01 and 2025-09-01-preview). Azure " +
+			"2000 characters (Microsoft.ApiManagement 2024-05-01 and 2025-09-01-preview); a url an " +
+			"ARM expression computes empty from this run's parameter values (a module's nullable " +
+			"parameter) is a warning, since a deployment may pass it. Azure " +
 			"documents no other validation, so the rest is reported as warnings about what the " +
 			"gateway can do with the URL: a relative URL, one that does not parse, a scheme other " +
 			"than http/https, no host, a `#fragment` (never sent over HTTP) or user information (use " +
@@ -54,6 +56,15 @@ func checkInvalidBackendURL(pass *lint.Pass) {
 			what := "has no url"
 			if b.URL.Set {
 				what = "has an empty url"
+			}
+			if b.URL.Set && !b.URL.Literal {
+				// Computed from parameters (a module's nullable url): empty
+				// only with the values this run has, not necessarily with
+				// the ones a deployment passes.
+				reportSev(pass, lint.Warning, b.URL.At(b.Pos), backendSubject(b), "pass the url parameter, or give it a default",
+					"backend %q %s with the parameter values of this run (an ARM expression computes it): a Single backend needs the URL the gateway forwards to",
+					b.Name, what)
+				continue
 			}
 			pass.ReportFixf(b.URL.At(b.Pos), backendSubject(b), "set url to the backend's absolute base URL",
 				"backend %q %s: a Single backend needs the URL the gateway forwards to", b.Name, what)

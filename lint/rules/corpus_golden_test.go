@@ -32,7 +32,7 @@ func TestCorpusGolden(t *testing.T) {
 	if _, err := os.Stat(sharedCorpusDir); err != nil {
 		t.Skipf("corpus not available: %v", err)
 	}
-	got := corpusFindings(t)
+	got, errGroups := corpusFindings(t)
 	comments, order, err := readGolden(corpusGolden)
 	if err != nil && !*updateCorpus {
 		t.Fatalf("%v (run go test ./lint/rules -run TestCorpusGolden -update-corpus)", err)
@@ -52,16 +52,35 @@ func TestCorpusGolden(t *testing.T) {
 			t.Errorf("%s: findings not reviewed yet: %s", corpusGolden, key)
 		}
 	}
+	// Every error-severity finding is a true positive: its review says
+	// "# Right." or "# Right (error)", not "right for the input given" or
+	// "for the defaults", which are warnings or info at most.
+	for key := range errGroups {
+		c := comments[key]
+		if !strings.HasPrefix(c, "# Right.") && !strings.HasPrefix(c, "# Right (error)") {
+			t.Errorf("%s: %s has error-severity findings; its review must open with \"# Right.\" or \"# Right (error)\" (a true positive), got %q",
+				corpusGolden, key, firstCommentLine(c))
+		}
+	}
 }
 
 // corpusFindings returns "file:line:col RULE message" for every finding,
 // files relative to the corpus, sorted.
-func corpusFindings(t *testing.T) []string {
+// firstCommentLine returns the first line of s.
+func firstCommentLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}
+
+// corpusFindings also returns the groups (file and rule, as groupKey) that
+// hold an error-severity finding.
+func corpusFindings(t *testing.T) ([]string, map[string]bool) {
 	t.Helper()
 	entries, err := os.ReadDir(sharedCorpusDir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	errGroups := map[string]bool{}
 	type row struct {
 		file       string
 		line, col  int
@@ -88,6 +107,9 @@ func corpusFindings(t *testing.T) []string {
 				rel = f.Pos.File
 			}
 			rel = filepath.ToSlash(rel)
+			if f.Severity == lint.Error {
+				errGroups[rel+" "+f.Rule] = true
+			}
 			rows = append(rows, row{file: rel, line: f.Pos.Line, col: f.Pos.Col, rule: f.Rule,
 				text: fmt.Sprintf("%s:%d:%d %s %s", rel, f.Pos.Line, f.Pos.Col, f.Rule,
 					strings.ReplaceAll(f.Message, sharedCorpusDir+"/", ""))})
@@ -110,7 +132,7 @@ func corpusFindings(t *testing.T) []string {
 	for i, r := range rows {
 		out[i] = r.text
 	}
-	return out
+	return out, errGroups
 }
 
 // groupKey is the file and rule of a finding line.
