@@ -204,6 +204,8 @@ func (c *compiler) step(e *policy.Element, s policy.Section, inResponse bool) st
 		return c.tokenLimit(e)
 	case "llm-emit-token-metric", "azure-openai-emit-token-metric":
 		return c.tokenMetric(e)
+	case "validate-jwt", "validate-azure-ad-token":
+		return c.validateJWT(e)
 	case "include-fragment":
 		// Merge expands fragments; one left here could not be resolved
 		// and Merge already reported it.
