@@ -16,10 +16,6 @@ import (
 	"github.com/apimlab/apimlab/gateway"
 )
 
-// shutdownGrace bounds how long in-flight requests may take to finish
-// after SIGINT/SIGTERM.
-const shutdownGrace = 10 * time.Second
-
 // GatewayCmd runs the configuration as a local APIM gateway.
 type GatewayCmd struct {
 	Paths           []string `arg:"" name:"path" help:"Files or folders (ARM, Bicep JSON, REST JSON, APIOps, policy XML)." type:"path"`
@@ -33,6 +29,49 @@ type GatewayCmd struct {
 	Region          string   `help:"Value of context.Deployment.Region in policy expressions."`
 	MIToken         string   `name:"managed-identity-token" help:"Bearer token authentication-managed-identity and managedIdentity credentials send (a fake; default: a fixed test token)."`
 	NoDebugHeaders  bool     `help:"Do not add x-apimlab-backend and x-apimlab-reason to responses."`
+	TrustedProxies  []string `name:"trusted-proxies" placeholder:"CIDR" help:"Peers (CIDR or address, repeatable or comma-separated) whose X-Forwarded-For sets context.Request.IpAddress (the right-most untrusted hop). Default: none, IpAddress is the TCP peer."`
+	Verbose         bool     `help:"Log at debug level (the internal cause of every failed backend attempt)."`
+
+	// Serving limits: 0 keeps the default, a negative value removes the limit.
+	MaxConns           int           `default:"8192" help:"Most client connections open at once; more wait in the accept queue."`
+	MaxConcurrent      int           `name:"max-concurrent-requests" default:"1024" help:"Most requests served at once; more are answered 503 GatewayOverloaded with Retry-After before any backend is dialled."`
+	MaxConnsPerBackend int           `default:"512" help:"Most connections to each backend host (0: no cap); waiting longer than forward-request's timeout ends in 503 GatewayResourceExhausted."`
+	RetryAfter         time.Duration `default:"1s" help:"Retry-After of the gateway's own 503s."`
+	ReadHeaderTimeout  time.Duration `default:"10s" help:"Time allowed to read a request's headers."`
+	ReadBodyTimeout    time.Duration `default:"60s" help:"Time allowed to read a request's body (408 ClientRequestTimeout beyond)."`
+	IdleTimeout        time.Duration `default:"60s" help:"Idle keep-alive connections are closed after this."`
+	WriteTimeout       time.Duration `default:"60s" help:"A client that takes none of a response for this long is disconnected."`
+	MaxHeaderBytes     int           `default:"65536" help:"Most bytes of request line and headers (431 beyond)."`
+	ShutdownGrace      time.Duration `default:"10s" help:"How long in-flight requests may finish after SIGINT/SIGTERM."`
+}
+
+// serverOptions maps the flags to gateway.ServerOptions; a 0 flag means
+// "no limit" on the command line (the defaults are in the flags), which
+// ServerOptions spells as a negative value.
+func (c *GatewayCmd) serverOptions(log *slog.Logger) gateway.ServerOptions {
+	noZero := func(v int) int {
+		if v == 0 {
+			return -1
+		}
+		return v
+	}
+	noZeroD := func(v time.Duration) time.Duration {
+		if v == 0 {
+			return -1
+		}
+		return v
+	}
+	return gateway.ServerOptions{
+		MaxConns:          noZero(c.MaxConns),
+		MaxConcurrent:     noZero(c.MaxConcurrent),
+		ReadHeaderTimeout: noZeroD(c.ReadHeaderTimeout),
+		ReadBodyTimeout:   noZeroD(c.ReadBodyTimeout),
+		IdleTimeout:       noZeroD(c.IdleTimeout),
+		WriteTimeout:      noZeroD(c.WriteTimeout),
+		MaxHeaderBytes:    noZero(c.MaxHeaderBytes),
+		ShutdownGrace:     noZeroD(c.ShutdownGrace),
+		ErrorLog:          log,
+	}
 }
 
 // Run loads the configuration, starts the gateway and serves until
@@ -42,7 +81,21 @@ func (c *GatewayCmd) Run(g *Globals) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	log := slog.New(slog.NewTextHandler(g.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	level := slog.LevelInfo
+	if c.Verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(g.Stderr, &slog.HandlerOptions{Level: level}))
+	trusted, err := gateway.ParseTrustedProxies(c.TrustedProxies)
+	if err != nil {
+		return usageErr("--trusted-proxies: %v", err)
+	}
+	if soft, hard, err := gateway.RaiseFileLimit(); err != nil {
+		log.Warn("cannot raise the open-file limit", "soft", soft, "hard", hard, "err", err)
+	} else if soft > 0 && uint64(c.MaxConns+c.MaxConcurrent) > soft {
+		log.Warn("the open-file limit is below max-conns + max-concurrent-requests: the gateway may run out of descriptors (counted as GatewayResourceExhausted, never against a backend)",
+			"limit", soft, "max-conns", c.MaxConns, "max-concurrent-requests", c.MaxConcurrent)
+	}
 	// Malformed input would make the emulator run a different
 	// configuration than the one deployed: refuse it. Unresolved values
 	// are reported and the gateway starts (what needs them fails later,
@@ -68,6 +121,9 @@ func (c *GatewayCmd) Run(g *Globals) error {
 		Region:               c.Region,
 		ManagedIdentityToken: c.MIToken,
 		NoDebugHeaders:       c.NoDebugHeaders,
+		TrustedProxies:       trusted,
+		MaxConnsPerBackend:   c.MaxConnsPerBackend,
+		RetryAfter:           c.RetryAfter,
 	})
 	if err != nil {
 		return usageErr("%v", err)
@@ -91,24 +147,28 @@ func (c *GatewayCmd) Run(g *Globals) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	return serve(ctx, gw, ln, adminLn, shutdownGrace, log)
+	return serve(ctx, gw, ln, adminLn, c.serverOptions(log), log)
 }
 
-// serve runs the gateway on ln and its admin handler on adminLn (nil: no
-// admin) until ctx ends, then shuts down: event streams end, listeners
-// close, in-flight requests get up to grace to finish, and the gateway's
-// idle connections are closed. It returns the first serving error, or nil
-// after a clean shutdown.
-func serve(ctx context.Context, gw *gateway.Gateway, ln, adminLn net.Listener, grace time.Duration, log *slog.Logger) error {
-	servers := []*http.Server{{Handler: gw, ReadHeaderTimeout: 30 * time.Second}}
-	listeners := []net.Listener{ln}
+// serve runs the gateway on ln (through gateway.Server, with so's limits)
+// and its admin handler on adminLn (nil: no admin) until ctx ends, then
+// shuts down: event streams end, listeners close, in-flight requests get
+// up to so.ShutdownGrace to finish, and the gateway's idle connections
+// are closed. It returns the first serving error, or nil after a clean
+// shutdown.
+func serve(ctx context.Context, gw *gateway.Gateway, ln, adminLn net.Listener, so gateway.ServerOptions, log *slog.Logger) error {
+	main := gateway.NewServer(gw, so)
+	grace := main.Options().ShutdownGrace
+	errc := make(chan error, 2)
+	go func() { errc <- main.Serve(ln) }()
+	servers := 1
+	var admin *http.Server
 	if adminLn != nil {
-		servers = append(servers, &http.Server{Handler: gw.Admin(), ReadHeaderTimeout: 30 * time.Second})
-		listeners = append(listeners, adminLn)
-	}
-	errc := make(chan error, len(servers))
-	for i, s := range servers {
-		go func() { errc <- s.Serve(listeners[i]) }()
+		// The admin endpoints stay reachable under overload: their own
+		// server, outside the gateway's limits.
+		admin = &http.Server{Handler: gw.Admin(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
+		go func() { errc <- admin.Serve(adminLn) }()
+		servers++
 	}
 	var first error
 	received := 0
@@ -119,15 +179,18 @@ func serve(ctx context.Context, gw *gateway.Gateway, ln, adminLn net.Listener, g
 	}
 	log.Info("shutting down", "grace", grace.String())
 	gw.Close() // ends /events streams so Shutdown need not wait for them
-	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	sctx, cancel := context.WithTimeout(context.Background(), max(grace, time.Millisecond))
 	defer cancel()
-	for _, s := range servers {
-		if err := s.Shutdown(sctx); err != nil && first == nil {
+	if err := main.Shutdown(sctx); err != nil && first == nil {
+		first = fmt.Errorf("shutdown: %w", err)
+	}
+	if admin != nil {
+		if err := admin.Shutdown(sctx); err != nil && first == nil {
 			first = fmt.Errorf("shutdown: %w", err)
 		}
 	}
 	// Collect the remaining Serve results (ErrServerClosed after Shutdown).
-	for range len(servers) - received {
+	for range servers - received {
 		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) && first == nil {
 			first = err
 		}

@@ -39,7 +39,9 @@ func TestServeGracefulShutdown(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, gw, ln, adminLn, 5*time.Second, slog.New(slog.DiscardHandler)) }()
+	go func() {
+		done <- serve(ctx, gw, ln, adminLn, gateway.ServerOptions{ShutdownGrace: 5 * time.Second}, slog.New(slog.DiscardHandler))
+	}()
 
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	// An open /events stream must not hold the shutdown up.
@@ -86,4 +88,28 @@ func TestServeGracefulShutdown(t *testing.T) {
 	if _, err := net.Dial("tcp", ln.Addr().String()); err == nil {
 		t.Error("the listener still accepts connections after shutdown")
 	}
+}
+
+// TestGatewayServerFlags checks the mapping of the serving flags: a flag
+// at 0 removes its limit (a negative ServerOptions value), others pass.
+func TestGatewayServerFlags(t *testing.T) {
+	c := &GatewayCmd{MaxConns: 0, MaxConcurrent: 7, ReadBodyTimeout: 0, IdleTimeout: 3 * time.Second, MaxHeaderBytes: 100}
+	got := c.serverOptions(nil)
+	if got.MaxConns != -1 || got.MaxConcurrent != 7 || got.ReadBodyTimeout != -1 || got.IdleTimeout != 3*time.Second || got.MaxHeaderBytes != 100 {
+		t.Fatalf("serverOptions = %+v", got)
+	}
+	s := gateway.NewServer(mustGateway(t), got).Options()
+	if s.MaxConns != 0 || s.ReadBodyTimeout != 0 || s.ReadHeaderTimeout != 0 || s.MaxConcurrent != 7 {
+		t.Fatalf("effective options %+v: 0 flags must mean no limit", s)
+	}
+}
+
+func mustGateway(t *testing.T) *gateway.Gateway {
+	t.Helper()
+	gw, err := gateway.New(&apim.Service{}, gateway.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(gw.Close)
+	return gw
 }
