@@ -70,6 +70,12 @@ type (
 		body stmt
 		do   bool
 	}
+	// switchStmt is a C# 7 switch statement with constant case labels.
+	switchStmt struct {
+		off      int
+		x        cexpr
+		sections []switchSection
+	}
 	breakStmt    struct{ off int }
 	continueStmt struct{ off int }
 	tryStmt      struct {
@@ -97,6 +103,14 @@ type (
 	}
 )
 
+// switchSection is one section: its case labels (nil label = default) and
+// statements.
+type switchSection struct {
+	off    int
+	labels []cexpr // a nil entry is the default label
+	body   []stmt
+}
+
 type catchClause struct {
 	off  int
 	t    *typeRef // nil for a bare catch
@@ -118,6 +132,7 @@ func (s *foreachStmt) offset() int   { return s.off }
 func (s *forStmt) offset() int       { return s.off }
 func (s *whileStmt) offset() int     { return s.off }
 func (s *breakStmt) offset() int     { return s.off }
+func (s *switchStmt) offset() int    { return s.off }
 func (s *continueStmt) offset() int  { return s.off }
 func (s *tryStmt) offset() int       { return s.off }
 func (s *throwStmt) offset() int     { return s.off }

@@ -55,13 +55,14 @@ type nullShort struct{}
 
 // icompiler resolves names and builds closures.
 type icompiler struct {
-	src    string
-	scopes []map[string]int
-	nslots int
-	funcs  map[string]*ifunc
-	inFunc map[string]bool
-	loop   int
-	steps  int
+	src      string
+	scopes   []map[string]int
+	nslots   int
+	funcs    map[string]*ifunc
+	inFunc   map[string]bool
+	loop     int
+	switches int
+	steps    int
 }
 
 // ifunc is a local function.
@@ -223,6 +224,17 @@ func stmtReturns(s stmt) bool {
 		}
 	case *forStmt:
 		return s.cond == nil
+	case *switchStmt:
+		hasDefault := false
+		for _, sec := range s.sections {
+			for _, l := range sec.labels {
+				hasDefault = hasDefault || l == nil
+			}
+			if len(sec.body) == 0 || !alwaysReturns(sec.body) {
+				return false
+			}
+		}
+		return hasDefault
 	}
 	return false
 }
@@ -331,8 +343,10 @@ func (c *icompiler) stmt(s stmt) (sfn, error) {
 		return c.forLoop(s)
 	case *whileStmt:
 		return c.while(s)
+	case *switchStmt:
+		return c.switchStmt(s)
 	case *breakStmt:
-		if c.loop == 0 {
+		if c.loop == 0 && c.switches == 0 {
 			return nil, typeErr(s.off, "no enclosing loop out of which to break")
 		}
 		return func(*iframe) (ctl, any, error) { return ctlBreak, nil, nil }, nil
@@ -923,4 +937,93 @@ func (c *icompiler) localFunc(s *localFuncStmt) error {
 	}
 	f.ready = true
 	return nil
+}
+
+func (c *icompiler) switchStmt(s *switchStmt) (sfn, error) {
+	x, err := c.expr(s.x)
+	if err != nil {
+		return nil, err
+	}
+	type section struct {
+		labels []ifn // a nil entry is the default label
+		body   sfn
+	}
+	var secs []section
+	def := -1
+	c.switches++
+	defer func() { c.switches-- }()
+	c.push()
+	defer c.pop()
+	for i, sec := range s.sections {
+		var cs section
+		for _, l := range sec.labels {
+			if l == nil {
+				if def >= 0 {
+					return nil, typeErr(sec.off, "the switch statement contains multiple default labels")
+				}
+				def = i
+				cs.labels = append(cs.labels, nil)
+				continue
+			}
+			f, err := c.expr(l)
+			if err != nil {
+				return nil, err
+			}
+			cs.labels = append(cs.labels, f)
+		}
+		if n := len(sec.body); n == 0 || !endsSection(sec.body[n-1]) {
+			return nil, typeErr(sec.off, "control cannot fall through from one case label to another")
+		}
+		body, err := c.stmts(sec.body)
+		if err != nil {
+			return nil, err
+		}
+		cs.body = body
+		secs = append(secs, cs)
+	}
+	return func(fr *iframe) (ctl, any, error) {
+		v, err := x(fr)
+		if err != nil {
+			return ctlNext, nil, err
+		}
+		match := def
+	find:
+		for i, sec := range secs {
+			for _, l := range sec.labels {
+				if l == nil {
+					continue
+				}
+				lv, err := l(fr)
+				if err != nil {
+					return ctlNext, nil, err
+				}
+				if valuesEqual(unwrapJ(v), unwrapJ(lv)) {
+					match = i
+					break find
+				}
+			}
+		}
+		if match < 0 {
+			return ctlNext, nil, nil
+		}
+		k, r, err := secs[match].body(fr)
+		if k == ctlBreak {
+			k = ctlNext // break leaves the switch, not an enclosing loop
+		}
+		return k, r, err
+	}, nil
+}
+
+// endsSection reports whether a switch section's last statement leaves it
+// (C# forbids falling through to the next section, CS0163).
+func endsSection(s stmt) bool {
+	switch s := s.(type) {
+	case *breakStmt, *continueStmt, *returnStmt, *throwStmt:
+		return true
+	case *blockStmt:
+		return len(s.list) > 0 && endsSection(s.list[len(s.list)-1])
+	case *ifStmt:
+		return s.els != nil && endsSection(s.then) && endsSection(s.els)
+	}
+	return false
 }

@@ -379,6 +379,11 @@ func TestInterpStatements(t *testing.T) {
 		{name: "StringBuilder", block: true, src: "var sb = new StringBuilder();\nsb.Append(\"a\").Append(1);\nreturn sb.ToString();", want: "a1"},
 		{name: "fall-through ifs run without duplication", block: true,
 			src: strings.Repeat("if (context.Response.StatusCode > 1) { context.Variables.ContainsKey(\"x\"); }\n", 3) + "return 1;", want: 1},
+		{name: "switch with shared labels and default", block: true,
+			src:  "var r = \"\";\nforeach (var m in new[] { \"GET\", \"HEAD\", \"POST\", \"PUT\" }) {\n  switch (m) {\n    case \"GET\":\n    case \"HEAD\": r += \"r\"; break;\n    case \"POST\": r += \"w\"; continue;\n    default: r += \"?\"; break;\n  }\n  r += \".\";\n}\nreturn r;",
+			want: "r.r.w?."},
+		{name: "switch returning from every section", block: true,
+			src: "switch (context.Response.StatusCode) { case 503: return \"busy\"; default: return \"other\"; }", want: "busy"},
 		{name: "loop budget", block: true, src: "var i = 0;\nwhile (true) { i++; }", err: errLoopBudget},
 		{name: "string size limit", block: true, src: "var s = \"ab\";\ntry { while (true) { s += s; } } catch { return 0; }", err: errTooLarge},
 		{src: `"x".PadLeft(5, '-')`, want: "----x"},
@@ -401,6 +406,7 @@ func TestInterpCompileTimeChecks(t *testing.T) {
 		{"var x = 1;\nvar x = 2;\nforeach (var c in \"ab\") { }\nreturn x;", true, ErrType, "already declared"},
 		{"foreach (var c in \"ab\") { return 1; }", true, ErrType, "not all code paths return a value"},
 		{"continue;", true, ErrType, "no enclosing loop"},
+		{"switch (1) { case 1: return 1; case 2: var x = 1; default: return 0; }", true, ErrType, "fall through"},
 		{`Encoding.UTF8.Frobnicate("x")`, false, nil, ""},
 	}
 	for _, tt := range tests {

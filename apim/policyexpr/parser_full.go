@@ -5,7 +5,7 @@ package policyexpr
 // fullStmtKeywords start the statements parsed by fullStatement.
 var fullStmtKeywords = map[string]bool{
 	"foreach": true, "for": true, "while": true, "do": true, "break": true,
-	"continue": true, "try": true, "throw": true, "using": true,
+	"continue": true, "try": true, "throw": true, "using": true, "switch": true,
 }
 
 func (p *parser) fullStatement() (stmt, error) {
@@ -72,10 +72,69 @@ func (p *parser) fullStatement() (stmt, error) {
 		return &whileStmt{off: t.off, cond: c, body: body, do: true}, nil
 	case "try":
 		return p.tryStatement(t)
+	case "switch":
+		return p.switchStatement(t)
 	case "using":
 		return p.usingStatement(t)
 	}
 	return nil, syntaxErr(t.off, "unexpected '%s'", t.text)
+}
+
+func (p *parser) switchStatement(t token) (stmt, error) {
+	if _, err := p.expect("("); err != nil {
+		return nil, err
+	}
+	x, err := p.expression()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.expect(")"); err != nil {
+		return nil, err
+	}
+	open, err := p.expect("{")
+	if err != nil {
+		return nil, err
+	}
+	s := &switchStmt{off: t.off, x: x}
+	for !p.accept("}") {
+		if p.peek().kind == tEOF {
+			return nil, syntaxErr(open.off, "unclosed '{'")
+		}
+		sec := switchSection{off: p.peek().off}
+		for p.is("case") || p.is("default") {
+			if p.accept("default") {
+				sec.labels = append(sec.labels, nil)
+			} else {
+				p.next()
+				l, err := p.conditional()
+				if err != nil {
+					return nil, err
+				}
+				if p.is("when") {
+					return nil, unsupported(p.peek().off, "case guard 'when'")
+				}
+				sec.labels = append(sec.labels, l)
+			}
+			if _, err := p.expect(":"); err != nil {
+				return nil, err
+			}
+		}
+		if len(sec.labels) == 0 {
+			return nil, syntaxErr(p.peek().off, "expected 'case' or 'default', found %s", describe(p.peek()))
+		}
+		for !p.is("case") && !p.is("default") && !p.is("}") {
+			if p.peek().kind == tEOF {
+				return nil, syntaxErr(open.off, "unclosed '{'")
+			}
+			st, err := p.statement()
+			if err != nil {
+				return nil, err
+			}
+			sec.body = append(sec.body, st)
+		}
+		s.sections = append(s.sections, sec)
+	}
+	return s, nil
 }
 
 func (p *parser) foreachStatement(t token) (stmt, error) {

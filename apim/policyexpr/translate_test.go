@@ -225,6 +225,7 @@ func FuzzTranslate(f *testing.F) {
 		`((IResponse)context.Variables["r"])?.Body.As<JObject>()?["x"]?.ToString() ?? "none"`,
 		`Convert.ToBase64String(new HMACSHA256(Encoding.UTF8.GetBytes("k")).ComputeHash(new byte[] { 1, 2 }))`,
 		`$"{DateTimeOffset.UtcNow.ToUnixTimeSeconds():D12,5}" is string s && s.Length > 0`,
+		`switch (context.Request.Method) { case "GET": case "HEAD": return 1; default: return 2; }`,
 	}
 	for _, s := range seeds {
 		f.Add(s, false)
