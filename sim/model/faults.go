@@ -76,7 +76,7 @@ type fake struct {
 
 // fault is one compiled timeline entry.
 type fault struct {
-	kind     string
+	kind     faultKind
 	from, to time.Duration
 	rate     float64
 	code     int
@@ -84,6 +84,27 @@ type fault struct {
 	add      time.Duration
 	jitter   time.Duration
 	bps      int
+}
+
+// faultKind is a fault kind; the decisive kinds are numbered in
+// precedence order (refuse first), so a draw keeps the lowest that hits.
+type faultKind uint8
+
+const (
+	kRefuse faultKind = iota
+	kTLSFail
+	kReset
+	kTimeout
+	kStatus
+	kLatency
+	kSlowBody
+	kTruncate
+	kNone
+)
+
+var faultKinds = map[string]faultKind{
+	sim.FaultRefuse: kRefuse, sim.FaultTLSFail: kTLSFail, sim.FaultReset: kReset, sim.FaultTimeout: kTimeout,
+	sim.FaultStatus: kStatus, sim.FaultLatency: kLatency, sim.FaultSlowBody: kSlowBody, sim.FaultTruncate: kTruncate,
 }
 
 // defaultBodySize is the size of the small JSON document a healthy fake
@@ -108,7 +129,11 @@ func newFake(ent *apim.Backend, spec *sim.BackendSpec, end time.Duration) *fake 
 		if to == 0 {
 			to = end
 		}
-		c := fault{kind: x.Kind, from: x.From.D(), to: to, rate: x.Share(), code: x.Code,
+		k, ok := faultKinds[x.Kind]
+		if !ok {
+			continue // sim.Parse rejects unknown kinds
+		}
+		c := fault{kind: k, from: x.From.D(), to: to, rate: x.Share(), code: x.Code,
 			add: x.Add.D(), jitter: x.Jitter.D(), bps: x.BytesPerSecond}
 		if x.RetryAfter > 0 {
 			c.ra = strconv.FormatInt(int64(x.RetryAfter.D()/time.Second), 10)
@@ -121,17 +146,17 @@ func newFake(ent *apim.Backend, spec *sim.BackendSpec, end time.Duration) *fake 
 	return f
 }
 
-// hit reports whether a fault active at t applies to this attempt.
-func (c *fault) hit(t time.Duration, rng *rand.Rand) bool {
-	if t < c.from || t >= c.to {
-		return false
-	}
+// hit draws whether an active fault applies to this attempt (no draw at
+// rate 0 or 1).
+func (c *fault) hit(rng *rand.Rand) bool {
 	return c.rate >= 1 || (c.rate > 0 && rng.Float64() < c.rate)
 }
 
 // draw returns the outcome of an attempt that starts at scenario time t,
 // given forward-request's timeout. A nil fake (an ad hoc URL) answers 200
-// at once.
+// at once. One pass over the timeline: every fault active at t draws
+// independently; of the decisive kinds that hit, the first in precedence
+// order decides, and latency, slow-body and truncate add to the outcome.
 func (f *fake) draw(t, timeout time.Duration, rng *rand.Rand) attempt {
 	a := attempt{kind: gotResponse, status: 200}
 	if f == nil {
@@ -143,52 +168,42 @@ func (f *fake) draw(t, timeout time.Duration, rng *rand.Rand) attempt {
 	if !f.latency.IsZero() {
 		a.latency = f.latency.Draw(rng.Float64(), rng.Float64())
 	}
-	decided := false
-	for pass := 0; pass < 5 && !decided; pass++ {
-		kind := decisive[pass]
-		for i := range f.faults {
-			c := &f.faults[i]
-			if c.kind != kind || !c.hit(t, rng) {
-				continue
-			}
-			switch kind {
-			case sim.FaultRefuse, sim.FaultTLSFail, sim.FaultReset:
-				return attempt{kind: gotTransport}
-			case sim.FaultTimeout:
-				return attempt{kind: gotTimeout, latency: max(timeout, 0)}
-			case sim.FaultStatus:
-				a.status, a.retryAfter = c.code, c.ra
-			}
-			decided = true
-			break
-		}
-	}
+	decided := kNone
+	var status *fault
 	for i := range f.faults {
 		c := &f.faults[i]
+		if t < c.from || t >= c.to || !c.hit(rng) {
+			continue
+		}
 		switch c.kind {
-		case sim.FaultLatency:
-			if c.hit(t, rng) {
-				a.latency += c.add
-				if c.jitter > 0 {
-					a.latency += time.Duration(rng.Float64() * float64(c.jitter))
+		case kLatency:
+			a.latency += c.add
+			if c.jitter > 0 {
+				a.latency += time.Duration(rng.Float64() * float64(c.jitter))
+			}
+		case kSlowBody:
+			a.extra += time.Duration(float64(f.body) / float64(c.bps) * float64(time.Second))
+		case kTruncate:
+			a.truncated = true
+		default:
+			if c.kind < decided {
+				decided = c.kind
+				if c.kind == kStatus {
+					status = c
 				}
 			}
-		case sim.FaultSlowBody:
-			if c.hit(t, rng) {
-				a.extra += time.Duration(float64(f.body) / float64(c.bps) * float64(time.Second))
-			}
-		case sim.FaultTruncate:
-			if c.hit(t, rng) {
-				a.truncated = true
-			}
 		}
+	}
+	switch decided {
+	case kRefuse, kTLSFail, kReset:
+		return attempt{kind: gotTransport}
+	case kTimeout:
+		return attempt{kind: gotTimeout, latency: max(timeout, 0)}
+	case kStatus:
+		a.status, a.retryAfter = status.code, status.ra
 	}
 	return timed(a, timeout)
 }
-
-// decisive lists the fault kinds that decide an outcome, in precedence
-// order.
-var decisive = [5]string{sim.FaultRefuse, sim.FaultTLSFail, sim.FaultReset, sim.FaultTimeout, sim.FaultStatus}
 
 // timed turns an attempt slower than the timeout into a timeout.
 func timed(a attempt, timeout time.Duration) attempt {
