@@ -206,6 +206,10 @@ func (c *compiler) step(e *policy.Element, s policy.Section, inResponse bool) st
 		return c.tokenMetric(e)
 	case "validate-jwt", "validate-azure-ad-token":
 		return c.validateJWT(e)
+	case "jsonp":
+		return c.jsonp(e)
+	case "redirect-content-urls":
+		return c.redirectContentURLs(e, respTarget)
 	case "include-fragment":
 		// Merge expands fragments; one left here could not be resolved
 		// and Merge already reported it.

@@ -441,3 +441,78 @@ func (s *tokenMetricStep) run(x *exchange) error {
 	})
 	return nil
 }
+
+// jsonpStep is <jsonp callback-parameter-name> (Learn, "JSONP": a request
+// with the callback query parameter gets the JSON body wrapped as
+// callback(body)); without the parameter the response is unchanged.
+type jsonpStep struct{ param string }
+
+func (c *compiler) jsonp(e *policy.Element) step {
+	p := c.requireAttr(e, "callback-parameter-name")
+	if p == nil {
+		return nil
+	}
+	return &jsonpStep{param: p.lit}
+}
+
+func (s *jsonpStep) run(x *exchange) error {
+	cb := x.r.URL.Query().Get(s.param)
+	if cb == "" || !x.hasResp {
+		return nil
+	}
+	body, err := x.responseBody()
+	if err != nil {
+		return err
+	}
+	x.respBody = []byte(cb + "(" + body + ")")
+	delete(x.respHeader, "Content-Length")
+	return nil
+}
+
+// redirectContentURLsStep is <redirect-content-urls /> (Learn, "Mask URLs
+// in content": in outbound, links to the backend in the response body are
+// rewritten to point to the gateway; in inbound, the opposite for the
+// request body).
+type redirectContentURLsStep struct{ resp bool }
+
+func (c *compiler) redirectContentURLs(_ *policy.Element, resp bool) step {
+	return &redirectContentURLsStep{resp: resp}
+}
+
+func (s *redirectContentURLsStep) run(x *exchange) error {
+	u := x.backendBase()
+	if u == nil && x.api != nil && x.api.service != nil {
+		u = x.api.service.url
+	}
+	if u == nil {
+		return nil
+	}
+	backend := strings.TrimSuffix(u.Scheme+"://"+u.Host+u.Path, "/")
+	scheme := "http"
+	if x.r.TLS != nil {
+		scheme = "https"
+	}
+	gw := scheme + "://" + x.r.Host
+	if x.api != nil {
+		gw += x.api.prefix
+	}
+	from, to := backend, gw
+	if !s.resp {
+		from, to = gw, backend
+	}
+	if s.resp {
+		b, err := x.responseBody()
+		if err != nil {
+			return err
+		}
+		x.respBody = []byte(strings.ReplaceAll(b, from, to))
+		delete(x.respHeader, "Content-Length")
+		return nil
+	}
+	b, err := x.requestBody()
+	if err != nil {
+		return err
+	}
+	x.body, x.hasBody = []byte(strings.ReplaceAll(b, from, to)), true
+	return nil
+}

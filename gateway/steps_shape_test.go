@@ -115,3 +115,25 @@ func TestTokenLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestJSONPAndRedirectContentURLs follows Learn, "JSONP" (?cb=XXX wraps
+// the body as XXX(body)) and "Mask URLs in content" (backend links in the
+// response body point to the gateway).
+func TestJSONPAndRedirectContentURLs(t *testing.T) {
+	var self string
+	be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"next":"`+self+`/items?page=2"}`)
+	}))
+	t.Cleanup(be.Close)
+	self = be.URL
+	a := apiWith("/a", be.URL, "")
+	a.Policy = doc(apim.ScopeAPI, policies("", "<forward-request />", `<redirect-content-urls /><jsonp callback-parameter-name="cb" />`, ""))
+	_, front := startGateway(t, &apim.Service{APIs: []*apim.API{a}}, Options{})
+	host := strings.TrimPrefix(front.URL, "http://")
+	if _, _, body := get(t, front.URL+"/a/x", nil); body != `{"next":"http://`+host+`/a/items?page=2"}` {
+		t.Errorf("masked body %q", body)
+	}
+	if _, _, body := get(t, front.URL+"/a/x?cb=fn", nil); body != `fn({"next":"http://`+host+`/a/items?page=2"})` {
+		t.Errorf("jsonp body %q", body)
+	}
+}
