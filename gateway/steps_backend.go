@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -333,21 +332,7 @@ func (s *retryStep) resolve(x *exchange) (*retryStep, error) {
 // interval + (2^(n-1) - 1)*delta capped at max-interval when max-interval
 // is set. apimlab applies delta exactly (Azure randomises it by ±20%).
 func (s *retryStep) wait(n int) time.Duration {
-	if s.firstFast && n == 1 {
-		return 0
-	}
-	d := s.interval
-	switch {
-	case s.delta > 0 && s.maxInterval > 0:
-		f := math.Pow(2, float64(n-1)) - 1
-		d += time.Duration(f * float64(s.delta))
-		if d > s.maxInterval || d < 0 {
-			d = s.maxInterval
-		}
-	case s.delta > 0:
-		d += time.Duration(n-1) * s.delta
-	}
-	return d
+	return policy.RetryDelay{Interval: s.interval, Delta: s.delta, MaxInterval: s.maxInterval, FirstFast: s.firstFast}.Wait(n)
 }
 
 func (s *retryStep) run(x *exchange) error {

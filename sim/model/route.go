@@ -2,7 +2,6 @@ package model
 
 import (
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -89,21 +88,7 @@ func (r *retrySpec) again(status int, reason int) bool {
 // interval + (2^(n-1)-1)·delta capped at max-interval), delta applied
 // exactly, as the gateway does (gateway/steps_backend.go).
 func (r *retrySpec) wait(n int) time.Duration {
-	if r.firstFast && n == 1 {
-		return 0
-	}
-	d := r.interval
-	switch {
-	case r.delta > 0 && r.maxInterval > 0:
-		f := math.Pow(2, float64(n-1)) - 1
-		d += time.Duration(f * float64(r.delta))
-		if d > r.maxInterval || d < 0 {
-			d = r.maxInterval
-		}
-	case r.delta > 0:
-		d += time.Duration(n-1) * r.delta
-	}
-	return d
+	return policy.RetryDelay{Interval: r.interval, Delta: r.delta, MaxInterval: r.maxInterval, FirstFast: r.firstFast}.Wait(n)
 }
 
 // route is the static reading of the effective policy serving one request
