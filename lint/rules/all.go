@@ -47,6 +47,7 @@ var All = []*lint.Rule{
 	BreakerRetryAfterUnbounded, // APIM207
 	NumericAsString,            // APIM208
 	BreakerTripTooLong,         // APIM209
+	BreakerUnsupportedTier,     // APIM210
 
 	// 3xx certificates
 	CertReferenceUnknown, // APIM301
