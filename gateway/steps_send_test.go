@@ -34,6 +34,8 @@ func TestSendRequest(t *testing.T) {
 		{"ignore-error leaves null", `<send-request mode="new" response-variable-name="r" ignore-error="true"><set-url>http://127.0.0.1:1/x</set-url></send-request>
 <return-response><set-status code="200" /><set-body>@(context.Variables["r"] == null ? "null" : "set")</set-body></return-response>`, "null", "", 200},
 		{"error without ignore-error", `<send-request mode="new" response-variable-name="r"><set-url>http://127.0.0.1:1/x</set-url></send-request>`, "", "", 500},
+		{"wait runs send-request and cache-lookup-value", `<wait for="all"><send-request mode="new" response-variable-name="r"><set-url>` + side.URL + `/w</set-url></send-request><cache-lookup-value key="nothing" default-value="d" variable-name="v" /></wait>
+<return-response><set-status code="200" /><set-body>@(((IResponse)context.Variables["r"]).StatusCode.ToString() + (string)context.Variables["v"])</set-body></return-response>`, "201d", "", 200},
 		{"one-way request, then the backend", `<send-one-way-request mode="new"><set-url>` + side.URL + `/log</set-url></send-one-way-request>`, "be", "", 200},
 	}
 	for _, tt := range tests {
