@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +63,21 @@ func TestParseErrorsArePositioned(t *testing.T) {
 			"{name", `path "a" must start with /`},
 		{"not a mapping", "- 1\n", "- 1", `a scenario is a mapping`},
 		{"malformed", "name: [\n", "", `s.yaml:`},
+		// Review findings: each of these used to pass validation.
+		{"phase durations that overflow", head + "load:\n  - path: /a\n    phases:\n      - {name: p, duration: 2562047h, rate: 1}\n      - {name: q, duration: 2562047h, rate: 1}\n",
+			"2562047h", `duration 2562047h0m0s is longer than the 744h0m0s limit`},
+		{"NaN amplitude", head + "load:\n  - path: /a\n    phases:\n      - {name: p, duration: 10s, sine: {mean: 5, amplitude: .nan, period: 1s}}\n",
+			".nan", `amplitude must be in 0..mean`},
+		{"NaN achieved", head + load + "expect:\n  - rate: {phase: p, achieved: .nan}\n",
+			".nan", `achieved is the least share`},
+		{"NaN share bound", head + load + "expect:\n  - traffic: {backend: b, phase: p, share: {min: .nan}}\n",
+			"{min", `bounds must be finite numbers (got NaN)`},
+		{"NaN tolerance", head + load + "expect:\n  - traffic: {backend: b, phase: p, share: {expected: true, tolerance: .nan}}\n",
+			".nan", `tolerance is a share, 0..1`},
+		{"negative latency add", head + load + "backends:\n  b:\n    faults:\n      - {kind: latency, add: -5s, jitter: 1s}\n",
+			"-5s", `duration "-5s" is negative`},
+		{"negative window", head + load + "expect:\n  - breaker: {backend: b, opens: [-5s, 1s]}\n",
+			"-5s", `duration "-5s" is negative`},
 		{"json unknown key", `{"name": "x", "config": "a", "load": [{"path": "/", "phases": [{"name": "p", "duration": "1s", "rate": 1}]}], "zz": 1}`,
 			`"zz"`, `unknown field "zz"`},
 	}
@@ -95,10 +111,28 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("name: x\nconfig: a\nload:\n  - path: /\n    phases:\n      - {name: p, duration: 1s, rate: 1}\n"))
 	f.Add([]byte("backends: {a: {latency: {distribution: normal, mean: 1s, stddev: 2s}, faults: [{kind: status}]}}"))
 	f.Add([]byte(`{"expect": [{"breaker": {"opens": [1, 2]}}]}`))
+	// Review seeds: durations whose sum overflows, NaN shapes and bounds.
+	f.Add([]byte("name: x\nconfig: a\nload:\n  - path: /\n    phases:\n      - {name: p, duration: 2562047h, rate: 1}\n      - {name: q, duration: 2562047h, rate: 1}\n"))
+	f.Add([]byte("name: x\nconfig: a\nload:\n  - path: /\n    phases:\n      - {name: p, duration: 1s, sine: {mean: 5, amplitude: .nan, period: 1s}}\n"))
+	f.Add([]byte("name: x\nconfig: a\nload:\n  - path: /\n    phases:\n      - {name: p, duration: 1s, rate: 1}\nexpect:\n  - rate: {phase: p, achieved: .nan}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sc, err := Parse("f.yaml", data)
 		if err == nil && sc == nil {
 			t.Fatal("nil scenario without error")
+		}
+		if err != nil {
+			return
+		}
+		// A valid scenario is bounded and its numbers are finite.
+		if l := sc.Length(); l < 0 || l > MaxDuration {
+			t.Fatalf("valid scenario lasts %v", l)
+		}
+		for _, st := range sc.Load {
+			for _, ph := range st.Phases {
+				if n := ph.Expected(ph.Duration.D()); math.IsNaN(n) || math.IsInf(n, 0) || n < 0 {
+					t.Fatalf("phase %q expects %v requests", ph.Name, n)
+				}
+			}
 		}
 	})
 }

@@ -61,6 +61,9 @@ func (d *Duration) UnmarshalYAML(n ast.Node) error {
 	if err != nil {
 		return nodeError(n, "%v", err)
 	}
+	if v < 0 {
+		return nodeError(n, "duration %q is negative: scenario times and durations are never negative", s)
+	}
 	*d = v
 	return nil
 }
@@ -81,6 +84,9 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	v, err := ParseDuration(s)
 	if err != nil {
 		return err
+	}
+	if v < 0 {
+		return fmt.Errorf("duration %q is negative", s)
 	}
 	*d = v
 	return nil

@@ -121,6 +121,8 @@ func (s *Scenario) validateStream(p *problems, i int, st *Stream) {
 		}
 		if ph.Duration <= 0 {
 			p.add(pp+".duration", "duration must be > 0")
+		} else if ph.Duration.D() > MaxDuration {
+			p.add(pp+".duration", "duration %s is longer than the %s limit", ph.Duration, MaxDuration)
 		}
 		shapes := 0
 		for _, set := range []bool{ph.Rate != nil, ph.Ramp != nil, ph.Sine != nil, len(ph.Steps) > 0} {
@@ -145,7 +147,7 @@ func (s *Scenario) validateStream(p *problems, i int, st *Stream) {
 		}
 		if sn := ph.Sine; sn != nil {
 			rateOK("sine.mean", sn.Mean)
-			if sn.Amplitude < 0 || sn.Amplitude > sn.Mean {
+			if sn.Amplitude < 0 || sn.Amplitude > sn.Mean || math.IsNaN(sn.Amplitude) {
 				p.add(pp+".sine.amplitude", "amplitude must be in 0..mean (%v) so the rate never goes negative", sn.Mean)
 			}
 			if sn.Period <= 0 {
@@ -287,13 +289,18 @@ func (s *Scenario) validateExpect(p *problems, path string, e *Expectation) {
 		if b == nil {
 			return
 		}
+		for _, v := range []*float64{b.Min, b.Max} {
+			if v != nil && (math.IsNaN(*v) || math.IsInf(*v, 0)) {
+				p.add(path+"."+field, "bounds must be finite numbers (got %v)", *v)
+			}
+		}
 		if b.Min != nil && b.Max != nil && *b.Min > *b.Max {
 			p.add(path+"."+field, "min %v is above max %v", *b.Min, *b.Max)
 		}
 		if !b.Expected && b.Min == nil && b.Max == nil {
 			p.add(path+"."+field, "set min, max, or expected: true")
 		}
-		if b.Tolerance < 0 || b.Tolerance > 1 {
+		if b.Tolerance < 0 || b.Tolerance > 1 || math.IsNaN(b.Tolerance) {
 			p.add(path+"."+field+".tolerance", "tolerance is a share, 0..1")
 		}
 	}
@@ -346,7 +353,7 @@ func (s *Scenario) validateExpect(p *problems, path string, e *Expectation) {
 		}
 	case e.Rate != nil:
 		phase("rate.phase", e.Rate.Phase)
-		if e.Rate.Achieved <= 0 || e.Rate.Achieved > 1 {
+		if !(e.Rate.Achieved > 0 && e.Rate.Achieved <= 1) { // NaN fails too
 			p.add(path+".rate.achieved", "achieved is the least share of the requested rate, 0..1 (0.97 = 97 %%)")
 		}
 	}
@@ -366,11 +373,16 @@ func (s *Scenario) Length() time.Duration {
 	return d
 }
 
-// Length returns the sum of the stream's phase durations.
+// Length returns the sum of the stream's phase durations, saturating at
+// the largest time.Duration (so a hostile sum never wraps negative and
+// slips under MaxDuration).
 func (st *Stream) Length() time.Duration {
 	var d time.Duration
 	for _, ph := range st.Phases {
 		if ph != nil && ph.Duration > 0 {
+			if d > math.MaxInt64-ph.Duration.D() {
+				return math.MaxInt64
+			}
 			d += ph.Duration.D()
 		}
 	}
