@@ -210,6 +210,10 @@ func (c *compiler) step(e *policy.Element, s policy.Section, inResponse bool) st
 		return c.jsonp(e)
 	case "redirect-content-urls":
 		return c.redirectContentURLs(e, respTarget)
+	case "publish-to-dapr", "invoke-dapr-binding", "send-service-bus-message":
+		return c.message(e)
+	case "xml-to-json":
+		return c.xmlToJSON(e, respTarget)
 	case "include-fragment":
 		// Merge expands fragments; one left here could not be resolved
 		// and Merge already reported it.

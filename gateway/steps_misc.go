@@ -296,3 +296,46 @@ func (x *exchange) useStoredResponse(name string) error {
 	}
 	return nil
 }
+
+// messageStep is <publish-to-dapr>, <invoke-dapr-binding> and
+// <send-service-bus-message> (Learn, "Send message to Pub/Sub topic",
+// "Trigger output binding", "Send message to Service Bus"): apimlab has no
+// Dapr sidecar or Service Bus, so the message goes to the record sink,
+// named by topic, binding or queue/topic, with the message text.
+// invoke-dapr-binding's response-variable-name is not set.
+type messageStep struct {
+	policy string
+	name   string
+	text   *value
+}
+
+func (c *compiler) message(e *policy.Element) step {
+	st := &messageStep{policy: e.Name}
+	switch e.Name {
+	case "publish-to-dapr":
+		st.name = e.AttrValue("pubsub-name", "") + "/" + e.AttrValue("topic", "")
+		st.text = c.textValue(e)
+	case "invoke-dapr-binding":
+		st.name = e.AttrValue("name", "")
+		st.text = &value{}
+		if d := e.Child("data"); d != nil {
+			st.text = c.textValue(d)
+		}
+	case "send-service-bus-message":
+		st.name = e.AttrValue("namespace", "") + "/" + e.AttrValue("queue-name", e.AttrValue("topic-name", ""))
+		st.text = &value{}
+		if p := e.Child("payload"); p != nil {
+			st.text = c.textValue(p)
+		}
+	}
+	return st
+}
+
+func (s *messageStep) run(x *exchange) error {
+	t, err := s.text.str(x)
+	if err != nil {
+		return err
+	}
+	x.g.records.add(Record{Time: x.g.now(), Policy: s.policy, Name: s.name, Message: t})
+	return nil
+}

@@ -516,3 +516,175 @@ func (s *redirectContentURLsStep) run(x *exchange) error {
 	x.body, x.hasBody = []byte(strings.ReplaceAll(b, from, to)), true
 	return nil
 }
+
+// xmlToJSONStep is <xml-to-json kind apply consider-accept-header>
+// (Learn, "Convert XML to JSON"). The conversion follows Newtonsoft's
+// SerializeXmlNode (kind="direct"): the root element is kept, attributes
+// become "@name", text beside attributes "#text", repeated elements
+// arrays, empty elements null, values strings. kind="javascript-friendly"
+// is converted the same way (its differences are not documented).
+type xmlToJSONStep struct {
+	always, considerAccept, resp bool
+}
+
+func (c *compiler) xmlToJSON(e *policy.Element, resp bool) step {
+	apply := e.AttrValue("apply", "")
+	if apply != "always" && apply != "content-type-xml" {
+		c.fail(e.Pos, "<xml-to-json>: apply %q (want always or content-type-xml)", apply)
+	}
+	if k := e.AttrValue("kind", ""); k != "direct" && k != "javascript-friendly" {
+		c.fail(e.Pos, "<xml-to-json>: kind %q (want direct or javascript-friendly)", k)
+	}
+	return &xmlToJSONStep{always: apply == "always", considerAccept: c.boolAttr(e, "consider-accept-header", true), resp: resp}
+}
+
+// xmlNode is a parsed element.
+type xmlNode struct {
+	name     string
+	attrs    []xml.Attr
+	children []*xmlNode
+	text     strings.Builder
+}
+
+func parseXMLTree(s string) (*xmlNode, error) {
+	d := xml.NewDecoder(strings.NewReader(s))
+	var stack []*xmlNode
+	var root *xmlNode
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			if root != nil && len(stack) == 0 {
+				return root, nil
+			}
+			return nil, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			n := &xmlNode{name: t.Name.Local, attrs: t.Attr}
+			if t.Name.Space != "" && len(stack) == 0 {
+				n.attrs = append(n.attrs, xml.Attr{Name: xml.Name{Local: "xmlns"}, Value: t.Name.Space})
+			}
+			if len(stack) > 0 {
+				p := stack[len(stack)-1]
+				p.children = append(p.children, n)
+			} else if root == nil {
+				root = n
+			}
+			stack = append(stack, n)
+		case xml.EndElement:
+			stack = stack[:len(stack)-1]
+		case xml.CharData:
+			if len(stack) > 0 {
+				stack[len(stack)-1].text.Write(t)
+			}
+		}
+	}
+}
+
+// jsonValue converts n's content.
+func (n *xmlNode) jsonValue() any {
+	text := strings.TrimSpace(n.text.String())
+	if len(n.attrs) == 0 && len(n.children) == 0 {
+		if text == "" {
+			return nil
+		}
+		return text
+	}
+	obj := map[string]any{}
+	var order []string
+	put := func(k string, v any) {
+		if prev, ok := obj[k]; ok {
+			if arr, ok := prev.([]any); ok {
+				obj[k] = append(arr, v)
+			} else {
+				obj[k] = []any{prev, v}
+			}
+			return
+		}
+		obj[k] = v
+		order = append(order, k)
+	}
+	for _, a := range n.attrs {
+		name := a.Name.Local
+		if a.Name.Space == "xmlns" {
+			name = "xmlns:" + name
+		}
+		put("@"+name, a.Value)
+	}
+	for _, c := range n.children {
+		put(c.name, c.jsonValue())
+	}
+	if text != "" {
+		put("#text", text)
+	}
+	return orderedObject{keys: order, m: obj}
+}
+
+// orderedObject marshals its keys in document order.
+type orderedObject struct {
+	keys []string
+	m    map[string]any
+}
+
+func (o orderedObject) MarshalJSON() ([]byte, error) {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, k := range o.keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		kb, _ := json.Marshal(k)
+		vb, err := json.Marshal(o.m[k])
+		if err != nil {
+			return nil, err
+		}
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(vb)
+	}
+	b.WriteByte('}')
+	return []byte(b.String()), nil
+}
+
+func (s *xmlToJSONStep) run(x *exchange) error {
+	h := x.header
+	if s.resp {
+		h = x.respHeader
+	}
+	if !s.always && !strings.Contains(strings.ToLower(h.Get("Content-Type")), "xml") {
+		return nil
+	}
+	if s.considerAccept {
+		acc := strings.ToLower(x.r.Header.Get("Accept"))
+		if acc != "" && !strings.Contains(acc, "json") && !strings.Contains(acc, "*/*") {
+			return nil
+		}
+	}
+	var body string
+	var err error
+	if s.resp {
+		body, err = x.responseBody()
+	} else {
+		body, err = x.requestBody()
+	}
+	if err != nil {
+		return err
+	}
+	root, err := parseXMLTree(body)
+	if err != nil {
+		return perr("xml-to-json", ReasonExpression, http.StatusInternalServerError, "the body is not XML: %v", err)
+	}
+	out, err := json.Marshal(orderedObject{keys: []string{root.name}, m: map[string]any{root.name: root.jsonValue()}})
+	if err != nil {
+		return err
+	}
+	if s.resp {
+		x.respBody = out
+		x.respHeader.Set("Content-Type", "application/json")
+		delete(x.respHeader, "Content-Length")
+	} else {
+		x.body, x.hasBody = out, true
+		x.header.Set("Content-Type", "application/json")
+	}
+	return nil
+}

@@ -137,3 +137,46 @@ func TestJSONPAndRedirectContentURLs(t *testing.T) {
 		t.Errorf("jsonp body %q", body)
 	}
 }
+
+// TestXMLToJSON follows Learn, "Convert XML to JSON" with Newtonsoft's
+// SerializeXmlNode conventions (the root kept, "@" attributes, "#text",
+// repeated elements as arrays).
+func TestXMLToJSON(t *testing.T) {
+	be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml")
+		_, _ = io.WriteString(w, `<?xml version="1.0"?><order id="7"><item>a</item><item>b</item><note lang="en">hi</note><empty/></order>`)
+	}))
+	t.Cleanup(be.Close)
+	a := apiWith("/a", be.URL, "")
+	a.Policy = doc(apim.ScopeAPI, policies("", "<forward-request />", `<xml-to-json kind="direct" apply="content-type-xml" consider-accept-header="false" />`, ""))
+	_, front := startGateway(t, &apim.Service{APIs: []*apim.API{a}}, Options{})
+	status, h, body := get(t, front.URL+"/a/x", nil)
+	want := `{"order":{"@id":"7","item":["a","b"],"note":{"@lang":"en","#text":"hi"},"empty":null}}`
+	if status != 200 || body != want || h.Get("Content-Type") != "application/json" {
+		t.Errorf("%d %q %q, want %q", status, body, h.Get("Content-Type"), want)
+	}
+}
+
+// TestMessagePolicies: publish-to-dapr, invoke-dapr-binding and
+// send-service-bus-message write their message to the record sink.
+func TestMessagePolicies(t *testing.T) {
+	be := newFakeBackend(t, "be", 200)
+	a := apiWith("/a", be.URL, `<publish-to-dapr pubsub-name="orders" topic="new">@("order " + context.Request.Url.Path)</publish-to-dapr>
+<invoke-dapr-binding name="store" operation="create"><data>payload</data></invoke-dapr-binding>
+<send-service-bus-message queue-name="q1" namespace="ns.servicebus.windows.net"><payload>@(context.Request.Method)</payload></send-service-bus-message>`)
+	g, front := startGateway(t, &apim.Service{APIs: []*apim.API{a}}, Options{})
+	if status, _, _ := get(t, front.URL+"/a/p", nil); status != 200 {
+		t.Fatalf("status %d", status)
+	}
+	want := []Record{{Policy: "publish-to-dapr", Name: "orders/new", Message: "order /p"}, {Policy: "invoke-dapr-binding", Name: "store", Message: "payload"},
+		{Policy: "send-service-bus-message", Name: "ns.servicebus.windows.net/q1", Message: "GET"}}
+	recs := g.Records()
+	if len(recs) != len(want) {
+		t.Fatalf("records %+v", recs)
+	}
+	for i, w := range want {
+		if r := recs[i]; r.Policy != w.Policy || r.Name != w.Name || r.Message != w.Message {
+			t.Errorf("record %d = %+v, want %+v", i, r, w)
+		}
+	}
+}
