@@ -102,6 +102,11 @@ func (c *Config) option(id, key string) (any, bool) {
 	return v, ok
 }
 
+// BaselineOf returns the traffic a backend is expected to see (rps and
+// failure rate from .apimlab.yaml, else 50 rps with 1 % failures): the
+// breaker rules and lint --simulate use it.
+func (c *Config) BaselineOf(backend string) (rps, failureRate float64) { return c.baseline(backend) }
+
 func (c *Config) baseline(backend string) (rps, failureRate float64) {
 	rps, failureRate = 50, 0.01
 	if c == nil {

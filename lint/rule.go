@@ -6,6 +6,7 @@ package lint
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/apimlab/apimlab/apim"
 )
@@ -137,6 +138,50 @@ type Finding struct {
 	// Suppressed is set when a suppression matched; Suppression says which.
 	Suppressed  bool
 	Suppression *SuppressionInfo
+	// Simulated is the model engine's evidence for a breaker finding
+	// (lint --simulate); nil otherwise.
+	Simulated *Simulated
+}
+
+// Text is the finding's message with its simulated evidence, as the
+// people-facing formats print it. Message alone identifies the finding
+// (fingerprints, baselines), so evidence never changes a finding's identity.
+func (f Finding) Text() string {
+	if f.Simulated == nil {
+		return f.Message
+	}
+	return f.Message + " — " + f.Simulated.String()
+}
+
+// Simulated is what the model engine's breaker (the gateway's own breaker
+// code on a virtual clock) did under baseline traffic: Poisson arrivals of
+// RPS per second, each failing with FailureRate, for Duration.
+type Simulated struct {
+	TripsPerDay       float64       `json:"tripsPerDay"`
+	OpenMinutesPerDay float64       `json:"openMinutesPerDay"`
+	RPS               float64       `json:"rps"`
+	FailureRate       float64       `json:"failureRate"`
+	Duration          time.Duration `json:"-"`
+}
+
+// String renders the evidence: "simulated: 12 trips/day, open 3.1 min/day
+// (50 rps, 1% failures, 24h0m0s simulated)".
+func (s *Simulated) String() string {
+	return fmt.Sprintf("simulated: %s trips/day, open %s min/day (%g rps, %g%% failures, %s simulated)",
+		roundish(s.TripsPerDay), roundish(s.OpenMinutesPerDay), s.RPS, s.FailureRate*100, s.Duration)
+}
+
+// roundish renders a rate with the precision it deserves.
+func roundish(v float64) string {
+	switch {
+	case v == 0:
+		return "0"
+	case v >= 10:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 1:
+		return fmt.Sprintf("%.1f", v)
+	}
+	return fmt.Sprintf("%.2g", v)
 }
 
 // SuppressionInfo records why a finding was suppressed.

@@ -47,7 +47,7 @@ func (GitHub) Print(w io.Writer, r *lint.Result) error {
 			title += " (service " + f.Service + ")"
 		}
 		props = append(props, "title="+ghProperty(title))
-		msg := f.Message
+		msg := f.Text()
 		if f.Fix != "" {
 			msg += "\nFix: " + f.Fix
 		}

@@ -71,6 +71,8 @@ type jsonFinding struct {
 	Resource    *jsonResource    `json:"resource,omitempty"`
 	Fix         string           `json:"fix,omitempty"`
 	Suppression *jsonSuppression `json:"suppression,omitempty"`
+	// Simulated is lint --simulate's evidence for breaker findings.
+	Simulated *lint.Simulated `json:"simulated,omitempty"`
 }
 
 type jsonResource struct {
@@ -111,6 +113,7 @@ func jsonFindings(fs []lint.Finding) []jsonFinding {
 		jf := jsonFinding{
 			Rule: f.Rule, Name: f.Name, Severity: f.Severity.String(), Message: f.Message,
 			File: f.Pos.File, Line: f.Pos.Line, Col: f.Pos.Col, Path: f.Pos.Path, Fix: f.Fix, Service: f.Service,
+			Simulated: f.Simulated,
 		}
 		if f.Subject != (lint.Subject{}) {
 			jf.Resource = &jsonResource{Kind: f.Subject.Kind, Name: f.Subject.Name}

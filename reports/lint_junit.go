@@ -111,8 +111,8 @@ func (JUnit) Print(w io.Writer, r *lint.Result) error {
 					continue
 				}
 				tc.Failures = append(tc.Failures, junitFailure{
-					Message: f.Message, Type: f.Severity.String(),
-					Text: fmt.Sprintf("%s %s %s %s", f.Pos, f.Severity, f.Rule, f.Message),
+					Message: f.Text(), Type: f.Severity.String(),
+					Text: fmt.Sprintf("%s %s %s %s", f.Pos, f.Severity, f.Rule, f.Text()),
 				})
 			}
 			if len(tc.Failures) == 0 && len(justifications) > 0 {

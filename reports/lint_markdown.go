@@ -23,7 +23,7 @@ func (Markdown) Print(w io.Writer, r *lint.Result) error {
 		for _, f := range r.Findings {
 			ew.Printf("| %s %s | [%s](%s) %s | %s | `%s` | %s | %s |\n",
 				icon(f.Severity), f.Severity, f.Rule, helpURI(f.Rule), f.Name, mdCell(f.Service), mdCode(f.Pos.String()),
-				mdCell(f.Subject.String()), mdCell(f.Message))
+				mdCell(f.Subject.String()), mdCell(f.Text()))
 		}
 	}
 	if len(r.Suppressed) > 0 {
@@ -35,7 +35,7 @@ func (Markdown) Print(w io.Writer, r *lint.Result) error {
 				just = f.Suppression.Kind + ": " + f.Suppression.Justification
 			}
 			ew.Printf("| [%s](%s) | %s | `%s` | %s | %s |\n", f.Rule, helpURI(f.Rule), mdCell(f.Service), mdCode(f.Pos.String()),
-				mdCell(f.Message), mdCell(just))
+				mdCell(f.Text()), mdCell(just))
 		}
 		ew.Printf("\n</details>\n")
 	}

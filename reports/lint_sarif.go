@@ -95,7 +95,9 @@ type sarifResult struct {
 }
 
 type sarifResultProperties struct {
-	Service string `json:"service"`
+	Service string `json:"service,omitempty"`
+	// Simulated is lint --simulate's evidence for breaker findings.
+	Simulated *lint.Simulated `json:"simulated,omitempty"`
 }
 
 type sarifLocation struct {
@@ -217,8 +219,8 @@ func sarifResultOf(f lint.Finding, index map[string]int) sarifResult {
 	if i, ok := index[f.Rule]; ok {
 		res.RuleIndex = &i
 	}
-	if f.Service != "" {
-		res.Properties = &sarifResultProperties{Service: f.Service}
+	if f.Service != "" || f.Simulated != nil {
+		res.Properties = &sarifResultProperties{Service: f.Service, Simulated: f.Simulated}
 	}
 	var loc sarifLocation
 	if f.Pos.File != "" {

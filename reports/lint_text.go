@@ -79,7 +79,7 @@ func (t *Text) Print(w io.Writer, r *lint.Result) error {
 			ew.Printf("\n")
 		}
 		prevFile, prevService = f.Pos.File, f.Service
-		msg := strings.ReplaceAll(f.Message, "\n", "\n    ")
+		msg := strings.ReplaceAll(f.Text(), "\n", "\n    ")
 		ew.Printf("%s %s %s %s\n", t.paint(ansiBold, f.Pos.String()), t.severity(f.Severity), f.Rule, msg)
 		if src, ok := source(f.Pos.File, f.Pos.Line); ok && f.Pos.Col > 0 && !f.Sensitive {
 			text, caret := excerpt(redactLine(r.Redactor, src, f.Pos.Col))

@@ -17,6 +17,7 @@ import (
 	"github.com/apimlab/apimlab/lint/probe"
 	"github.com/apimlab/apimlab/lint/rules"
 	"github.com/apimlab/apimlab/reports"
+	"github.com/apimlab/apimlab/sim/model"
 )
 
 // LintCmd checks configuration against the rule catalogue.
@@ -35,6 +36,7 @@ type LintCmd struct {
 	Probe        bool          `help:"Handshake with every HTTPS backend (TLS) and check its server chain and the client CAs it accepts."`
 	ProbeTimeout time.Duration `default:"10s" help:"Bound on each backend's probe (dial and handshake)."`
 	CA           []string      `name:"ca" help:"Extra PEM CA file(s) trusted when probing backends (a private CA)."`
+	Simulate     bool          `help:"Run every circuit breaker through the model engine for 24 simulated hours of the baseline traffic (.apimlab.yaml, default 50 rps with 1% failures) and add the evidence to APIM203/APIM204 findings."`
 
 	Baseline      string `type:"existingfile" help:"Report only findings not in this earlier json or SARIF report (matched by rule, file and fingerprint, not line)."`
 	WriteBaseline string `type:"path" help:"Write the current findings to FILE as a baseline (SARIF for *.sarif, json otherwise)."`
@@ -89,7 +91,13 @@ func (c *LintCmd) Run(g *Globals) error {
 	// Each service is linted on its own: references resolve within it.
 	results := make([]*lint.Result, 0, len(svcs))
 	for _, svc := range svcs {
-		results = append(results, lint.Run(svc, rules.All, cfg, lint.RunOptions{Now: now, Enable: c.Enable, Disable: c.Disable}))
+		res := lint.Run(svc, rules.All, cfg, lint.RunOptions{Now: now, Enable: c.Enable, Disable: c.Disable})
+		if c.Simulate {
+			if _, err := model.Annotate(context.Background(), svc, res, cfg, model.EvidenceOptions{MinRequests: 0}); err != nil {
+				return fmt.Errorf("--simulate: %w", err)
+			}
+		}
+		results = append(results, res)
 	}
 	res := lint.Merge(results...)
 	if res, err = c.applyBaseline(g, res); err != nil {

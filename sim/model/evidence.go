@@ -41,22 +41,7 @@ type Evidence struct {
 }
 
 // String renders the evidence as lint prints it.
-func (e Evidence) String() string {
-	return fmt.Sprintf("simulated: %s trips/day, open %s min/day (%g rps, %g%% failures, %s simulated)",
-		trim(e.TripsPerDay), trim(e.OpenMinutesPerDay), e.RPS, e.FailureRate*100, e.Duration)
-}
-
-func trim(v float64) string {
-	switch {
-	case v == 0:
-		return "0"
-	case v >= 10:
-		return fmt.Sprintf("%.0f", v)
-	case v >= 1:
-		return fmt.Sprintf("%.1f", v)
-	}
-	return fmt.Sprintf("%.2g", v)
-}
+func (e Evidence) String() string { return e.lint().String() }
 
 // EvidenceOptions tune BreakerEvidence; the zero value is the default.
 type EvidenceOptions struct {
