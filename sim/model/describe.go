@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/backends"
 	"github.com/apimlab/apimlab/pool"
 	"github.com/apimlab/apimlab/sim"
 )
@@ -19,13 +20,12 @@ func describe(svc *apim.Service, sc *sim.Scenario) ([]sim.BackendInfo, sim.Expec
 		if b.IsPool() {
 			info.Kind = string(apim.Pool)
 			ps := &poolShares{cache: map[uint64][]float64{}}
-			if b.PoolConfig != nil {
-				for _, m := range b.PoolConfig.Services {
-					name := memberName(m)
-					mi := sim.MemberInfo{Backend: name, Priority: m.Priority.Or(pool.DefaultPriority), Weight: m.Weight.Or(0)}
-					info.Members = append(info.Members, mi)
-					ps.members = append(ps.members, pool.Member{Name: name, Priority: mi.Priority, Weight: mi.Weight})
-				}
+			// The members as the gateway runs them (unset weight 1, unset
+			// priority the highest): the shared translation.
+			specs, _ := backends.PoolMembers(b)
+			for _, m := range specs {
+				info.Members = append(info.Members, sim.MemberInfo{Backend: m.Name, Priority: m.Priority, Weight: m.Weight})
+				ps.members = append(ps.members, pool.Member{Name: m.Name, Priority: m.Priority, Weight: m.Weight})
 			}
 			if len(ps.members) > 0 {
 				p, err := pool.New(ps.members)
@@ -53,15 +53,6 @@ func describe(svc *apim.Service, sc *sim.Scenario) ([]sim.BackendInfo, sim.Expec
 		return ps.shares(open)
 	}
 	return infos, expected, nil
-}
-
-// memberName is the backend a pool member reference names.
-func memberName(m *apim.PoolMember) string {
-	if m.Name != "" {
-		return m.Name
-	}
-	v := m.ID.Value
-	return v[strings.LastIndexByte(v, '/')+1:]
 }
 
 func specFor(sc *sim.Scenario, name string) *sim.BackendSpec {
