@@ -13,7 +13,7 @@ var PoolMemberNoBreaker = &lint.Rule{
 		Why: "A pool member leaves rotation only when its own circuit breaker trips: Learn " +
 			"(\"Backends in API Management\", load-balanced pool) says lower priority groups are used " +
 			"\"only when all backends in higher priority groups are unavailable because circuit " +
-			"breaker rules are tripped\", and API Management has no health probes. When the other " +
+			"breaker rules are tripped\". When the other " +
 			"members of a pool have breakers and one does not, that one stays in rotation however " +
 			"often it fails: its share of the traffic keeps failing, and if it is in the highest " +
 			"priority group the lower groups are never used. Pools where no member has a breaker are " +

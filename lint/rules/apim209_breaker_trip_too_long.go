@@ -18,7 +18,8 @@ var BreakerTripTooLong = &lint.Rule{
 			"service for a defined time, and returns a 503 Service Unavailable response to the " +
 			"client\" (Learn, \"Backends in API Management\"), and the trip duration is that time. A " +
 			"duration of days (`P7D`) turns one burst of errors into a week-long outage of the API, " +
-			"long after the backend recovered; there are no health probes to close it sooner. " +
+			"long after the backend recovered: the circuit resets only \"after the configured trip " +
+			"duration\" (or a Retry-After the breaker accepts). " +
 			"Learn's example uses PT1H.\n\n" +
 			"Options: `maxTripDuration` (default P1D: longer durations are flagged).",
 		Fix:   "Keep tripDuration to seconds or minutes (the time the backend needs to recover), at most hours.",

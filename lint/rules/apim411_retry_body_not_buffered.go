@@ -17,8 +17,9 @@ var RetryBodyNotBuffered = &lint.Rule{
 		Why: "`forward-request` reads the request body as a stream. Its `buffer-request-body` " +
 			"attribute (default false) is what keeps it: Learn, forward-request: \"When set to true, " +
 			"request is buffered and will be reused on retry\". Without it, a `retry` around " +
-			"`forward-request` on a POST, PUT or PATCH operation has no body to send again, so the " +
-			"retried call reaches the backend without the payload the client sent. apimlab follows " +
+			"`forward-request` on a POST, PUT or PATCH operation has no buffered body to send " +
+			"again, so a retried call can reach the backend without the payload the client sent. " +
+			"apimlab follows " +
 			"the merged scopes of every operation whose method takes a body, and fragments included " +
 			"inside the retry; operations with other methods, and lone policy files whose operation " +
 			"is unknown, are not reported.",
@@ -76,7 +77,7 @@ func checkRetryBodyNotBuffered(pass *lint.Pass) {
 						pass.ReportFixf(pos, policySubject(doc), `set buffer-request-body="true"`,
 							"forward-request inside a retry does not buffer the request body (%s takes a %s body): "+
 								"Learn: only with buffer-request-body=\"true\" is the request \"buffered and reused on retry\", "+
-								"so a retried call goes out without the client's payload",
+								"so a retried call can go out without the client's payload",
 							c.Label, c.Op.Method.Value)
 					}
 					return false
