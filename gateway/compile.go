@@ -214,6 +214,10 @@ func (c *compiler) step(e *policy.Element, s policy.Section, inResponse bool) st
 		return c.message(e)
 	case "xml-to-json":
 		return c.xmlToJSON(e, respTarget)
+	case "validate-status-code":
+		return c.validateStatusCode(e)
+	case "validate-headers":
+		return c.validateHeaders(e)
 	case "include-fragment":
 		// Merge expands fragments; one left here could not be resolved
 		// and Merge already reported it.
