@@ -285,6 +285,14 @@ func (r *Recorder) Transition(t Transition) {
 	}
 }
 
+// Rebase sets the result's Run.Start: scenario time 0 on the gateway's
+// clock, when an engine learns it only as the load starts.
+func (r *Recorder) Rebase(start time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.opts.Run.Start = start
+}
+
 // Started records the wall-clock instant the load started, and whether a
 // shard started late.
 func (r *Recorder) Started(at time.Time, late bool) {

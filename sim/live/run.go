@@ -148,7 +148,8 @@ type engine struct {
 	opts    Options
 	clk     clock.Clock
 	virtual *clock.Virtual // nil on the wall clock
-	start   time.Time
+	start   time.Time      // scenario time 0 when the engine was built (see zero)
+	zeroAt  atomic.Pointer[time.Time]
 	length  time.Duration
 	model   breaker.Model
 
@@ -290,7 +291,20 @@ func newEngine(svc *apim.Service, sc *sim.Scenario, opts Options) (*engine, erro
 }
 
 // now returns the scenario time.
-func (e *engine) now() time.Duration { return e.clk.Now().Sub(e.start) }
+func (e *engine) now() time.Duration { return e.clk.Now().Sub(e.zero()) }
+
+// zero returns scenario time 0 on the gateway's clock. On the wall clock
+// it moves, once, to the instant the load starts (waitStart): the scaled
+// clock runs from the engine's construction, and setting up (or waiting
+// for --start-at) must not count as scenario time. Handlers read it from
+// goroutines the race detector cannot order after that move (they are
+// reached over sockets), hence the atomic.
+func (e *engine) zero() time.Time {
+	if p := e.zeroAt.Load(); p != nil {
+		return *p
+	}
+	return e.start
+}
 
 // setUp starts the fakes (with a test PKI when one is HTTPS), the gateway
 // instances and the front that spreads requests over them.
@@ -437,7 +451,7 @@ func (e *engine) transition(inst int, ev breaker.Event) {
 		e.open.Delete(key)
 	}
 	t := sim.Transition{
-		At: sim.Duration(ev.Time.Sub(e.start)), Instance: inst, Backend: ev.Backend,
+		At: sim.Duration(ev.Time.Sub(e.zero())), Instance: inst, Backend: ev.Backend,
 		From: ev.From.String(), To: ev.To.String(), Reason: ev.Reason, Detail: ev.Detail,
 		Counts:     sim.Counts{Requests: ev.Counts.Requests, Failures: ev.Counts.Failures},
 		RetryAfter: sim.Duration(ev.RetryAfter),
@@ -450,7 +464,7 @@ func (e *engine) transition(inst int, ev breaker.Event) {
 
 // attempt records one backend attempt of instance.
 func (e *engine) attempt(inst int, a gateway.Attempt) {
-	e.rec.Attempt(a.Start.Sub(e.start), inst, a.Backend, a.Status, a.End.Sub(a.Start))
+	e.rec.Attempt(a.Start.Sub(e.zero()), inst, a.Backend, a.Status, a.End.Sub(a.Start))
 }
 
 // serveFront spreads requests over the gateway instances round-robin (as
@@ -477,7 +491,7 @@ func (e *engine) serveFront(w http.ResponseWriter, r *http.Request) {
 			e.errors.Add(1)
 		}
 		e.rec.Request(sim.RequestRecord{
-			Stream: a.stream, Phase: a.phase, Instance: inst, At: t0.Sub(e.start),
+			Stream: a.stream, Phase: a.phase, Instance: inst, At: t0.Sub(e.zero()),
 			Latency: lat, Status: status, Backend: rw.Header().Get(gateway.HeaderBackend),
 			Reason: rw.Header().Get(gateway.HeaderReason),
 		})

@@ -174,6 +174,12 @@ func (e *engine) waitStart(ctx context.Context) (time.Time, error) {
 		}
 	}
 	e.began = now
+	if e.virtual == nil {
+		// Scenario time 0 is now, not when the scaled clock was made.
+		z := e.clk.Now()
+		e.zeroAt.Store(&z)
+		e.rec.Rebase(z)
+	}
 	e.rec.Started(now, e.late)
 	return now, nil
 }
