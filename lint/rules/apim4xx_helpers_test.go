@@ -51,6 +51,9 @@ func TestNormalURL(t *testing.T) {
 		{"https://Orders.Contoso.com/api/", "https://orders.contoso.com/api"},
 		{"https://orders.contoso.com:443", "https://orders.contoso.com/"},
 		{"http://orders.contoso.com:80/x", "http://orders.contoso.com/x"},
+		// As the gateway matches (gateway/urlmatch.go): query and fragment ignored.
+		{"https://orders.contoso.com/api?x=1", "https://orders.contoso.com/api/"},
+		{"https://orders.contoso.com/api#frag", "https://orders.contoso.com/api"},
 	}
 	for _, tt := range tests {
 		if x, y := normalURL(tt.a), normalURL(tt.b); x != y {
@@ -216,6 +219,23 @@ func TestRedactURL(t *testing.T) {
 	for _, tt := range tests {
 		if got := redactURL(tt.in); got != tt.want {
 			t.Errorf("redactURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestAPIVersionLess(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want bool
+	}{
+		{"2022-08-01", "2023-03-01-preview", true},
+		{"2023-03-01-preview", "2023-03-01", true},
+		{"2023-03-01", "2023-03-01-preview", false},
+		{"2024-05-01", "2024-05-01", false},
+		{"2025-09-01-preview", "2024-05-01", false},
+	} {
+		if got := apiVersionLess(tt.a, tt.b); got != tt.want {
+			t.Errorf("apiVersionLess(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
 		}
 	}
 }
