@@ -218,6 +218,10 @@ func (c *compiler) step(e *policy.Element, s policy.Section, inResponse bool) st
 		return c.validateStatusCode(e)
 	case "validate-headers":
 		return c.validateHeaders(e)
+	case "validate-content":
+		return c.validateContent(e, respTarget)
+	case "validate-parameters":
+		return c.validateParameters(e)
 	case "include-fragment":
 		// Merge expands fragments; one left here could not be resolved
 		// and Merge already reported it.

@@ -223,22 +223,22 @@ func TestForwardTimeout(t *testing.T) {
 
 func TestUnemulatedPolicies(t *testing.T) {
 	xml := `<policies><inbound><base />
-  <validate-parameters specified-parameter-action="prevent" unspecified-parameter-action="prevent" errors-variable-name="e" />
+  <validate-odata-request error-variable-name="e" />
   <set-heder name="x" /></inbound><backend><base /></backend><outbound />
-  <on-error><validate-parameters specified-parameter-action="ignore" unspecified-parameter-action="ignore" /></on-error></policies>`
+  <on-error><validate-odata-request /></on-error></policies>`
 	svc := echoService("http://127.0.0.1:1", xml)
 	_, err := New(svc, Options{})
 	if !errors.Is(err, ErrConfig) {
 		t.Fatalf("New: %v, want ErrConfig", err)
 	}
-	for _, want := range []string{"api.xml:2:3: <validate-parameters>", "(2 uses; also at api.xml:4:13)", "invalid requests reach the backend", "api.xml:3:3", "did you mean <set-header>"} {
+	for _, want := range []string{"api.xml:2:3: <validate-odata-request>", "(2 uses; also at api.xml:4:13)", "invalid requests reach the backend", "api.xml:3:3", "did you mean <set-header>"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
 	}
 	// One message per policy name, however many uses.
-	if n := strings.Count(err.Error(), "<validate-parameters>"); n != 1 {
-		t.Errorf("validate-parameters reported %d times, want once: %v", n, err)
+	if n := strings.Count(err.Error(), "<validate-odata-request>"); n != 1 {
+		t.Errorf("validate-odata-request reported %d times, want once: %v", n, err)
 	}
 	g, err := New(svc, Options{AllowUnemulated: true})
 	if err != nil {
@@ -246,7 +246,7 @@ func TestUnemulatedPolicies(t *testing.T) {
 	}
 	defer g.Close()
 	ne := g.NotEmulated()
-	if len(ne) != 2 || ne[0].Policy != "validate-parameters" || len(ne[0].Positions) != 2 || ne[1].Policy != "set-heder" {
+	if len(ne) != 2 || ne[0].Policy != "validate-odata-request" || len(ne[0].Positions) != 2 || ne[1].Policy != "set-heder" {
 		t.Errorf("NotEmulated = %+v", ne)
 	}
 }

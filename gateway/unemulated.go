@@ -35,6 +35,7 @@ var skipEffects = map[string]string{
 	"validate-parameters":                "parameters are not validated: invalid requests reach the backend",
 	"validate-headers":                   "response headers are not validated",
 	"validate-status-code":               "response status codes are not validated",
+	"validate-odata-request":             "OData requests are not validated: invalid requests reach the backend",
 	"validate-graphql-request":           "GraphQL requests are not validated",
 	"validate-client-certificate":        "client certificates are not checked: every caller passes",
 	"azure-openai-semantic-cache-lookup": "no semantic cache hits: every request reaches the backend",
