@@ -2,6 +2,7 @@ package lint_test
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,19 +14,30 @@ import (
 	"github.com/apimlab/apimlab/lint/rules"
 )
 
-// BenchmarkLint loads and lints generated ARM templates of 1,000 and
-// 10,000 backends with 1,000 API policies using the whole catalogue. The
-// issue's budget: 10,000 backends under 500 ms on two cores, under 200 MB
-// peak, growing linearly. Run with `make bench` or
-// `go test -run '^$' -bench Lint -benchmem ./lint/`.
+// BenchmarkLint loads and lints generated ARM templates of 1,000, 10,000
+// and 40,000 backends with N/10 API policies using the whole catalogue,
+// beside issue 16's floor (gen.Floor: encoding/json + etree, three rules,
+// no positions) on the same bytes in the same run: compare load+lint with
+// floor. Run with `make bench` or
+// `go test -run '^$' -bench Lint -benchmem ./lint/`; the process-level
+// sweep with peak RSS is BenchmarkLintSweep in ./cmd/apimlab.
 func BenchmarkLint(b *testing.B) {
-	for _, n := range []int{1000, 10000} {
+	for _, n := range []int{1000, 10000, 40000} {
 		dir := b.TempDir()
 		file := filepath.Join(dir, "template.json")
-		if err := os.WriteFile(file, gen.ARM(n, 1000), 0o644); err != nil {
+		data := gen.ARM(n, n/10)
+		if err := os.WriteFile(file, data, 0o644); err != nil {
 			b.Fatal(err)
 		}
 		now := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+		b.Run(fmt.Sprintf("backends=%d/floor", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := gen.Floor(data, io.Discard); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 		b.Run(fmt.Sprintf("backends=%d/load+lint", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -11,10 +11,14 @@ type affinity struct {
 	pins map[string]int
 	ring []string // keys in insertion order, circular
 	next int      // ring slot of the next insertion
+	max  int      // bound of the table
 }
 
+// newAffinity makes an empty table. The map and the ring grow on demand:
+// most pools never pin a session (lint builds one per pool declared, and
+// preallocating the ring cost 160 KB per pool — 160 MB for 1,000 pools).
 func newAffinity(max int) affinity {
-	return affinity{pins: make(map[string]int), ring: make([]string, 0, max)}
+	return affinity{max: max}
 }
 
 // get returns key's pinned member.
@@ -29,7 +33,10 @@ func (a *affinity) pin(key string, idx int) {
 		a.pins[key] = idx
 		return
 	}
-	if len(a.ring) < cap(a.ring) {
+	if a.pins == nil {
+		a.pins = make(map[string]int)
+	}
+	if len(a.ring) < a.max {
 		a.ring = append(a.ring, key)
 	} else {
 		delete(a.pins, a.ring[a.next])

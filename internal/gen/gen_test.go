@@ -47,3 +47,16 @@ func TestARM(t *testing.T) {
 		t.Errorf("empty template is not JSON: %v", err)
 	}
 }
+
+func TestFloor(t *testing.T) {
+	var out bytes.Buffer
+	n, err := Floor(ARM(100, 10), &out)
+	if err != nil || n != 0 {
+		t.Fatalf("Floor: %d findings, %v\n%s", n, err, out.String())
+	}
+	bad := bytes.Replace(ARM(20, 2), []byte(`"validateCertificateName": true`), []byte(`"validateCertificateName": false`), 1)
+	bad = bytes.Replace(bad, []byte(`backend-id=\"pool-00020\"`), []byte(`backend-id=\"nope\"`), 1)
+	if n, err := Floor(bad, &out); err != nil || n != 2 {
+		t.Fatalf("Floor on bad input: %d findings, %v", n, err)
+	}
+}

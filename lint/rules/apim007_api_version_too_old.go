@@ -43,7 +43,7 @@ var learnIntroduced = map[string]string{
 }
 
 func checkAPIVersionTooOld(pass *lint.Pass) {
-	ps := paramSources{}
+	ps := newParamSources(pass)
 	for _, b := range pass.Service.Backends {
 		ver := ps.apiVersionAt(b.Pos)
 		if ver == "" {

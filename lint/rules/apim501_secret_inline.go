@@ -73,7 +73,7 @@ func checkSecretInline(pass *lint.Pass) {
 	svc := pass.Service
 	const fix = "reference a secret named value ({{name}}) or a secureString parameter"
 	const paramFix = "declare the parameter secureString (@secure() in Bicep), or reference a secret named value ({{name}})"
-	params := paramSources{}
+	params := newParamSources(pass)
 	// secret reports the first literal or plain-parameter value of vs, one
 	// finding per property (not per array element), sink and source both
 	// shown for a parameter.

@@ -1,13 +1,17 @@
 package rules
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/jsontree"
+	"github.com/apimlab/apimlab/lint"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Where a value taken from a plain (not secure) ARM template parameter is
@@ -24,20 +28,34 @@ import (
 // paramRef matches an ARM value that is exactly one parameter reference.
 var paramRef = regexp.MustCompile(`^\[\s*parameters\(\s*'([^']+)'\s*\)\s*\]$`)
 
-// paramSources caches parsed JSON files (nil when unreadable) for one run
-// of a rule.
-type paramSources map[string]*jsontree.Value
+// paramSources reads the JSON files behind the model (nil when
+// unreadable). Each file is parsed once per lint run and shared by every
+// rule that asks (through Pass.Memo): three rules used to parse a
+// 40,000-backend template once each (issue 16).
+// The zero value parses on every call.
+type paramSources struct{ pass *lint.Pass }
+
+func newParamSources(pass *lint.Pass) paramSources { return paramSources{pass} }
+
+// parsedFile and apiVersionsOf are the Pass.Memo keys of a file's tree
+// and of its resources' apiVersions.
+type (
+	parsedFile    string
+	apiVersionsOf string
+)
 
 func (ps paramSources) parse(file string) *jsontree.Value {
-	if v, ok := ps[file]; ok {
-		return v
+	read := func() *jsontree.Value {
+		var root *jsontree.Value
+		if data, err := os.ReadFile(file); err == nil {
+			root, _ = jsontree.Parse(file, data)
+		}
+		return root
 	}
-	var root *jsontree.Value
-	if data, err := os.ReadFile(file); err == nil {
-		root, _ = jsontree.Parse(file, data)
+	if ps.pass == nil {
+		return read()
 	}
-	ps[file] = root
-	return root
+	return ps.pass.Memo(parsedFile(file), func() any { return read() }).(*jsontree.Value)
 }
 
 // plainParam returns the name of the plain parameter f comes from directly
@@ -85,33 +103,72 @@ func (ps paramSources) apiVersionAt(pos apim.Position) string {
 	if pos.File == "" || !pos.IsValid() {
 		return ""
 	}
-	var found *jsontree.Value
-	var walk func(v *jsontree.Value)
-	walk = func(v *jsontree.Value) {
-		if v == nil || found != nil {
-			return
-		}
-		switch v.Kind {
-		case jsontree.Object:
-			if p := v.Position(); p.Line == pos.Line && p.Col == pos.Col {
-				found = v
-				return
-			}
-			for _, m := range v.Obj {
-				walk(m.Value)
-			}
-		case jsontree.Array:
-			for _, e := range v.Arr {
-				walk(e)
-			}
-		}
+	return ps.apiVersions(pos.File)[[2]int{pos.Line, pos.Col}]
+}
+
+// apiVersions maps the start (line, column) of every object of file that
+// has a literal apiVersion to that version. It scans the tokens once and
+// keeps no tree: looking each backend up by walking a parsed tree made
+// APIM007 quadratic, and the tree of a 40,000-backend template is a few
+// hundred megabytes (issue 16). The map is shared through Pass.Memo.
+func (ps paramSources) apiVersions(file string) map[[2]int]string {
+	if ps.pass == nil {
+		ps.pass = lint.NewPass(nil, nil, nil, time.Time{}, nil) // a memo of its own
 	}
-	walk(ps.parse(pos.File))
-	ver := strings.TrimSpace(found.Get("apiVersion").Text())
-	if strings.HasPrefix(ver, "[") {
-		return ""
-	}
-	return ver
+	return ps.pass.Memo(apiVersionsOf(file), func() any {
+		vers := map[[2]int]string{}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return vers
+		}
+		bom := int64(0)
+		if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+			bom = 3
+		}
+		lines := jsontree.NewLines(file, data)
+		dec := jsontext.NewDecoder(bytes.NewReader(data[bom:]))
+		var starts []int64 // offsets of the open objects ('{'), -1 for arrays
+		for {
+			tok, err := dec.ReadToken()
+			if err != nil {
+				return vers // EOF, or malformed: the loader reports that
+			}
+			switch tok.Kind() {
+			case '{':
+				starts = append(starts, dec.InputOffset()-1)
+			case '[':
+				starts = append(starts, -1)
+			case '}', ']':
+				starts = starts[:len(starts)-1]
+			case '"':
+				// A string directly in an object at an even position is
+				// a name: read its value when it is apiVersion.
+				if len(starts) == 0 || starts[len(starts)-1] < 0 {
+					continue
+				}
+				if _, n := dec.StackIndex(dec.StackDepth()); n%2 == 0 {
+					continue
+				}
+				name := tok.String()
+				if !strings.EqualFold(name, "apiVersion") || dec.PeekKind() != '"' {
+					continue
+				}
+				v, err := dec.ReadToken()
+				if err != nil {
+					return vers
+				}
+				if ver := strings.TrimSpace(v.String()); ver != "" && !strings.HasPrefix(ver, "[") {
+					// An exact "apiVersion" wins over another casing,
+					// as jsontree.Value.Get does.
+					p := lines.Pos(starts[len(starts)-1] + bom)
+					k := [2]int{p.Line, p.Col}
+					if _, seen := vers[k]; !seen || name == "apiVersion" {
+						vers[k] = ver
+					}
+				}
+			}
+		}
+	}).(map[[2]int]string)
 }
 
 // apiVersionLess orders API versions: by date, a preview before the
