@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -16,23 +18,26 @@ import (
 // can take from one gateway process; docs/semantics.md ("Serving limits")
 // explains each.
 const (
-	DefaultMaxConns          = 8192
-	DefaultMaxConcurrent     = 1024
+	DefaultMaxConns          = 2048
+	DefaultMaxConcurrent     = 512
 	DefaultReadHeaderTimeout = 10 * time.Second
 	DefaultReadBodyTimeout   = 60 * time.Second
 	DefaultIdleTimeout       = 60 * time.Second
 	DefaultWriteTimeout      = 60 * time.Second
 	DefaultMaxHeaderBytes    = 64 << 10
 	DefaultShutdownGrace     = 10 * time.Second
+	DefaultIdleTrim          = 10 * time.Second
 )
 
 // ServerOptions bound the resources clients can hold. For every field, 0
 // means the default above and a negative value means no limit.
 type ServerOptions struct {
-	// MaxConns is the most client connections open at once. Beyond it,
-	// new connections wait in the kernel's accept queue until one closes
-	// (idle connections close after IdleTimeout); each wait is counted in
-	// apimlab_gateway_overload_total{limit="connections"}.
+	// MaxConns is the most client connections open at once. A connection
+	// beyond it makes the gateway close an idle keep-alive connection; if
+	// none is idle, its request is answered 503 GatewayOverloaded with
+	// Retry-After and "Connection: close"; beyond twice the limit, it is
+	// closed at once (the file descriptors matter more). Each is counted
+	// in apimlab_gateway_overload_total{limit="connections"}.
 	MaxConns int
 	// MaxConcurrent is the most requests served at once. A request beyond
 	// it is answered at once with 503, Retry-After (Options.RetryAfter)
@@ -55,6 +60,11 @@ type ServerOptions struct {
 	MaxHeaderBytes int
 	// ShutdownGrace is how long Shutdown lets in-flight requests finish.
 	ShutdownGrace time.Duration
+	// IdleTrim: after a load, once no request has arrived for this long,
+	// the gateway closes its idle backend connections and returns freed
+	// memory to the operating system (debug.FreeOSMemory), so a process
+	// that took a burst does not keep its peak footprint while idle.
+	IdleTrim time.Duration
 	// ErrorLog receives net/http's own errors (TLS handshakes, accept
 	// errors). If nil, they are discarded.
 	ErrorLog *slog.Logger
@@ -85,6 +95,7 @@ func (o ServerOptions) withDefaults() ServerOptions {
 	def(&o.IdleTimeout, DefaultIdleTimeout)
 	def(&o.WriteTimeout, DefaultWriteTimeout)
 	def(&o.ShutdownGrace, DefaultShutdownGrace)
+	def(&o.IdleTrim, DefaultIdleTrim)
 	return o
 }
 
@@ -97,8 +108,17 @@ type Server struct {
 	o    ServerOptions
 	srv  *http.Server
 	load *loadState
-	mu   sync.Mutex
-	lns  []*limitListener
+	ln   atomic.Pointer[limitListener] // the listener Serve runs (tests read it)
+
+	// Idle trimming (see ServerOptions.IdleTrim).
+	requests    atomic.Int64 // requests seen
+	lastSeen    int64        // requests at the previous trim check
+	lastChange  time.Time    // when lastSeen last changed
+	trimmedAt   int64        // requests when the last trim ran
+	stopTrim    chan struct{}
+	stopTrimOne sync.Once
+	// Trims counts idle trims (tests read it).
+	trims atomic.Int64
 }
 
 // resetWriteDeadline is the http.Server's WriteTimeout: not a limit, only
@@ -125,6 +145,13 @@ func NewServer(g *Gateway, o ServerOptions) *Server {
 		IdleTimeout:       o.IdleTimeout,
 		MaxHeaderBytes:    o.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(errLog.Handler(), slog.LevelDebug),
+		ConnState:         trackIdle,
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			if isOver(c) {
+				return context.WithValue(ctx, overKey{}, true)
+			}
+			return ctx
+		},
 	}
 	if o.WriteTimeout > 0 {
 		s.srv.WriteTimeout = resetWriteDeadline
@@ -133,7 +160,67 @@ func NewServer(g *Gateway, o ServerOptions) *Server {
 		// http.Server treats 0 as "use ReadTimeout"; -1 disables.
 		s.srv.IdleTimeout = -1
 	}
+	s.stopTrim = make(chan struct{})
+	if o.IdleTrim > 0 {
+		go s.trimLoop()
+	}
 	return s
+}
+
+func (s *Server) trimLoop() {
+	t := time.NewTicker(max(s.o.IdleTrim/4, time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopTrim:
+			return
+		case now := <-t.C:
+			s.trimIfIdle(now, s.o.IdleTrim)
+		}
+	}
+}
+
+// trimIfIdle is one step of the idle trimming, at now: when no request
+// arrived for quiet and requests arrived since the last trim, it closes
+// idle backend connections and returns freed memory to the OS. Only the
+// trim loop (or a test instead of it) calls it.
+func (s *Server) trimIfIdle(now time.Time, quiet time.Duration) bool {
+	n := s.requests.Load()
+	if n != s.lastSeen || s.load.inFlight.Load() != 0 {
+		s.lastSeen, s.lastChange = n, now
+		return false
+	}
+	if n == s.trimmedAt || now.Sub(s.lastChange) < quiet {
+		return false
+	}
+	s.trimmedAt = n
+	s.g.closeIdleConns()
+	// Two collections: objects in sync.Pools (net/http's 4 KiB bufio
+	// readers and writers of every connection of the burst, the pooled
+	// exchanges) survive the first one in the pools' victim caches.
+	runtime.GC()
+	debug.FreeOSMemory()
+	s.trims.Add(1)
+	return true
+}
+
+// closeIdleConns closes the idle connections of every backend transport.
+func (g *Gateway) closeIdleConns() {
+	for _, b := range g.backendList {
+		b.closeIdle()
+	}
+	for _, a := range g.apis {
+		if a.service != nil {
+			a.service.closeIdle()
+		}
+	}
+	if g.adhoc != nil {
+		g.adhoc.CloseIdleConnections()
+	}
+	g.adhocVariants.Range(func(_, v any) bool {
+		v.(*http.Transport).CloseIdleConnections()
+		return true
+	})
 }
 
 // Options returns the effective options (defaults applied).
@@ -142,25 +229,15 @@ func (s *Server) Options() ServerOptions { return s.o }
 // Serve accepts connections on ln (at most MaxConns open at once) until
 // Shutdown; it returns http.ErrServerClosed after Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
-	l := &limitListener{Listener: ln, load: s.load, overload: s.g.metrics.overload.WithLabelValues(limitConnections)}
-	if s.o.MaxConns > 0 {
-		l.sem = make(chan struct{}, s.o.MaxConns)
-	}
-	l.done = make(chan struct{})
-	s.mu.Lock()
-	s.lns = append(s.lns, l)
-	s.mu.Unlock()
+	l := &limitListener{Listener: ln, max: int64(s.o.MaxConns), load: s.load, overload: s.g.metrics.overload.WithLabelValues(limitConnections), idle: map[*limitConn]struct{}{}}
+	s.ln.Store(l)
 	return s.srv.Serve(l)
 }
 
 // Shutdown stops accepting, closes idle connections and waits up to
 // ShutdownGrace (or ctx, if it ends first) for in-flight requests.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.mu.Lock()
-	for _, l := range s.lns {
-		l.stop()
-	}
-	s.mu.Unlock()
+	s.stopTrimOne.Do(func() { close(s.stopTrim) })
 	if s.o.ShutdownGrace > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.o.ShutdownGrace)
@@ -170,15 +247,24 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 // Close closes every connection at once.
-func (s *Server) Close() error { return s.srv.Close() }
+func (s *Server) Close() error {
+	s.stopTrimOne.Do(func() { close(s.stopTrim) })
+	return s.srv.Close()
+}
 
 // ServeHTTP applies the concurrency limit and the body and write
 // deadlines, then runs the gateway.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.requests.Add(1)
 	n := s.load.inFlight.Add(1)
 	defer s.load.inFlight.Add(-1)
 	if max := int64(s.o.MaxConcurrent); max > 0 && n > max {
-		s.reject(w)
+		s.reject(w, limitRequests)
+		return
+	}
+	if over, _ := r.Context().Value(overKey{}).(bool); over {
+		w.Header()["Connection"] = []string{"close"}
+		s.reject(w, limitConnections)
 		return
 	}
 	rc := http.NewResponseController(w)
@@ -198,8 +284,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // reject answers a request beyond MaxConcurrent: quickly, without reading
 // its body (net/http drains a little of it or closes the connection).
-func (s *Server) reject(w http.ResponseWriter) {
-	s.g.metrics.overload.WithLabelValues(limitRequests).Inc()
+func (s *Server) reject(w http.ResponseWriter, limit string) {
+	if limit == limitRequests { // connections were counted at accept
+		s.g.metrics.overload.WithLabelValues(limitRequests).Inc()
+	}
 	s.load.rejectedAt.Store(s.g.now().UnixNano())
 	h := w.Header()
 	h["Content-Type"] = []string{"application/json"}
@@ -212,6 +300,10 @@ func (s *Server) reject(w http.ResponseWriter) {
 	w.WriteHeader(http.StatusServiceUnavailable)
 	_, _ = w.Write(overloadBody)
 }
+
+// overKey marks, in a request's context, a connection accepted beyond
+// MaxConns.
+type overKey struct{}
 
 var overloadBody = []byte(`{ "statusCode": 503, "message": "The gateway is overloaded; retry later." }`)
 
@@ -251,63 +343,108 @@ func (w *deadlineWriter) Write(p []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection (Flush).
 func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// limitListener accepts at most cap(sem) connections open at once
-// (x/net/netutil.LimitListener's shape) and counts them.
+// limitListener counts client connections and enforces MaxConns (max;
+// 0 is no limit). Beyond the limit it first closes an idle keep-alive
+// connection to make room, as nginx does when it runs out of connections;
+// when every connection is busy, the new connection is still accepted but
+// marked: its request is answered 503 GatewayOverloaded with Retry-After
+// and "Connection: close". Every client gets an answer instead of waiting
+// unseen in the kernel's accept queue, and the excess lives only as long
+// as one short answer.
 type limitListener struct {
 	net.Listener
-	sem      chan struct{} // nil: no limit
+	max      int64
 	load     *loadState
 	overload interface{ Inc() }
-	once     sync.Once
-	done     chan struct{}
+
+	mu   sync.Mutex
+	idle map[*limitConn]struct{} // keep-alive connections between requests
 }
 
-func (l *limitListener) stop() { l.once.Do(func() { close(l.done) }) }
+// trackIdle is the http.Server's ConnState hook: it keeps the set of idle
+// connections the listener may close at its limit.
+func trackIdle(c net.Conn, st http.ConnState) {
+	lc, ok := c.(*limitConn)
+	if !ok {
+		return
+	}
+	lc.l.mu.Lock()
+	if st == http.StateIdle {
+		lc.l.idle[lc] = struct{}{}
+	} else {
+		delete(lc.l.idle, lc)
+	}
+	lc.l.mu.Unlock()
+}
+
+// idleCount is the number of idle connections.
+func (l *limitListener) idleCount() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.idle)
+}
+
+// closeIdle closes one idle connection, reporting whether there was one.
+func (l *limitListener) closeIdle() bool {
+	l.mu.Lock()
+	var victim *limitConn
+	for c := range l.idle {
+		victim = c
+		delete(l.idle, c)
+		break
+	}
+	l.mu.Unlock()
+	if victim == nil {
+		return false
+	}
+	_ = victim.Close()
+	return true
+}
 
 func (l *limitListener) Accept() (net.Conn, error) {
-	if l.sem != nil {
-		select {
-		case l.sem <- struct{}{}:
-		default:
-			// At the limit: count the wait once, then wait for a slot.
-			l.overload.Inc()
-			select {
-			case l.sem <- struct{}{}:
-			case <-l.done:
-				return nil, net.ErrClosed
-			}
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
 		}
-	}
-	c, err := l.Listener.Accept()
-	if err != nil {
-		if l.sem != nil {
-			<-l.sem
+		lc := &limitConn{Conn: c, l: l}
+		n := l.load.conns.Add(1)
+		if l.max <= 0 || n <= l.max {
+			return lc, nil
 		}
-		return nil, err
+		l.overload.Inc()
+		if l.closeIdle() {
+			return lc, nil
+		}
+		if n > 2*l.max {
+			// Far beyond the limit (clients reconnecting faster than
+			// they are answered): close at once, the file descriptors
+			// matter more than an answer.
+			_ = lc.Close()
+			continue
+		}
+		lc.over = true
+		return lc, nil
 	}
-	l.load.conns.Add(1)
-	return &limitConn{Conn: c, l: l}, nil
 }
 
-func (l *limitListener) Close() error {
-	l.stop()
-	return l.Listener.Close()
+// isOver reports whether c was accepted beyond MaxConns with no idle
+// connection to close.
+func isOver(c net.Conn) bool {
+	lc, ok := c.(*limitConn)
+	return ok && lc.over
 }
 
 type limitConn struct {
 	net.Conn
 	l    *limitListener
+	over bool // accepted beyond MaxConns: answer 503 and close
 	once sync.Once
 }
 
 func (c *limitConn) Close() error {
 	err := c.Conn.Close()
-	c.once.Do(func() {
-		c.l.load.conns.Add(-1)
-		if c.l.sem != nil {
-			<-c.l.sem
-		}
-	})
+	c.once.Do(func() { c.l.load.conns.Add(-1) })
 	return err
 }
 

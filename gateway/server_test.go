@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -256,34 +257,72 @@ func TestOverloadAnsweredFast(t *testing.T) {
 	}
 }
 
-// TestMaxConns checks the connection limit: with the only slot held by
-// an open keep-alive connection, a second client is not served until the
-// first closes. (The negative check waits a short, fixed time: the test
-// can only pass late, never wrongly.)
+// TestMaxConns checks the connection limit (MaxConns 1): a new client
+// makes room by closing an idle keep-alive connection; when the only
+// connection is busy, the new client is answered 503 GatewayOverloaded
+// with "Connection: close" and the backend never sees its request.
 func TestMaxConns(t *testing.T) {
-	be := newFakeBackend(t, "be", 200)
+	release := make(chan struct{})
+	arrived := make(chan struct{}, 1)
+	be := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/hold" {
+			arrived <- struct{}{}
+			<-release
+		}
+	}))
+	defer be.Close()
 	g, _ := New(attributionService(be.URL), Options{})
-	_, addr := startServer(t, g, ServerOptions{MaxConns: 1})
+	s, addr := startServer(t, g, ServerOptions{MaxConns: 1})
+	roundTrip := func(c net.Conn, br *bufio.Reader, path string) *http.Response {
+		t.Helper()
+		_, _ = io.WriteString(c, "GET /api/"+path+" HTTP/1.1\r\nHost: gw\r\nX-Timeout-Ms: 60000\r\n\r\n")
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return resp
+	}
+	// An idle keep-alive connection makes room for a new client.
 	a := dial(t, addr)
 	ar := bufio.NewReader(a)
-	_, _ = io.WriteString(a, "GET /api/x HTTP/1.1\r\nHost: gw\r\n\r\n")
-	if resp, err := http.ReadResponse(ar, nil); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("first client: %v %v", resp, err)
+	if resp := roundTrip(a, ar, "x"); resp.StatusCode != 200 {
+		t.Fatalf("first client: %d", resp.StatusCode)
+	}
+	// net/http marks the connection idle just after the client has the
+	// response: wait for that state (no sleep, bounded by testBound).
+	for deadline := time.Now().Add(testBound); s.ln.Load().idleCount() != 1; runtime.Gosched() {
+		if time.Now().After(deadline) {
+			t.Fatal("the first connection never became idle")
+		}
 	}
 	b := dial(t, addr)
 	br := bufio.NewReader(b)
-	_, _ = io.WriteString(b, "GET /api/x HTTP/1.1\r\nHost: gw\r\n\r\n")
-	_ = b.SetReadDeadline(time.Now().Add(shortTimeout))
-	if _, err := br.ReadByte(); err == nil {
-		t.Fatal("the second client was served while the first held the only connection slot")
+	if resp := roundTrip(b, br, "x"); resp.StatusCode != 200 {
+		t.Fatalf("second client: %d, want 200 (the idle first connection closed to make room)", resp.StatusCode)
 	}
-	a.Close()
-	_ = b.SetReadDeadline(time.Now().Add(testBound))
-	if resp, err := http.ReadResponse(br, nil); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("second client after the first closed: %v %v", resp, err)
+	if _, err := ar.ReadByte(); err != io.EOF {
+		t.Fatalf("idle first connection: %v, want EOF (closed to make room)", err)
 	}
-	if got := counterValue(t, g, "apimlab_gateway_overload_total", "limit", limitConnections); got < 1 {
-		t.Fatalf("overload_total{limit=connections} = %v, want >= 1", got)
+	// A busy connection is not closed: the newcomer gets 503.
+	done := make(chan int, 1)
+	go func() {
+		resp := roundTrip(b, br, "hold")
+		done <- resp.StatusCode
+	}()
+	<-arrived
+	c := dial(t, addr)
+	resp := roundTrip(c, bufio.NewReader(c), "x")
+	if resp.StatusCode != 503 || resp.Header.Get(HeaderReason) != ReasonOverloaded || !resp.Close || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("third client with the only connection busy: %d %q close=%v Retry-After %q, want 503 %s, Connection: close, Retry-After",
+			resp.StatusCode, resp.Header.Get(HeaderReason), resp.Close, resp.Header.Get("Retry-After"), ReasonOverloaded)
+	}
+	close(release)
+	if code := <-done; code != 200 {
+		t.Fatalf("busy request: %d", code)
+	}
+	if got := counterValue(t, g, "apimlab_gateway_overload_total", "limit", limitConnections); got != 2 {
+		t.Fatalf("overload_total{limit=connections} = %v, want 2", got)
 	}
 }
 
@@ -317,11 +356,36 @@ func TestShutdownGrace(t *testing.T) {
 func TestServerOptionsDefaults(t *testing.T) {
 	got := ServerOptions{}.withDefaults()
 	want := ServerOptions{MaxConns: DefaultMaxConns, MaxConcurrent: DefaultMaxConcurrent, ReadHeaderTimeout: 10 * time.Second,
-		ReadBodyTimeout: time.Minute, IdleTimeout: time.Minute, WriteTimeout: time.Minute, MaxHeaderBytes: 64 << 10, ShutdownGrace: 10 * time.Second}
+		ReadBodyTimeout: time.Minute, IdleTimeout: time.Minute, WriteTimeout: time.Minute, MaxHeaderBytes: 64 << 10, ShutdownGrace: 10 * time.Second, IdleTrim: 10 * time.Second}
 	if got != want {
 		t.Errorf("defaults %+v, want %+v", got, want)
 	}
 	if off := (ServerOptions{MaxConns: -1, MaxConcurrent: -1, ReadBodyTimeout: -1}).withDefaults(); off.MaxConns != 0 || off.MaxConcurrent != 0 || off.ReadBodyTimeout != 0 {
 		t.Errorf("negative values: %+v, want 0 (no limit)", off)
+	}
+}
+
+// TestIdleTrim checks the idle trimming step on explicit times: nothing
+// before any request, nothing while requests keep arriving or before
+// IdleTrim of quiet, one trim after, and no second trim until new
+// requests arrive.
+func TestIdleTrim(t *testing.T) {
+	be := newFakeBackend(t, "be", 200)
+	g, _ := New(attributionService(be.URL), Options{})
+	s, addr := startServer(t, g, ServerOptions{IdleTrim: -1}) // the test drives the steps
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if s.trimIfIdle(t0, 10*time.Second) || s.trimIfIdle(t0.Add(time.Hour), 10*time.Second) {
+		t.Fatal("trimmed before any request")
+	}
+	if code, _, _ := get(t, "http://"+addr+"/api/x", nil); code != 200 {
+		t.Fatal(code)
+	}
+	at := func(d time.Duration) bool { return s.trimIfIdle(t0.Add(2*time.Hour+d), 10*time.Second) }
+	got := []bool{at(0), at(5 * time.Second), at(10 * time.Second), at(20 * time.Second)}
+	want := []bool{false, false, true, false} // new request seen; quiet 5 s; quiet 10 s: trim; already trimmed
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("trim steps %v, want %v", got, want)
+		}
 	}
 }
