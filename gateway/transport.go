@@ -61,8 +61,10 @@ func (g *Gateway) newTransport(b *apim.Backend, certKey string) (*http.Transport
 		// A proxy passes the backend's encoding through untouched.
 		DisableCompression: true,
 		TLSClientConfig:    g.tlsConfig(flags, host, certKey),
-		// HTTP/2 only when the backend offers it through TLS ALPN.
-		ForceAttemptHTTP2: true,
+		// HTTP/1.1 to backends, as Azure (forward-request http-version
+		// defaults to "1"): a non-nil empty TLSNextProto keeps net/http
+		// from negotiating HTTP/2 through ALPN.
+		TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{},
 	}
 	if g.opts.DialContext != nil {
 		tr.DialContext = g.opts.DialContext
