@@ -77,6 +77,9 @@ var skuParam = regexp.MustCompile(`^\[\s*parameters\(\s*'([^']+)'\s*\)\s*\]$`)
 func serviceSKU(files []string) (sku, where string) {
 	ps := paramSources{}
 	for _, f := range files {
+		if !hasServiceResource(f) {
+			continue // no tree to build: found would stay nil
+		}
 		root := ps.parse(f)
 		var found *jsontree.Value
 		var walk func(v *jsontree.Value)

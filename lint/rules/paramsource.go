@@ -180,3 +180,37 @@ func apiVersionLess(a, b string) bool {
 	}
 	return strings.HasSuffix(strings.ToLower(a), "-preview") && !strings.HasSuffix(strings.ToLower(b), "-preview")
 }
+
+// hasServiceResource reports whether file is JSON holding an object whose
+// "type" (any casing) is Microsoft.ApiManagement/service (any casing). It
+// scans tokens without building a tree, so rules can skip parsing the
+// templates that hold no service resource — most of them, and a
+// 40,000-backend template's tree is a few hundred megabytes (issue 16).
+// Unreadable or malformed files report false: parse returns nil for them.
+func hasServiceResource(file string) bool {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return false
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	dec := jsontext.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return false
+		}
+		if tok.Kind() != '"' {
+			continue
+		}
+		if k, n := dec.StackIndex(dec.StackDepth()); k != '{' || n%2 == 0 || !strings.EqualFold(tok.String(), "type") || dec.PeekKind() != '"' {
+			continue
+		}
+		v, err := dec.ReadToken()
+		if err != nil {
+			return false
+		}
+		if strings.EqualFold(v.String(), "Microsoft.ApiManagement/service") {
+			return true
+		}
+	}
+}
