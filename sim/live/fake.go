@@ -316,7 +316,11 @@ func slowBody(ctx context.Context, clk clock.Clock, w http.ResponseWriter, body 
 	if bps <= 0 {
 		bps = sim.DefaultSlowBodyBPS
 	}
+	// A tenth of a second's worth per write, at least one byte: below 10
+	// bytes per second a write carries one byte and the wait between
+	// writes grows (it used to stay at 100 ms, so 1 B/s ran at 10 B/s).
 	chunk := max(bps/10, 1)
+	pause := time.Duration(chunk) * time.Second / time.Duration(bps)
 	w.WriteHeader(http.StatusOK)
 	fl, _ := w.(http.Flusher)
 	for len(body) > 0 {
@@ -328,7 +332,7 @@ func slowBody(ctx context.Context, clk clock.Clock, w http.ResponseWriter, body 
 			fl.Flush()
 		}
 		body = body[n:]
-		if len(body) > 0 && clk.Sleep(ctx, 100*time.Millisecond) != nil {
+		if len(body) > 0 && clk.Sleep(ctx, pause) != nil {
 			return
 		}
 	}

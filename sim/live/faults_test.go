@@ -112,3 +112,53 @@ func TestFaultsFromTheClientSide(t *testing.T) {
 		}
 	})
 }
+
+// TestSlowBodyPaceAndClientTimeout: a slow body below 10 bytes per second
+// is paced at its rate (one byte per second took 100 ms a byte), and on the
+// virtual clock a client gives up after ClientTimeout of scenario time
+// instead of waiting, timer after timer, for a body that takes minutes.
+func TestSlowBodyPaceAndClientTimeout(t *testing.T) {
+	t.Run("1 byte per second", func(t *testing.T) {
+		// 27 bytes: 26 pauses of 1 s after the first byte.
+		p := runFault(t, 1, "    bodySize: 27\n    faults: [{kind: slow-body, bytesPerSecond: 1}]")
+		// Only the slowest answer is checked: a slow body can lose a
+		// request to the 5 s forward-request timeout (see the report on
+		// the driver's blocked-request detection).
+		if p.Status["200"] == 0 || p.Max.D() < 26*time.Second || p.Max.D() > ClientTimeout {
+			t.Errorf("status %v max %s, want 200s taking 26 s", p.Status, p.Max)
+		}
+	})
+	t.Run("client timeout", func(t *testing.T) {
+		// testdata/service.json keeps the default forward-request timeout
+		// (300 s): 5,000 bytes at 100 B/s take 50 s, and every client
+		// gives up at 30 s.
+		src := `name: slow
+config: testdata/service.json
+backends:
+  primary: {bodySize: 5000, faults: [{kind: slow-body}]}
+load:
+  - path: /things/a
+    phases:
+      - {name: p, duration: 5s, rate: 2}
+`
+		sc, err := sim.Parse("slow.yaml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc, err := load.Load(sc.ConfigPaths(), load.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Run(context.Background(), svc, sc, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := res.Phases[0]
+		if p.Status["0"] != 10 || p.Errors[errClientTimeout] != 10 || p.ErrorRate != 1 {
+			t.Errorf("status %v errors %v error rate %v, want 10 client timeouts", p.Status, p.Errors, p.ErrorRate)
+		}
+		if p.Max.D() != ClientTimeout {
+			t.Errorf("max latency %s, want the client timeout %s", p.Max, ClientTimeout)
+		}
+	})
+}

@@ -34,6 +34,14 @@ import (
 // model engine's job.
 const MaxRequests = 2_000_000
 
+// ClientTimeout is how long, in scenario time, a client of a virtual-clock
+// run waits for a complete answer (vegeta's default timeout, which the
+// wall-clock client also uses): a request still running then is recorded
+// with no status and the error errClientTimeout.
+const ClientTimeout = 30 * time.Second
+
+const errClientTimeout = "client timeout: no complete answer within 30s of scenario time"
+
 // DefaultMaxWorkers bounds the requests in flight of a wall-clock phase
 // that sets no maxWorkers.
 const DefaultMaxWorkers = 1024
@@ -480,8 +488,39 @@ func (e *engine) serveFront(w http.ResponseWriter, r *http.Request) {
 	inst := int((e.next.Add(1) - 1) % uint64(len(e.gws)))
 	rw := &recorder{ResponseWriter: w}
 	t0 := e.clk.Now()
-	e.gws[inst].ServeHTTP(rw, r.WithContext(clock.WithTag(r.Context(), id)))
+	ctx := clock.WithTag(r.Context(), id)
+	var timedOut atomic.Bool
+	if e.virtual != nil {
+		// The client gives up after ClientTimeout of scenario time, as
+		// vegeta's client does on the wall clock: without it a slow body
+		// or a hanging backend behind a long forward-request timeout kept
+		// the run going (timer after timer) long after the scenario ended.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		tm := e.clk.AfterFunc(ClientTimeout, func() { timedOut.Store(true); cancel() })
+		defer tm.Stop()
+		// Deferred, so that it also runs when the gateway's proxy aborts
+		// the response (it panics with http.ErrAbortHandler once the
+		// context ends mid-body), before the client sees the abort.
+		defer func() {
+			if timedOut.Load() {
+				if _, ok := e.arrived.LoadAndDelete(id); ok {
+					e.errors.Add(1)
+					e.rec.Request(sim.RequestRecord{
+						Stream: a.stream, Phase: a.phase, Instance: inst, At: t0.Sub(e.zero()),
+						Latency: ClientTimeout, Error: errClientTimeout,
+					})
+				}
+				e.finished(id)
+			}
+		}()
+	}
+	e.gws[inst].ServeHTTP(rw, r.WithContext(ctx))
 	lat := e.clk.Now().Sub(t0)
+	if timedOut.Load() {
+		panic(http.ErrAbortHandler) // the client saw no complete answer
+	}
 	if !rw.failed {
 		status := rw.status
 		if status == 0 {
