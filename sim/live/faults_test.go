@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,6 +110,19 @@ func TestFaultsFromTheClientSide(t *testing.T) {
 		p := runFault(t, 20, "    bodySize: 1000\n    faults: [{kind: truncate}]")
 		if p.Status["200"] != 0 {
 			t.Errorf("status %v: a truncated body reached a client as a complete 200", p.Status)
+		}
+		// One error kind for one failure (the request URL, with its id,
+		// used to make each its own), and no wall-clock latency: on the
+		// virtual clock the truncated answer takes no scenario time.
+		var kinds []string
+		for k := range p.Errors {
+			kinds = append(kinds, k)
+		}
+		if p.Status["0"] != 200 || len(p.Errors) != 1 || p.Errors[kinds[0]] != 200 || strings.Contains(kinds[0], "127.0.0.1") {
+			t.Errorf("status %v errors %v, want 200 requests with one error kind", p.Status, p.Errors)
+		}
+		if p.Max != 0 {
+			t.Errorf("max latency %s, want 0 on the virtual clock", p.Max)
 		}
 	})
 }

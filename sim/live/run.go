@@ -650,10 +650,30 @@ func (e *engine) collect(results <-chan *vegeta.Result, enc vegeta.Encoder) erro
 		}
 		a := v.(*arrival)
 		e.errors.Add(1)
-		e.rec.Request(sim.RequestRecord{Stream: a.stream, Phase: a.phase, At: a.at, Latency: res.Latency, Error: res.Error})
+		lat := res.Latency
+		if e.virtual != nil {
+			// Scenario time, as the front measures answered requests
+			// (vegeta's latency is wall time): the clock waits for this
+			// request until finished.
+			lat = e.now() - a.at
+		}
+		e.rec.Request(sim.RequestRecord{Stream: a.stream, Phase: a.phase, At: a.at, Latency: lat, Error: clientError(res.Error)})
 		e.finished(id)
 	}
 	return encErr
+}
+
+// clientError drops the method and URL from a Go HTTP client error
+// (`Get "http://…/path#42": EOF` → `EOF`): the URL carries each request's
+// id, so every failure was its own error kind and the per-phase error
+// table, bounded to a few kinds, kept eight requests and lost the rest.
+func clientError(s string) string {
+	if i := strings.Index(s, `": `); i > 0 {
+		if method, _, ok := strings.Cut(s[:i], ` "`); ok && method != "" && !strings.Contains(method, " ") {
+			return s[i+3:]
+		}
+	}
+	return s
 }
 
 func formatID(id uint64) string { return fmt.Sprint(id) }

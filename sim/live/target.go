@@ -81,7 +81,7 @@ func (e *engine) recordTarget(id uint64, res *vegeta.Result) {
 	if res.Code == 0 || res.Code >= 500 {
 		e.errors.Add(1)
 	}
-	e.rec.Request(sim.RequestRecord{Stream: a.stream, Phase: a.phase, At: a.at, Latency: lat, Status: int(res.Code), Error: res.Error, Backend: backend})
+	e.rec.Request(sim.RequestRecord{Stream: a.stream, Phase: a.phase, At: a.at, Latency: lat, Status: int(res.Code), Error: clientError(res.Error), Backend: backend})
 	if backend != "" {
 		e.rec.Attempt(a.at, 0, backend, int(res.Code), lat)
 		e.servedMu.Lock()
