@@ -35,9 +35,10 @@ type ServerOptions struct {
 	// MaxConns is the most client connections open at once. A connection
 	// beyond it makes the gateway close an idle keep-alive connection; if
 	// none is idle, its request is answered 503 GatewayOverloaded with
-	// Retry-After and "Connection: close"; beyond twice the limit, it is
-	// closed at once (the file descriptors matter more). Each is counted
-	// in apimlab_gateway_overload_total{limit="connections"}.
+	// Retry-After and "Connection: close"; near the open-file limit
+	// (three quarters of it, less MaxConcurrent) it is closed at once
+	// (the file descriptors matter more). Each is counted in
+	// apimlab_gateway_overload_total{limit="connections"}.
 	MaxConns int
 	// MaxConcurrent is the most requests served at once. A request beyond
 	// it is answered at once with 503, Retry-After (Options.RetryAfter)
@@ -229,7 +230,7 @@ func (s *Server) Options() ServerOptions { return s.o }
 // Serve accepts connections on ln (at most MaxConns open at once) until
 // Shutdown; it returns http.ErrServerClosed after Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
-	l := &limitListener{Listener: ln, max: int64(s.o.MaxConns), load: s.load, overload: s.g.metrics.overload.WithLabelValues(limitConnections), idle: map[*limitConn]struct{}{}}
+	l := &limitListener{Listener: ln, max: int64(s.o.MaxConns), hard: hardConnLimit(s.o), load: s.load, overload: s.g.metrics.overload.WithLabelValues(limitConnections), idle: map[*limitConn]struct{}{}}
 	s.ln.Store(l)
 	return s.srv.Serve(l)
 }
@@ -354,6 +355,7 @@ func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 type limitListener struct {
 	net.Listener
 	max      int64
+	hard     int64 // close at once beyond this (0: never)
 	load     *loadState
 	overload interface{ Inc() }
 
@@ -416,16 +418,28 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		if l.closeIdle() {
 			return lc, nil
 		}
-		if n > 2*l.max {
-			// Far beyond the limit (clients reconnecting faster than
-			// they are answered): close at once, the file descriptors
-			// matter more than an answer.
+		if l.hard > 0 && n > l.hard {
+			// Near the open-file limit (clients reconnecting faster
+			// than they are answered): close at once, the file
+			// descriptors matter more than an answer.
 			_ = lc.Close()
 			continue
 		}
 		lc.over = true
 		return lc, nil
 	}
+}
+
+// hardConnLimit is the number of client connections beyond which new
+// ones are closed at once: three quarters of the open-file limit, less
+// one backend connection per concurrent request, and never below
+// MaxConns (0: unknown limit, or no MaxConns: never).
+func hardConnLimit(o ServerOptions) int64 {
+	soft, _, err := RaiseFileLimit()
+	if err != nil || soft == 0 || o.MaxConns <= 0 {
+		return 0
+	}
+	return max(int64(soft)*3/4-int64(o.MaxConcurrent), int64(o.MaxConns))
 }
 
 // isOver reports whether c was accepted beyond MaxConns with no idle

@@ -33,7 +33,7 @@ type GatewayCmd struct {
 	Verbose         bool     `help:"Log at debug level (the internal cause of every failed backend attempt)."`
 
 	// Serving limits: 0 keeps the default, a negative value removes the limit.
-	MaxConns           int           `default:"2048" help:"Most client connections open at once; beyond, an idle one is closed, or the newcomer answered 503 GatewayOverloaded (closed at once beyond twice the limit)."`
+	MaxConns           int           `default:"2048" help:"Most client connections open at once; beyond, an idle one is closed, or the newcomer answered 503 GatewayOverloaded (closed at once near the open-file limit)."`
 	MaxConcurrent      int           `name:"max-concurrent-requests" default:"512" help:"Most requests served at once; more are answered 503 GatewayOverloaded with Retry-After before any backend is dialled."`
 	MaxConnsPerBackend int           `default:"512" help:"Most connections to each backend host (0: no cap); waiting longer than forward-request's timeout ends in 503 GatewayResourceExhausted."`
 	RetryAfter         time.Duration `default:"1s" help:"Retry-After of the gateway's own 503s."`
