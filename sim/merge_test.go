@@ -2,6 +2,7 @@ package sim
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -11,7 +12,7 @@ import (
 // over three shard recorders; the merged shards equal the whole.
 func TestMergeEqualsWhole(t *testing.T) {
 	src := "name: m\nconfig: c.json\nload:\n  - path: /a\n    phases:\n      - {name: p, duration: 10s, rate: 30}\n      - {name: q, duration: 5s, rate: 30}\n" +
-		"expect:\n  - latency: {phase: p, p99: 80ms}\n  - clients: {phase: q, errorRate: {max: 0.2}}\n"
+		"expect:\n  - latency: {phase: p, p99: 80ms}\n  - clients: {phase: q, errorRate: {max: 0.2}}\n  - rate: {phase: p, achieved: 0.97}\n"
 	sc, err := Parse("m.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
@@ -59,6 +60,27 @@ func TestMergeEqualsWhole(t *testing.T) {
 			if a.Shares[j].Observed != b.Shares[j].Observed {
 				t.Errorf("phase %s share %s: whole %v merged %v", a.Name, a.Shares[j].Backend, a.Shares[j].Observed, b.Shares[j].Observed)
 			}
+		}
+	}
+	// Each shard was asked for its share of the phase, not the whole of
+	// it: a shard that sent all its arrivals achieved its requested rate,
+	// and the merged request count is the whole's.
+	for _, part := range parts {
+		for i, p := range part.Phases {
+			if want := w.Phases[i].Requested / n; math.Abs(p.Requested-want) > 1e-9 || p.Requests < uint64(want)-1 {
+				t.Errorf("shard %d phase %s: requested %v, want %v (sent %d)", part.Run.Shard.Index, p.Name, p.Requested, want, p.Requests)
+			}
+		}
+		for _, a := range part.Assertions {
+			if a.Kind == "rate" && !a.Passed {
+				t.Errorf("shard %d: %s failed: %s", part.Run.Shard.Index, a.Name, a.Observed)
+			}
+		}
+	}
+	for i := range w.Phases {
+		a, b := w.Phases[i], m.Phases[i]
+		if math.Abs(a.Requested-b.Requested) > 1e-9 || math.Abs(a.RequestedRate-b.RequestedRate) > 1e-9 {
+			t.Errorf("phase %s: whole requested %v (%v rps), merged %v (%v rps)", a.Name, a.Requested, a.RequestedRate, b.Requested, b.RequestedRate)
 		}
 	}
 	for i := range w.Assertions {

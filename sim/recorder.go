@@ -126,6 +126,14 @@ func NewRecorder(sc *Scenario, opts RecorderOptions) *Recorder {
 			r.poolsOf[m.Backend] = append(r.poolsOf[m.Backend], i)
 		}
 	}
+	// A shard is asked for its share of every phase (every Count-th
+	// arrival): its requested count and rate are the phase's divided by
+	// Count, so that it is not flagged short of a rate it never had to
+	// send and the shards' requested counts add up to the whole's.
+	share := 1.0
+	if s := opts.Run.Shard; s != nil && s.Count > 1 {
+		share = 1 / float64(s.Count)
+	}
 	for i, st := range sc.Load {
 		r.clients = append(r.clients, &seriesAgg{key: seriesKey{instance: -1}, stream: st.Name})
 		var idx []int
@@ -136,7 +144,7 @@ func NewRecorder(sc *Scenario, opts RecorderOptions) *Recorder {
 				res: PhaseResult{
 					Stream: st.Name, Name: ph.Name, Method: req.Method, Path: req.Path,
 					Start: Duration(start), End: Duration(start + ph.Duration.D()),
-					Requested: ph.Expected(ph.Duration.D()),
+					Requested: ph.Expected(ph.Duration.D()) * share,
 				},
 				status: map[int]uint64{}, errors: map[string]uint64{}, reasons: map[string]uint64{}, served: map[string]uint64{},
 				expSum: map[string][]float64{}, expCount: map[string]uint64{},

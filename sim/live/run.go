@@ -739,6 +739,9 @@ func (e *engine) progress() Progress {
 			start += ph.Duration.D()
 		}
 	}
+	if n := e.opts.Shard.Count; n > 1 {
+		p.Requested /= float64(n) // this shard's share
+	}
 	e.open.Range(func(k, _ any) bool {
 		name := k.(string)
 		if len(e.gws) == 1 {
