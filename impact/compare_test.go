@@ -162,3 +162,53 @@ func TestGitInputs(t *testing.T) {
 		t.Errorf("git:HEAD (the whole tree): %v", err)
 	}
 }
+
+// TestModelDeltaRedactsURLSecrets: the model delta goes into a pull-request
+// comment; a key written in a backend URL's query (an Azure Functions
+// ?code=…) or userinfo must not, while the change itself is still shown.
+func TestModelDeltaRedactsURLSecrets(t *testing.T) {
+	b, err := Open("base", "testdata/base", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	h, err := Open("head", "testdata/head", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	set := func(svc *apim.Service, url string) {
+		for _, be := range svc.Backends {
+			if be.Name == "orders-westus" {
+				be.URL.Value = url
+			}
+		}
+	}
+	set(b.Service, "https://orders-westus.contoso.example/api?code=OLDSECRET1&v={{api-version}}")
+	set(h.Service, "https://user:PASSWORD2@orders-westus.contoso.example/api?code=NEWSECRET2&v={{api-version}}")
+	var found bool
+	for _, c := range ModelDelta(b.Service, h.Service) {
+		s := c.String()
+		for _, secret := range []string{"OLDSECRET1", "NEWSECRET2", "PASSWORD2"} {
+			if strings.Contains(s, secret) {
+				t.Errorf("change %q shows the secret %s", s, secret)
+			}
+		}
+		if c.Field == "url" {
+			found = true
+			if !strings.Contains(c.To, "code=REDACTED") || !strings.Contains(c.To, "{{api-version}}") {
+				t.Errorf("url change %q: want the key redacted and the named value kept", s)
+			}
+		}
+	}
+	if !found {
+		t.Error("the url change is not reported")
+	}
+	// A change only to the secret is still reported, without it.
+	set(h.Service, "https://orders-westus.contoso.example/api?code=NEWSECRET2&v={{api-version}}")
+	for _, c := range ModelDelta(b.Service, h.Service) {
+		if c.Field == "url" && (c.Note == "" || strings.Contains(c.String(), "SECRET")) {
+			t.Errorf("key rotation reported as %q (note %q)", c.String(), c.Note)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package impact
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -100,7 +101,7 @@ func ModelDelta(base, head *apim.Service) []Change {
 			out = append(out, Change{Kind: "api", Entity: "API " + b.Name})
 		default:
 			out = appendIf(out, "api", "API "+h.Name, "path", b.Path.Value, h.Path.Value, "")
-			out = appendIf(out, "api", "API "+h.Name, "serviceUrl", b.ServiceURL.Value, h.ServiceURL.Value, "")
+			out = appendURL(out, "api", "API "+h.Name, "serviceUrl", b.ServiceURL.Value, h.ServiceURL.Value)
 		}
 	}
 	bp, hp := policyMap(base), policyMap(head)
@@ -124,6 +125,53 @@ func appendIf(out []Change, kind, entity, field, from, to, note string) []Change
 	return append(out, Change{Kind: kind, Entity: entity, Field: field, From: from, To: to, Note: note})
 }
 
+// appendURL is appendIf for values that may be URLs: the report (a
+// pull-request comment, often public) shows them with redactURL, and a
+// change only to redacted parts is reported as such.
+func appendURL(out []Change, kind, entity, field, from, to string) []Change {
+	if from == to {
+		return out
+	}
+	rf, rt := redactURL(from), redactURL(to)
+	note := ""
+	if rf == rt {
+		note = "a secret part of the URL changed (not shown)"
+	}
+	return append(out, Change{Kind: kind, Entity: entity, Field: field, From: rf, To: rt, Note: note})
+}
+
+// redactURL hides what may be a credential in an absolute http(s) URL
+// written literally: the userinfo password and every query value (an
+// Azure Functions key travels as ?code=…, SAS tokens as sig=…). Named
+// value references ({{name}}) are kept: they name a secret, they are not
+// one. Anything else is returned unchanged.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return s
+	}
+	changed := false
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "REDACTED")
+		changed = true
+	}
+	if u.RawQuery != "" {
+		parts := strings.Split(u.RawQuery, "&")
+		for i, p := range parts {
+			k, v, ok := strings.Cut(p, "=")
+			if ok && v != "" && !(strings.HasPrefix(v, "{{") && strings.HasSuffix(v, "}}")) {
+				parts[i] = k + "=REDACTED"
+				changed = true
+			}
+		}
+		u.RawQuery = strings.Join(parts, "&")
+	}
+	if !changed {
+		return s
+	}
+	return u.String()
+}
+
 // backendDelta compares two backends of one name through the shared
 // translation (what the gateway and the simulator run).
 func backendDelta(b, h *apim.Backend) []Change {
@@ -131,7 +179,7 @@ func backendDelta(b, h *apim.Backend) []Change {
 	name := h.Name
 	out = appendIf(out, "backend", name, "type", string(b.Type.Value), string(h.Type.Value), "")
 	if !h.IsPool() {
-		out = appendIf(out, "backend", name, "url", b.URL.Value, h.URL.Value, "")
+		out = appendURL(out, "backend", name, "url", b.URL.Value, h.URL.Value)
 		out = appendIf(out, "tls", name, "validateCertificateChain", strconv.FormatBool(b.TLS.ValidatesChain()), strconv.FormatBool(h.TLS.ValidatesChain()), "")
 		out = appendIf(out, "tls", name, "validateCertificateName", strconv.FormatBool(b.TLS.ValidatesName()), strconv.FormatBool(h.TLS.ValidatesName()), "")
 		out = appendIf(out, "credentials", name, "credentials", credentialShape(b.Credentials), credentialShape(h.Credentials), "")
@@ -308,7 +356,7 @@ func policyDelta(owner string, b, h *policy.Document) []Change {
 		default:
 			bm, hm := attrMap(be[i]), attrMap(he[i])
 			for _, a := range unionKeys(bm, hm) {
-				out = appendIf(out, "policy", owner, "<"+he[i].Name+"> "+a, bm[a], hm[a], "")
+				out = appendURL(out, "policy", owner, "<"+he[i].Name+"> "+a, bm[a], hm[a])
 			}
 		}
 	}
@@ -340,7 +388,7 @@ func attrMap(e *policy.Element) map[string]string {
 func attrs(e *policy.Element) string {
 	var parts []string
 	for _, a := range e.Attrs {
-		parts = append(parts, fmt.Sprintf("%s=%q", a.Name, a.Source))
+		parts = append(parts, fmt.Sprintf("%s=%q", a.Name, redactURL(a.Source)))
 	}
 	return strings.Join(parts, " ")
 }
