@@ -142,7 +142,7 @@ func NewRecorder(sc *Scenario, opts RecorderOptions) *Recorder {
 			req := st.RequestFor(ph)
 			agg := &phaseAgg{
 				res: PhaseResult{
-					Stream: st.Name, Name: ph.Name, Method: req.Method, Path: req.Path,
+					Stream: st.Name, Name: ph.Name, Method: req.Method, Path: redactRequest(req).Path,
 					Start: Duration(start), End: Duration(start + ph.Duration.D()),
 					Requested: ph.Expected(ph.Duration.D()) * share,
 				},
@@ -327,7 +327,7 @@ func (r *Recorder) Finish(wall time.Duration) *Result {
 	defer r.mu.Unlock()
 	run := r.opts.Run
 	run.Wall = Duration(wall)
-	res := &Result{Version: ResultVersion, Scenario: r.sc, Run: run, Backends: r.opts.Backends, Warnings: r.warnings}
+	res := &Result{Version: ResultVersion, Scenario: r.sc.Redacted(), Run: run, Backends: r.opts.Backends, Warnings: r.warnings}
 	for _, p := range r.phases {
 		res.Phases = append(res.Phases, r.finishPhase(p))
 	}
