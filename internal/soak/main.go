@@ -42,14 +42,15 @@ func main() {
 }
 
 type config struct {
-	bin        string
-	duration   time.Duration
-	factor     float64
-	saturation time.Duration
-	rate       int
-	settle     time.Duration
-	out        string
-	extraArgs  string
+	bin         string
+	duration    time.Duration
+	factor      float64
+	saturation  time.Duration
+	rate        int
+	settle      time.Duration
+	out         string
+	extraArgs   string
+	clientConns int
 }
 
 // Sample is one measurement of the gateway process.
@@ -106,6 +107,7 @@ func run() error {
 	flag.DurationVar(&c.settle, "settle", 30*time.Second, "wait after the load before the recovery sample")
 	flag.StringVar(&c.out, "out", "soak-out", "folder for soak.json and soak.md")
 	flag.StringVar(&c.extraArgs, "gateway-args", "", "extra arguments for apimlab gateway (space-separated)")
+	flag.IntVar(&c.clientConns, "client-conns", 8000, "most connections vegeta opens (the soak process shares the machine's open-file limit with the gateway)")
 	flag.Parse()
 	if err := os.MkdirAll(c.out, 0o755); err != nil {
 		return err
@@ -161,7 +163,7 @@ func run() error {
 	}
 	sum.Baseline = sample("baseline", 0)
 	target := vegeta.Target{Method: http.MethodGet, URL: "http://" + listen + "/things/a"}
-	tr := &http.Transport{MaxIdleConnsPerHost: 10000, DialContext: (&net.Dialer{Timeout: 30 * time.Second}).DialContext}
+	tr := &http.Transport{MaxIdleConnsPerHost: c.clientConns, MaxConnsPerHost: c.clientConns, DialContext: (&net.Dialer{Timeout: 30 * time.Second}).DialContext}
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 
 	// Saturation: as fast as 256 workers go.
