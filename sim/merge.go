@@ -51,6 +51,9 @@ func Merge(results ...*Result) (*Result, error) {
 			return nil, fmt.Errorf("%w: shard %d appears twice", ErrMerge, r.Run.Shard.Index)
 		case r.Run.Engine != first.Run.Engine || r.Run.Clock != first.Run.Clock:
 			return nil, fmt.Errorf("%w: result %d ran on the %s engine (%s clock), result 0 on %s (%s)", ErrMerge, i, r.Run.Engine, r.Run.Clock, first.Run.Engine, first.Run.Clock)
+		case r.Run.Speed != first.Run.Speed || r.Run.BreakerModel != first.Run.BreakerModel:
+			// Neither is in the scenario echo (--speed, --breaker-model).
+			return nil, fmt.Errorf("%w: result %d ran at speed %v with the %s breaker model, result 0 at %v with %s", ErrMerge, i, r.Run.Speed, r.Run.BreakerModel, first.Run.Speed, first.Run.BreakerModel)
 		}
 		sc, err := json.Marshal(r.Scenario)
 		if err != nil {

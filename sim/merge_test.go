@@ -101,6 +101,16 @@ func TestMergeEqualsWhole(t *testing.T) {
 			t.Errorf("%s: err = %v", name, err)
 		}
 	}
+	for name, change := range map[string]func(*Result){
+		"other speed":         func(r *Result) { r.Run.Speed = 4 },
+		"other breaker model": func(r *Result) { r.Run.BreakerModel = "reset" },
+	} {
+		o := *parts[2]
+		change(&o)
+		if _, err := Merge(parts[0], parts[1], &o); !errors.Is(err, ErrMerge) {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
 	other := *parts[2]
 	other.Version = 99
 	if _, err := Merge(parts[0], parts[1], &other); !errors.Is(err, ErrMerge) {
