@@ -63,3 +63,19 @@ func TestLintSimulate(t *testing.T) {
 		t.Error("evidence printed without --simulate")
 	}
 }
+
+func TestExplainSimulate(t *testing.T) {
+	demo := filepath.Join("..", "..", "fixtures", "demo")
+	code, out, errOut := runCLI(t, "explain", "APIM203", "--simulate", demo)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"Simulated: 24h0m0s", "orders-eastus", "orders-onprem", "trips/day"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if code, _, errOut := runCLI(t, "explain", "APIM001", "--simulate", demo); code != 2 || !strings.Contains(errOut, "breaker rules") {
+		t.Errorf("--simulate on a non-breaker rule: exit %d, %s", code, errOut)
+	}
+}
