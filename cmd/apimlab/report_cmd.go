@@ -41,7 +41,7 @@ func (c *ReportRenderCmd) Run(g *Globals) error {
 	}
 	if c.Output == "" {
 		if err := p.Print(g.Stdout, res); err != nil {
-			return fmt.Errorf("writing report: %w", err)
+			return &exitError{code: 2, err: fmt.Errorf("writing report: %w", err)}
 		}
 		return nil
 	}
@@ -49,7 +49,7 @@ func (c *ReportRenderCmd) Run(g *Globals) error {
 	// file behind.
 	var buf bytes.Buffer
 	if err := p.Print(&buf, res); err != nil {
-		return fmt.Errorf("rendering report: %w", err)
+		return &exitError{code: 2, err: fmt.Errorf("rendering report: %w", err)}
 	}
 	if err := os.WriteFile(c.Output, buf.Bytes(), 0o644); err != nil {
 		return usageErr("%v", err)
@@ -81,7 +81,7 @@ func (c *ReportMergeCmd) Run(g *Globals) error {
 	}
 	var buf bytes.Buffer
 	if err := m.WriteJSON(&buf); err != nil {
-		return err
+		return &exitError{code: 2, err: err}
 	}
 	if err := os.WriteFile(c.Output, buf.Bytes(), 0o644); err != nil {
 		return usageErr("%v", err)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,5 +112,20 @@ func TestReportCmdOutputFile(t *testing.T) {
 	code, _, stderr = runCLI(t, "report", res, "-o", filepath.Join(t.TempDir(), "no", "such", "dir", "r.txt"))
 	if code != 2 || !strings.Contains(stderr, "no such file") {
 		t.Errorf("unwritable -o: exit %d, stderr %q; want 2 naming the problem", code, stderr)
+	}
+}
+
+// failingWriter fails every write (a closed pipe, a full disk).
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("write: broken pipe") }
+
+// TestReportCmdWriteFailureIsExit2: a report that cannot be written is
+// exit 2, as documented — not 1, which means an assertion failed.
+func TestReportCmdWriteFailureIsExit2(t *testing.T) {
+	path := savedResult(t)
+	var errb bytes.Buffer
+	if code := run([]string{"report", path, "--format", "json"}, failingWriter{}, &errb); code != 2 {
+		t.Errorf("exit %d, want 2 (stderr %s)", code, errb.String())
 	}
 }

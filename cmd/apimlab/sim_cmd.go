@@ -125,13 +125,15 @@ func (c *SimCmd) Run(g *Globals) error {
 		}
 		return &exitError{code: 2, err: err}
 	}
+	// Exit 1 means an assertion failed: a report that cannot be written
+	// is 2, like every other failure to run.
 	if err := writeRunReports(g.Stdout, c.Out, res, printers); err != nil {
-		return err
+		return &exitError{code: 2, err: err}
 	}
 	if c.LogResult {
 		fmt.Fprintln(g.Stdout, shards.BeginMarker)
 		if err := res.WriteJSON(g.Stdout); err != nil {
-			return err
+			return &exitError{code: 2, err: err}
 		}
 		fmt.Fprintln(g.Stdout, shards.EndMarker)
 	}
@@ -183,7 +185,7 @@ func (c *SimCmd) runModel(g *Globals, sc *sim.Scenario, svc *apim.Service, print
 		return modelErr(err)
 	}
 	if err := writeRunReports(g.Stdout, c.Out, res, printers); err != nil {
-		return err
+		return &exitError{code: 2, err: err}
 	}
 	return assertionsExit(res)
 }
