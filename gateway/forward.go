@@ -241,6 +241,12 @@ func (x *exchange) roundTrip(b *backend, base *url.URL, timeout time.Duration) (
 	t := clock.AfterFuncCtx(x.g.opts.Clock, ctx, max(timeout, 0), func() { watch.timedOut(); fired.Store(true); cancel() })
 	resp, err := tr.RoundTrip(req)
 	t.Stop()
+	if err == nil && fired.Load() {
+		// The timeout fired and canceled the attempt, but a response
+		// raced in: the gateway stopped waiting, so it is a timeout.
+		resp.Body.Close()
+		resp, err = nil, context.DeadlineExceeded
+	}
 	if err != nil {
 		// classify (attribution.go) tells the backend's failures from
 		// the client's and the gateway's.

@@ -279,10 +279,13 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if ft := hit(sim.FaultTimeout); ft != nil {
 		_ = clk.Sleep(ctx, clock.Forever) // until the gateway gives up
-		return
+		// Never answer: a handler that returns without writing makes the
+		// server send "200 OK", which could still reach a gateway whose
+		// timeout is just firing.
+		panic(http.ErrAbortHandler)
 	}
 	if clk.Sleep(ctx, delay) != nil {
-		return
+		panic(http.ErrAbortHandler) // the caller is gone: no answer
 	}
 	if ft := hit(sim.FaultStatus); ft != nil {
 		if ft.RetryAfter > 0 {
