@@ -237,6 +237,15 @@ func (f *fake) failHandshake() bool {
 	return f.rng(0, n).Float64() < ft.Share()
 }
 
+// forget drops a finished request's attempt count, so the table holds
+// only requests in flight. An attempt still running (the gateway gave up
+// on it) may count from zero again: it draws nothing after its start.
+func (f *fake) forget(id uint64) {
+	f.mu.Lock()
+	delete(f.attempts, id)
+	f.mu.Unlock()
+}
+
 // rng returns the generator of one attempt of one request.
 func (f *fake) rng(id uint64, attempt uint32) *rand.Rand {
 	return rand.New(rand.NewPCG(f.e.sc.Seed^uint64(f.index+1)*0x9e3779b97f4a7c15, id<<16|uint64(attempt)))

@@ -593,6 +593,9 @@ func (e *engine) finished(id uint64) {
 	if e.virtual != nil {
 		e.virtual.Forget(id)
 	}
+	for _, f := range e.fakes {
+		f.forget(id)
+	}
 }
 
 // target returns vegeta's targeter for the arrivals sent on next.
