@@ -510,3 +510,16 @@ load:
 		t.Errorf("warnings %v: the choose is decidable", res.Warnings)
 	}
 }
+
+func TestDefaultBucket(t *testing.T) {
+	for _, tt := range []struct{ length, want time.Duration }{
+		{3 * time.Minute, time.Second},
+		{time.Hour, time.Second},
+		{time.Hour + time.Second, 2 * time.Second},
+		{24 * time.Hour, 24 * time.Second},
+	} {
+		if got := DefaultBucket(tt.length); got != tt.want {
+			t.Errorf("DefaultBucket(%v) = %v, want %v", tt.length, got, tt.want)
+		}
+	}
+}

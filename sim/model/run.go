@@ -59,7 +59,10 @@ type Options struct {
 	// Start is scenario time 0 on the virtual clock. If zero,
 	// 2026-01-01T00:00:00Z, so that a run is reproducible to the byte.
 	Start time.Time
-	// Bucket is the width of the result's per-bucket series; 0 means 1 s.
+	// Bucket is the width of the result's per-bucket series. 0 means 1 s
+	// for scenarios up to MaxBuckets seconds long, and length/MaxBuckets
+	// (whole seconds) beyond, so that memory does not grow with the
+	// simulated duration: a day gets 24 s buckets.
 	Bucket time.Duration
 	// Version is apimlab's version, copied into the result.
 	Version string
@@ -209,9 +212,13 @@ func newEngine(svc *apim.Service, sc *sim.Scenario, opts Options) (*engine, erro
 	if err != nil {
 		return nil, err
 	}
+	bucket := opts.Bucket
+	if bucket <= 0 {
+		bucket = DefaultBucket(sc.Length())
+	}
 	e.rec = sim.NewRecorder(sc, sim.RecorderOptions{
 		Run: sim.RunInfo{Engine: Engine, Clock: sim.ClockVirtual, BreakerModel: model.String(), Speed: 1,
-			Start: start, Bucket: sim.Duration(opts.Bucket), Version: opts.Version},
+			Start: start, Bucket: sim.Duration(bucket), Version: opts.Version},
 		Backends: infos,
 		Expected: expected,
 	})
@@ -495,4 +502,17 @@ func lowerKey(s string) string {
 		}
 	}
 	return s
+}
+
+// MaxBuckets bounds the buckets of a series when Options.Bucket is 0.
+const MaxBuckets = 3600
+
+// DefaultBucket is the bucket width for a scenario of the given length: 1 s
+// up to an hour, then the whole seconds that keep MaxBuckets buckets.
+func DefaultBucket(length time.Duration) time.Duration {
+	b := time.Second
+	if n := (length + MaxBuckets*time.Second - 1) / (MaxBuckets * time.Second); n > 1 {
+		b = n * time.Second
+	}
+	return b
 }
