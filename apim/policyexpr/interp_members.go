@@ -309,23 +309,10 @@ func jwtMember(j *Jwt, name string) (any, error) {
 }
 
 func dateMember(t time.Time, name string) (any, error) {
+	if v, ok := datePart(t, name); ok {
+		return v, nil
+	}
 	switch name {
-	case "Year":
-		return t.Year(), nil
-	case "Month":
-		return int(t.Month()), nil
-	case "Day":
-		return t.Day(), nil
-	case "Hour":
-		return t.Hour(), nil
-	case "Minute":
-		return t.Minute(), nil
-	case "Second":
-		return t.Second(), nil
-	case "Millisecond":
-		return t.Nanosecond() / 1e6, nil
-	case "DayOfYear":
-		return t.YearDay(), nil
 	case "DayOfWeek":
 		return enumVal{"DayOfWeek", t.Weekday().String()}, nil
 	case "Date":

@@ -274,23 +274,8 @@ var timeHelpers = []helper{
 		if !ok1 || !ok2 {
 			return nil, bad("csDatePart")
 		}
-		switch part {
-		case "Year":
-			return t.Year(), nil
-		case "Month":
-			return int(t.Month()), nil
-		case "Day":
-			return t.Day(), nil
-		case "Hour":
-			return t.Hour(), nil
-		case "Minute":
-			return t.Minute(), nil
-		case "Second":
-			return t.Second(), nil
-		case "Millisecond":
-			return t.Nanosecond() / 1e6, nil
-		case "DayOfYear":
-			return t.YearDay(), nil
+		if v, ok := datePart(t, part); ok {
+			return v, nil
 		}
 		return nil, bad("csDatePart " + part)
 	}, []any{new(func(time.Time, string) int)}},
@@ -349,4 +334,28 @@ func urlString(u Url) string {
 		b.WriteString("?" + u.RawQuery)
 	}
 	return b.String()
+}
+
+// datePart returns a DateTime's integer component (Year … DayOfYear), the
+// one reading of these members both expression engines use.
+func datePart(t time.Time, part string) (int, bool) {
+	switch part {
+	case "Year":
+		return t.Year(), true
+	case "Month":
+		return int(t.Month()), true
+	case "Day":
+		return t.Day(), true
+	case "Hour":
+		return t.Hour(), true
+	case "Minute":
+		return t.Minute(), true
+	case "Second":
+		return t.Second(), true
+	case "Millisecond":
+		return t.Nanosecond() / 1e6, true
+	case "DayOfYear":
+		return t.YearDay(), true
+	}
+	return 0, false
 }
