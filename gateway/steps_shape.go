@@ -41,21 +41,7 @@ func (s *findAndReplaceStep) run(x *exchange) error {
 	if from == "" {
 		return nil
 	}
-	if s.resp {
-		b, err := x.responseBody()
-		if err != nil {
-			return err
-		}
-		x.respBody = []byte(strings.ReplaceAll(b, from, to))
-		delete(x.respHeader, "Content-Length")
-		return nil
-	}
-	b, err := x.requestBody()
-	if err != nil {
-		return err
-	}
-	x.body, x.hasBody = []byte(strings.ReplaceAll(b, from, to)), true
-	return nil
+	return x.replaceInBody(s.resp, from, to)
 }
 
 // jsonToXMLStep is <json-to-xml apply consider-accept-header> (Learn,
@@ -500,21 +486,7 @@ func (s *redirectContentURLsStep) run(x *exchange) error {
 	if !s.resp {
 		from, to = gw, backend
 	}
-	if s.resp {
-		b, err := x.responseBody()
-		if err != nil {
-			return err
-		}
-		x.respBody = []byte(strings.ReplaceAll(b, from, to))
-		delete(x.respHeader, "Content-Length")
-		return nil
-	}
-	b, err := x.requestBody()
-	if err != nil {
-		return err
-	}
-	x.body, x.hasBody = []byte(strings.ReplaceAll(b, from, to)), true
-	return nil
+	return x.replaceInBody(s.resp, from, to)
 }
 
 // xmlToJSONStep is <xml-to-json kind apply consider-accept-header>
@@ -686,5 +658,25 @@ func (s *xmlToJSONStep) run(x *exchange) error {
 		x.body, x.hasBody = out, true
 		x.header.Set("Content-Type", "application/json")
 	}
+	return nil
+}
+
+// replaceInBody replaces every from with to in the response body (resp)
+// or the request body (find-and-replace, redirect-content-urls).
+func (x *exchange) replaceInBody(resp bool, from, to string) error {
+	if resp {
+		b, err := x.responseBody()
+		if err != nil {
+			return err
+		}
+		x.respBody = []byte(strings.ReplaceAll(b, from, to))
+		delete(x.respHeader, "Content-Length")
+		return nil
+	}
+	b, err := x.requestBody()
+	if err != nil {
+		return err
+	}
+	x.body, x.hasBody = []byte(strings.ReplaceAll(b, from, to)), true
 	return nil
 }
