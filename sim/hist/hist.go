@@ -13,6 +13,7 @@ package hist
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/bits"
 	"slices"
 	"time"
@@ -21,12 +22,16 @@ import (
 )
 
 const (
-	subBits = 5            // 32 sub-buckets per power of two
-	linear  = 2 << subBits // values below this have their own bucket (64)
-	perOct  = 1 << subBits // 32
-	maxIdx  = (63-subBits)*perOct + linear - 1
+	subBits = 5                // 32 sub-buckets per power of two
+	linear  = 2 << subBits     // values below this have their own bucket (64)
+	perOct  = 1 << subBits     // 32
 	unit    = time.Microsecond // the recorded unit
 )
+
+// maxIdx is the bucket of the longest time.Duration: no recorded value
+// lands beyond it, so a decoded histogram claiming a larger index is
+// corrupt (and its Bounds would overflow).
+var maxIdx = Index(math.MaxInt64)
 
 // Bin is one non-empty bucket.
 type Bin struct {
@@ -54,15 +59,22 @@ func Index(d time.Duration) uint16 {
 	return uint16(shift*perOct + int(v>>uint(shift)))
 }
 
-// Bounds returns the smallest and largest duration of bucket idx.
+// Bounds returns the smallest and largest duration of bucket idx. The
+// last bucket's upper bound is capped at the longest time.Duration; an
+// index beyond the last bucket is clamped to it.
 func Bounds(idx uint16) (lo, hi time.Duration) {
-	i := int(idx)
+	i := min(int(idx), int(maxIdx))
 	if i < linear {
 		return time.Duration(i) * unit, time.Duration(i)*unit + unit - 1
 	}
 	shift := i/perOct - 1
 	base := uint64(i-shift*perOct) << uint(shift)
-	return time.Duration(base) * unit, time.Duration(base+(1<<uint(shift)))*unit - 1
+	next := base + 1<<uint(shift) // in units; next*unit may pass MaxInt64
+	lo = time.Duration(base) * unit
+	if next > uint64(math.MaxInt64/int64(unit)) {
+		return lo, math.MaxInt64
+	}
+	return lo, time.Duration(next)*unit - 1
 }
 
 // Record adds one duration.
@@ -190,8 +202,12 @@ func (h Histogram) MarshalJSON() ([]byte, error) {
 	return json.Marshal(w)
 }
 
-// UnmarshalJSON implements json.Unmarshaler; it checks that the bins are
-// valid, sorted and add up to the count.
+// UnmarshalJSON implements json.Unmarshaler. It accepts only what
+// MarshalJSON can produce: bins non-empty, in range, strictly increasing
+// and adding up to the count; min and max inside the first and last bins;
+// the sum between count×min and count×max; an empty histogram all zero.
+// A corrupt file (or a hand-edited shard) is refused rather than merged
+// into percentiles that no run produced.
 func (h *Histogram) UnmarshalJSON(data []byte) error {
 	var w wire
 	if err := json.Unmarshal(data, &w); err != nil {
@@ -200,11 +216,17 @@ func (h *Histogram) UnmarshalJSON(data []byte) error {
 	out := Histogram{count: w.Count, sum: time.Duration(w.SumNS), min: time.Duration(w.MinNS), max: time.Duration(w.MaxNS)}
 	var total uint64
 	for i, b := range w.Bins {
-		if b[0] > maxIdx {
-			return fmt.Errorf("histogram: bin index %d out of range", b[0])
+		if b[0] > uint64(maxIdx) {
+			return fmt.Errorf("histogram: bin index %d out of range (0–%d)", b[0], maxIdx)
+		}
+		if b[1] == 0 {
+			return fmt.Errorf("histogram: bin %d has count 0 (only non-empty bins are stored)", b[0])
 		}
 		if i > 0 && b[0] <= w.Bins[i-1][0] {
 			return fmt.Errorf("histogram: bins not in increasing order at %d", i)
+		}
+		if total+b[1] < total {
+			return fmt.Errorf("histogram: bin counts overflow")
 		}
 		out.bins = append(out.bins, Bin{Idx: uint16(b[0]), N: b[1]})
 		total += b[1]
@@ -212,7 +234,36 @@ func (h *Histogram) UnmarshalJSON(data []byte) error {
 	if total != w.Count {
 		return fmt.Errorf("histogram: bins add up to %d, count says %d", total, w.Count)
 	}
+	if err := out.checkStats(); err != nil {
+		return err
+	}
 	*h = out
+	return nil
+}
+
+// checkStats checks the exact statistics against the bins.
+func (h *Histogram) checkStats() error {
+	if h.count == 0 {
+		if h.sum != 0 || h.min != 0 || h.max != 0 {
+			return fmt.Errorf("histogram: empty, but sum/min/max are not 0")
+		}
+		return nil
+	}
+	if h.min < 0 || h.max < h.min {
+		return fmt.Errorf("histogram: min %d ns and max %d ns are not 0 ≤ min ≤ max", h.min, h.max)
+	}
+	if lo, hi := Bounds(h.bins[0].Idx); h.min < lo || h.min > hi {
+		return fmt.Errorf("histogram: min %d ns is outside its first bin [%d, %d] ns", h.min, lo, hi)
+	}
+	if lo, hi := Bounds(h.bins[len(h.bins)-1].Idx); h.max < lo || h.max > hi {
+		return fmt.Errorf("histogram: max %d ns is outside its last bin [%d, %d] ns", h.max, lo, hi)
+	}
+	// count×min ≤ sum ≤ count×max, in floating point: the products may
+	// exceed int64 where the sum itself does not.
+	n, sum := float64(h.count), float64(h.sum)
+	if sum < n*float64(h.min)*(1-1e-12) || sum > n*float64(h.max)*(1+1e-12) {
+		return fmt.Errorf("histogram: sum %d ns is not between count×min and count×max", h.sum)
+	}
 	return nil
 }
 

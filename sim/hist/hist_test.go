@@ -2,6 +2,7 @@ package hist
 
 import (
 	"encoding/json"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -111,10 +112,53 @@ func TestJSONRoundTrip(t *testing.T) {
 		`{"count": 2, "bins": [[1, 1]]}`,
 		`{"count": 2, "bins": [[5, 1], [3, 1]]}`,
 		`{"count": 1, "bins": [[99999, 1]]}`,
+		// Index 1919 was accepted before: its Bounds overflowed. The
+		// longest Duration (2^63-1 ns = 9,223,372,036,854,775 µs) is in
+		// bucket 48*32 + (v>>48 = 32) = 1568, the last one.
+		`{"count": 1, "minNs": 0, "maxNs": 0, "bins": [[1919, 1]]}`,
+		`{"count": 1, "bins": [[1569, 1]]}`,
+		// An empty bin is never written.
+		`{"count": 1, "minNs": 5000, "maxNs": 5000, "sumNs": 5000, "bins": [[5, 1], [6, 0]]}`,
+		// min and max outside their bins: bucket 5 holds 5,000–5,999 ns.
+		`{"count": 1, "minNs": 4999, "maxNs": 5000, "sumNs": 5000, "bins": [[5, 1]]}`,
+		`{"count": 1, "minNs": 5000, "maxNs": 6000, "sumNs": 5000, "bins": [[5, 1]]}`,
+		`{"count": 2, "minNs": 5000, "maxNs": 4000, "sumNs": 9000, "bins": [[5, 2]]}`,
+		// sum outside count×min … count×max (2×5,000 … 2×5,500).
+		`{"count": 2, "minNs": 5000, "maxNs": 5500, "sumNs": 20000, "bins": [[5, 2]]}`,
+		`{"count": 2, "minNs": 5000, "maxNs": 5500, "sumNs": 9999, "bins": [[5, 2]]}`,
+		// Empty, yet with statistics.
+		`{"count": 0, "sumNs": 7, "bins": []}`,
+		`{"count": 0, "maxNs": 7, "bins": []}`,
 	} {
 		if err := json.Unmarshal([]byte(bad), &back); err == nil {
 			t.Errorf("accepted %s", bad)
 		}
+	}
+}
+
+// TestLongestDuration: the last bucket holds the longest Duration and its
+// bounds do not overflow (1568 derived by hand in TestJSONRoundTrip).
+func TestLongestDuration(t *testing.T) {
+	if got := Index(math.MaxInt64); got != 1568 {
+		t.Fatalf("Index(MaxInt64) = %d, want 1568", got)
+	}
+	lo, hi := Bounds(1568)
+	// base 32<<48 µs = 9,007,199,254,740,992 µs.
+	if lo != 9007199254740992*time.Microsecond || hi != math.MaxInt64 {
+		t.Errorf("Bounds(1568) = %d, %d", lo, hi)
+	}
+	var h Histogram
+	h.Record(math.MaxInt64)
+	data, err := json.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Histogram
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatalf("%s: %v", data, err)
+	}
+	if back.Quantile(0.99) != math.MaxInt64 {
+		t.Errorf("p99 = %d", back.Quantile(0.99))
 	}
 }
 
