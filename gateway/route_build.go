@@ -95,6 +95,9 @@ func (g *Gateway) buildAPI(c *compiler, global *policy.Document, a *apim.API) *a
 	}
 	if a.ServiceURL.Known() && svcURL != "" {
 		u, err := parseBaseURL(svcURL)
+		if err == nil {
+			r.info.ServiceUrl = serviceURLInfo(u)
+		}
 		switch {
 		case err != nil:
 			c.fail(a.ServiceURL.At(a.Pos), "API %q: serviceUrl: %v", a.Name, err)
@@ -122,6 +125,17 @@ func (g *Gateway) buildAPI(c *compiler, global *policy.Document, a *apim.API) *a
 		r.ops = append(r.ops, or)
 	}
 	return r
+}
+
+// serviceURLInfo is context.Api.ServiceUrl: the API's serviceUrl as an
+// IUrl (Learn, "API Management policy expressions": IApi.ServiceUrl), the
+// path "/" when the URL has none.
+func serviceURLInfo(u *url.URL) policyexpr.Url {
+	p := u.Path
+	if p == "" {
+		p = "/"
+	}
+	return policyexpr.Url{Scheme: u.Scheme, Host: u.Hostname(), Port: portOf(u), Path: p, RawQuery: u.RawQuery}
 }
 
 // splitRevisionName splits "echo;rev=2" into ("echo", "2").
