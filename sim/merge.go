@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -94,19 +95,42 @@ func Merge(results ...*Result) (*Result, error) {
 	}
 	out.Run.Skew = Duration(latest.Sub(earliest))
 	out.Run.StartedAt = earliest
-	for _, r := range results {
+	// Each shard's times are relative to its own start. The merged run's
+	// time 0 is the agreed --start-at (or the earliest start): a late
+	// shard's transitions and buckets move by how late it was, so what
+	// happened at the same instant lands in the same bucket.
+	ref := earliest
+	if at := shards[0].StartAt; !at.IsZero() {
+		ref = at
+	}
+	offsets := make([]time.Duration, len(results))
+	for i, r := range results {
+		if s := r.Run.Shard.StartedAt; !s.IsZero() && !ref.IsZero() {
+			offsets[i] = s.Sub(ref)
+		}
+	}
+	for i, r := range results {
 		wall = max(wall, r.Run.Wall)
 		for _, w := range r.Warnings {
 			out.Warnings = append(out.Warnings, fmt.Sprintf("shard %d: %s", r.Run.Shard.Index, w))
 		}
-		out.Transitions = append(out.Transitions, r.Transitions...)
+		for _, t := range r.Transitions {
+			t.At += Duration(offsets[i])
+			out.Transitions = append(out.Transitions, t)
+		}
 		out.OpenAttempts = append(out.OpenAttempts, r.OpenAttempts...)
 	}
 	out.Run.Wall = wall
 	slices.SortStableFunc(out.Transitions, func(a, b Transition) int { return cmpInt(int64(a.At), int64(b.At)) })
 	out.Phases = mergePhases(results)
-	out.Series = mergeSeries(results, func(r *Result) []Series { return r.Series })
-	out.Clients = mergeSeries(results, func(r *Result) []Series { return r.Clients })
+	shift := make([]int64, len(results)) // in buckets
+	if b := first.Run.Bucket.D(); b > 0 {
+		for i, o := range offsets {
+			shift[i] = int64(math.Round(float64(o) / float64(b)))
+		}
+	}
+	out.Series = mergeSeries(results, shift, func(r *Result) []Series { return r.Series })
+	out.Clients = mergeSeries(results, shift, func(r *Result) []Series { return r.Clients })
 	Evaluate(out)
 	return out, nil
 }
@@ -195,15 +219,15 @@ func addCounts(dst, src map[string]uint64) {
 }
 
 // mergeSeries joins series by backend, stream and instance, and their
-// points by bucket.
-func mergeSeries(results []*Result, of func(*Result) []Series) []Series {
+// points by bucket, result i's buckets moved by shift[i].
+func mergeSeries(results []*Result, shift []int64, of func(*Result) []Series) []Series {
 	type key struct {
 		backend, stream string
 		instance        int
 	}
 	points := map[key]map[int64]*Point{}
 	var order []key
-	for _, r := range results {
+	for i, r := range results {
 		for _, s := range of(r) {
 			k := key{s.Backend, s.Stream, s.Instance}
 			if points[k] == nil {
@@ -211,10 +235,11 @@ func mergeSeries(results []*Result, of func(*Result) []Series) []Series {
 				order = append(order, k)
 			}
 			for _, p := range s.Points {
-				q := points[k][p.T]
+				t := p.T + shift[i]
+				q := points[k][t]
 				if q == nil {
-					q = &Point{T: p.T}
-					points[k][p.T] = q
+					q = &Point{T: t}
+					points[k][t] = q
 				}
 				q.Requests += p.Requests
 				for c := range q.Status {

@@ -117,3 +117,48 @@ func TestMergeEqualsWhole(t *testing.T) {
 		t.Errorf("other version: err = %v", err)
 	}
 }
+
+// TestMergeLateShard: each shard's times are relative to its own start; a
+// shard that started 5 s after --start-at has its buckets and transitions
+// moved by 5 s in the merged run, so the same instant lands in the same
+// bucket (values derived by hand: 1 s buckets, shard 1 records at its own
+// t = 2.5 s, which is t = 7.5 s of the run).
+func TestMergeLateShard(t *testing.T) {
+	src := "name: m\nconfig: c.json\nload:\n  - path: /a\n    phases:\n      - {name: p, duration: 10s, rate: 2}\n"
+	sc, err := Parse("m.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	backends := []BackendInfo{{Name: "a", Kind: "Single"}}
+	agreed := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var parts []*Result
+	for i, late := range []time.Duration{20 * time.Millisecond, 5 * time.Second} {
+		r := NewRecorder(sc, RecorderOptions{Backends: backends, Run: RunInfo{Engine: "live", Clock: ClockWall, Bucket: Duration(time.Second),
+			Shard: &Shard{Index: i, Count: 2, StartAt: agreed}}})
+		r.Started(agreed.Add(late), late > time.Second)
+		at := 2500 * time.Millisecond
+		r.Request(RequestRecord{Phase: 0, At: at, Latency: time.Millisecond, Status: 500, Backend: "a"})
+		r.Attempt(at, 0, "a", 500, time.Millisecond)
+		r.Transition(Transition{At: Duration(at), Backend: "a", From: "closed", To: "open", Reason: "test"})
+		parts = append(parts, r.Finish(10*time.Second))
+	}
+	m, err := Merge(parts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ts []int64
+	for _, s := range m.Series {
+		for _, p := range s.Points {
+			ts = append(ts, p.T)
+		}
+	}
+	if len(ts) != 2 || ts[0] != 2 || ts[1] != 7 {
+		t.Errorf("merged attempt buckets %v, want [2 7]", ts)
+	}
+	if len(m.Transitions) != 2 || m.Transitions[0].At.D() != 2520*time.Millisecond || m.Transitions[1].At.D() != 7500*time.Millisecond {
+		t.Errorf("merged transitions %+v, want at 2.52 s (shard 0 started 20 ms after the agreed instant) and 7.5 s", m.Transitions)
+	}
+	if len(m.Warnings) == 0 {
+		t.Error("no warning for the late shard")
+	}
+}
