@@ -60,11 +60,15 @@ type BreakerDelta struct {
 	Trips [2]int `json:"trips"`
 	// Open is the total time open (summed over instances).
 	Open [2]sim.Duration `json:"open"`
-	// Failover is the time from the backend's first fault to its breaker's
-	// first opening; -1 when it never opened (or has no fault).
+	// Failover is the time from the backend's first failing fault (an
+	// error status, timeout, reset, refusal, TLS failure or truncation;
+	// the first fault of any kind when none fails) to its breaker's first
+	// opening at or after it; -1 when it never opened (or has no fault).
 	Failover [2]sim.Duration `json:"failover"`
-	// Recovery is the time from that fault's end to the breaker closing
-	// again; -1 when it did not close after the fault.
+	// Recovery is the time from that fault's end to the breaker being
+	// closed on every instance: 0 when it opened during the fault and was
+	// already closed when the fault ended; -1 when it never opened or did
+	// not close after the fault.
 	Recovery [2]sim.Duration `json:"recovery"`
 }
 
@@ -221,9 +225,7 @@ func Behaviour(sc *sim.Scenario, base, head *sim.Result) *ScenarioDelta {
 			if hasFault {
 				if t, ok := firstTransition(r, name, sim.StateOpen, from); ok {
 					bd.Failover[i] = t - from
-				}
-				if t, ok := firstTransition(r, name, sim.StateClosed, to); ok {
-					bd.Recovery[i] = t - to
+					bd.Recovery[i] = recovery(r, name, to)
 				}
 			}
 		}
@@ -270,21 +272,62 @@ func Behaviour(sc *sim.Scenario, base, head *sim.Result) *ScenarioDelta {
 
 // firstFault returns the window of the backend's earliest fault.
 func firstFault(sc *sim.Scenario, backend string) (from, to sim.Duration, ok bool) {
-	for name, spec := range sc.Backends {
-		if !strings.EqualFold(name, backend) || spec == nil {
-			continue
+	// The first failing fault; the first of any kind when none fails
+	// (a latency fault may still trip a breaker through timeouts).
+	for _, failing := range []bool{true, false} {
+		for name, spec := range sc.Backends {
+			if !strings.EqualFold(name, backend) || spec == nil {
+				continue
+			}
+			for _, f := range spec.Faults {
+				if failing && !f.Fails() {
+					continue
+				}
+				end := f.To
+				if end == 0 {
+					end = sim.Duration(sc.Length())
+				}
+				if !ok || f.From < from {
+					from, to, ok = f.From, end, true
+				}
+			}
 		}
-		for _, f := range spec.Faults {
-			end := f.To
-			if end == 0 {
-				end = sim.Duration(sc.Length())
-			}
-			if !ok || f.From < from {
-				from, to, ok = f.From, end, true
-			}
+		if ok {
+			return from, to, ok
 		}
 	}
 	return from, to, ok
+}
+
+// recovery is the time from to (a fault's end) until backend's breaker is
+// closed on every instance: 0 when it already is at to, -1 when some
+// instance never closes after it.
+func recovery(r *sim.Result, backend string, to sim.Duration) sim.Duration {
+	state := map[int]string{} // per instance, the state at the instant considered
+	var done sim.Duration
+	for _, t := range r.Transitions {
+		if !strings.EqualFold(t.Backend, backend) {
+			continue
+		}
+		if t.At > to && allClosed(state) {
+			break
+		}
+		state[t.Instance] = t.To
+		done = max(t.At, to)
+	}
+	if !allClosed(state) {
+		return -1
+	}
+	return done - to
+}
+
+func allClosed(state map[int]string) bool {
+	for _, s := range state {
+		if s != sim.StateClosed {
+			return false
+		}
+	}
+	return true
 }
 
 // firstTransition returns the first transition of backend to state at or

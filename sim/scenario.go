@@ -128,6 +128,19 @@ type Fault struct {
 	BytesPerSecond int `yaml:"bytesPerSecond,omitempty" json:"bytesPerSecond,omitempty" jsonschema:"minimum=0"`
 }
 
+// Fails reports whether the fault makes requests fail (an error status,
+// a timeout, a reset, a refused connection, a failed handshake, a
+// truncated body) rather than only slowing them (latency, slow-body).
+func (f *Fault) Fails() bool {
+	switch f.Kind {
+	case FaultLatency, FaultSlowBody:
+		return false
+	case FaultStatus:
+		return f.Code >= 400
+	}
+	return true
+}
+
 // Share returns the fault's rate (1 when unset).
 func (f *Fault) Share() float64 {
 	if f.Rate == nil {
