@@ -88,10 +88,19 @@ var (
 	protoHTTPS = []string{"https"}
 )
 
+// attemptSpec is what forward-request decides about an attempt.
+type attemptSpec struct {
+	// timeout bounds the wait for the response headers (0: none).
+	timeout time.Duration
+	// version is the HTTP version spoken to the backend.
+	version httpVersion
+}
+
 // forward sends the request to the current target (a pool member chosen
 // now, a Single backend or an ad hoc URL) and makes its response the
 // current response.
-func (x *exchange) forward(timeout time.Duration) error {
+func (x *exchange) forward(a attemptSpec) error {
+	timeout := a.timeout
 	b, base := x.target, x.baseURL
 	if b == nil && base == nil && x.api != nil {
 		b = x.api.service
@@ -109,7 +118,7 @@ func (x *exchange) forward(timeout time.Duration) error {
 		base = b.url
 	}
 	start := x.g.opts.Clock.Now()
-	resp, cancel, err := x.roundTrip(b, base, timeout)
+	resp, cancel, err := x.roundTrip(b, base, a)
 	name := b.hostName(base)
 	if err != nil {
 		pe := x.classify(err, timeout)
@@ -179,7 +188,8 @@ func (x *exchange) admit(b *backend) (*backend, backends.Lease, error) {
 // roundTrip sends one attempt. The timeout covers the response headers
 // (forward-request's timeout); the body then streams under the request's
 // context until the exchange ends.
-func (x *exchange) roundTrip(b *backend, base *url.URL, timeout time.Duration) (*http.Response, context.CancelFunc, error) {
+func (x *exchange) roundTrip(b *backend, base *url.URL, a attemptSpec) (*http.Response, context.CancelFunc, error) {
+	timeout := a.timeout
 	u := &url.URL{Scheme: base.Scheme, Host: base.Host, Path: joinPath(base.Path, x.path), RawQuery: x.rawQuery}
 	if x.rawPath != "" {
 		// Keep the client's encoding (%2F stays %2F); url.URL ignores
@@ -224,11 +234,11 @@ func (x *exchange) roundTrip(b *backend, base *url.URL, timeout time.Duration) (
 	}
 	req = req.WithContext(ctx)
 	req, watch := x.watch(req)
-	var tr http.RoundTripper = x.g.adhoc
+	var tr http.RoundTripper
 	if b != nil {
-		tr = b.transportFor(x.g, x.clientCert)
-	} else if x.clientCert != "" {
-		tr = x.g.adhocFor(x.clientCert)
+		tr = b.variant(x.g, x.clientCert, a.version)
+	} else {
+		tr = x.g.adhocFor(x.clientCert, a.version)
 	}
 	var fired atomic.Bool
 	if timeout <= 0 {
@@ -255,15 +265,23 @@ func (x *exchange) roundTrip(b *backend, base *url.URL, timeout time.Duration) (
 	return resp, cancel, err
 }
 
-// adhocFor returns the ad hoc transport presenting a client certificate.
-func (g *Gateway) adhocFor(certKey string) http.RoundTripper {
-	if t, ok := g.adhocVariants.Load(certKey); ok {
+// adhocFor returns the ad hoc transport presenting client certificate
+// certKey ("" = none) and speaking HTTP version v.
+func (g *Gateway) adhocFor(certKey string, v httpVersion) *http.Transport {
+	if certKey == "" && v == http1 {
+		return g.adhoc
+	}
+	k := variantKey{cert: certKey, version: v}
+	if t, ok := g.adhocVariants.Load(k); ok {
 		return t.(*http.Transport)
 	}
 	t := g.adhoc.Clone()
-	cert := g.certs[certKey]
-	t.TLSClientConfig.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
-	actual, _ := g.adhocVariants.LoadOrStore(certKey, t)
+	if certKey != "" {
+		cert := g.certs[certKey]
+		t.TLSClientConfig.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
+	}
+	v.configure(t)
+	actual, _ := g.adhocVariants.LoadOrStore(k, t)
 	return actual.(*http.Transport)
 }
 

@@ -121,6 +121,7 @@ type forwardStep struct {
 	unit        time.Duration // time.Second (timeout) or time.Millisecond (timeout-ms)
 	continueVal *value        // continue-timeout given as an expression
 	failOnError bool
+	version     httpVersion // http-version (default "1")
 	path        string
 	id          string
 }
@@ -160,8 +161,15 @@ func (c *compiler) forward(e *policy.Element) step {
 	if c.boolAttr(e, "buffer-request-body", false) && c.cur != nil {
 		c.cur.bufferBody = true
 	}
-	for _, a := range []string{"follow-redirects", "buffer-response", "http-version"} {
-		if at := e.Attr(a); at != nil && !(a == "follow-redirects" && at.Value == "false") && !(a == "buffer-response" && at.Value == "true") && !(a == "http-version" && at.Value == "1") {
+	if at := e.Attr("http-version"); at != nil {
+		v, ok := parseHTTPVersion(at.Value)
+		if !ok {
+			c.fail(at.Pos, "<forward-request>: http-version %q is not one of 1, 2or1, 2", at.Value)
+		}
+		st.version = v
+	}
+	for _, a := range []string{"follow-redirects", "buffer-response"} {
+		if at := e.Attr(a); at != nil && !(a == "follow-redirects" && at.Value == "false") && !(a == "buffer-response" && at.Value == "true") {
 			c.fail(at.Pos, "<forward-request>: %s=%q is not emulated", a, at.Value)
 		}
 	}
@@ -205,7 +213,7 @@ func (s *forwardStep) run(x *exchange) error {
 			return err
 		}
 	}
-	err := x.forward(timeout)
+	err := x.forward(attemptSpec{timeout: timeout, version: s.version})
 	if err != nil {
 		if pe, ok := err.(*pipelineError); ok {
 			pe.Path, pe.PolicyID = s.path, s.id

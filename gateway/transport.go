@@ -135,22 +135,89 @@ func (g *Gateway) tlsConfig(f tlsFlags, host, certKey string) *tls.Config {
 	return cfg
 }
 
-// transportFor returns the transport presenting client certificate
-// certKey (authentication-certificate), cached per certificate: connections
-// made with one certificate must not serve requests meant for another.
+// transportFor returns the HTTP/1.1 transport presenting client
+// certificate certKey (authentication-certificate).
 func (b *backend) transportFor(g *Gateway, certKey string) *http.Transport {
-	if certKey == "" || certKey == b.tlsCert {
+	return b.variant(g, certKey, http1)
+}
+
+// variant returns the transport presenting client certificate certKey
+// (authentication-certificate) and speaking HTTP version v
+// (forward-request http-version), cached per pair: connections made with
+// one certificate must not serve requests meant for another, and an
+// HTTP/2 connection pool is not an HTTP/1.1 one.
+func (b *backend) variant(g *Gateway, certKey string, v httpVersion) *http.Transport {
+	if certKey == b.tlsCert {
+		certKey = "" // the base transport presents it
+	}
+	if certKey == "" && v == http1 {
 		return b.transport
 	}
-	if t, ok := b.variants.Load(certKey); ok {
+	k := variantKey{cert: certKey, version: v}
+	if t, ok := b.variants.Load(k); ok {
 		return t.(*http.Transport)
 	}
 	t := b.transport.Clone()
-	cfg := t.TLSClientConfig
-	cert := g.certs[certKey]
-	cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
-	actual, _ := b.variants.LoadOrStore(certKey, t)
+	if certKey != "" {
+		cert := g.certs[certKey]
+		t.TLSClientConfig.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
+	}
+	v.configure(t)
+	actual, _ := b.variants.LoadOrStore(k, t)
 	return actual.(*http.Transport)
+}
+
+// variantKey names a transport variant: a client certificate ("" = the
+// base transport's) and an HTTP version.
+type variantKey struct {
+	cert    string
+	version httpVersion
+}
+
+// httpVersion is forward-request's http-version (Learn, "Forward request":
+// "1: HTTP/1", "2: HTTP/2", "2or1: The gateway favors HTTP/2 over HTTP/1,
+// but falls back to HTTP/1 if HTTP/2 doesn't work"; default 1).
+type httpVersion uint8
+
+const (
+	http1     httpVersion = iota // "1": HTTP/1.1 only
+	http2or1                     // "2or1": HTTP/2 when TLS ALPN agrees on it, else HTTP/1.1
+	http2only                    // "2": HTTP/2 only (h2 over TLS, h2c with prior knowledge over http://)
+)
+
+// parseHTTPVersion reads an http-version attribute value.
+func parseHTTPVersion(s string) (httpVersion, bool) {
+	switch strings.TrimSpace(s) {
+	case "1":
+		return http1, true
+	case "2or1":
+		return http2or1, true
+	case "2":
+		return http2only, true
+	}
+	return 0, false
+}
+
+// configure makes t (a fresh clone) speak v. A backend that cannot speak
+// HTTP/2 fails "2" at the TLS handshake (no common ALPN protocol) or at
+// the first frame (h2c), which the gateway reports as
+// BackendConnectionFailure.
+func (v httpVersion) configure(t *http.Transport) {
+	if v == http1 {
+		return
+	}
+	p := new(http.Protocols)
+	if v == http2or1 {
+		p.SetHTTP1(true)
+		p.SetHTTP2(true)
+	} else {
+		p.SetHTTP2(true)
+		p.SetUnencryptedHTTP2(true)
+	}
+	t.Protocols = p
+	// The base transport's empty TLSNextProto is what keeps it on
+	// HTTP/1.1; a variant lets net/http wire its HTTP/2 client in.
+	t.TLSNextProto = nil
 }
 
 // closeIdle closes idle connections of every transport of b.
