@@ -10,8 +10,11 @@ import (
 	"net/url"
 	"os"
 	"runtime/debug"
+	"slices"
 	"sort"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -21,16 +24,18 @@ import (
 )
 
 // BenchmarkGatewayVsProxy compares the apimlab gateway with a tuned bare
-// httputil.ReverseProxy in one run, both in front of the same loopback
+// httputil.ReverseProxy in one run, all in front of the same loopback
 // backend and driven by vegeta at maximum rate, then at 2,000 rps for p99.
-// It runs once whatever b.N is (make bench uses -benchtime=1x): three
-// rounds of both contenders at both rates, each phase
+// Three contenders: the bare proxy, the gateway on issue 16's realistic
+// pipeline (benchService) and the same pipeline with issue 13's
+// rate-limit-by-key and cache-lookup added. It runs once whatever b.N is
+// (make bench uses -benchtime=1x): APIMLAB_BENCH_ROUNDS rounds (default
+// 3), the contenders' order rotating each round, each phase
 // APIMLAB_BENCH_DURATION long (default 2s), reported as medians. The
-// gateway sends its x-apimlab-backend header as it does by default;
-// APIMLAB_BENCH_NO_DEBUG_HEADERS=1 measures it without (the client in
-// the same process pays for parsing the extra header). CPU is the whole
-// process's (vegeta, backend and proxy share it), so the ratios compare
-// like with like.
+// gateway sends its debug header (x-apimlab-backend) as it does by
+// default; APIMLAB_BENCH_NO_DEBUG_HEADERS=1 measures it without. CPU is
+// the whole process's (vegeta, backend and proxy share it), so the ratios
+// compare like with like.
 func BenchmarkGatewayVsProxy(b *testing.B) {
 	phase := 2 * time.Second
 	if v := os.Getenv("APIMLAB_BENCH_DURATION"); v != "" {
@@ -40,7 +45,15 @@ func BenchmarkGatewayVsProxy(b *testing.B) {
 		}
 		phase = d
 	}
-	old := debug.SetGCPercent(400) // the tuned proxy's setting, for both
+	rounds := 3
+	if v := os.Getenv("APIMLAB_BENCH_ROUNDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("APIMLAB_BENCH_ROUNDS: want a positive integer, got %q", v)
+		}
+		rounds = n
+	}
+	old := debug.SetGCPercent(400) // the tuned proxy's setting, for all
 	defer debug.SetGCPercent(old)
 
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -55,55 +68,56 @@ func BenchmarkGatewayVsProxy(b *testing.B) {
 	defer bareSrv.Close()
 	defer bare.Transport.(*http.Transport).CloseIdleConnections()
 
-	g, err := New(benchService(backend.URL), Options{NoDebugHeaders: os.Getenv("APIMLAB_BENCH_NO_DEBUG_HEADERS") != ""})
-	if err != nil {
-		b.Fatal(err)
+	opts := Options{NoDebugHeaders: os.Getenv("APIMLAB_BENCH_NO_DEBUG_HEADERS") != ""}
+	contenders := []*contender{{name: "bare ReverseProxy (tuned)", url: bareSrv.URL}}
+	for _, c := range []struct {
+		name   string
+		limits bool
+	}{{"apimlab gateway", false}, {"gateway + limit + cache", true}} {
+		g, err := New(benchService(backend.URL, c.limits), opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer g.Close()
+		srv := httptest.NewServer(g)
+		defer srv.Close()
+		contenders = append(contenders, &contender{name: c.name, url: srv.URL})
 	}
-	defer g.Close()
-	gwSrv := httptest.NewServer(g)
-	defer gwSrv.Close()
 
-	// Three rounds in ABBA order (bare, gateway, gateway, bare, bare,
-	// gateway), medians per contender: one noisy phase or the position in
-	// the run cannot decide the ratio.
-	var bareMaxes, gwMaxes, bareP99s, gwP99s []result
-	for round := range 3 {
-		first, second := bareSrv.URL, gwSrv.URL
-		if round%2 == 1 {
-			first, second = second, first
+	// The order rotates every round: one noisy phase or the position in
+	// the run cannot decide a ratio.
+	for round := range rounds {
+		k := round % len(contenders)
+		order := slices.Concat(contenders[k:], contenders[:k])
+		for _, c := range order {
+			c.maxes = append(c.maxes, attack(b, c.url+"/api/hello", 0, phase))
 		}
-		for _, u := range []string{first, second} {
-			r := attack(b, u+"/api/hello", 0, phase)
-			if u == bareSrv.URL {
-				bareMaxes = append(bareMaxes, r)
-			} else {
-				gwMaxes = append(gwMaxes, r)
-			}
-		}
-		for _, u := range []string{first, second} {
-			r := attack(b, u+"/api/hello", 2000, phase)
-			if u == bareSrv.URL {
-				bareP99s = append(bareP99s, r)
-			} else {
-				gwP99s = append(gwP99s, r)
-			}
+		for _, c := range order {
+			c.lows = append(c.lows, attack(b, c.url+"/api/hello", 2000, phase))
 		}
 	}
-	bareMax, gwMax := median(bareMaxes), median(gwMaxes)
-	bareP99, gwP99 := median(bareP99s), median(gwP99s)
+	base := contenders[0]
+	baseMax, baseLow := median(base.maxes), median(base.lows)
+	fmt.Printf("\n%-28s %12s %14s %10s %10s %16s\n", "", "req/s", "CPU µs/req", "p99@2k", "success", "vs bare")
+	for _, c := range contenders {
+		mx, lo := median(c.maxes), median(c.lows)
+		fmt.Printf("%-28s %12.0f %14.1f %10s %9.2f%% %5.2f× %4.2f× %+6dµs\n", c.name, mx.rps, mx.cpuPerReq, lo.p99.Round(time.Microsecond), 100*mx.success,
+			mx.rps/baseMax.rps, mx.cpuPerReq/baseMax.cpuPerReq, (lo.p99 - baseLow.p99).Microseconds())
+	}
+	fmt.Printf("(vs bare: throughput, CPU per request, p99 at 2,000 rps; medians of %d rounds of %v per phase)\n", rounds, phase)
+	for i, unit := range []string{"", "-limits"} {
+		mx, lo := median(contenders[i+1].maxes), median(contenders[i+1].lows)
+		b.ReportMetric(mx.rps/baseMax.rps, "throughput-ratio"+unit)
+		b.ReportMetric(mx.cpuPerReq/baseMax.cpuPerReq, "cpu-ratio"+unit)
+		b.ReportMetric(float64(lo.p99-baseLow.p99)/float64(time.Microsecond), "p99-delta-µs"+unit)
+	}
+}
 
-	fmt.Printf("\n%-28s %12s %14s %10s %10s\n", "", "req/s", "CPU µs/req", "p99@2k", "success")
-	for _, r := range []struct {
-		name    string
-		max, lo result
-	}{{"bare ReverseProxy (tuned)", bareMax, bareP99}, {"apimlab gateway", gwMax, gwP99}} {
-		fmt.Printf("%-28s %12.0f %14.1f %10s %9.2f%%\n", r.name, r.max.rps, r.max.cpuPerReq, r.lo.p99.Round(time.Microsecond), 100*r.max.success)
-	}
-	fmt.Printf("ratios gateway/bare: throughput %.2f×, CPU per request %.2f×, p99 at 2,000 rps %+v\n",
-		gwMax.rps/bareMax.rps, gwMax.cpuPerReq/bareMax.cpuPerReq, (gwP99.p99 - bareP99.p99).Round(time.Microsecond))
-	b.ReportMetric(gwMax.rps/bareMax.rps, "throughput-ratio")
-	b.ReportMetric(gwMax.cpuPerReq/bareMax.cpuPerReq, "cpu-ratio")
-	b.ReportMetric(float64(gwP99.p99-bareP99.p99)/float64(time.Microsecond), "p99-delta-µs")
+// contender is one server under test and its results.
+type contender struct {
+	name        string
+	url         string
+	maxes, lows []result
 }
 
 // median returns the per-field medians of rs (throughput, CPU per request,
@@ -120,17 +134,30 @@ func median(rs []result) result {
 	return result{rps: pick(rps), cpuPerReq: pick(cpu), p99: time.Duration(pick(p99)), success: pick(ok)}
 }
 
-// benchService is the issue's benchmark configuration: a global and an API
-// policy, set-backend-service to a 2-member weighted pool with breakers.
-func benchService(backendURL string) *apim.Service {
+// benchService is issue 16's realistic pipeline: a global set-header, an
+// API policy choosing the backend with expressions (a canary header picks
+// m2, otherwise X-Backend names the backend, the pool by default), and a
+// 2-member weighted pool with breakers. With limits, issue 13's variant
+// adds a rate-limit-by-key keyed by the caller's IP address (a limit the
+// benchmark never reaches) and a cache-lookup (no cache-store: every
+// lookup misses, so every request still reaches the backend).
+func benchService(backendURL string, limits bool) *apim.Service {
 	m1, m2 := single("m1", backendURL), single("m2", backendURL)
 	m1.CircuitBreaker = countBreaker(1000, time.Minute)
 	m2.CircuitBreaker = countBreaker(1000, time.Minute)
+	inbound := `<choose>
+  <when condition="@(context.Request.Headers.GetValueOrDefault(&quot;X-Canary&quot;, &quot;&quot;) == &quot;true&quot;)"><set-backend-service backend-id="m2" /></when>
+  <otherwise><set-backend-service backend-id="@(context.Request.Headers.GetValueOrDefault(&quot;X-Backend&quot;, &quot;pool&quot;))" /></otherwise>
+</choose>`
+	if limits {
+		inbound = `<rate-limit-by-key calls="1000000000" renewal-period="300" counter-key="@(context.Request.IpAddress)" />
+<cache-lookup vary-by-developer="false" vary-by-developer-groups="false" />` + inbound
+	}
 	return &apim.Service{
 		Policy: doc(apim.ScopeGlobal, `<policies><inbound><set-header name="X-Gateway" exists-action="override"><value>apimlab</value></set-header></inbound>
 <backend><forward-request /></backend><outbound /><on-error /></policies>`),
 		Backends: []*apim.Backend{m1, m2, poolOf("pool", member("m1", 1, 3), member("m2", 1, 1))},
-		APIs:     []*apim.API{apiWith("/api", "", `<set-backend-service backend-id="pool" />`)},
+		APIs:     []*apim.API{apiWith("/api", "", inbound)},
 	}
 }
 
@@ -204,4 +231,42 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestBenchService checks that the benchmarks measure the pipeline they
+// claim: the canary header picks m2, X-Backend names a backend, the pool
+// serves the rest, the global set-header reaches the backend, and in the
+// limits variant every request still reaches the backend (the lookups
+// miss, the rate limit is never reached).
+func TestBenchService(t *testing.T) {
+	for _, limits := range []bool{false, true} {
+		var hits atomic.Int64
+		backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			hits.Add(1)
+			if got := r.Header.Get("X-Gateway"); got != "apimlab" {
+				t.Errorf("limits=%v: backend got X-Gateway %q, want apimlab", limits, got)
+			}
+			_, _ = io.WriteString(w, "hello from the backend\n")
+		}))
+		_, front := startGateway(t, benchService(backend.URL, limits), Options{})
+		cases := []struct {
+			hdr  map[string]string
+			want []string
+		}{
+			{map[string]string{"X-Canary": "true"}, []string{"m2"}},
+			{map[string]string{"X-Backend": "m1"}, []string{"m1"}},
+			{nil, []string{"m1", "m2"}},
+			{nil, []string{"m1", "m2"}},
+		}
+		for i, c := range cases {
+			status, h, _ := get(t, front.URL+"/api/hello", c.hdr)
+			if status != http.StatusOK || !slices.Contains(c.want, h.Get(HeaderBackend)) {
+				t.Errorf("limits=%v, case %d: status %d, %s %q; want 200 from one of %v", limits, i, status, HeaderBackend, h.Get(HeaderBackend), c.want)
+			}
+		}
+		if got, want := hits.Load(), int64(len(cases)); got != want {
+			t.Errorf("limits=%v: backend hits %d, want %d", limits, got, want)
+		}
+		backend.Close()
+	}
 }
