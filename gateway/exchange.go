@@ -49,6 +49,13 @@ type exchange struct {
 	stream     io.ReadCloser // backend body, when respBody is not set
 	// streamCancel cancels the round trip that produced stream.
 	streamCancel context.CancelFunc
+	// streamEOF is set when stream was read to its end: closing it needs
+	// no drain (and no drain timer).
+	streamEOF bool
+	// src and dst wrap stream and the client's writer while write copies
+	// the body; kept in the exchange so the copy allocates nothing.
+	src readErrReader
+	dst writerOnly
 	served       string // backend that produced the response
 	reason       string // LastError reason of a gateway error
 	done         bool   // return-response/mock-response ended the pipeline
@@ -125,6 +132,13 @@ const drainTimeout = 50 * time.Millisecond
 // closeStream drops the backend's body, if any.
 func (x *exchange) closeStream() {
 	if x.stream != nil {
+		if x.streamEOF {
+			// write copied the body to its end: the connection is
+			// already back in the transport's pool.
+			_ = x.stream.Close()
+			x.stream, x.streamCancel, x.streamEOF = nil, nil, false
+			return
+		}
 		// Drain a little so the connection can be reused, but only what
 		// arrives promptly: the attempt's context is canceled after
 		// drainTimeout, which ends a stalled read.

@@ -58,14 +58,18 @@ func (x *exchange) write() error {
 	x.w.WriteHeader(status)
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
-	var dst io.Writer = x.w
+	x.dst.Writer = x.w
 	if streaming(x.respHeader) {
-		dst = flushWriter{w: x.w, rc: http.NewResponseController(x.w)}
+		x.dst.Writer = flushWriter{w: x.w, rc: http.NewResponseController(x.w)}
 	}
-	src := &readErrReader{r: x.stream}
-	_, _ = io.CopyBuffer(writerOnly{dst}, src, *bp)
-	if src.err != nil && src.err != io.EOF {
-		return fmt.Errorf("%w: %w", errBackendBody, src.err)
+	x.src = readErrReader{r: x.stream}
+	_, _ = io.CopyBuffer(&x.dst, &x.src, *bp)
+	err := x.src.err
+	x.src, x.dst = readErrReader{}, writerOnly{}
+	if err == io.EOF {
+		x.streamEOF = true
+	} else if err != nil {
+		return fmt.Errorf("%w: %w", errBackendBody, err)
 	}
 	return nil
 }
