@@ -54,13 +54,13 @@ type exchange struct {
 	streamEOF bool
 	// src and dst wrap stream and the client's writer while write copies
 	// the body; kept in the exchange so the copy allocates nothing.
-	src readErrReader
-	dst writerOnly
-	served       string // backend that produced the response
-	reason       string // LastError reason of a gateway error
-	done         bool   // return-response/mock-response ended the pipeline
-	sec          int    // the section running (secInbound…)
-	cancels      []context.CancelFunc
+	src     readErrReader
+	dst     writerOnly
+	served  string // backend that produced the response
+	reason  string // LastError reason of a gateway error
+	done    bool   // return-response/mock-response ended the pipeline
+	sec     int    // the section running (secInbound…)
+	cancels []context.CancelFunc
 	// after runs once the response is final, before it is written:
 	// rate-limit headers, increment-condition counters, cache-store.
 	after []func(*exchange)
