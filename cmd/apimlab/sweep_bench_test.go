@@ -33,7 +33,7 @@ func TestSweepChild(t *testing.T) {
 	}
 	switch mode {
 	case "lint":
-		tuneGC()
+		tuneGC([]string{"lint"})
 		if code := run([]string{"lint", "--format", "json", "-o", os.DevNull, "--fail-on", "never", file}, io.Discard, os.Stderr); code != 0 {
 			t.Fatalf("lint exited %d", code)
 		}
