@@ -222,6 +222,8 @@ func (c *compiler) step(e *policy.Element, s policy.Section, inResponse bool) st
 		return c.validateContent(e, respTarget)
 	case "validate-parameters":
 		return c.validateParameters(e)
+	case "get-authorization-context":
+		return c.authorizationContext(e)
 	case "include-fragment":
 		// Merge expands fragments; one left here could not be resolved
 		// and Merge already reported it.

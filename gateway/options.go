@@ -48,6 +48,10 @@ type Options struct {
 	// ManagedIdentityToken is the fake bearer token of managed identity
 	// authentication. If "", DefaultManagedIdentityToken.
 	ManagedIdentityToken string
+	// AuthorizationToken is the fake access token get-authorization-context
+	// stores for every connection (no credential provider is called). If
+	// "", DefaultAuthorizationToken.
+	AuthorizationToken string
 	// Region is context.Deployment.Region.
 	Region string
 	// InstanceID is context.Deployment.Gateway.InstanceId; NewInstances
@@ -128,6 +132,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ManagedIdentityToken == "" {
 		o.ManagedIdentityToken = DefaultManagedIdentityToken
+	}
+	if o.AuthorizationToken == "" {
+		o.AuthorizationToken = DefaultAuthorizationToken
 	}
 	if o.Expressions == nil {
 		o.Expressions = compilePolicyExpr

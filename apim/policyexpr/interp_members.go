@@ -138,6 +138,8 @@ func getMember(fr *iframe, v any, name string, off int) (any, error) {
 		}
 	case *Jwt:
 		return jwtMember(x, name)
+	case *Authorization:
+		return authorizationMember(x, name)
 	case *BasicAuthCredentials:
 		switch name {
 		case "UserId":

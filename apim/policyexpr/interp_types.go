@@ -64,7 +64,7 @@ var allowedTypes = map[string]string{
 	"XmlNodeType": "XmlNodeType",
 	// Context variable types.
 	"IResponse": "IResponse", "IRequest": "IRequest", "IMessageBody": "IMessageBody", "IUrl": "IUrl",
-	"Jwt": "Jwt", "BasicAuthCredentials": "BasicAuthCredentials", "IProxyRequestContext": "IContext",
+	"Jwt": "Jwt", "BasicAuthCredentials": "BasicAuthCredentials", "Authorization": "Authorization", "IProxyRequestContext": "IContext",
 	"IContext": "IContext", "ExpressionSyntaxExtensions": "ExpressionSyntaxExtensions",
 }
 
@@ -266,6 +266,8 @@ func isOfType(v any, t string) bool {
 		return t == "Jwt" || t == "object"
 	case *BasicAuthCredentials:
 		return t == "BasicAuthCredentials" || t == "object"
+	case *Authorization:
+		return t == "Authorization" || t == "object"
 	case []any:
 		return strings.HasSuffix(t, "[]") || t == "Array" || t == "IEnumerable" || t == "IList" || t == "ICollection" || t == "object"
 	case []byte:

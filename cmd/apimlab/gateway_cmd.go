@@ -28,6 +28,7 @@ type GatewayCmd struct {
 	Seed            uint64   `help:"Seed for policy expressions' Random and Guid (0: random), to replay a run."`
 	Region          string   `help:"Value of context.Deployment.Region in policy expressions."`
 	MIToken         string   `name:"managed-identity-token" help:"Bearer token authentication-managed-identity and managedIdentity credentials send (a fake; default: a fixed test token)."`
+	AuthToken       string   `name:"authorization-token" help:"Access token get-authorization-context stores for every credential manager connection (a fake; default: a fixed test token)."`
 	NoDebugHeaders  bool     `help:"Do not add x-apimlab-backend and x-apimlab-reason to responses."`
 	TrustedProxies  []string `name:"trusted-proxies" placeholder:"CIDR" help:"Peers (CIDR or address, repeatable or comma-separated) whose X-Forwarded-For sets context.Request.IpAddress (the right-most untrusted hop). Default: none, IpAddress is the TCP peer."`
 	Verbose         bool     `help:"Log at debug level (the internal cause of every failed backend attempt)."`
@@ -120,6 +121,7 @@ func (c *GatewayCmd) Run(g *Globals) error {
 		Seed:                 c.Seed,
 		Region:               c.Region,
 		ManagedIdentityToken: c.MIToken,
+		AuthorizationToken:   c.AuthToken,
 		NoDebugHeaders:       c.NoDebugHeaders,
 		TrustedProxies:       trusted,
 		MaxConnsPerBackend:   c.MaxConnsPerBackend,
