@@ -1,6 +1,9 @@
 package apim
 
-// DurationErrors lists the circuit-breaker durations of svc that are not ISO-8601, as positioned errors.
+// DurationErrors lists the circuit-breaker durations of svc that are not
+// ISO-8601, as positioned errors of code Malformed and kind
+// IssueBadDuration (lint reports them under the breaker rule, not as
+// parse errors).
 func (svc *Service) DurationErrors() []*Error {
 	var out []*Error
 	for _, b := range svc.Backends {
@@ -9,12 +12,18 @@ func (svc *Service) DurationErrors() []*Error {
 		}
 		for _, r := range b.CircuitBreaker.Rules {
 			if r.TripDuration.Err != nil {
-				out = append(out, Errorf(r.TripDuration.Pos, "APIM201", "backend %q: tripDuration: %v", b.Name, r.TripDuration.Err))
+				out = append(out, durationError(r.TripDuration.Pos, "backend %q: tripDuration: %v", b.Name, r.TripDuration.Err))
 			}
 			if fc := r.FailureCondition; fc != nil && fc.Interval.Err != nil {
-				out = append(out, Errorf(fc.Interval.Pos, "APIM201", "backend %q: failureCondition.interval: %v", b.Name, fc.Interval.Err))
+				out = append(out, durationError(fc.Interval.Pos, "backend %q: failureCondition.interval: %v", b.Name, fc.Interval.Err))
 			}
 		}
 	}
 	return out
+}
+
+func durationError(pos Position, format string, args ...any) *Error {
+	e := Errorf(pos, Malformed, format, args...)
+	e.Kind = IssueBadDuration
+	return e
 }

@@ -56,8 +56,8 @@ type Service struct {
 	// ARM `service/workspaces/*`). Names are "workspace/entity".
 	Workspaces []string
 	// Issues are what the loaders could not load or resolve: malformed
-	// input (APIM901), unresolved values (APIM902), unknown properties
-	// (APIM903), unknown resource kinds. Lint reports them as findings.
+	// input, unresolved values, unknown properties, unknown resource
+	// kinds, each with its Code and Kind. Lint reports them as findings.
 	Issues []*Error
 	// Skipped lists resources of kinds the model does not hold (diagnostics,
 	// loggers…), so `inspect` can say what it ignored.

@@ -52,18 +52,51 @@ func (p Position) Before(q Position) bool {
 	return p.Col < q.Col
 }
 
-// Error is a load error tied to a source position. Code is the lint rule the
-// error maps to (APIM901 for malformed input, APIM902 for unresolved values…).
+// Error is a load problem tied to a source position. Code says what kind of
+// problem it is (malformed input, an unresolved value, an unknown property)
+// and Kind refines it; lint maps the pair to a rule and a severity, so
+// nothing downstream reads Msg to tell problems apart (issue 12).
 type Error struct {
 	Pos  Position
-	Code string
+	Code Code
 	Msg  string
-	// Kind refines Code where lint reports the problem at another
-	// severity than the rule's default; the zero value is IssuePlain.
+	// Kind refines Code; the zero value is IssuePlain.
 	Kind IssueKind
 }
 
-// IssueKind tells load problems of one code apart where it matters to lint.
+// Code is the class of a load problem. Lint reports each class under one
+// rule (Malformed under APIM901, Unresolved under APIM902, UnknownProperty
+// under APIM903); the mapping lives in lint, not here.
+type Code uint8
+
+// The problem classes. The zero value is no class: every Error the
+// loaders make has one of these.
+const (
+	// Malformed is input that does not parse or has the wrong type: bad
+	// JSON or XML, a string where a number is expected, a file that is no
+	// API Management configuration, a file that cannot be read.
+	Malformed Code = iota + 1
+	// Unresolved is a value that could not be computed offline: a
+	// parameter without a value, a Key Vault reference, reference().
+	Unresolved
+	// UnknownProperty is a property the schema does not know (or spells
+	// with another case), a file an APIOps publisher would ignore, an
+	// override that matches nothing.
+	UnknownProperty
+)
+
+var codeNames = [...]string{Malformed: "malformed", Unresolved: "unresolved", UnknownProperty: "unknown-property"}
+
+// String names the class ("malformed", "unresolved", "unknown-property").
+func (c Code) String() string {
+	if int(c) < len(codeNames) && codeNames[c] != "" {
+		return codeNames[c]
+	}
+	return "code(" + strconv.Itoa(int(c)) + ")"
+}
+
+// IssueKind refines a load problem's Code where lint treats problems of
+// one code differently (another severity, another fix hint).
 type IssueKind uint8
 
 // The issue kinds.
@@ -85,11 +118,26 @@ const (
 	// configuration.<env>.yaml that names no artifact, so it overrides
 	// nothing. Reported as information.
 	IssueUnmatchedOverride
+	// IssueUnreadable is a file that could not be read (a dangling link,
+	// no permission); its Pos names the file at line 1.
+	IssueUnreadable
+	// IssueNoValue is a template parameter with neither a value nor a
+	// default: a parameters file would resolve it.
+	IssueNoValue
+	// IssueKeyVault is a parameters-file value taken from Key Vault at
+	// deployment time: nothing offline resolves it.
+	IssueKeyVault
+	// IssueNeedsDeployment is reference(), list*() or another function
+	// that reads deployed state: nothing offline resolves it.
+	IssueNeedsDeployment
+	// IssueBadDuration is a circuit-breaker duration that is not ISO-8601
+	// (Service.DurationErrors); lint reports it with the breaker checks.
+	IssueBadDuration
 )
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Pos, e.Msg) }
 
 // Errorf builds an *Error at pos.
-func Errorf(pos Position, code, format string, args ...any) *Error {
+func Errorf(pos Position, code Code, format string, args ...any) *Error {
 	return &Error{Pos: pos, Code: code, Msg: fmt.Sprintf(format, args...)}
 }

@@ -41,8 +41,8 @@ func exampleNote(f *Finding, svc *apim.Service) {
 // issueSeverity is the severity of findings on load issues of some kinds,
 // which differ from their rule's default: an evaluation that fails only
 // with default parameters is a warning, an unknown file or an override
-// that matches nothing is information.
-func issueSeverity(k apim.IssueKind) (Severity, bool) {
+// that matches nothing is information. ok is false for every other kind.
+func issueSeverity(k apim.IssueKind) (sev Severity, ok bool) {
 	switch k {
 	case apim.IssueEvalDefaults:
 		return Warning, true
@@ -71,7 +71,7 @@ func issueLevels(svc *apim.Service) map[issueKey]Severity {
 }
 
 type issueKey struct {
-	code      string
+	code      apim.Code
 	file      string
 	line, col int
 }

@@ -95,6 +95,12 @@ type Rule struct {
 	// secrets (inline credentials, passwords). Printers never quote the
 	// source line of their findings.
 	Sensitive bool
+	// Problems is the class of load problems (apim.Service.Issues) the
+	// rule reports, or 0 when it reports none. Run gives a finding at the
+	// position of such a problem the severity the problem's kind calls for
+	// (an unknown file is information…), and rules.ProblemRule maps a
+	// problem back to its rule.
+	Problems apim.Code
 }
 
 // Subject names the resource a finding is about.

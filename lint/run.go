@@ -166,8 +166,10 @@ func Run(svc *apim.Service, rules []*Rule, cfg *Config, opts RunOptions) *Result
 	for i := range all {
 		f := &all[i]
 		f.Service = label
-		if sev, ok := levels[issueKey{f.Rule, f.Pos.File, f.Pos.Line, f.Pos.Col}]; ok {
-			f.Severity = sev
+		if r := byID[f.Rule]; r != nil && r.Problems != 0 {
+			if sev, ok := levels[issueKey{r.Problems, f.Pos.File, f.Pos.Line, f.Pos.Col}]; ok {
+				f.Severity = sev
+			}
 		}
 		if rc, ok := cfg.Rules[f.Rule]; ok && rc.Severity != nil {
 			f.Severity = *rc.Severity

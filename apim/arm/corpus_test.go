@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	model "github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/jsontree"
 )
 
@@ -46,7 +47,7 @@ func TestCorpusQuickstartAllResources(t *testing.T) {
 	}
 	var unresolved []string
 	for _, is := range res.Issues {
-		if is.Code != "APIM902" {
+		if is.Code != model.Unresolved {
 			t.Errorf("unexpected issue %s %s", is.Code, is)
 		}
 		unresolved = append(unresolved, is.Msg)
@@ -136,7 +137,7 @@ func TestCorpusSessionAwareness(t *testing.T) {
 		t.Errorf("policy = %s", got)
 	}
 	for _, is := range res.Issues {
-		if is.Code != "APIM902" {
+		if is.Code != model.Unresolved {
 			t.Errorf("unexpected issue %s %s", is.Code, is)
 		}
 	}

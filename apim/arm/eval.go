@@ -153,7 +153,7 @@ func (e *env) call(c *Call) *value {
 			}
 		}
 		if strings.HasPrefix(c.lname, "list") {
-			return unknownVal(fmt.Sprintf("%s() needs a live deployment", c.Name))
+			return needsLive(c.Name + "()")
 		}
 		return unknownVal(fmt.Sprintf("unsupported template function %q", c.Name))
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/jsontree"
 )
 
@@ -254,12 +255,14 @@ func TestEvalOrigins(t *testing.T) {
 
 func TestEvalIssues(t *testing.T) {
 	tests := []struct {
-		expr, code, msg string
+		expr string
+		code apim.Code
+		msg  string
 	}{
-		{"[parameters('missing')]", "APIM902", `parameter "missing" has no value`},
-		{"[frobnicate()]", "APIM902", `unsupported template function "frobnicate"`},
-		{"[div(1, 0)]", "APIM901", "division by zero"},
-		{"[concat('a' 'b')]", "APIM901", "malformed expression"},
+		{"[parameters('missing')]", apim.Unresolved, `parameter "missing" has no value`},
+		{"[frobnicate()]", apim.Unresolved, `unsupported template function "frobnicate"`},
+		{"[div(1, 0)]", apim.Malformed, "division by zero"},
+		{"[concat('a' 'b')]", apim.Malformed, "malformed expression"},
 	}
 	for _, tt := range tests {
 		_, r := evalIn(t, tt.expr)

@@ -20,7 +20,11 @@ const (
 
 func member(k string, v *value) jsontree.Member { return jsontree.Member{Key: k, Value: v} }
 
-func needsLive(what string) *value { return unknownVal(what + " needs a live deployment") }
+func needsLive(what string) *value { return unknownVal(what + needsLiveSuffix) }
+
+// needsLiveSuffix ends the reason of every value that only a deployment
+// knows; the resolver gives their issues kind IssueNeedsDeployment.
+const needsLiveSuffix = " needs a live deployment"
 
 func fnParameters(e *env, c *Call, a []*value) *value {
 	if a[0].Kind != jsontree.String {
@@ -275,7 +279,7 @@ func fnReference(e *env, c *Call, a []*value) *value {
 		}
 	}
 	if a[0].Kind == jsontree.String {
-		return unknownVal(fmt.Sprintf("%s(%s) needs a live deployment", c.Name, clip(a[0].Str)))
+		return unknownVal(fmt.Sprintf("%s(%s)", c.Name, clip(a[0].Str)) + needsLiveSuffix)
 	}
-	return unknownVal(fmt.Sprintf("%s() needs a live deployment", c.Name))
+	return needsLive(c.Name + "()")
 }

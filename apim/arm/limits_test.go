@@ -36,13 +36,13 @@ func TestResolveDeepChains(t *testing.T) {
 	res := Resolve("t.json", root, nil)
 	var msgs []string
 	for _, is := range res.Issues {
-		msgs = append(msgs, is.Code+" "+is.Msg)
+		msgs = append(msgs, is.Code.String()+" "+is.Msg)
 	}
 	joined := strings.Join(msgs, "\n")
 	for _, want := range []string{
-		"APIM901 variables(): variables nested deeper than",
-		"APIM901 parameters(): parameter defaults nested deeper than",
-		"APIM901 deployment outputs nested deeper than",
+		"malformed variables(): variables nested deeper than",
+		"malformed parameters(): parameter defaults nested deeper than",
+		"malformed deployment outputs nested deeper than",
 	} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("missing issue %q in:\n%s", want, joined)

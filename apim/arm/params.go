@@ -50,7 +50,7 @@ func ParseParametersFile(file string, data []byte) (Params, error) {
 }
 
 func posErr(v *jsontree.Value, format string, args ...any) error {
-	return apim.Errorf(v.Position(), "APIM901", format, args...)
+	return apim.Errorf(v.Position(), apim.Malformed, format, args...)
 }
 
 // keyVaultRef turns {"reference": {"keyVault": {"id": ...}, "secretName": ...}}

@@ -38,7 +38,7 @@ func TestParseParametersFile(t *testing.T) {
 			p, err := ParseParametersFile("t.json", []byte(tt.src))
 			if tt.err != "" {
 				var ae *apim.Error
-				if err == nil || !strings.Contains(err.Error(), tt.err) || !errors.As(err, &ae) || ae.Code != "APIM901" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) || !errors.As(err, &ae) || ae.Code != apim.Malformed {
 					t.Fatalf("err = %v, want APIM901 error containing %q", err, tt.err)
 				}
 				return

@@ -65,22 +65,22 @@ func TestEvaluationFailureWithDefaults(t *testing.T) {
 	for _, tt := range []struct {
 		name, params, props string
 		given               Params
-		wantCode            string
+		wantCode            apim.Code
 		wantKind            apim.IssueKind
 		wantMsg             string
 	}{
 		{"index into an empty default array", `"hosts": {"type": "array", "defaultValue": []}`,
 			`{"url": "[parameters('hosts')[0]]"}`, nil,
-			"APIM902", apim.IssueEvalDefaults, "cannot evaluate with default parameters: index 0 out of range (array length 0)"},
+			apim.Unresolved, apim.IssueEvalDefaults, "cannot evaluate with default parameters: index 0 out of range (array length 0)"},
 		{"the same with the value given", `"hosts": {"type": "array", "defaultValue": []}`,
 			`{"url": "[parameters('hosts')[0]]"}`, Params{"hosts": &jsontree.Value{Kind: jsontree.Array}},
-			"APIM901", apim.IssuePlain, "index 0 out of range (array length 0)"},
+			apim.Malformed, apim.IssuePlain, "index 0 out of range (array length 0)"},
 		{"a missing property of a default object", `"cfg": {"type": "object", "defaultValue": {}}`,
 			`{"url": "[parameters('cfg').url]"}`, nil,
-			"APIM902", apim.IssueEvalDefaults, "cannot evaluate with default parameters: property \"url\" does not exist"},
+			apim.Unresolved, apim.IssueEvalDefaults, "cannot evaluate with default parameters: property \"url\" does not exist"},
 		{"structural errors stay APIM901", `"hosts": {"type": "array", "defaultValue": []}`,
 			`{"url": "[concat(parameters('hosts'), variables('nope'))]"}`, nil,
-			"APIM901", apim.IssuePlain, "variables(): variable \"nope\" is not declared"},
+			apim.Malformed, apim.IssuePlain, "variables(): variable \"nope\" is not declared"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			root := tmpl(t, tt.params, `{`+be+`, "properties": `+tt.props+`}`)

@@ -29,14 +29,14 @@ func (s *scope) flatten(list *value, p *parent, e *env) {
 			s.resource(m.Value, p, e)
 		}
 	default:
-		s.r.issue(apim.Errorf(list.Position(), "APIM901", "resources must be an array or an object, not %s", list.Kind))
+		s.r.issue(apim.Errorf(list.Position(), apim.Malformed, "resources must be an array or an object, not %s", list.Kind))
 	}
 }
 
 // resource expands the copy loop of one resource declaration.
 func (s *scope) resource(r *value, p *parent, e *env) {
 	if r.Kind != jsontree.Object {
-		s.r.issue(apim.Errorf(r.Position(), "APIM901", "resource must be an object, not %s", r.Kind))
+		s.r.issue(apim.Errorf(r.Position(), apim.Malformed, "resource must be an object, not %s", r.Kind))
 		return
 	}
 	if isTrue(r.Get("existing")) {
@@ -192,11 +192,11 @@ func without(v *value, key string) *value {
 func (s *scope) nested(r, node *value, res Resource, e *env) {
 	tmpl := r.Lookup("properties", "template")
 	if tmpl.Kind != jsontree.Object {
-		s.r.issue(apim.Errorf(tmpl.Position(), "APIM901", "nested deployment template must be an object, not %s", tmpl.Kind))
+		s.r.issue(apim.Errorf(tmpl.Position(), apim.Malformed, "nested deployment template must be an object, not %s", tmpl.Kind))
 		return
 	}
 	if s.depth >= maxDeploymentDepth {
-		s.r.issue(apim.Errorf(tmpl.Position(), "APIM901", "nested deployments deeper than %d", maxDeploymentDepth))
+		s.r.issue(apim.Errorf(tmpl.Position(), apim.Malformed, "nested deployments deeper than %d", maxDeploymentDepth))
 		return
 	}
 	name := res.Name

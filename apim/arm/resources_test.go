@@ -172,11 +172,11 @@ func TestResolveClassicValues(t *testing.T) {
 	}
 	var issues []string
 	for _, is := range res.Issues {
-		issues = append(issues, is.Code+" "+is.Pos.String()+" "+is.Msg)
+		issues = append(issues, is.Code.String()+" "+is.Pos.String()+" "+is.Msg)
 	}
 	want := []string{
-		`APIM902 testdata/classic.json:39:55 Key Vault reference (secret "certPassword")`,
-		`APIM901 testdata/classic.json:48:30 index 2 out of range (array length 2)`,
+		`unresolved testdata/classic.json:39:55 Key Vault reference (secret "certPassword")`,
+		`malformed testdata/classic.json:48:30 index 2 out of range (array length 2)`,
 	}
 	if strings.Join(issues, "\n") != strings.Join(want, "\n") {
 		t.Errorf("issues:\n%s\nwant:\n%s", strings.Join(issues, "\n"), strings.Join(want, "\n"))
@@ -294,13 +294,13 @@ func TestResolveUnknownLoopAndCondition(t *testing.T) {
 	}
 	var codes []string
 	for _, is := range res.Issues {
-		codes = append(codes, is.Code+" "+is.Msg)
+		codes = append(codes, is.Code.String()+" "+is.Msg)
 	}
 	joined := strings.Join(codes, "\n")
 	for _, want := range []string{
-		`APIM902 parameter "items" has no value`,
-		`APIM902 condition could not be evaluated, resource kept: parameter "on" has no value`,
-		`APIM901 condition could not be evaluated, resource kept: greater(): cannot compare`,
+		`unresolved parameter "items" has no value`,
+		`unresolved condition could not be evaluated, resource kept: parameter "on" has no value`,
+		`malformed condition could not be evaluated, resource kept: greater(): cannot compare`,
 	} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("issues missing %q:\n%s", want, joined)
@@ -312,12 +312,12 @@ func TestResolveMalformed(t *testing.T) {
 	res := Resolve("testdata/malformed.json", load(t, "testdata/malformed.json"), nil)
 	var got []string
 	for _, is := range res.Issues {
-		got = append(got, is.Code+" "+is.Pos.String()+" "+is.Msg)
+		got = append(got, is.Code.String()+" "+is.Pos.String()+" "+is.Msg)
 	}
 	want := []string{
-		`APIM901 testdata/malformed.json:8:32 malformed expression "[concat('apim/' 'b1')]": expected ',' or ')' in call of concat, found '\''`,
-		`APIM902 testdata/malformed.json:9:30 unsupported template function "unknownFn"`,
-		`APIM901 testdata/malformed.json:9:62 parameters(): parameter "missing" is not declared`,
+		`malformed testdata/malformed.json:8:32 malformed expression "[concat('apim/' 'b1')]": expected ',' or ')' in call of concat, found '\''`,
+		`unresolved testdata/malformed.json:9:30 unsupported template function "unknownFn"`,
+		`malformed testdata/malformed.json:9:62 parameters(): parameter "missing" is not declared`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("issues:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -100,12 +100,12 @@ func Resolve(file string, root *jsontree.Value, params Params) (res *Result) {
 	r := newResolver(file)
 	defer func() {
 		if p := recover(); p != nil {
-			r.issue(apim.Errorf(root.Position(), "APIM901", "internal error resolving template: %v", p))
+			r.issue(apim.Errorf(root.Position(), apim.Malformed, "internal error resolving template: %v", p))
 			res = r.finish()
 		}
 	}()
 	if root == nil || root.Kind != jsontree.Object {
-		r.issue(apim.Errorf(root.Position(), "APIM901", "template must be a JSON object"))
+		r.issue(apim.Errorf(root.Position(), apim.Malformed, "template must be a JSON object"))
 		return r.finish()
 	}
 	given := make(map[string]*value, len(params))
@@ -165,6 +165,10 @@ type resolver struct {
 	invalid map[string]bool
 	// structural marks invalid reasons no parameter value can fix.
 	structural map[string]bool
+	// kinds classifies unknown reasons offline input cannot resolve (a
+	// parameter without a value, a Key Vault reference), set where the
+	// reason is made so that lint never reads the text.
+	kinds map[string]apim.IssueKind
 	// defaultReads counts reads of values that depend on a parameter's
 	// defaultValue; comparing it before and after an evaluation tells
 	// whether the evaluation depended on a default.
@@ -186,6 +190,7 @@ func newResolver(file string) *resolver {
 		funcs:      builtins(),
 		invalid:    make(map[string]bool),
 		structural: make(map[string]bool),
+		kinds:      make(map[string]apim.IssueKind),
 		seen:       make(map[string]bool),
 	}
 }
@@ -206,13 +211,19 @@ func (r *resolver) unknownFrom(u *value, loc jsontree.Loc, fromDefaults bool) {
 		return
 	}
 	r.seen[u.Reason] = true
-	code := "APIM902"
+	code := apim.Unresolved
 	if r.invalid[u.Reason] {
-		code = "APIM901"
+		code = apim.Malformed
 	}
 	is := apim.Errorf(pos, code, "%s", u.Reason)
-	if code == "APIM901" && !r.structural[u.Reason] && fromDefaults {
-		is.Code, is.Kind = "APIM902", apim.IssueEvalDefaults
+	if code == apim.Unresolved {
+		is.Kind = r.kinds[u.Reason]
+		if is.Kind == apim.IssuePlain && strings.HasSuffix(u.Reason, needsLiveSuffix) {
+			is.Kind = apim.IssueNeedsDeployment
+		}
+	}
+	if code == apim.Malformed && !r.structural[u.Reason] && fromDefaults {
+		is.Code, is.Kind = apim.Unresolved, apim.IssueEvalDefaults
 		is.Msg = "cannot evaluate with default parameters: " + is.Msg
 	}
 	r.issue(is)
@@ -363,6 +374,7 @@ func (s *scope) parameter(e *env, c *Call, name string) *value {
 	switch {
 	case p.given != nil && p.given.Origin == jsontree.Reference:
 		v = p.given
+		s.r.kinds[v.Reason] = apim.IssueKeyVault
 	case p.given != nil:
 		v = withOrigin(p.given, origin)
 	case p.decl.Get("defaultValue") != nil:
@@ -378,6 +390,7 @@ func (s *scope) parameter(e *env, c *Call, name string) *value {
 	default:
 		v = unknownVal(fmt.Sprintf("parameter %q has no value (pass --parameters)", p.name))
 		v.Origin = origin
+		s.r.kinds[v.Reason] = apim.IssueNoValue
 	}
 	p.val, p.state = v, 2
 	if e.placeholders && isUnknown(v) {

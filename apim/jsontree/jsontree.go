@@ -488,7 +488,7 @@ func Parse(file string, data []byte) (*Value, error) {
 		if err == nil {
 			// Point at the start of the extra value, not past it.
 			off := p.dec.InputOffset() - int64(len(raw))
-			return nil, apim.Errorf(p.pos(off).Position(), "APIM901", "malformed JSON: unexpected data after the top-level value")
+			return nil, apim.Errorf(p.pos(off).Position(), apim.Malformed, "malformed JSON: unexpected data after the top-level value")
 		}
 		return nil, p.wrap(err)
 	}
@@ -539,7 +539,7 @@ func (p *parser) wrap(err error) error {
 		}
 	}
 	msg = strings.TrimPrefix(msg, "jsontext: ")
-	return apim.Errorf(p.pos(off).Position(), "APIM901", "malformed JSON: %s", msg)
+	return apim.Errorf(p.pos(off).Position(), apim.Malformed, "malformed JSON: %s", msg)
 }
 
 const maxDepth = 10000

@@ -183,7 +183,7 @@ func (b *builder) missingInfo(root, kind, name, infoName string) {
 			}
 		}
 	}
-	b.dec.issue(pos, "APIM901", "%s/%s has no %s: the folder defines no entity and is skipped", kind, name, infoName)
+	b.dec.issue(pos, apim.Malformed, "%s/%s has no %s: the folder defines no entity and is skipped", kind, name, infoName)
 }
 
 // infoResource loads an APIOps information file as a resource of kind.
@@ -196,7 +196,7 @@ func (b *builder) infoResource(path, kind string, names []string, ws string) err
 		return nil // a parse error was recorded
 	}
 	if node.Kind != jsontree.Object {
-		b.dec.issue(node.Position(), "APIM901", "%s: expected a JSON object", filepath.Base(path))
+		b.dec.issue(node.Position(), apim.Malformed, "%s: expected a JSON object", filepath.Base(path))
 		return nil
 	}
 	if ws == "" && len(names) == 1 {

@@ -179,7 +179,7 @@ func (b *builder) backend(r *resource) {
 	case strings.EqualFold(t.Value, "pool"):
 		be.Type.Value = apim.Pool
 	case t.Known() && !strings.EqualFold(t.Value, "single"):
-		d.issue(t.Pos, "APIM901", "backend %q: type %q is neither Single nor Pool", be.Name, t.Value)
+		d.issue(t.Pos, apim.Malformed, "backend %q: type %q is neither Single nor Pool", be.Name, t.Value)
 	}
 	if tls := d.object(p, "tls"); tls != nil {
 		be.TLS = &apim.TLS{Pos: tls.PositionWithPath(),
@@ -305,7 +305,7 @@ func (b *builder) pool(pool *jsontree.Value) *apim.PoolConfig {
 	pc := &apim.PoolConfig{Pos: pool.PositionWithPath(), FailureResponse: b.failureResponse(pool)}
 	for i, s := range d.array(pool, "services") {
 		if s.Kind != jsontree.Object && s.Kind != jsontree.Unknown {
-			d.issue(s.Position(), "APIM901", "services[%d]: expected an object with an id, got %s", i, s.Kind)
+			d.issue(s.Position(), apim.Malformed, "services[%d]: expected an object with an id, got %s", i, s.Kind)
 			continue
 		}
 		m := &apim.PoolMember{Pos: s.PositionWithPath(),
@@ -487,12 +487,12 @@ func (b *builder) policy(r *resource) {
 	doc := &apim.PolicyDoc{Format: strings.ToLower(format.Or("xml")), XML: val.Value, Pos: val.At(r.Pos), Embedded: true}
 	switch {
 	case !val.Set:
-		d.issue(r.Pos, "APIM901", "policy %s has no value", strings.Join(r.Names, "/"))
+		d.issue(r.Pos, apim.Malformed, "policy %s has no value", strings.Join(r.Names, "/"))
 	case val.Unknown != "":
-		d.issue(val.Pos, "APIM902", "policy %s: value could not be resolved: %s", strings.Join(r.Names, "/"), val.Unknown)
+		d.issue(val.Pos, apim.Unresolved, "policy %s: value could not be resolved: %s", strings.Join(r.Names, "/"), val.Unknown)
 		doc.XML = ""
 	case strings.HasSuffix(doc.Format, "-link"):
-		d.issue(val.Pos, "APIM902", "policy %s is linked (%s: %s); linked policies are not fetched, so it was not checked",
+		d.issue(val.Pos, apim.Unresolved, "policy %s is linked (%s: %s); linked policies are not fetched, so it was not checked",
 			strings.Join(r.Names, "/"), doc.Format, val.Value)
 		doc.XML = ""
 	}

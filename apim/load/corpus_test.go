@@ -224,7 +224,7 @@ func TestCorpusBicepModule(t *testing.T) {
 	}
 	found := false
 	for _, is := range svc.Issues {
-		if is.Code == "APIM902" && strings.Contains(is.Msg, "apiManagementServiceName") && is.Pos.Line > 0 {
+		if is.Code == apim.Unresolved && strings.Contains(is.Msg, "apiManagementServiceName") && is.Pos.Line > 0 {
 			found = true
 		}
 	}

@@ -117,12 +117,12 @@ func parseEnvironment(env, file string) *envConfig {
 	c := &envConfig{name: env, file: file, entries: map[string]map[string]*envEntry{}}
 	data, err := os.ReadFile(file)
 	if err != nil {
-		c.issues = append(c.issues, apim.Errorf(apim.Position{File: file, Line: 1, Col: 1}, "APIM901", "cannot read %s: %v", file, unwrapPathErr(err)))
+		c.issues = append(c.issues, unreadable(file, err))
 		return c
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		c.issues = append(c.issues, apim.Errorf(yamlErrPos(file, err), "APIM901", "%s: malformed YAML: %v", filepath.Base(file), err))
+		c.issues = append(c.issues, apim.Errorf(yamlErrPos(file, err), apim.Malformed, "%s: malformed YAML: %v", filepath.Base(file), err))
 		return c
 	}
 	if len(doc.Content) == 0 {
@@ -130,7 +130,7 @@ func parseEnvironment(env, file string) *envConfig {
 	}
 	top := doc.Content[0]
 	if top.Kind != yaml.MappingNode {
-		c.issues = append(c.issues, apim.Errorf(ypos(file, top), "APIM901", "%s: expected a mapping of sections (apimServiceName, namedValues, backends…)", filepath.Base(file)))
+		c.issues = append(c.issues, apim.Errorf(ypos(file, top), apim.Malformed, "%s: expected a mapping of sections (apimServiceName, namedValues, backends…)", filepath.Base(file)))
 		return c
 	}
 	for i := 0; i+1 < len(top.Content); i += 2 {
@@ -148,7 +148,7 @@ func parseEnvironment(env, file string) *envConfig {
 		for _, e := range val.Content {
 			name, props := entryParts(e)
 			if name == nil {
-				c.issues = append(c.issues, apim.Errorf(ypos(file, e), "APIM901", "%s: %s entry has no name (a plain string), so it overrides nothing", filepath.Base(file), key.Value))
+				c.issues = append(c.issues, apim.Errorf(ypos(file, e), apim.Malformed, "%s: %s entry has no name (a plain string), so it overrides nothing", filepath.Base(file), key.Value))
 				continue
 			}
 			if c.entries[kind] == nil {
@@ -286,7 +286,7 @@ func (c *envConfig) unmatched() []*apim.Error {
 			if e.used {
 				continue
 			}
-			is := apim.Errorf(e.pos, "APIM903", "%s: %s override %q matches no artifact, so it overrides nothing",
+			is := apim.Errorf(e.pos, apim.UnknownProperty, "%s: %s override %q matches no artifact, so it overrides nothing",
 				filepath.Base(c.file), e.section, e.name)
 			is.Kind = apim.IssueUnmatchedOverride
 			out = append(out, is)
@@ -321,7 +321,7 @@ func (l *loader) apiops(root string) error {
 		pick = names
 	default:
 		pick = []string{""}
-		note = apim.Errorf(apim.Position{File: envs[names[0]], Line: 1, Col: 1}, "APIM902",
+		note = apim.Errorf(apim.Position{File: envs[names[0]], Line: 1, Col: 1}, apim.Unresolved,
 			"%d APIOps environments (%s): their overrides were not applied; pass --environment NAME, or --environment all to lint each",
 			len(names), strings.Join(names, ", "))
 	}

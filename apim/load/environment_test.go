@@ -20,10 +20,10 @@ func TestParseEnvironment(t *testing.T) {
 		{"a placeholder list as service name is ignored", "apimServiceName: [prod name goes here]\n", "", nil, nil},
 		{"malformed YAML", "backends:\n  - name: orders\n   properties: [\n", "",
 			// At the line the YAML parser names in its error.
-			[]string{"1:1 APIM901 configuration.prod.yaml: malformed YAML: yaml: line 1:"}, nil},
+			[]string{"1:1 malformed configuration.prod.yaml: malformed YAML: yaml: line 1:"}, nil},
 		{"an entry without a name", "backends:\n  - properties:\n      url: https://x\n", "",
-			[]string{"2:5 APIM901 configuration.prod.yaml: backends entry has no name"}, nil},
-		{"not a mapping", "- a\n- b\n", "", []string{"1:1 APIM901 configuration.prod.yaml: expected a mapping"}, nil},
+			[]string{"2:5 malformed configuration.prod.yaml: backends entry has no name"}, nil},
+		{"not a mapping", "- a\n- b\n", "", []string{"1:1 malformed configuration.prod.yaml: expected a mapping"}, nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p := writeFile(t, t.TempDir(), "configuration.prod.yaml", tt.yaml)
@@ -33,7 +33,7 @@ func TestParseEnvironment(t *testing.T) {
 			}
 			var issues []string
 			for _, is := range c.issues {
-				issues = append(issues, is.Pos.String()[len(p)+1:]+" "+is.Code+" "+is.Msg)
+				issues = append(issues, is.Pos.String()[len(p)+1:]+" "+is.Code.String()+" "+is.Msg)
 			}
 			if len(issues) != len(tt.wantIssues) {
 				t.Fatalf("issues = %q, want %q", issues, tt.wantIssues)

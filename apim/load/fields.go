@@ -14,7 +14,7 @@ type decoder struct {
 	issues *[]*apim.Error
 }
 
-func (d *decoder) issue(pos apim.Position, code, format string, args ...any) {
+func (d *decoder) issue(pos apim.Position, code apim.Code, format string, args ...any) {
 	*d.issues = append(*d.issues, apim.Errorf(pos, code, format, args...))
 }
 
@@ -59,7 +59,7 @@ func (d *decoder) strOf(m *jsontree.Member) apim.Field[string] {
 	case jsontree.Number, jsontree.Bool:
 		f.Value = scalarText(m.Value)
 	default:
-		d.issue(f.Pos, "APIM901", "%s: expected a string, got %s", m.Key, m.Value.Kind)
+		d.issue(f.Pos, apim.Malformed, "%s: expected a string, got %s", m.Key, m.Value.Kind)
 		f.Unknown = "not a string"
 	}
 	f.Raw = f.Value
@@ -87,13 +87,13 @@ func (d *decoder) boolean(obj *jsontree.Value, key string) apim.Field[bool] {
 		// Azure's JSON deserialiser coerces "true"/"false".
 		b, err := strconv.ParseBool(strings.TrimSpace(m.Value.Str))
 		if err != nil {
-			d.issue(f.Pos, "APIM901", "%s: expected true or false, got %q", m.Key, m.Value.Str)
+			d.issue(f.Pos, apim.Malformed, "%s: expected true or false, got %q", m.Key, m.Value.Str)
 			f.Unknown = "not a boolean"
 			return f
 		}
 		f.Value, f.Quoted, f.Raw = b, true, m.Value.Str
 	default:
-		d.issue(f.Pos, "APIM901", "%s: expected a boolean, got %s", m.Key, m.Value.Kind)
+		d.issue(f.Pos, apim.Malformed, "%s: expected a boolean, got %s", m.Key, m.Value.Kind)
 		f.Unknown = "not a boolean"
 	}
 	return f
@@ -113,7 +113,7 @@ func (d *decoder) integer(obj *jsontree.Value, key string) apim.Field[int] {
 		text = strings.TrimSpace(m.Value.Str)
 		f.Quoted = true
 	default:
-		d.issue(f.Pos, "APIM901", "%s: expected a number, got %s", m.Key, m.Value.Kind)
+		d.issue(f.Pos, apim.Malformed, "%s: expected a number, got %s", m.Key, m.Value.Kind)
 		f.Unknown = "not a number"
 		return f
 	}
@@ -124,7 +124,7 @@ func (d *decoder) integer(obj *jsontree.Value, key string) apim.Field[int] {
 	}
 	fl, err := strconv.ParseFloat(text, 64)
 	if err != nil {
-		d.issue(f.Pos, "APIM901", "%s: expected a number, got %q", m.Key, text)
+		d.issue(f.Pos, apim.Malformed, "%s: expected a number, got %q", m.Key, text)
 		f.Unknown = "not a number"
 		return f
 	}
@@ -151,7 +151,7 @@ func (d *decoder) strList(obj *jsontree.Value, key string) []apim.Field[string] 
 		return []apim.Field[string]{f}
 	}
 	if m.Value.Kind != jsontree.Array {
-		d.issue(m.Value.Position(), "APIM901", "%s: expected an array, got %s", m.Key, m.Value.Kind)
+		d.issue(m.Value.Position(), apim.Malformed, "%s: expected an array, got %s", m.Key, m.Value.Kind)
 		return nil
 	}
 	out := make([]apim.Field[string], 0, len(m.Value.Arr))
@@ -168,7 +168,7 @@ func (d *decoder) object(obj *jsontree.Value, key string) *jsontree.Value {
 		return nil
 	}
 	if v.Kind != jsontree.Object {
-		d.issue(v.Position(), "APIM901", "%s: expected an object, got %s", key, v.Kind)
+		d.issue(v.Position(), apim.Malformed, "%s: expected an object, got %s", key, v.Kind)
 		return nil
 	}
 	return v
@@ -181,7 +181,7 @@ func (d *decoder) array(obj *jsontree.Value, key string) []*jsontree.Value {
 		return nil
 	}
 	if v.Kind != jsontree.Array {
-		d.issue(v.Position(), "APIM901", "%s: expected an array, got %s", key, v.Kind)
+		d.issue(v.Position(), apim.Malformed, "%s: expected an array, got %s", key, v.Kind)
 		return nil
 	}
 	return v.Arr

@@ -255,7 +255,8 @@ func (l *loader) path(p string, explicit bool) error {
 		// Met in a folder walk (a dangling link, a file removed meanwhile):
 		// report it and load the rest rather than fail the whole run.
 		sb := newBuilder()
-		sb.dec.issue(apim.Position{File: p, Line: 1, Col: 1}, "APIM901", "cannot read %s: %v", p, unwrapPathErr(err))
+		is := unreadable(p, err)
+		*sb.dec.issues = append(*sb.dec.issues, is)
 		l.addLoose(p, sb, nil)
 		return nil
 	}
@@ -355,7 +356,7 @@ func (l *loader) file(p string, explicit bool) error {
 	}
 	if explicit {
 		l.loaded++
-		sb.dec.issue(node.Position(), "APIM901", "%s is not an API Management configuration (not an ARM template, REST resource or APIOps artifact)", p)
+		sb.dec.issue(node.Position(), apim.Malformed, "%s is not an API Management configuration (not an ARM template, REST resource or APIOps artifact)", p)
 		l.addLoose(p, sb, nil)
 		return nil
 	}
@@ -597,13 +598,13 @@ func (l *loader) template(p string, root *jsontree.Value) error {
 			// count is a parameter without value, for instance).
 			sb.svc.Skipped = append(sb.svc.Skipped, apim.SkippedResource{Type: kind, Name: "(name unresolved)", Pos: r.Pos})
 			if r.NamePlaceholder == "" {
-				sb.dec.issue(r.Pos, "APIM902", "%s: name could not be resolved (%s); resource skipped", r.Type, r.NameUnknown)
+				sb.dec.issue(r.Pos, apim.Unresolved, "%s: name could not be resolved (%s); resource skipped", r.Type, r.NameUnknown)
 				continue
 			}
 			// Checked under a placeholder name rather than skipped: its
 			// properties may be plainly wrong whatever the name.
 			name = r.NamePlaceholder
-			is := apim.Errorf(r.Pos, "APIM902", "%s: name could not be resolved (%s); checked as %q", r.Type, r.NameUnknown, name)
+			is := apim.Errorf(r.Pos, apim.Unresolved, "%s: name could not be resolved (%s); checked as %q", r.Type, r.NameUnknown, name)
 			is.Kind = apim.IssueNameUnresolved
 			sb.svc.Issues = append(sb.svc.Issues, is)
 		}
@@ -619,7 +620,7 @@ func (l *loader) template(p string, root *jsontree.Value) error {
 			if n := r.Node.Get("name"); n != nil {
 				pos = n.Position()
 			}
-			sb.dec.issue(pos, "APIM901", "%s name %q starts with '[' but does not end with ']': an unterminated ARM expression is taken literally", r.Type, name)
+			sb.dec.issue(pos, apim.Malformed, "%s name %q starts with '[' but does not end with ']': an unterminated ARM expression is taken literally", r.Type, name)
 		}
 		rr.Pos = r.Pos
 		rs = append(rs, rr)

@@ -79,29 +79,29 @@ func TestLoadProblems(t *testing.T) {
 		name     string
 		file     string
 		body     string
-		wantCode string
+		wantCode apim.Code
 		wantPos  string // file-relative "line:col"
 		wantMsg  string
 	}{
-		{"malformed JSON", "bad.json", "{\n  \"type\": \"Microsoft.ApiManagement/service/backends\",\n  \"name\": x\n}", "APIM901", "3:11", "invalid character"},
-		{"truncated JSON", "trunc.json", `{"type": "Microsoft.ApiManagement/service/backends"`, "APIM901", "1:52", "unexpected end"},
-		{"not APIM", "other.json", `{"hello": "world"}`, "APIM901", "1:1", "not an API Management configuration"},
-		{"unknown property", "prop.json", restBackend, "APIM903", "7:14", `spelled "validateCertificatename"`},
+		{"malformed JSON", "bad.json", "{\n  \"type\": \"Microsoft.ApiManagement/service/backends\",\n  \"name\": x\n}", apim.Malformed, "3:11", "invalid character"},
+		{"truncated JSON", "trunc.json", `{"type": "Microsoft.ApiManagement/service/backends"`, apim.Malformed, "1:52", "unexpected end"},
+		{"not APIM", "other.json", `{"hello": "world"}`, apim.Malformed, "1:1", "not an API Management configuration"},
+		{"unknown property", "prop.json", restBackend, apim.UnknownProperty, "7:14", `spelled "validateCertificatename"`},
 		{"unresolved expression", "tpl.json", `{
   "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
   "contentVersion": "1.0.0.0",
   "parameters": { "apimName": { "type": "string" }, "url": { "type": "string" } },
   "resources": [ { "type": "Microsoft.ApiManagement/service/backends", "apiVersion": "2024-05-01",
     "name": "[concat('apim', '/b1')]", "properties": { "url": "[parameters('url')]", "protocol": "http" } } ]
-}`, "APIM902", "6:63", "url"},
+}`, apim.Unresolved, "6:63", "url"},
 		{"unterminated expression in a name", "name.json", `{
   "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
   "contentVersion": "1.0.0.0",
   "resources": [ { "type": "Microsoft.ApiManagement/service/backends", "apiVersion": "2024-05-01",
     "name": "[concat('apim', '/b1'", "properties": { "url": "https://b1.example.com", "protocol": "http" } } ]
-}`, "APIM901", "5:13", "unterminated ARM expression"},
+}`, apim.Malformed, "5:13", "unterminated ARM expression"},
 		{"pool member that is not an object", "members.json", `{"type": "Microsoft.ApiManagement/service/backends", "name": "p",
-  "properties": {"type": "Pool", "pool": {"services": [{"id": "/backends/a"}, null]}}}`, "APIM901", "2:79", "services[1]: expected an object with an id, got null"},
+  "properties": {"type": "Pool", "pool": {"services": [{"id": "/backends/a"}, null]}}}`, apim.Malformed, "2:79", "services[1]: expected an object with an id, got null"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,7 +126,7 @@ func TestLoadProblems(t *testing.T) {
 			if !strings.Contains(found.Msg, tt.wantMsg) {
 				t.Errorf("message %q does not contain %q", found.Msg, tt.wantMsg)
 			}
-			if Problems(svc) == 0 && tt.wantCode != "APIM903" {
+			if Problems(svc) == 0 && tt.wantCode != apim.UnknownProperty {
 				t.Errorf("Problems() = 0, want > 0")
 			}
 		})

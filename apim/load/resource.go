@@ -149,7 +149,7 @@ func exampleBody(root *jsontree.Value) *jsontree.Value {
 func (b *builder) restOne(v *jsontree.Value) *resource {
 	if v.Kind != jsontree.Object || !isRESTResource(v) {
 		if v.Kind == jsontree.Object {
-			b.dec.issue(v.Position(), "APIM901", "not an API Management resource (no Microsoft.ApiManagement type and properties)")
+			b.dec.issue(v.Position(), apim.Malformed, "not an API Management resource (no Microsoft.ApiManagement type and properties)")
 		}
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/agnivade/levenshtein"
+	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/jsontree"
 )
 
@@ -105,7 +106,7 @@ func (d *decoder) shapeAt(obj *jsontree.Value, s shape, path []string) {
 			}
 		}
 		if canon != "" {
-			d.issue(m.KeyPos.Position(), "APIM903", "%s.%s is spelled %q; the schema spells it %q (Azure matches it case-insensitively, other tools may not)",
+			d.issue(m.KeyPos.Position(), apim.UnknownProperty, "%s.%s is spelled %q; the schema spells it %q (Azure matches it case-insensitively, other tools may not)",
 				where, canon, m.Key, canon)
 			if s[canon] != nil {
 				d.shapeAt(m.Value, s[canon], append(path, canon))
@@ -116,7 +117,7 @@ func (d *decoder) shapeAt(obj *jsontree.Value, s shape, path []string) {
 		if sug := suggest(m.Key, s); sug != "" {
 			msg += ` (did you mean "` + sug + `"?)`
 		}
-		d.issue(m.KeyPos.Position(), "APIM903", "%s", msg)
+		d.issue(m.KeyPos.Position(), apim.UnknownProperty, "%s", msg)
 	}
 }
 

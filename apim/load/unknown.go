@@ -66,7 +66,7 @@ func (b *builder) unknownFiles(root string) {
 		if s := suggestFile(name); s != "" {
 			msg += "; did you mean " + s + "?"
 		}
-		is := apim.Errorf(apim.Position{File: p, Line: 1, Col: 1}, "APIM903", "%s %s", name, msg)
+		is := apim.Errorf(apim.Position{File: p, Line: 1, Col: 1}, apim.UnknownProperty, "%s %s", name, msg)
 		is.Kind = apim.IssueUnknownFile
 		b.svc.Issues = append(b.svc.Issues, is)
 	}

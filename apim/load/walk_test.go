@@ -95,7 +95,7 @@ func TestAPIOpsMissingInformationFile(t *testing.T) {
 			}
 			// At a file of the folder, line 1, so that the finding has a
 			// location an editor and a pull request can show.
-			if found.Code != "APIM901" || filepath.Dir(found.Pos.File) != filepath.Join(dir, tt.folder) || found.Pos.Line != 1 {
+			if found.Code != apim.Malformed || filepath.Dir(found.Pos.File) != filepath.Join(dir, tt.folder) || found.Pos.Line != 1 {
 				t.Errorf("issue = %s at %s, want APIM901 at line 1 of a file in the folder", found.Code, found.Pos)
 			}
 		})
@@ -145,7 +145,7 @@ func TestWalkReportsDanglingLink(t *testing.T) {
 	}
 	found := false
 	for _, is := range svc.Issues {
-		if is.Code == "APIM901" && is.Pos.File == link && strings.Contains(is.Msg, "cannot read") {
+		if is.Code == apim.Malformed && is.Kind == apim.IssueUnreadable && is.Pos.File == link && strings.Contains(is.Msg, "cannot read") {
 			found = true
 		}
 	}

@@ -179,5 +179,5 @@ func replaceRefs(s string, refs []Ref, lookup func(string) (string, bool)) (stri
 }
 
 func unknownRef(r Ref, pos apim.Position) error {
-	return apim.Errorf(pos, "APIM902", "named value %q is not defined (%v)", r.Name, ErrUnknownNamedValue)
+	return apim.Errorf(pos, apim.Unresolved, "named value %q is not defined (%v)", r.Name, ErrUnknownNamedValue)
 }

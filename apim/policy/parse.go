@@ -14,9 +14,8 @@ import (
 	"github.com/beevik/etree"
 )
 
-// CodeMalformed is the rule ID of malformed input (the apim package's
-// APIM901): policy XML that cannot be read.
-const CodeMalformed = "APIM901"
+// CodeMalformed is the problem code of policy XML that cannot be read.
+const CodeMalformed = apim.Malformed
 
 // maxDepth is the deepest element nesting accepted (etree's default).
 const maxDepth = 1024
@@ -28,7 +27,9 @@ const maxDepth = 1024
 func ParseFile(path string) (*Document, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, apim.Errorf(apim.Position{File: path}, CodeMalformed, "read policy: %v", err)
+		ae := apim.Errorf(apim.Position{File: path}, CodeMalformed, "read policy: %v", err)
+		ae.Kind = apim.IssueUnreadable
+		return nil, ae
 	}
 	d, err := Parse(&apim.PolicyDoc{
 		Scope:  apim.ScopeAPI,

@@ -123,7 +123,8 @@ type Unknown struct {
 	Reason string `json:"reason"`
 }
 
-// Issue is a load problem.
+// Issue is a load problem. Code is the rule that reports it when
+// Options.RuleOf is set, else the problem's class ("malformed").
 type Issue struct {
 	Code    string `json:"code"`
 	Pos     string `json:"pos"`
@@ -134,6 +135,10 @@ type Issue struct {
 type Options struct {
 	// NoPositions drops positions (to compare input forms).
 	NoPositions bool
+	// RuleOf names the lint rule that reports a load problem (lint's
+	// mapping, which this package does not import); if nil, or when it
+	// returns "", an issue shows its class.
+	RuleOf func(*apim.Error) string
 }
 
 type builder struct {
@@ -239,7 +244,13 @@ func Of(svc *apim.Service, opts Options) *Summary {
 		}
 	}
 	for _, is := range append(append([]*apim.Error{}, svc.Issues...), svc.DurationErrors()...) {
-		b.s.Issues = append(b.s.Issues, Issue{Code: is.Code, Pos: b.pos(is.Pos), Message: is.Msg})
+		code := is.Code.String()
+		if b.opts.RuleOf != nil {
+			if id := b.opts.RuleOf(is); id != "" {
+				code = id
+			}
+		}
+		b.s.Issues = append(b.s.Issues, Issue{Code: code, Pos: b.pos(is.Pos), Message: is.Msg})
 	}
 	for _, sk := range svc.Skipped {
 		b.s.Skipped = append(b.s.Skipped, sk.Type+" "+sk.Name)

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/load"
 	"github.com/apimlab/apimlab/breaker"
 	"github.com/apimlab/apimlab/gateway"
@@ -23,7 +24,7 @@ type GatewayCmd struct {
 	Admin           string   `default:"127.0.0.1:9090" help:"Address of the admin endpoints (/health, /metrics, /events); empty disables them."`
 	Parameters      []string `help:"ARM parameters file(s)." type:"existingfile"`
 	CA              []string `name:"ca" help:"PEM file(s) of extra CA certificates trusted for backend TLS." type:"existingfile"`
-	BreakerModel    string   `enum:"half-open,reset" default:"half-open" help:"What a circuit breaker does after its trip duration: half-open (one trial request) or reset (Azure's documented behaviour)."`
+	BreakerModel    string   `enum:"reset,half-open,halfOpen" default:"reset" help:"What a circuit breaker does after its trip duration: reset (Azure's documented behaviour: closed with fresh counters, all traffic resumes) or half-open (one trial request; success closes, failure re-opens)."`
 	AllowUnemulated bool     `help:"Skip unknown and unemulated policy elements (each is logged once) instead of refusing to start."`
 	Seed            uint64   `help:"Seed for policy expressions' Random and Guid (0: random), to replay a run."`
 	Region          string   `help:"Value of context.Deployment.Region in policy expressions."`
@@ -105,7 +106,7 @@ func (c *GatewayCmd) Run(g *Globals) error {
 		return usageErr("%v", err)
 	}
 	for _, is := range svc.Issues {
-		if is.Code == "APIM902" {
+		if is.Code == apim.Unresolved {
 			log.Warn("unresolved value", "pos", is.Pos.String(), "msg", is.Msg)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/apimlab/apimlab/apim/load"
 	"github.com/apimlab/apimlab/apim/policy"
 	"github.com/apimlab/apimlab/apim/summary"
+	"github.com/apimlab/apimlab/lint/rules"
 )
 
 // InspectCmd prints the resolved model.
@@ -37,7 +38,7 @@ func (c *InspectCmd) Run(g *Globals) error {
 	n := 0
 	for _, svc := range svcs {
 		svc.Issues = append(svc.Issues, policy.Check(svc)...)
-		s := summary.Of(svc, summary.Options{NoPositions: c.NoPositions})
+		s := summary.Of(svc, summary.Options{NoPositions: c.NoPositions, RuleOf: rules.ProblemRule})
 		s.Service = svc.Label()
 		sums = append(sums, s)
 		n += load.Problems(svc)

@@ -32,16 +32,17 @@ var ParseError = &lint.Rule{
 }`,
 		Since: "0.1.0",
 	},
-	Check: checkParseError,
+	Problems: apim.Malformed,
+	Check:    checkParseError,
 }
 
 func checkParseError(pass *lint.Pass) {
 	for _, is := range pass.Service.Issues {
-		if is != nil && is.Code == "APIM901" && unreadable(is) {
+		if is != nil && is.Code == apim.Malformed && is.Kind == apim.IssueUnreadable {
 			pass.ReportFixf(is.Pos, fileSubject(is.Pos.File), "check the path (a dangling link?) and its permissions", "%s", is.Msg)
 		}
 	}
-	reportIssues(pass, "APIM901", func(is *apim.Error) bool { return !unreadable(is) }, nil)
+	reportIssues(pass, apim.Malformed, func(is *apim.Error) bool { return is.Kind != apim.IssueUnreadable })
 	// Policy documents are parsed by the policy rules' shared cache; a
 	// document that does not parse is reported here, once.
 	for _, p := range servicePolicies(pass).All {

@@ -3,18 +3,23 @@ package rules
 import (
 	"strings"
 	"testing"
+
+	"github.com/apimlab/apimlab/apim"
 )
 
 func TestUnresolvedFix(t *testing.T) {
-	for _, tt := range []struct{ msg, want string }{
-		{`parameter "url" has no value (pass --parameters)`, "--parameters"},
-		{`Key Vault reference (vault "kv", secret "pw")`, "Key Vault at deploy time"},
-		{`reference("/subscriptions/…") needs a live deployment`, "deployed resources"},
-		{`unsupported template function "foo"`, ""},
+	for _, tt := range []struct {
+		kind apim.IssueKind
+		want string
+	}{
+		{apim.IssueNoValue, "--parameters"},
+		{apim.IssueKeyVault, "Key Vault at deploy time"},
+		{apim.IssueNeedsDeployment, "deployed resources"},
+		{apim.IssuePlain, ""},
 	} {
-		got := unresolvedFix(tt.msg)
+		got := unresolvedFix(tt.kind)
 		if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
-			t.Errorf("unresolvedFix(%q) = %q, want it to contain %q", tt.msg, got, tt.want)
+			t.Errorf("unresolvedFix(%d) = %q, want it to contain %q", tt.kind, got, tt.want)
 		}
 	}
 }

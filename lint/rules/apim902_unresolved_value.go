@@ -41,7 +41,8 @@ var UnresolvedValue = &lint.Rule{
 }`,
 		Since: "0.1.0",
 	},
-	Check: checkUnresolvedValue,
+	Problems: apim.Unresolved,
+	Check:    checkUnresolvedValue,
 }
 
 func checkUnresolvedValue(pass *lint.Pass) {
@@ -55,9 +56,20 @@ func checkUnresolvedValue(pass *lint.Pass) {
 	}
 	fields := map[key]fieldOf{}
 	var order []key
+	// A value of the wrong type is unknown too, but it is malformed input
+	// (APIM901 reports it at the value's position), not an unresolved one.
+	malformed := map[key]bool{}
+	for _, is := range pass.Service.Issues {
+		if is != nil && is.Code == apim.Malformed {
+			malformed[key{is.Pos.File, is.Pos.Line, is.Pos.Col}] = true
+		}
+	}
 	for _, b := range pass.Service.Backends {
 		for _, u := range backendUnresolved(b) {
 			k := key{u.pos.File, u.pos.Line, u.pos.Col}
+			if malformed[k] {
+				continue
+			}
 			if _, dup := fields[k]; !dup {
 				order = append(order, k)
 			}
@@ -66,7 +78,7 @@ func checkUnresolvedValue(pass *lint.Pass) {
 	}
 	reported := map[key]bool{}
 	for _, is := range pass.Service.Issues {
-		if is == nil || is.Code != "APIM902" {
+		if is == nil || is.Code != apim.Unresolved {
 			continue
 		}
 		k := key{is.Pos.File, is.Pos.Line, is.Pos.Col}
@@ -81,7 +93,7 @@ func checkUnresolvedValue(pass *lint.Pass) {
 		if deps := dependentChecks(lastKey(is.Pos.Path)); deps != "" {
 			msg += "; skipped: " + deps
 		}
-		pass.ReportFixf(is.Pos, fileSubject(is.Pos.File), unresolvedFix(is.Msg), "%s", msg)
+		pass.ReportFixf(is.Pos, fileSubject(is.Pos.File), unresolvedFix(is.Kind), "%s", msg)
 	}
 	for _, k := range order {
 		if reported[k] {
@@ -111,7 +123,7 @@ type unresolvedField struct {
 func backendUnresolved(b *apim.Backend) []unresolvedField {
 	var out []unresolvedField
 	add := func(what, key string, unknown string, pos, fallback apim.Position, secure bool) {
-		if unknown == "" || secure || isTypeError(unknown) {
+		if unknown == "" || secure {
 			return
 		}
 		if !pos.IsValid() {
@@ -167,12 +179,6 @@ func backendUnresolved(b *apim.Backend) []unresolvedField {
 	return out
 }
 
-// isTypeError reports an Unknown reason the loader sets for a value of the
-// wrong type; those are reported as APIM901, not here.
-func isTypeError(reason string) bool {
-	return strings.HasPrefix(reason, "not a ")
-}
-
 // lastKey returns the last property name of a JSON path ("$.a.b[2].c" -> "c").
 func lastKey(path string) string {
 	path = strings.TrimRight(path, "]0123456789[")
@@ -218,13 +224,13 @@ func dependentChecks(key string) string {
 
 // unresolvedFix is the hint for one unresolved value: passing a
 // parameters file helps only when a parameter has no value.
-func unresolvedFix(msg string) string {
-	switch {
-	case strings.Contains(msg, "Key Vault reference"):
+func unresolvedFix(k apim.IssueKind) string {
+	switch k {
+	case apim.IssueKeyVault:
 		return "the parameters file takes this value from Key Vault at deploy time; nothing to pass offline (informational)"
-	case strings.Contains(msg, "needs a live deployment"):
+	case apim.IssueNeedsDeployment:
 		return "reference() and list*() read deployed resources; nothing to pass offline (informational)"
-	case strings.Contains(msg, "has no value"):
+	case apim.IssueNoValue:
 		return "pass the deployment's parameters file (--parameters) or give the parameter a default"
 	}
 	return ""

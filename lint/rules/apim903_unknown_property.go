@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/lint"
 )
 
@@ -38,5 +39,6 @@ var UnknownProperty = &lint.Rule{
 }`,
 		Since: "0.1.0",
 	},
-	Check: func(pass *lint.Pass) { reportIssues(pass, "APIM903", nil, nil) },
+	Problems: apim.UnknownProperty,
+	Check:    func(pass *lint.Pass) { reportIssues(pass, apim.UnknownProperty, nil) },
 }

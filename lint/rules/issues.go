@@ -1,37 +1,42 @@
 package rules
 
 import (
-	"strings"
-
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/lint"
 )
 
-// Load problems (Service.Issues) reported by the 9xx rules. Every test of
-// an issue's code or message lives in this file, so that when the model
-// gives each problem a typed kind (issue 12, "load problems as typed
-// kinds") one file changes.
+// Load problems (Service.Issues) reported by the 9xx rules. A rule says
+// which class of problem it reports in its Problems field; the rules tell
+// problems apart by their typed Code and Kind, never by message text
+// (issue 12; TestNoMessageMatching keeps it so).
 
-// unreadable reports whether a load issue is a file that could not be read
-// (a dangling link, no permission).
-//
-// TODO(issue 12): the model has no IssueKind for this yet; match the kind
-// instead of the message once apim adds one.
-func unreadable(is *apim.Error) bool {
-	return strings.HasPrefix(is.Msg, "cannot read ")
+// ProblemRule returns the ID of the rule that reports the load problem
+// is, or "" when no rule of All does. Non-ISO-8601 breaker durations
+// (apim.IssueBadDuration) are reported by the breaker rule that checks
+// durations.
+func ProblemRule(is *apim.Error) string {
+	if is == nil {
+		return ""
+	}
+	if is.Kind == apim.IssueBadDuration {
+		return BreakerInvalid.ID
+	}
+	for _, r := range All {
+		if r.Problems != 0 && r.Problems == is.Code {
+			return r.ID
+		}
+	}
+	return ""
 }
 
-// reportIssues reports the service's load issues with the given code; the
-// subject is the file. suffix, when non-nil, adds to each message.
-func reportIssues(pass *lint.Pass, code string, keep func(*apim.Error) bool, suffix func(path string) string) {
+// reportIssues reports the service's load issues of class code (the
+// reporting rule's Problems); the subject is the file. keep, when non-nil,
+// selects issues.
+func reportIssues(pass *lint.Pass, code apim.Code, keep func(*apim.Error) bool) {
 	for _, is := range pass.Service.Issues {
 		if is == nil || is.Code != code || keep != nil && !keep(is) {
 			continue
 		}
-		msg := is.Msg
-		if suffix != nil {
-			msg += suffix(is.Pos.Path)
-		}
-		pass.Reportf(is.Pos, fileSubject(is.Pos.File), "%s", msg)
+		pass.Reportf(is.Pos, fileSubject(is.Pos.File), "%s", is.Msg)
 	}
 }
