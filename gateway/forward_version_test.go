@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -19,6 +21,7 @@ func protoBackend(t *testing.T, kind string) *httptest.Server {
 	s := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Proto-Major", strconv.Itoa(r.ProtoMajor))
 	}))
+	s.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are part of the test
 	switch kind {
 	case "tls-h2":
 		s.EnableHTTP2 = true

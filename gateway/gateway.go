@@ -49,6 +49,7 @@ type Gateway struct {
 	adhocVariants sync.Map
 
 	roots      *x509.CertPool
+	inters     []*x509.Certificate         // the CA store's CertificateAuthority entries (not trust anchors)
 	knownCAs   []*x509.Certificate         // service CA store, CA files, certificate entities
 	certs      map[string]*tls.Certificate // loaded client certificates by id
 	certThumbs map[string]string           // thumbprint → id

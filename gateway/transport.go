@@ -105,34 +105,60 @@ func (g *Gateway) tlsConfig(f tlsFlags, host, certKey string) *tls.Config {
 		cfg.VerifyConnection = g.verifyPinned(f.pins, host)
 		return cfg
 	}
-	if f.chain && f.name {
+	if f.chain && f.name && len(g.inters) == 0 {
 		return cfg
 	}
 	cfg.InsecureSkipVerify = true
-	if !f.chain && !f.name {
-		return cfg
+	switch {
+	case f.chain:
+		// Go's verifier builds chains only from what the backend sends;
+		// the CA store's intermediates must be offered too.
+		cfg.VerifyConnection = g.verifyChain(host, f.name)
+	case f.name:
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return errors.New("tls: backend sent no certificate")
+			}
+			return cs.PeerCertificates[0].VerifyHostname(serverName(cs, host))
+		}
 	}
-	roots := g.roots
-	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+	return cfg
+}
+
+// verifyChain verifies the backend's certificate against the roots
+// (system, CA store Root entries, CA files), building the chain from the
+// certificates the backend sent plus the CA store's CertificateAuthority
+// entries; name also checks the host name.
+func (g *Gateway) verifyChain(host string, name bool) func(tls.ConnectionState) error {
+	roots, storeInters := g.roots, g.inters
+	return func(cs tls.ConnectionState) error {
 		if len(cs.PeerCertificates) == 0 {
 			return errors.New("tls: backend sent no certificate")
-		}
-		leaf := cs.PeerCertificates[0]
-		if f.name {
-			name := cs.ServerName
-			if name == "" {
-				name = host
-			}
-			return leaf.VerifyHostname(name)
 		}
 		inter := x509.NewCertPool()
 		for _, c := range cs.PeerCertificates[1:] {
 			inter.AddCert(c)
 		}
-		_, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+		for _, c := range storeInters {
+			inter.AddCert(c)
+		}
+		opts := x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+		if name {
+			opts.DNSName = serverName(cs, host)
+		}
+		_, err := cs.PeerCertificates[0].Verify(opts)
 		return err
 	}
-	return cfg
+}
+
+// serverName is the name a backend's certificate must carry: the TLS
+// server name, or the URL's host (the connection state has no server name
+// for IP addresses).
+func serverName(cs tls.ConnectionState, host string) string {
+	if cs.ServerName != "" {
+		return cs.ServerName
+	}
+	return host
 }
 
 // transportFor returns the HTTP/1.1 transport presenting client
@@ -278,8 +304,10 @@ func (g *Gateway) certByThumbprint(tp string) (string, bool) {
 	return k, ok
 }
 
-// buildRoots returns the system roots plus the service CA store plus the
-// CA files.
+// buildRoots returns the system roots plus the service CA store's Root
+// entries plus the CA files, and keeps the store's CertificateAuthority
+// entries apart: they are intermediates, offered for chain building but
+// never trusted by themselves (apim.CACertificate.IsIntermediate).
 func (g *Gateway) buildRoots(c *compiler) {
 	pool, err := x509.SystemCertPool()
 	if err != nil || pool == nil {
@@ -294,14 +322,21 @@ func (g *Gateway) buildRoots(c *compiler) {
 			c.fail(ca.EncodedCertificate.At(ca.Pos), "CA certificate: encodedCertificate is not base64")
 			continue
 		}
+		var all []*x509.Certificate
 		if cert, err := x509.ParseCertificate(raw); err == nil {
-			pool.AddCert(cert)
-			g.knownCAs = append(g.knownCAs, cert)
-			continue
+			all = []*x509.Certificate{cert}
+		} else if m, err := certs.LoadBytes(raw, ca.CertificatePassword.Value); err == nil {
+			all = append([]*x509.Certificate{m.Leaf}, m.Chain...)
 		}
-		if m, err := certs.LoadBytes(raw, ca.CertificatePassword.Value); err == nil {
-			pool.AddCert(m.Leaf)
-			g.knownCAs = append(g.knownCAs, m.Leaf)
+		if all != nil {
+			g.knownCAs = append(g.knownCAs, all...)
+			if ca.IsIntermediate() {
+				g.inters = append(g.inters, all...)
+				continue
+			}
+			for _, cert := range all {
+				pool.AddCert(cert)
+			}
 			continue
 		}
 		c.fail(ca.EncodedCertificate.At(ca.Pos), "CA certificate: cannot be decoded")

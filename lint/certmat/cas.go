@@ -78,7 +78,7 @@ func CAStore(svc *apim.Service) (roots, intermediates []*x509.Certificate) {
 			continue
 		}
 		all := append([]*x509.Certificate{m.Leaf}, m.Chain...)
-		if strings.EqualFold(ca.StoreName.Value, "CertificateAuthority") {
+		if ca.IsIntermediate() {
 			intermediates = append(intermediates, all...)
 		} else {
 			roots = append(roots, all...)
