@@ -24,6 +24,8 @@ type exchange struct {
 	api   *apiRoute
 	op    *opRoute
 	ec    policyexpr.Context
+	// ecReady is set once syncContext copied the per-request constants.
+	ecReady bool
 
 	// The request to send.
 	method   string
@@ -167,39 +169,43 @@ func (x *exchange) newResponse(status int) {
 }
 
 // syncContext copies the exchange's current state into the expression
-// context; it is called before every expression evaluation.
+// context; it is called before every expression evaluation. What cannot
+// change during a request (the original URL, the API and operation,
+// deployment, timestamp, clock, generator, body readers, request id) is
+// copied by the first call only.
 func (x *exchange) syncContext() {
 	c := &x.ec
+	if !x.ecReady {
+		x.ecReady = true
+		c.Request.OriginalUrl = x.originalURL()
+		if x.api != nil {
+			c.Api = x.api.info
+		}
+		if x.op != nil {
+			c.Operation = x.op.info
+		}
+		c.Deployment = x.g.deployment
+		c.Timestamp = x.start
+		c.Now = x.g.now
+		c.Rand = x.rnd
+		c.Request.Body = x.reqBodyFn
+		c.Response.Body = x.respBodyFn
+		c.RequestId = newUUID(x.rnd)
+	}
 	c.Request.Method = x.method
 	c.Request.Headers = x.header
 	c.Request.MatchedParameters = x.params
-	c.Request.OriginalUrl = x.originalURL()
-	c.Request.Url = c.Request.OriginalUrl
 	if u := x.backendBase(); u != nil {
 		c.Request.Url = policyexpr.Url{Scheme: u.Scheme, Host: u.Hostname(), Port: portOf(u), Path: joinPath(u.Path, x.path), RawQuery: x.rawQuery}
 	} else {
+		c.Request.Url = c.Request.OriginalUrl
 		c.Request.Url.Path = x.path
 		c.Request.Url.RawQuery = x.rawQuery
 	}
 	c.Response.StatusCode = x.status
 	c.Response.StatusReason = x.statusText
 	c.Response.Headers = x.respHeader
-	if x.api != nil {
-		c.Api = x.api.info
-	}
-	if x.op != nil {
-		c.Operation = x.op.info
-	}
-	c.Deployment = x.g.deployment
-	c.Timestamp = x.start
 	c.Elapsed = x.g.now().Sub(x.start)
-	c.Now = x.g.now
-	c.Rand = x.rnd
-	c.Request.Body = x.reqBodyFn
-	c.Response.Body = x.respBodyFn
-	if c.RequestId == "" {
-		c.RequestId = newUUID(x.rnd)
-	}
 }
 
 func (x *exchange) originalURL() policyexpr.Url {
