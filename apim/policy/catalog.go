@@ -348,6 +348,24 @@ func Suggest(name string) string {
 	if _, ok := catalogue[n]; ok && n != name {
 		return n // only the case differs
 	}
+	known := Known()
+	cands := make([]string, len(known))
+	for i, k := range known {
+		cands[i] = k.Name
+	}
+	return nearest(n, cands, func(c string) bool { return catalogue[c].Kind == KindPolicy })
+}
+
+// nearest returns the candidate closest to n by edit distance, or "" when
+// the closest is further than the limit for n's length (1 edit below 5
+// characters, 2 below 12, 3 from 12). A candidate equal to n is returned
+// as is. Among candidates at the same distance the first wins, unless
+// preferred (may be nil) favours a later one. It is the one did-you-mean
+// of the policy catalogue (element and attribute names).
+func nearest(n string, cands []string, preferred func(string) bool) string {
+	if n == "" {
+		return ""
+	}
 	limit := 1
 	switch {
 	case len(n) >= 12:
@@ -355,11 +373,12 @@ func Suggest(name string) string {
 	case len(n) >= 5:
 		limit = 2
 	}
-	best, bestD, bestKind := "", limit+1, Kind(0)
-	for _, i := range Known() {
-		d := levenshtein.ComputeDistance(n, i.Name)
-		if d < bestD || (d == bestD && d <= limit && i.Kind == KindPolicy && bestKind != KindPolicy) {
-			best, bestD, bestKind = i.Name, d, i.Kind
+	best, bestD, bestPref := "", limit+1, false
+	for _, c := range cands {
+		d := levenshtein.ComputeDistance(n, c)
+		pref := preferred != nil && preferred(c)
+		if d < bestD || (d == bestD && d <= limit && pref && !bestPref) {
+			best, bestD, bestPref = c, d, pref
 		}
 	}
 	if bestD > limit {
