@@ -81,6 +81,8 @@ var All = []*lint.Rule{
 	RequestBodyConsumed,      // APIM412
 	BackendIDFromClient,      // APIM413
 	PolicyValueInvalid,       // APIM414
+	UnknownPolicyAttribute,   // APIM415
+	ExpressionNotEvaluated,   // APIM416
 
 	// 5xx secrets
 	SecretInline,        // APIM501

@@ -56,18 +56,3 @@ func FuzzResultLiterals(f *testing.F) {
 		resultLiterals(src, block) // must not panic
 	})
 }
-
-func TestDeclaresLocalFunction(t *testing.T) {
-	for src, want := range map[string]bool{
-		`{ int Add(int a, int b) { return a + b; } return Add(1, 2).ToString(); }`: true,
-		`{ string F(string s) => s + s; return F("a"); }`:                          true,
-		`{ static bool Ok(int c) { return c < 400; } return Ok(1); }`:              true,
-		`{ if (x) { return 1; } else if (y) { return 2; } return 3; }`:             false,
-		`{ foreach (var h in context.Request.Headers) { } return 1; }`:             false,
-		`{ var s = Foo(1); return s; }`:                                            false,
-	} {
-		if got := declaresLocalFunction(src); got != want {
-			t.Errorf("declaresLocalFunction(%q) = %v, want %v", src, got, want)
-		}
-	}
-}
