@@ -48,3 +48,144 @@ func TestParseErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestParseValues checks every kind of scalar, including strings that do
+// and do not need unescaping and one longer than a text block's share.
+func TestParseValues(t *testing.T) {
+	long := strings.Repeat("x", 5000)
+	for _, tt := range []struct {
+		src  string
+		kind Kind
+		str  string
+	}{
+		{`"plain"`, String, "plain"},
+		{`""`, String, ""},
+		{`"tab\there \u00e9"`, String, "tab\there é"},
+		{`"` + long + `"`, String, long},
+		{`-12.5e3`, Number, "-12.5e3"},
+		{`0`, Number, "0"},
+		{`true`, Bool, ""},
+		{`null`, Null, ""},
+	} {
+		v, err := Parse("v.json", []byte(tt.src))
+		if err != nil {
+			t.Fatalf("%.20q: %v", tt.src, err)
+		}
+		if v.Kind != tt.kind || v.Str != tt.str {
+			t.Errorf("%.20q: got %s %.20q, want %s %.20q", tt.src, v.Kind, v.Str, tt.kind, tt.str)
+		}
+	}
+}
+
+// TestSiblingsIndependent checks that growing one parsed object or array
+// never writes into its neighbours' members or elements.
+func TestSiblingsIndependent(t *testing.T) {
+	root, err := Parse("s.json", []byte(`[{"a":1},{"b":2},[1],[2]]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, second := root.Arr[0], root.Arr[1]
+	first.Set("c", &Value{Kind: String, Str: "new"})
+	if got := second.Obj[0].Key; got != "b" || len(second.Obj) != 1 {
+		t.Errorf("second object = %+v after Set on the first", second.Obj)
+	}
+	if got := first.Lookup("c").Text(); got != "new" {
+		t.Errorf("c = %q", got)
+	}
+	root.Arr[2].Append(&Value{Kind: Number, Str: "9"})
+	if got := root.Arr[3].Arr[0].Str; got != "2" || len(root.Arr[3].Arr) != 1 {
+		t.Errorf("fourth array = %v after Append on the third", root.Arr[3].Arr)
+	}
+	if got, want := root.Arr[2].Arr[1].Path(), "$[2][1]"; got != want {
+		t.Errorf("appended path = %s, want %s", got, want)
+	}
+}
+
+// TestLargeContainers checks objects and arrays larger than a slab block.
+func TestLargeContainers(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"arr":[`)
+	for i := range 3000 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"e`)
+		b.WriteString(strings.Repeat("y", i%7))
+		b.WriteByte('"')
+	}
+	b.WriteString(`],"obj":{`)
+	for i := range 2000 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"k`)
+		b.WriteString(strings.Repeat("z", i))
+		b.WriteString(`":`)
+		b.WriteString(`true`)
+	}
+	b.WriteString(`}}`)
+	root, err := Parse("l.json", []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	arr, obj := root.Get("arr"), root.Get("obj")
+	if len(arr.Arr) != 3000 || len(obj.Obj) != 2000 {
+		t.Fatalf("len = %d, %d", len(arr.Arr), len(obj.Obj))
+	}
+	if got, want := arr.Arr[2999].Str, "e"+strings.Repeat("y", 2999%7); got != want {
+		t.Errorf("last element = %q, want %q", got, want)
+	}
+	if got, want := arr.Arr[1234].Path(), "$.arr[1234]"; got != want {
+		t.Errorf("path = %s, want %s", got, want)
+	}
+	if got, want := obj.Obj[1999].Value.Path(), "$.obj.k"+strings.Repeat("z", 1999); got != want {
+		t.Errorf("path = %.30s…, want %.30s…", got, want)
+	}
+}
+
+// TestDerivedPathAndParent checks that a value computed from a template
+// value reports the template value's path wherever it is placed, and
+// that Clone and Adopt keep that.
+func TestDerivedPathAndParent(t *testing.T) {
+	root, err := Parse("d.json", []byte(`{"resources":[{"name":"[concat('a','b')]"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := root.Lookup("resources").Arr[0].Get("name")
+	computed := (&Value{Kind: String, Str: "ab", Origin: Computed}).DerivedFrom(tmpl)
+	if got, want := computed.Path(), "$.resources[0].name"; got != want {
+		t.Errorf("derived path = %s, want %s", got, want)
+	}
+	if computed.Parent() != nil {
+		t.Errorf("derived value has a parent")
+	}
+	if tmpl.Parent() != root.Lookup("resources").Arr[0] {
+		t.Errorf("template value's parent is wrong")
+	}
+	holder := &Value{Kind: Object}
+	holder.Set("renamed", computed)
+	holder.Adopt()
+	if got, want := holder.Get("renamed").Path(), "$.resources[0].name"; got != want {
+		t.Errorf("derived path after Set/Adopt = %s, want %s", got, want)
+	}
+	c := holder.Clone()
+	if got, want := c.Get("renamed").Path(), "$.resources[0].name"; got != want {
+		t.Errorf("derived path after Clone = %s, want %s", got, want)
+	}
+	plain := &Value{Kind: String, Str: "x"}
+	c.Set("plain", plain)
+	if got, want := plain.Path(), "$.plain"; got != want {
+		t.Errorf("plain path = %s, want %s", got, want)
+	}
+	if plain.Parent() != c {
+		t.Errorf("plain value's parent is not its holder")
+	}
+	// A value computed inside a derived object: its path runs through the
+	// object's template value.
+	obj := root.Lookup("resources").Arr[0]
+	dobj := (&Value{Kind: Object}).DerivedFrom(obj)
+	dobj.Set("name", &Value{Kind: String, Str: "ab"})
+	if got, want := dobj.Get("name").Path(), "$.resources[0].name"; got != want {
+		t.Errorf("child of a derived object = %s, want %s", got, want)
+	}
+}
