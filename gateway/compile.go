@@ -24,6 +24,10 @@ type plan struct {
 	// cors is set when the plan has a <cors>: a preflight OPTIONS that
 	// matches no operation runs the API's plan so that cors answers it.
 	cors bool
+	// crossDomain is set when the plan has a <cross-domain>: a request for
+	// /crossdomain.xml that matches no API runs the global plan so that
+	// cross-domain answers it.
+	crossDomain bool
 }
 
 const (
@@ -224,6 +228,10 @@ func (c *compiler) step(e *policy.Element, s policy.Section, inResponse bool) st
 		return c.validateParameters(e)
 	case "get-authorization-context":
 		return c.authorizationContext(e)
+	case "validate-odata-request":
+		return c.validateODataRequest(e)
+	case "cross-domain":
+		return c.crossDomain(e)
 	case "include-fragment":
 		// Merge expands fragments; one left here could not be resolved
 		// and Merge already reported it.

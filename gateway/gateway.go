@@ -239,6 +239,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case api == nil:
 		p = g.global
+		if p.crossDomain && isCrossDomainRequest(r) {
+			routeErr = nil // the global cross-domain policy answers it
+		}
 	case routeErr != nil:
 		x.api, x.path, p = api, rest, api.plan
 	case len(api.ops) == 0:

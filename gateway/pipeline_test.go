@@ -223,22 +223,22 @@ func TestForwardTimeout(t *testing.T) {
 
 func TestUnemulatedPolicies(t *testing.T) {
 	xml := `<policies><inbound><base />
-  <validate-odata-request error-variable-name="e" />
+  <llm-content-safety backend-id="cs" />
   <set-heder name="x" /></inbound><backend><base /></backend><outbound />
-  <on-error><validate-odata-request /></on-error></policies>`
+  <on-error><llm-content-safety backend-id="cs" /></on-error></policies>`
 	svc := echoService("http://127.0.0.1:1", xml)
 	_, err := New(svc, Options{})
 	if !errors.Is(err, ErrConfig) {
 		t.Fatalf("New: %v, want ErrConfig", err)
 	}
-	for _, want := range []string{"api.xml:2:3: <validate-odata-request>", "(2 uses; also at api.xml:4:13)", "invalid requests reach the backend", "api.xml:3:3", "did you mean <set-header>"} {
+	for _, want := range []string{"api.xml:2:3: <llm-content-safety>", "(2 uses; also at api.xml:4:13)", "nothing is blocked with 403", "api.xml:3:3", "did you mean <set-header>"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
 	}
 	// One message per policy name, however many uses.
-	if n := strings.Count(err.Error(), "<validate-odata-request>"); n != 1 {
-		t.Errorf("validate-odata-request reported %d times, want once: %v", n, err)
+	if n := strings.Count(err.Error(), "<llm-content-safety>"); n != 1 {
+		t.Errorf("llm-content-safety reported %d times, want once: %v", n, err)
 	}
 	g, err := New(svc, Options{AllowUnemulated: true})
 	if err != nil {
@@ -246,7 +246,7 @@ func TestUnemulatedPolicies(t *testing.T) {
 	}
 	defer g.Close()
 	ne := g.NotEmulated()
-	if len(ne) != 2 || ne[0].Policy != "validate-odata-request" || len(ne[0].Positions) != 2 || ne[1].Policy != "set-heder" {
+	if len(ne) != 2 || ne[0].Policy != "llm-content-safety" || len(ne[0].Positions) != 2 || ne[1].Policy != "set-heder" {
 		t.Errorf("NotEmulated = %+v", ne)
 	}
 }
