@@ -472,16 +472,33 @@ func (b *builder) productLink(r *resource) {
 	a.Products = append(a.Products, p.Name)
 }
 
+// legacyPolicyName reports a policy property written with its legacy name
+// (policyContent, contentFormat): an APIM903 issue at the key. The REST
+// and ARM references of every current API version list only value and
+// format (whose description still reads "Format of the policyContent");
+// apimlab reads the legacy name as the current one.
+func legacyPolicyName(d *decoder, props *jsontree.Value, legacy, current string, names []string) {
+	m := props.Member(legacy)
+	if m == nil {
+		return
+	}
+	d.issue(m.KeyPos.Position(), apim.UnknownProperty,
+		"policy %s: properties.%s is the legacy name of properties.%s (current API versions list value and format only); apimlab reads it as %s",
+		strings.Join(names, "/"), m.Key, current, current)
+}
+
 // policy attaches a policy (or fragment) resource to its owner.
 func (b *builder) policy(r *resource) {
 	d := &b.dec
 	p := r.props()
 	val := d.str(p, "value")
 	if !val.Set {
+		legacyPolicyName(d, p, "policyContent", "value", r.Names)
 		val = d.str(p, "policyContent")
 	}
 	format := d.str(p, "format")
 	if !format.Set {
+		legacyPolicyName(d, p, "contentFormat", "format", r.Names)
 		format = d.str(p, "contentFormat")
 	}
 	doc := &apim.PolicyDoc{Format: strings.ToLower(format.Or("xml")), XML: val.Value, Pos: val.At(r.Pos), Embedded: true}

@@ -17,8 +17,12 @@ var UnknownProperty = &lint.Rule{
 			"default: `validateCertificatChain: false` changes nothing, `tripduration` may be " +
 			"read while other tools miss it. Azure matches names case-insensitively, so apimlab " +
 			"applies a non-canonical spelling (and says so here) but reports a name it cannot " +
-			"match, with the closest known name.",
-		Fix: "Use the schema's spelling (the message suggests it), or remove the property.",
+			"match, with the closest known name. A policy written with the legacy names " +
+			"`policyContent` and `contentFormat` is read as `value` and `format` and reported here: " +
+			"the REST and ARM references of current API versions list only `value` and `format` " +
+			"(https://learn.microsoft.com/azure/templates/microsoft.apimanagement/service/apis/policies).",
+		Fix: "Use the schema's spelling (the message suggests it), or remove the property; write a " +
+			"policy's `policyContent` as `value` and `contentFormat` as `format`.",
 		Bad: `{
   "type": "Microsoft.ApiManagement/service/backends",
   "name": "contoso/orders",
