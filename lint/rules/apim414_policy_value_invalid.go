@@ -18,13 +18,16 @@ var PolicyValueInvalid = &lint.Rule{
 	Severity: lint.Error,
 	Doc: lint.Doc{
 		Title: "A policy attribute holds a value its policy cannot use",
-		Why: "Numeric attributes of the policy reference take a number or a policy expression: " +
+		Why: "Numeric attributes of the policy reference take a number (most also a policy expression): " +
 			"`retry` count, interval, delta and max-interval; `rate-limit`, `rate-limit-by-key`, " +
-			"`quota` and `quota-by-key` calls, bandwidth and renewal-period; `forward-request` " +
-			"timeout and timeout-ms; `send-request` timeout; `limit-concurrency` max-count; " +
-			"`cache-store` and `cache-store-value` duration; `llm-token-limit` and " +
+			"`quota` and `quota-by-key` (and their `<api>`/`<operation>`) calls, bandwidth, " +
+			"renewal-period and increment-count; `forward-request` timeout, timeout-ms and " +
+			"continue-timeout; `send-request` and `send-one-way-request` timeout; `limit-concurrency` " +
+			"max-count; `cache-store`, `cache-store-value` and the semantic cache stores' duration; " +
+			"the semantic cache lookups' max-message-count; `llm-token-limit` and " +
 			"`azure-openai-token-limit` tokens-per-minute and token-quota; `mock-response` " +
-			"status-code. A literal that is not a whole number (\"ten\", \"1.5\", \"PT30S\", an " +
+			"status-code; `set-status` code; `check-header` failed-check-httpcode; `validate-jwt` " +
+			"failed-validation-httpcode. A literal that is not a whole number (\"ten\", \"1.5\", \"PT30S\", an " +
 			"unreplaced `RETRY_COUNT`) cannot be used: error. A deploy-time placeholder (`{tpm}`, " +
 			"`#{count}#`, `$(count)`) is reported as a warning: it is fine if the release pipeline " +
 			"replaces it, and what Azure receives if it does not. A `{{name]`, `{{name}` or " +
@@ -40,21 +43,34 @@ var PolicyValueInvalid = &lint.Rule{
 	Check: checkPolicyValueInvalid,
 }
 
-// numericAttrs lists the attributes of each policy that take a number.
+// numericAttrs lists the attributes of each policy that take a whole
+// number (each on its policy's Learn page: "Integer", a count, seconds,
+// an HTTP status code). Attributes that take a fraction (emit-metric
+// value, score-threshold) or a timespan (clock-skew) are not listed.
 var numericAttrs = map[string][]string{
-	"retry":                    {"count", "interval", "delta", "max-interval"},
-	"rate-limit":               {"calls", "renewal-period"},
-	"rate-limit-by-key":        {"calls", "renewal-period"},
-	"quota":                    {"calls", "bandwidth", "renewal-period"},
-	"quota-by-key":             {"calls", "bandwidth", "renewal-period"},
-	"forward-request":          {"timeout", "timeout-ms"},
-	"send-request":             {"timeout"},
-	"limit-concurrency":        {"max-count"},
-	"cache-store":              {"duration"},
-	"cache-store-value":        {"duration"},
-	"llm-token-limit":          {"tokens-per-minute", "token-quota"},
-	"azure-openai-token-limit": {"tokens-per-minute", "token-quota"},
-	"mock-response":            {"status-code"},
+	"retry":                              {"count", "interval", "delta", "max-interval"},
+	"rate-limit":                         {"calls", "renewal-period"},
+	"rate-limit-by-key":                  {"calls", "renewal-period", "increment-count"},
+	"quota":                              {"calls", "bandwidth", "renewal-period"},
+	"quota-by-key":                       {"calls", "bandwidth", "renewal-period"},
+	"api":                                {"calls", "bandwidth", "renewal-period"},
+	"operation":                          {"calls", "bandwidth", "renewal-period"},
+	"forward-request":                    {"timeout", "timeout-ms", "continue-timeout"},
+	"send-request":                       {"timeout"},
+	"send-one-way-request":               {"timeout"},
+	"limit-concurrency":                  {"max-count"},
+	"cache-store":                        {"duration"},
+	"cache-store-value":                  {"duration"},
+	"azure-openai-semantic-cache-store":  {"duration"},
+	"llm-semantic-cache-store":           {"duration"},
+	"azure-openai-semantic-cache-lookup": {"max-message-count"},
+	"llm-semantic-cache-lookup":          {"max-message-count"},
+	"llm-token-limit":                    {"tokens-per-minute", "token-quota"},
+	"azure-openai-token-limit":           {"tokens-per-minute", "token-quota"},
+	"mock-response":                      {"status-code"},
+	"set-status":                         {"code"},
+	"check-header":                       {"failed-check-httpcode"},
+	"validate-jwt":                       {"failed-validation-httpcode"},
 }
 
 // namedValueTypo matches a named value reference that is not closed or
