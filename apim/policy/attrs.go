@@ -88,6 +88,7 @@ func buildAttributes() map[string][]Attribute {
 			"failed-validation-error-message", "require-expiration-time", "require-scheme", "require-signed-tokens",
 			"clock-skew"), lit("output-token-variable-name")),
 		"openid-config":                   attr("url"),
+		"key":                             join(attr("id", "certificate-id"), lit("n", "e")),
 		"claim":                           attr("name", "match", "separator"),
 		"authentication-basic":            attr("username", "password"),
 		"authentication-certificate":      attr("thumbprint", "certificate-id", "body", "password"),

@@ -34,6 +34,8 @@ func TestLookupAttribute(t *testing.T) {
 		{"azure-openai-token-limit", "remaining-tokens-variable-name", true, true, true},
 		{"authentication-managed-identity", "client-id", true, true, true},
 		{"emit-metric", "namespace", true, true, true},
+		{"key", "certificate-id", true, true, false}, // validate-jwt "key attributes"
+		{"key", "n", true, true, true},
 		{"validate-content", "max-size", false, false, false},   // not catalogued
 		{"header", "name", false, false, false},                 // cors vs validate-headers
 		{"no-such-policy", "name", false, false, false},         // unknown element
