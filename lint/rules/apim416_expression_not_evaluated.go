@@ -53,7 +53,7 @@ func checkExpressionNotEvaluated(pass *lint.Pass) {
 					continue
 				}
 				pass.ReportFixf(a.Pos, subj, "write a literal value, or use a policy that takes an expression here",
-					"<%s> %s takes no policy expression (Learn: \"Policy expressions aren't allowed\"): %s is not evaluated, the policy gets the text as written",
+					"<%s> %s takes no policy expression (Learn: \"Policy expressions aren't allowed\"): %s is not evaluated as one",
 					e.Name, a.Name, clip(a.Source, 60))
 			}
 			return true
