@@ -41,6 +41,7 @@ type exchange struct {
 	target     *backend // a backend entity or the API's service URL
 	baseURL    *url.URL // set-backend-service base-url (ad hoc target)
 	clientCert string   // authentication-certificate id (lower case)
+	proxy      *url.URL // the proxy policy's proxy (nil: the target's own, if any)
 
 	// The response.
 	hasResp    bool

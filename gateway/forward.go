@@ -210,7 +210,7 @@ func (x *exchange) roundTrip(b *backend, base *url.URL, a attemptSpec) (*http.Re
 			h[k] = v
 		}
 	}
-	ctx, cancel := context.WithCancel(x.r.Context())
+	ctx, cancel := context.WithCancel(x.forwardContext())
 	x.cancels = append(x.cancels, cancel)
 	req := &http.Request{
 		Method:     x.method,

@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -72,16 +71,15 @@ func (g *Gateway) newTransport(b *apim.Backend, certKey string) (*http.Transport
 		d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
 		tr.DialContext = d.DialContext
 	}
+	var entityProxy *url.URL
 	if proxy != nil && proxy.URL.Known() {
-		pu, err := url.Parse(proxy.URL.Value)
-		if err != nil || pu.Host == "" {
-			return nil, fmt.Errorf("proxy url %q is not a URL", proxy.URL.Value)
+		pu, err := proxyURL(proxy.URL.Value, proxy.Username.Value, proxy.Password.Value, proxy.Username.Known())
+		if err != nil {
+			return nil, err
 		}
-		if proxy.Username.Known() {
-			pu.User = url.UserPassword(proxy.Username.Value, proxy.Password.Value)
-		}
-		tr.Proxy = http.ProxyURL(pu)
+		entityProxy = pu
 	}
+	tr.Proxy = proxyFunc(entityProxy)
 	return tr, nil
 }
 
