@@ -87,12 +87,30 @@ func buildAttributes() map[string][]Attribute {
 		"validate-jwt": join(attr("header-name", "query-parameter-name", "token-value", "failed-validation-httpcode",
 			"failed-validation-error-message", "require-expiration-time", "require-scheme", "require-signed-tokens",
 			"clock-skew"), lit("output-token-variable-name")),
-		"openid-config":                   attr("url"),
-		"key":                             join(attr("id", "certificate-id"), lit("n", "e")),
-		"claim":                           attr("name", "match", "separator"),
+		"openid-config": attr("url"),
+		"key":           join(attr("id", "certificate-id"), lit("n", "e")),
+		"claim":         attr("name", "match", "separator"),
+		"get-authorization-context": attr("provider-id", "authorization-id", "context-variable-name", "identity-type",
+			"identity", "ignore-error"),
 		"authentication-basic":            attr("username", "password"),
 		"authentication-certificate":      attr("thumbprint", "certificate-id", "body", "password"),
 		"authentication-managed-identity": join(attr("resource", "ignore-error"), lit("client-id", "output-token-variable-name")),
+
+		// Content validation (<parameter> and <header> are shared with
+		// other policies, so they are not listed).
+		"validate-content": attr("unspecified-content-type-action", "max-size", "size-exceeded-action",
+			"errors-variable-name"),
+		"content-type-map": attr("any-content-type-value", "missing-content-type-value"),
+		"type":             attr("from", "when", "to"),
+		"content":          attr("type", "validate-as", "schema-id", "schema-ref", "action", "allow-additional-properties"),
+		"validate-parameters": join(attr("specified-parameter-action", "unspecified-parameter-action"),
+			lit("errors-variable-name")),
+		"headers":              attr("specified-parameter-action", "unspecified-parameter-action"),
+		"query":                attr("specified-parameter-action", "unspecified-parameter-action"),
+		"path":                 attr("specified-parameter-action"),
+		"validate-headers":     join(attr("specified-header-action", "unspecified-header-action"), lit("errors-variable-name")),
+		"validate-status-code": attr("unspecified-status-code-action", "errors-variable-name"),
+		"status-code":          attr("code", "action"),
 
 		// Routing.
 		"forward-request": join(attr("http-version", "timeout", "timeout-ms", "continue-timeout", "follow-redirects",
@@ -141,6 +159,7 @@ func buildAttributes() map[string][]Attribute {
 		"method":          nil,
 		"allowed-headers": nil,
 		"expose-headers":  nil,
+		"jsonp":           attr("callback-parameter-name"),
 
 		// Integration and logging.
 		"send-request":                   attr("mode", "response-variable-name", "timeout", "ignore-error"),
