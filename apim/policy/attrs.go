@@ -137,7 +137,7 @@ func buildAttributes() map[string][]Attribute {
 		"set-method":          nil,
 		"set-status":          attr("code", "reason"),
 		"set-variable":        join(attr("value"), lit("name")),
-		"set-body":            join(attr("template"), lit("xsi-nil")),
+		"set-body":            join(attr("template"), lit("xsi-nil", "parse-date")),
 		"set-header":          attr("name", "exists-action"),
 		"set-query-parameter": attr("name", "exists-action"),
 		"value":               nil,
@@ -162,14 +162,14 @@ func buildAttributes() map[string][]Attribute {
 		"jsonp":           attr("callback-parameter-name"),
 
 		// Integration and logging.
-		"send-request":                   attr("mode", "response-variable-name", "timeout", "ignore-error"),
+		"send-request":                   join(attr("mode", "response-variable-name", "timeout"), lit("ignore-error")),
 		"send-one-way-request":           attr("mode", "timeout"),
 		"log-to-eventhub":                join(attr("partition-key"), lit("logger-id", "partition-id")),
 		"emit-metric":                    join(attr("value"), lit("name", "namespace")),
 		"dimension":                      attr("name", "value"),
 		"azure-openai-emit-token-metric": tokenMetric,
 		"llm-emit-token-metric":          tokenMetric,
-		"trace":                          attr("source", "severity"),
+		"trace":                          lit("source", "severity"),
 		"message":                        nil,
 		"metadata":                       attr("name", "value"),
 	}

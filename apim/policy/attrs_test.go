@@ -36,15 +36,18 @@ func TestLookupAttribute(t *testing.T) {
 		{"emit-metric", "namespace", true, true, true},
 		{"key", "certificate-id", true, true, false}, // validate-jwt "key attributes"
 		{"key", "n", true, true, true},
+		{"set-body", "parse-date", true, true, true}, // on the current page, not the 2023 one
 		{"validate-content", "max-size", true, true, false},
 		{"validate-parameters", "errors-variable-name", true, true, true},
 		{"validate-status-code", "errors-variable-name", true, true, false}, // its page does not say
 		{"path", "unspecified-parameter-action", true, false, false},        // path takes specified only
 		{"get-authorization-context", "context-variable-name", true, true, false},
-		{"parameter", "name", false, false, false},              // validate-parameters vs xsl-transform
-		{"header", "name", false, false, false},                 // cors vs validate-headers
-		{"no-such-policy", "name", false, false, false},         // unknown element
-		{"trace", "source", true, true, false},                  // literal by nature, but Learn does not say
+		{"parameter", "name", false, false, false},      // validate-parameters vs xsl-transform
+		{"header", "name", false, false, false},         // cors vs validate-headers
+		{"no-such-policy", "name", false, false, false}, // unknown element
+		{"trace", "source", true, true, true},           // "Policy expressions aren't allowed" (current page)
+		{"send-request", "ignore-error", true, true, true},
+		{"send-request", "timeout", true, true, false},
 		{"log-to-eventhub", "logger-id", true, true, true},      // "aren't allowed"
 		{"log-to-eventhub", "partition-key", true, true, false}, // "are allowed"
 	}

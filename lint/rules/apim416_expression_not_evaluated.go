@@ -23,8 +23,9 @@ var ExpressionNotEvaluated = &lint.Rule{
 			"`caching-type` and `cache-lookup-value` variable-name, `log-to-eventhub` logger-id and " +
 			"partition-id, `emit-metric` name and namespace, `authentication-managed-identity` " +
 			"client-id and output-token-variable-name, `validate-jwt` output-token-variable-name, " +
-			"`return-response` response-variable-name, `forward-request` buffer-response, `set-body` " +
-			"xsi-nil, `json-to-xml` parse-date (each on its policy's page, " +
+			"`return-response` response-variable-name, `forward-request` buffer-response, `send-request` " +
+			"ignore-error, `trace` source and severity, `set-body` xsi-nil and parse-date, `json-to-xml` " +
+			"parse-date, the validation policies' errors-variable-name (each on its policy's page, " +
 			"https://learn.microsoft.com/azure/api-management/<policy>-policy). An `@(…)` or `@{…}` " +
 			"there is not evaluated as an expression, so the value the author computed never reaches " +
 			"the policy.",
