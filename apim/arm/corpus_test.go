@@ -124,7 +124,7 @@ func TestCorpusSessionAwareness(t *testing.T) {
 			t.Errorf("%s protocol = %s", n, got)
 		}
 		// The endpoint comes from reference() to a Cognitive Services account.
-		if url := be.Node.Lookup("properties", "url"); url.Kind != jsontree.Unknown || !strings.Contains(url.Reason, "needs a live deployment") {
+		if url := be.Node.Lookup("properties", "url"); url.Kind != jsontree.Unknown || !strings.Contains(url.Reason(), "needs a live deployment") {
 			t.Errorf("%s url = %s, want unknown", n, render(url))
 		}
 	}

@@ -13,7 +13,7 @@
 // type error, an index out of range) are APIM901 issues.
 //
 // Resolved values keep the position of the expression string that produced
-// them, the expression text (Value.Expr) and an Origin: Literal for values
+// them, the expression text (Value.Expr()) and an Origin: Literal for values
 // written as they are, Parameter or SecureParameter for parameter values
 // (secureString/secureObject taint every value computed from them),
 // Reference for Key Vault references of a parameters file, and Computed for

@@ -61,7 +61,7 @@ func (e *env) invalid(c *Call, format string, args ...any) *value {
 // variable): they stay APIM901 even when defaults were used.
 func (e *env) malformed(c *Call, format string, args ...any) *value {
 	v := e.invalid(c, format, args...)
-	e.s.r.structural[v.Reason] = true
+	e.s.r.structural[v.Reason()] = true
 	return v
 }
 

@@ -49,7 +49,7 @@ func evalIn(t *testing.T, expr string) (*value, *resolver) {
 
 func render(v *value) string {
 	if isUnknown(v) {
-		return "?" + v.Reason
+		return "?" + v.Reason()
 	}
 	var b strings.Builder
 	writeJSON(&b, v)
@@ -247,8 +247,8 @@ func TestEvalOrigins(t *testing.T) {
 		if v.Origin != tt.want {
 			t.Errorf("%s: origin = %v, want %v", tt.expr, v.Origin, tt.want)
 		}
-		if v.Expr != tt.expr {
-			t.Errorf("%s: Expr = %q", tt.expr, v.Expr)
+		if v.Expr() != tt.expr {
+			t.Errorf("%s: Expr = %q", tt.expr, v.Expr())
 		}
 	}
 }

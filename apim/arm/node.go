@@ -132,7 +132,8 @@ func (e *env) evalString(v *value, report bool) *value {
 		r.structural[reason] = true
 		u := unknownVal(reason)
 		r.unknownAt(u, pos)
-		u.Pos, u.Expr = v.Pos, v.Str
+		u.Pos = v.Pos
+		u.SetExpr(v.Str)
 		return u
 	}
 	before := r.defaultReads
@@ -156,7 +157,8 @@ func (e *env) evalString(v *value, report bool) *value {
 func place(out, src *value) *value {
 	cp := *out
 	c := &cp
-	c.Pos, c.Expr = src.Pos, src.Str
+	c.Pos = src.Pos
+	c.SetExpr(src.Str)
 	if c.Origin == jsontree.Literal {
 		c.Origin = jsontree.Computed
 	}
@@ -230,20 +232,20 @@ func clip(s string) string {
 func (e *env) count(v *value, report bool) (int64, string) {
 	if v == nil {
 		u := e.invalid(nil, "copy loop has no count")
-		return 0, u.Reason
+		return 0, u.Reason()
 	}
 	c := e.resolve(v, report)
 	if isUnknown(c) {
-		return 0, c.Reason
+		return 0, c.Reason()
 	}
 	n, ok := asInt(c)
 	switch {
 	case !ok:
-		return 0, e.invalid(nil, "copy count must be an integer, got %s", c.Kind).Reason
+		return 0, e.invalid(nil, "copy count must be an integer, got %s", c.Kind).Reason()
 	case n < 0:
-		return 0, e.invalid(nil, "copy count %d is negative", n).Reason
+		return 0, e.invalid(nil, "copy count %d is negative", n).Reason()
 	case n > maxCopyCount:
-		return 0, e.invalid(nil, "copy count %d exceeds the ARM limit of %d", n, maxCopyCount).Reason
+		return 0, e.invalid(nil, "copy count %d exceeds the ARM limit of %d", n, maxCopyCount).Reason()
 	}
 	return n, ""
 }

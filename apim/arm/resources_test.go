@@ -141,8 +141,8 @@ func TestResolveClassicValues(t *testing.T) {
 		t.Errorf("literal tls flag: origin %v pos %v", v.Origin, v.Pos)
 	}
 	url := orders.Node.Lookup("properties", "url")
-	if url.Origin != jsontree.Computed || url.Position().Line != 30 || url.Position().Col != 20 || !strings.HasPrefix(url.Expr, "[concat(") {
-		t.Errorf("url: origin %v pos %v expr %q", url.Origin, url.Pos, url.Expr)
+	if url.Origin != jsontree.Computed || url.Position().Line != 30 || url.Position().Col != 20 || !strings.HasPrefix(url.Expr(), "[concat(") {
+		t.Errorf("url: origin %v pos %v expr %q", url.Origin, url.Pos, url.Expr())
 	}
 	if got := orders.Node.Lookup("properties", "tls").PositionWithPath().Path; got != "$.resources[0].resources[0].properties.tls" {
 		t.Errorf("literal sub-tree path = %q, want its template path", got)
@@ -167,7 +167,7 @@ func TestResolveClassicValues(t *testing.T) {
 	}
 	cert := find(t, res, "Microsoft.ApiManagement/service/certificates", "Contoso-APIM/client")
 	pw := cert.Node.Lookup("properties", "password")
-	if pw.Kind != jsontree.Unknown || pw.Origin != jsontree.Reference || !strings.Contains(pw.Reason, "Key Vault reference") {
+	if pw.Kind != jsontree.Unknown || pw.Origin != jsontree.Reference || !strings.Contains(pw.Reason(), "Key Vault reference") {
 		t.Errorf("password = %s origin %v", render(pw), pw.Origin)
 	}
 	var issues []string

@@ -207,22 +207,22 @@ func (r *resolver) unknownAt(u *value, loc jsontree.Loc) { r.unknownFrom(u, loc,
 // values the deployment passes; structural errors stay APIM901.
 func (r *resolver) unknownFrom(u *value, loc jsontree.Loc, fromDefaults bool) {
 	pos := loc.Position()
-	if r.seen[u.Reason] {
+	if r.seen[u.Reason()] {
 		return
 	}
-	r.seen[u.Reason] = true
+	r.seen[u.Reason()] = true
 	code := apim.Unresolved
-	if r.invalid[u.Reason] {
+	if r.invalid[u.Reason()] {
 		code = apim.Malformed
 	}
-	is := apim.Errorf(pos, code, "%s", u.Reason)
+	is := apim.Errorf(pos, code, "%s", u.Reason())
 	if code == apim.Unresolved {
-		is.Kind = r.kinds[u.Reason]
-		if is.Kind == apim.IssuePlain && strings.HasSuffix(u.Reason, needsLiveSuffix) {
+		is.Kind = r.kinds[u.Reason()]
+		if is.Kind == apim.IssuePlain && strings.HasSuffix(u.Reason(), needsLiveSuffix) {
 			is.Kind = apim.IssueNeedsDeployment
 		}
 	}
-	if code == apim.Malformed && !r.structural[u.Reason] && fromDefaults {
+	if code == apim.Malformed && !r.structural[u.Reason()] && fromDefaults {
 		is.Code, is.Kind = apim.Unresolved, apim.IssueEvalDefaults
 		is.Msg = "cannot evaluate with default parameters: " + is.Msg
 	}
@@ -374,7 +374,7 @@ func (s *scope) parameter(e *env, c *Call, name string) *value {
 	switch {
 	case p.given != nil && p.given.Origin == jsontree.Reference:
 		v = p.given
-		s.r.kinds[v.Reason] = apim.IssueKeyVault
+		s.r.kinds[v.Reason()] = apim.IssueKeyVault
 	case p.given != nil:
 		v = withOrigin(p.given, origin)
 	case p.decl.Get("defaultValue") != nil:
@@ -390,7 +390,7 @@ func (s *scope) parameter(e *env, c *Call, name string) *value {
 	default:
 		v = unknownVal(fmt.Sprintf("parameter %q has no value (pass --parameters)", p.name))
 		v.Origin = origin
-		s.r.kinds[v.Reason] = apim.IssueNoValue
+		s.r.kinds[v.Reason()] = apim.IssueNoValue
 	}
 	p.val, p.state = v, 2
 	if e.placeholders && isUnknown(v) {

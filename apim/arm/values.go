@@ -37,7 +37,7 @@ func floatVal(f float64) *value {
 // unknownVal is a value that cannot be computed without a live deployment
 // or missing input.
 func unknownVal(reason string) *value {
-	return &value{Kind: jsontree.Unknown, Reason: reason, Origin: jsontree.Computed}
+	return (&value{Kind: jsontree.Unknown, Origin: jsontree.Computed}).SetReason(reason)
 }
 
 func isUnknown(v *value) bool { return v != nil && v.Kind == jsontree.Unknown }

@@ -22,7 +22,7 @@ import (
 )
 
 // Kind is the type of a JSON value. Unknown is not JSON: the ARM resolver
-// uses it for values it could not compute, with the reason in Value.Reason.
+// uses it for values it could not compute, with the reason in Value.Reason().
 type Kind uint8
 
 // The kinds of values.
@@ -84,10 +84,10 @@ type Value struct {
 	Obj []Member
 	// Pos is where the value starts (Position() expands it).
 	Pos Loc
-	// Reason explains an Unknown value.
-	Reason string
-	// Expr is the ARM expression the value was computed from, if any.
-	Expr string
+	// note holds what only computed values carry (Reason, Expr): most
+	// values of a tree are parsed literals, and two strings on each would
+	// cost 24 bytes more per value (issue 16).
+	note *note
 
 	// up links the value to its container so Path can be computed on
 	// demand (10,000-backend templates have half a million values), or,
@@ -96,6 +96,45 @@ type Value struct {
 	// container never shows in a path, so one pointer serves both and
 	// every value of a parsed tree is 8 bytes smaller (issue 16).
 	up *Value
+}
+
+// note is the rarely set part of a Value.
+type note struct{ reason, expr string }
+
+// Reason explains an Unknown value ("" otherwise).
+func (v *Value) Reason() string {
+	if v == nil || v.note == nil {
+		return ""
+	}
+	return v.note.reason
+}
+
+// Expr is the ARM expression the value was computed from, if any.
+func (v *Value) Expr() string {
+	if v == nil || v.note == nil {
+		return ""
+	}
+	return v.note.expr
+}
+
+// SetReason sets the explanation of an Unknown value and returns v.
+func (v *Value) SetReason(reason string) *Value {
+	n := note{reason: reason}
+	if v.note != nil {
+		n.expr = v.note.expr
+	}
+	v.note = &n // a copy: clones of v share the old note
+	return v
+}
+
+// SetExpr records the ARM expression v was computed from and returns v.
+func (v *Value) SetExpr(expr string) *Value {
+	n := note{expr: expr}
+	if v.note != nil {
+		n.reason = v.note.reason
+	}
+	v.note = &n
+	return v
 }
 
 // setParent links v to its container, unless v is derived: its path is
@@ -524,7 +563,7 @@ type parser struct {
 	dec   *jsontext.Decoder
 	lines *Lines
 	bom   int64
-	// slab hands out Values in blocks: one allocation per 256 nodes
+	// slab hands out Values in blocks: one allocation per valueSlab nodes
 	// instead of one per node, which halves parse time on large
 	// templates (most of it was allocation and GC).
 	slab []Value
@@ -544,9 +583,13 @@ type parser struct {
 	keys map[string]string
 }
 
+// valueSlab is the number of Values in one slab: as many as fit in 32 KiB,
+// a size class of its own, so no slab wastes its tail.
+const valueSlab = 32 << 10 / int(unsafe.Sizeof(Value{}))
+
 func (p *parser) newValue() *Value {
 	if len(p.slab) == 0 {
-		p.slab = make([]Value, 256)
+		p.slab = make([]Value, valueSlab)
 	}
 	v := &p.slab[0]
 	p.slab = p.slab[1:]

@@ -189,3 +189,21 @@ func TestDerivedPathAndParent(t *testing.T) {
 		t.Errorf("child of a derived object = %s, want %s", got, want)
 	}
 }
+
+// TestNotes checks Reason and Expr, and that setting them on a clone
+// leaves the original alone.
+func TestNotes(t *testing.T) {
+	u := (&Value{Kind: Unknown}).SetReason("parameter p has no value").SetExpr("[parameters('p')]")
+	if u.Reason() != "parameter p has no value" || u.Expr() != "[parameters('p')]" {
+		t.Fatalf("notes = %q, %q", u.Reason(), u.Expr())
+	}
+	c := u.Clone()
+	c.SetReason("other")
+	if u.Reason() != "parameter p has no value" || c.Reason() != "other" || c.Expr() != "[parameters('p')]" {
+		t.Errorf("after SetReason on a clone: original %q, clone %q %q", u.Reason(), c.Reason(), c.Expr())
+	}
+	var none *Value
+	if (&Value{}).Reason() != "" || none.Expr() != "" {
+		t.Errorf("values without notes report notes")
+	}
+}

@@ -28,14 +28,14 @@ func base[T any](m *jsontree.Member) apim.Field[T] {
 	f.Set = true
 	f.Key = m.Key
 	f.Pos = v.Position()
-	f.Expr = v.Expr
+	f.Expr = v.Expr()
 	f.Literal = v.Origin == jsontree.Literal
 	f.Secure = v.Origin == jsontree.SecureParameter || v.Origin == jsontree.Reference
 	switch v.Kind {
 	case jsontree.Null:
 		f.Null = true
 	case jsontree.Unknown:
-		f.Unknown = v.Reason
+		f.Unknown = v.Reason()
 		if f.Unknown == "" {
 			f.Unknown = "value could not be resolved"
 		}
