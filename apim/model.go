@@ -18,6 +18,9 @@ type Service struct {
 	// Environment is the APIOps environment whose configuration.<env>.yaml
 	// overrides were applied ("" when none was).
 	Environment string
+	// SKU is the service resource's sku; nil when the inputs hold no
+	// service resource with one (APIOps, lone child resources). Tier reads it.
+	SKU *SKU
 	// Coverage says which entity kinds the inputs hold in full, so that a
 	// reference to an entity outside the files given is not called
 	// dangling.
@@ -90,13 +93,17 @@ type Backend struct {
 	ID  string
 	Pos Position
 	// Type is Single (default) or Pool.
-	Type           Field[BackendType]
-	URL            Field[string]
-	Protocol       Field[string]
-	Title          Field[string]
-	Description    Field[string]
-	ResourceID     Field[string]
-	AzureRegion    Field[string]
+	Type        Field[BackendType]
+	URL         Field[string]
+	Protocol    Field[string]
+	Title       Field[string]
+	Description Field[string]
+	ResourceID  Field[string]
+	AzureRegion Field[string]
+	// APIVersion is the apiVersion of the ARM resource that declares the
+	// backend (the schema Azure validates it against); unset for REST, az
+	// and APIOps inputs, which carry none.
+	APIVersion     Field[string]
 	TLS            *TLS
 	Credentials    *Credentials
 	Proxy          *Proxy

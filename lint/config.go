@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/apimlab/apimlab/apim"
@@ -23,6 +24,14 @@ type Config struct {
 	// KeyVaultDir, when non-empty, is a directory standing in for Key
 	// Vault: secret "name" is read from KeyVaultDir/name.
 	KeyVaultDir string
+	// SKU, when non-empty, is the service tier the tier-aware rules check
+	// against, whatever the inputs' service resource says (`sku:` in
+	// .apimlab.yaml, or `lint --sku`, which wins). Empty means the tier
+	// comes from the service resource's sku.name, if any.
+	SKU apim.Tier
+	// SKUPos is where .apimlab.yaml sets SKU; zero when it came from the
+	// command line.
+	SKUPos apim.Position
 	// File is the path the configuration was read from ("" when built in
 	// code).
 	File string
@@ -129,4 +138,14 @@ func (c *Config) baseline(backend string) (rps, failureRate float64) {
 		}
 	}
 	return
+}
+
+// ParseTier returns the tier named s (case-insensitive), or an error that
+// names the valid tiers.
+func ParseTier(s string) (apim.Tier, error) {
+	t, ok := apim.ParseTier(s)
+	if !ok {
+		return "", fmt.Errorf("unknown tier %q (valid: %s)", s, apim.TierNames())
+	}
+	return t, nil
 }

@@ -94,7 +94,7 @@ func contains(list []string, s string) bool {
 }
 
 func (p *cfgParser) top(n *yaml.Node, cfg *Config) {
-	known := []string{"rules", "baseline", "backends", "suppressions", "certificates", "keyvaultDir"}
+	known := []string{"rules", "baseline", "backends", "suppressions", "certificates", "keyvaultDir", "sku"}
 	p.mapping(n, "the configuration", known, func(key string, _, v *yaml.Node) {
 		switch key {
 		case "rules":
@@ -135,6 +135,17 @@ func (p *cfgParser) top(n *yaml.Node, cfg *Config) {
 			})
 		case "keyvaultDir":
 			cfg.KeyVaultDir = p.str(v, "keyvaultDir")
+		case "sku":
+			name := p.str(v, "sku")
+			if name == "" {
+				return // reported by str, or empty
+			}
+			t, err := ParseTier(name)
+			if err != nil {
+				p.errorf(v, "sku: %v", err)
+				return
+			}
+			cfg.SKU, cfg.SKUPos = t, p.pos(v)
 		}
 	})
 }

@@ -146,6 +146,9 @@ func (b *builder) service(r *resource) {
 		b.svc.Pos = r.Pos
 	}
 	d := &b.dec
+	if sku := d.object(r.Node, "sku"); sku != nil && b.svc.SKU == nil {
+		b.svc.SKU = &apim.SKU{Pos: sku.PositionWithPath(), Name: d.str(sku, "name"), Capacity: d.integer(sku, "capacity")}
+	}
 	for _, c := range d.array(r.props(), "certificates") {
 		ca := &apim.CACertificate{
 			Pos:                 c.PositionWithPath(),
@@ -171,6 +174,7 @@ func (b *builder) backend(r *resource) {
 		Description: d.str(p, "description"),
 		ResourceID:  d.str(p, "resourceId"),
 		AzureRegion: d.str(p, "azureRegion"),
+		APIVersion:  d.str(r.Node, "apiVersion"),
 	}
 	t := d.str(p, "type")
 	be.Type = apim.Field[apim.BackendType]{Value: apim.Single, Set: t.Set, Null: t.Null, Unknown: t.Unknown,

@@ -38,6 +38,9 @@ func Merge(svcs []*apim.Service) *apim.Service {
 		if out.Policy == nil {
 			out.Policy = s.Policy
 		}
+		if out.SKU == nil {
+			out.SKU = s.SKU
+		}
 		out.Coverage.Complete = out.Coverage.Complete || s.Coverage.Complete
 		for k, ok := range s.Coverage.Kinds {
 			if ok {

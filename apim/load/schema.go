@@ -61,9 +61,19 @@ var backendShape = shape{
 		"failureResponse": leaf("statusCode"),
 		"sessionAffinity": shape{"sessionId": leaf("name", "source")},
 	},
-	"configuration": shape{"subnet": leaf("id")},
 	// Read-only properties that REST/az output carries.
 	"provisioningState": free,
+}
+
+// misplaced explains unknown properties that belong to another resource
+// type, keyed by their path. `configuration.subnet` is the backend
+// configuration of a gateway (ApiManagementGatewayProperties.backend, type
+// BackendConfiguration, in the ARM schemas 2024-05-01 and
+// 2025-09-01-preview); no schema of service/backends declares it.
+var misplaced = map[string]string{
+	"properties.configuration": "configuration.subnet is a gateway's backend setting (Microsoft.ApiManagement/gateways " +
+		"properties.backend.subnet.id), not a backend property: no schema of Microsoft.ApiManagement/service/backends " +
+		"declares it, so it does not put the backend's traffic in that subnet",
 }
 
 // checkShape reports members of obj that s does not know (APIM903), with a
@@ -114,7 +124,9 @@ func (d *decoder) shapeAt(obj *jsontree.Value, s shape, path []string) {
 			continue
 		}
 		msg := "unknown property " + where + "." + m.Key
-		if sug := suggest(m.Key, s); sug != "" {
+		if note := misplaced[where+"."+m.Key]; note != "" {
+			msg += ": " + note
+		} else if sug := suggest(m.Key, s); sug != "" {
 			msg += ` (did you mean "` + sug + `"?)`
 		}
 		d.issue(m.KeyPos.Position(), apim.UnknownProperty, "%s", msg)

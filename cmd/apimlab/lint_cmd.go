@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"time"
 
+	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/load"
 	"github.com/apimlab/apimlab/lint"
 	"github.com/apimlab/apimlab/lint/certmat"
@@ -44,6 +45,7 @@ type LintCmd struct {
 	Service     []string `help:"Lint only the service(s) with this name (default: every service the inputs hold, each on its own)."`
 	Complete    bool     `help:"The inputs are the whole of every service: a reference to an entity they do not declare is an error, not 'not verifiable from these files'."`
 	Environment string   `help:"APIOps environment whose configuration.<env>.yaml overrides apply (default: the only one; 'all' lints each environment; 'none' applies none)."`
+	SKU         string   `name:"sku" placeholder:"TIER" help:"Service tier for the tier-aware rules (Consumption, Developer, Basic, Standard, Premium, Isolated, BasicV2, StandardV2, PremiumV2), over the service resource's sku.name and .apimlab.yaml's sku."`
 }
 
 // Run loads, lints and reports. Exit codes: 0 clean, 1 findings at or above
@@ -59,6 +61,13 @@ func (c *LintCmd) Run(g *Globals) error {
 	cfg, err := c.loadConfig()
 	if err != nil {
 		return usageErr("%v", err)
+	}
+	if c.SKU != "" {
+		t, err := lint.ParseTier(c.SKU)
+		if err != nil {
+			return usageErr("--sku: %v", err)
+		}
+		cfg.SKU, cfg.SKUPos = t, apim.Position{}
 	}
 	for _, id := range append(append([]string{}, c.Enable...), c.Disable...) {
 		if _, ok := rules.ByID(id); !ok {

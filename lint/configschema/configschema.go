@@ -49,6 +49,10 @@ type File struct {
 	// KeyvaultDir is a folder standing in for Key Vault: the secret named
 	// NAME is read from KeyvaultDir/NAME (PFX or PEM).
 	KeyvaultDir string `yaml:"keyvaultDir,omitempty"`
+	// Sku is the service tier the tier-aware rules check against when the
+	// inputs hold no service resource, or to override its sku.name
+	// (`lint --sku` wins over it). Matched case-insensitively.
+	Sku string `yaml:"sku,omitempty" jsonschema:"enum=Consumption,enum=Developer,enum=Basic,enum=Standard,enum=Premium,enum=Isolated,enum=BasicV2,enum=StandardV2,enum=PremiumV2"`
 }
 
 // Rule overrides one rule's defaults.

@@ -43,12 +43,11 @@ var learnIntroduced = map[string]string{
 }
 
 func checkAPIVersionTooOld(pass *lint.Pass) {
-	ps := newParamSources(pass)
 	for _, b := range pass.Service.Backends {
-		ver := ps.apiVersionAt(b.Pos)
-		if ver == "" {
+		if !b.APIVersion.Known() || strings.TrimSpace(b.APIVersion.Value) == "" {
 			continue
 		}
+		ver := strings.TrimSpace(b.APIVersion.Value)
 		type use struct {
 			key, what string
 			pos       apim.Position

@@ -1,10 +1,7 @@
 package rules
 
 import (
-	"regexp"
-	"strings"
-
-	"github.com/apimlab/apimlab/apim/jsontree"
+	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/lint"
 )
 
@@ -19,12 +16,15 @@ var BreakerUnsupportedTier = &lint.Rule{
 		Why: "Learn (\"Backends in API Management\", circuit breaker): \"Currently, the backend circuit " +
 			"breaker isn't supported in the Consumption tier of API Management.\" A breaker on a " +
 			"Consumption service protects nothing: the backend keeps receiving traffic however often " +
-			"it fails. apimlab reads the tier from the `Microsoft.ApiManagement/service` resource's " +
-			"`sku.name` in the templates it loads (a literal, or a parameter's default value), or " +
-			"from the rule's `sku` option in .apimlab.yaml, which wins; without either the tier is " +
-			"unknown and nothing is reported.\n\n" +
-			"Options: `sku` (the service tier: Consumption, Developer, Basic, Standard, Premium, " +
-			"BasicV2, StandardV2, PremiumV2).",
+			"it fails. The tier is `lint --sku`, else `sku` in .apimlab.yaml, else the rule's `sku` " +
+			"option, else the `sku.name` of the `Microsoft.ApiManagement/service` resource in the " +
+			"inputs (ARM, Bicep, REST or az JSON, resolved like any value: a literal, a parameter's " +
+			"default or a parameters file); without any the tier is unknown and nothing is reported. " +
+			"Load-balanced pools are not reported: Learn's gateway comparison (\"API Management " +
+			"gateways overview\") lists the load-balanced backend pool for every gateway, the " +
+			"Consumption one included, and the circuit breaker for every one but Consumption.\n\n" +
+			"Options: `sku` (the service tier; prefer the top-level `sku` of .apimlab.yaml, which " +
+			"every tier-aware rule reads).",
 		Fix: "Move the API to a tier that supports circuit breakers, or remove the breaker and rely on " +
 			"retry and timeouts.",
 		Bad:   `"sku": { "name": "Consumption", "capacity": 0 }  (and a backend with "circuitBreaker")`,
@@ -35,16 +35,8 @@ var BreakerUnsupportedTier = &lint.Rule{
 }
 
 func checkBreakerUnsupportedTier(pass *lint.Pass) {
-	sku, where := "", ""
-	if rc, ok := pass.Config.Rules[pass.Rule.ID]; ok {
-		if s, ok := rc.Options["sku"].(string); ok && s != "" {
-			sku, where = s, "the sku option in "+configName(pass)
-		}
-	}
-	if sku == "" {
-		sku, where = serviceSKU(pass.Service.Sources)
-	}
-	if !strings.EqualFold(sku, "Consumption") {
+	tier, where, ok := serviceTier(pass)
+	if !ok || tier != apim.Consumption {
 		return
 	}
 	for _, b := range pass.Service.Backends {
@@ -59,66 +51,4 @@ func checkBreakerUnsupportedTier(pass *lint.Pass) {
 			"backend %q has a circuit breaker, but the service tier is Consumption (%s): Learn says the backend circuit "+
 				"breaker isn't supported in the Consumption tier, so it never trips", b.Name, where)
 	}
-}
-
-// configName names the configuration file for messages.
-func configName(pass *lint.Pass) string {
-	if pass.Config.File != "" {
-		return pass.Config.File
-	}
-	return ".apimlab.yaml"
-}
-
-// skuParam matches a sku name given by one parameter.
-var skuParam = regexp.MustCompile(`^\[\s*parameters\(\s*'([^']+)'\s*\)\s*\]$`)
-
-// serviceSKU returns the sku.name of the first Microsoft.ApiManagement/service
-// resource in the ARM files, and where it was read; "" when none is known.
-func serviceSKU(files []string) (sku, where string) {
-	ps := paramSources{}
-	for _, f := range files {
-		if !hasServiceResource(f) {
-			continue // no tree to build: found would stay nil
-		}
-		root := ps.parse(f)
-		var found *jsontree.Value
-		var walk func(v *jsontree.Value)
-		walk = func(v *jsontree.Value) {
-			if v == nil || found != nil {
-				return
-			}
-			switch v.Kind {
-			case jsontree.Object:
-				if strings.EqualFold(v.Get("type").Text(), "Microsoft.ApiManagement/service") && v.Get("sku") != nil {
-					found = v
-					return
-				}
-				for _, m := range v.Obj {
-					walk(m.Value)
-				}
-			case jsontree.Array:
-				for _, e := range v.Arr {
-					walk(e)
-				}
-			}
-		}
-		walk(root)
-		if found == nil {
-			continue
-		}
-		name := found.Get("sku").Get("name")
-		s := strings.TrimSpace(name.Text())
-		if m := skuParam.FindStringSubmatch(s); m != nil {
-			d := root.Get("parameters").Get(m[1]).Get("defaultValue")
-			if d == nil || d.Kind != jsontree.String {
-				return "", ""
-			}
-			return d.Str, "the default of parameter " + m[1] + " at " + d.Position().String()
-		}
-		if strings.HasPrefix(s, "[") || s == "" {
-			return "", ""
-		}
-		return s, "sku.name at " + name.Position().String()
-	}
-	return "", ""
 }

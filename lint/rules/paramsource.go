@@ -1,17 +1,14 @@
 package rules
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/jsontree"
 	"github.com/apimlab/apimlab/lint"
-	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Where a value taken from a plain (not secure) ARM template parameter is
@@ -37,12 +34,8 @@ type paramSources struct{ pass *lint.Pass }
 
 func newParamSources(pass *lint.Pass) paramSources { return paramSources{pass} }
 
-// parsedFile and apiVersionsOf are the Pass.Memo keys of a file's tree
-// and of its resources' apiVersions.
-type (
-	parsedFile    string
-	apiVersionsOf string
-)
+// parsedFile is the Pass.Memo key of a file's tree.
+type parsedFile string
 
 func (ps paramSources) parse(file string) *jsontree.Value {
 	read := func() *jsontree.Value {
@@ -96,81 +89,6 @@ func (ps paramSources) plainParam(f apim.Field[string]) (name string, src apim.P
 	return "", src, false
 }
 
-// apiVersionAt returns the apiVersion of the ARM resource whose object
-// starts at pos (a backend's Pos in a template), or "" when the file is not
-// ARM JSON, the object is not found, or the version is an expression.
-func (ps paramSources) apiVersionAt(pos apim.Position) string {
-	if pos.File == "" || !pos.IsValid() {
-		return ""
-	}
-	return ps.apiVersions(pos.File)[[2]int{pos.Line, pos.Col}]
-}
-
-// apiVersions maps the start (line, column) of every object of file that
-// has a literal apiVersion to that version. It scans the tokens once and
-// keeps no tree: looking each backend up by walking a parsed tree made
-// APIM007 quadratic, and the tree of a 40,000-backend template is a few
-// hundred megabytes (issue 16). The map is shared through Pass.Memo.
-func (ps paramSources) apiVersions(file string) map[[2]int]string {
-	if ps.pass == nil {
-		ps.pass = lint.NewPass(nil, nil, nil, time.Time{}, nil) // a memo of its own
-	}
-	return ps.pass.Memo(apiVersionsOf(file), func() any {
-		vers := map[[2]int]string{}
-		data, err := os.ReadFile(file)
-		if err != nil {
-			return vers
-		}
-		bom := int64(0)
-		if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
-			bom = 3
-		}
-		lines := jsontree.NewLines(file, data)
-		dec := jsontext.NewDecoder(bytes.NewReader(data[bom:]))
-		var starts []int64 // offsets of the open objects ('{'), -1 for arrays
-		for {
-			tok, err := dec.ReadToken()
-			if err != nil {
-				return vers // EOF, or malformed: the loader reports that
-			}
-			switch tok.Kind() {
-			case '{':
-				starts = append(starts, dec.InputOffset()-1)
-			case '[':
-				starts = append(starts, -1)
-			case '}', ']':
-				starts = starts[:len(starts)-1]
-			case '"':
-				// A string directly in an object at an even position is
-				// a name: read its value when it is apiVersion.
-				if len(starts) == 0 || starts[len(starts)-1] < 0 {
-					continue
-				}
-				if _, n := dec.StackIndex(dec.StackDepth()); n%2 == 0 {
-					continue
-				}
-				name := tok.String()
-				if !strings.EqualFold(name, "apiVersion") || dec.PeekKind() != '"' {
-					continue
-				}
-				v, err := dec.ReadToken()
-				if err != nil {
-					return vers
-				}
-				if ver := strings.TrimSpace(v.String()); ver != "" && !strings.HasPrefix(ver, "[") {
-					// An exact "apiVersion" wins over another casing,
-					// as jsontree.Value.Get does.
-					p := lines.Pos(starts[len(starts)-1] + bom)
-					k := [2]int{p.Line, p.Col}
-					if _, seen := vers[k]; !seen || name == "apiVersion" {
-						vers[k] = ver
-					}
-				}
-			}
-		}
-	}).(map[[2]int]string)
-}
-
 // apiVersionLess orders API versions: by date, a preview before the
 // release of the same date.
 func apiVersionLess(a, b string) bool {
@@ -179,38 +97,4 @@ func apiVersionLess(a, b string) bool {
 		return da < db
 	}
 	return strings.HasSuffix(strings.ToLower(a), "-preview") && !strings.HasSuffix(strings.ToLower(b), "-preview")
-}
-
-// hasServiceResource reports whether file is JSON holding an object whose
-// "type" (any casing) is Microsoft.ApiManagement/service (any casing). It
-// scans tokens without building a tree, so rules can skip parsing the
-// templates that hold no service resource — most of them, and a
-// 40,000-backend template's tree is a few hundred megabytes (issue 16).
-// Unreadable or malformed files report false: parse returns nil for them.
-func hasServiceResource(file string) bool {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return false
-	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	dec := jsontext.NewDecoder(bytes.NewReader(data))
-	for {
-		tok, err := dec.ReadToken()
-		if err != nil {
-			return false
-		}
-		if tok.Kind() != '"' {
-			continue
-		}
-		if k, n := dec.StackIndex(dec.StackDepth()); k != '{' || n%2 == 0 || !strings.EqualFold(tok.String(), "type") || dec.PeekKind() != '"' {
-			continue
-		}
-		v, err := dec.ReadToken()
-		if err != nil {
-			return false
-		}
-		if strings.EqualFold(v.String(), "Microsoft.ApiManagement/service") {
-			return true
-		}
-	}
 }
