@@ -25,7 +25,7 @@ var ExpressionNotEvaluated = &lint.Rule{
 			"client-id and output-token-variable-name, `validate-jwt` output-token-variable-name, " +
 			"`return-response` response-variable-name, `forward-request` buffer-response, `send-request` " +
 			"ignore-error, `trace` source and severity, `set-body` xsi-nil and parse-date, `json-to-xml` " +
-			"parse-date, the validation policies' errors-variable-name (each on its policy's page, " +
+			"parse-date, `validate-parameters` and `validate-headers` errors-variable-name (each on its policy's page, " +
 			"https://learn.microsoft.com/azure/api-management/<policy>-policy). An `@(…)` or `@{…}` " +
 			"there is not evaluated as an expression, so the value the author computed never reaches " +
 			"the policy.",
