@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -65,12 +64,12 @@ func (g *Gateway) newTransport(b *apim.Backend, certKey string) (*http.Transport
 		// from negotiating HTTP/2 through ALPN.
 		TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{},
 	}
-	if g.opts.DialContext != nil {
-		tr.DialContext = g.opts.DialContext
-	} else {
-		d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
-		tr.DialContext = d.DialContext
-	}
+	// Response heads are read through hopConn (hopconn.go), which removes
+	// the fields a backend's Connection header names before net/http can
+	// drop that header.
+	dial := g.backendDial()
+	tr.DialContext = hopDial(dial)
+	tr.DialTLSContext = hopDialTLS(dial, tr.TLSClientConfig, tlsHandshake)
 	var entityProxy *url.URL
 	if proxy != nil && proxy.URL.Known() {
 		pu, err := proxyURL(proxy.URL.Value, proxy.Username.Value, proxy.Password.Value, proxy.Username.Known())
@@ -187,6 +186,12 @@ func (b *backend) variant(g *Gateway, certKey string, v httpVersion) *http.Trans
 		t.TLSClientConfig.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
 	}
 	v.configure(t)
+	// HTTP/1.1 over TLS reads heads through hopConn with this variant's
+	// TLS configuration; HTTP/2 needs net/http's own TLS dial (ALPN).
+	t.DialTLSContext = nil
+	if v == http1 {
+		t.DialTLSContext = hopDialTLS(g.backendDial(), t.TLSClientConfig, tlsHandshake)
+	}
 	actual, _ := b.variants.LoadOrStore(k, t)
 	return actual.(*http.Transport)
 }

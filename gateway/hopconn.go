@@ -1,0 +1,220 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"net"
+	"sync/atomic"
+	"time"
+)
+
+// maxHopHead bounds the response head hopConn collects; a longer head is
+// passed through untouched (net/http then applies its own limit).
+const maxHopHead = 64 << 10
+
+// hopConn wraps the plaintext side of an HTTP/1.x backend connection and
+// removes, from each response head, the fields its Connection header names
+// (RFC 9110 §7.6.1) before net/http parses it. removeHop does the same
+// after RoundTrip, except in one case this closes: when the backend's
+// Connection header also says "close", net/http deletes the whole header
+// while parsing, and the names it listed were lost (a backend answering
+// "Connection: close, X-Internal" leaked X-Internal to clients).
+//
+// Requests and responses alternate on an HTTP/1.x connection: the bytes
+// read after a request was written start a response head, collected up to
+// its blank line and rewritten; a 1xx head is followed by another head;
+// everything else passes through. Bytes that do not start with "HTTP/1."
+// (a response body arriving after more of a request body was written)
+// pass through as well.
+type hopConn struct {
+	net.Conn
+	wrote atomic.Bool // a request was written since the last head
+	head  []byte      // the head being collected (reused)
+	out   []byte      // processed bytes not yet returned
+	err   error       // the read error to return once out is drained
+	rew   []byte      // rewrite buffer (reused)
+}
+
+// dialFunc is a DialContext.
+type dialFunc = func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// backendDial is the dialer of every backend transport: Options.DialContext
+// or a plain TCP dialer.
+func (g *Gateway) backendDial() dialFunc {
+	if g.opts.DialContext != nil {
+		return g.opts.DialContext
+	}
+	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
+	return d.DialContext
+}
+
+// hopDialTLS is an HTTP/1.1 transport's DialTLSContext: it dials with
+// dial, runs the TLS handshake with cfg (the server name from addr when
+// cfg has none, as net/http does) within timeout, and wraps the
+// connection in a hopConn above TLS.
+func hopDialTLS(dial dialFunc, cfg *tls.Config, timeout time.Duration) dialFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		raw, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		c := cfg.Clone()
+		if c.ServerName == "" {
+			if host, _, err := net.SplitHostPort(addr); err == nil {
+				c.ServerName = host
+			}
+		}
+		tc := tls.Client(raw, c)
+		hctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		if err := tc.HandshakeContext(hctx); err != nil {
+			_ = raw.Close()
+			return nil, err
+		}
+		return &hopConn{Conn: tc}, nil
+	}
+}
+
+// hopDial wraps a DialContext so that every connection is a hopConn.
+func hopDial(dial dialFunc) dialFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &hopConn{Conn: c}, nil
+	}
+}
+
+// Write notes that a request (or more of one) was written.
+func (c *hopConn) Write(p []byte) (int, error) {
+	c.wrote.Store(true)
+	return c.Conn.Write(p)
+}
+
+// Read returns the connection's bytes with each response head rewritten.
+func (c *hopConn) Read(p []byte) (int, error) {
+	if len(c.out) == 0 && c.err == nil {
+		n, err := c.Conn.Read(p)
+		if n == 0 || !c.wrote.Swap(false) {
+			return n, err
+		}
+		c.head = append(c.head[:0], p[:n]...)
+		c.err = err
+		c.collect()
+	}
+	if len(c.out) > 0 {
+		n := copy(p, c.out)
+		c.out = c.out[n:]
+		return n, nil
+	}
+	err := c.err
+	c.err = nil
+	return 0, err
+}
+
+// collect reads until c.head holds whole heads (or cannot be one) and
+// leaves the result in c.out.
+func (c *hopConn) collect() {
+	var done []byte // rewritten heads so far (a 1xx before the final one)
+	for {
+		if !couldBeHead(c.head) {
+			break
+		}
+		end := bytes.Index(c.head, []byte("\r\n\r\n"))
+		if end < 0 {
+			if c.err != nil || len(c.head) >= maxHopHead {
+				break
+			}
+			if cap(c.head)-len(c.head) < 512 {
+				c.head = append(c.head, make([]byte, 4096)...)[:len(c.head)]
+			}
+			n, err := c.Conn.Read(c.head[len(c.head):cap(c.head)])
+			c.head = c.head[:len(c.head)+n]
+			c.err = err
+			continue
+		}
+		end += 4
+		h, informational := rewriteHead(c.head[:end], &c.rew)
+		if !informational {
+			if done == nil && len(h) == end {
+				c.out = c.head // nothing removed: no copy
+				return
+			}
+			c.out = append(append(done, h...), c.head[end:]...)
+			return
+		}
+		done = append(done, h...)
+		if end == len(c.head) {
+			// A 1xx head alone: hand it over now (after 100 Continue the
+			// backend waits for the body before the final head), and
+			// collect the next head when it comes.
+			c.out = done
+			c.wrote.Store(true)
+			return
+		}
+		c.head = append(c.head[:0], c.head[end:]...)
+	}
+	c.out = append(done, c.head...)
+}
+
+// couldBeHead reports whether b starts (or could start) with "HTTP/1.".
+func couldBeHead(b []byte) bool {
+	const prefix = "HTTP/1."
+	n := min(len(b), len(prefix))
+	return string(b[:n]) == prefix[:n]
+}
+
+// rewriteHead returns head (status line to blank line) without the fields
+// its Connection header names, and whether it is a 1xx head. It returns
+// head itself when nothing is removed, otherwise a slice of *buf. The
+// Connection field itself stays (net/http reads "close" from it; removeHop
+// deletes it later), and so do the framing fields Content-Length and
+// Transfer-Encoding, whatever a backend lists.
+func rewriteHead(head []byte, buf *[]byte) ([]byte, bool) {
+	status, rest, _ := bytes.Cut(head, []byte("\r\n"))
+	informational := len(status) >= 10 && status[9] == '1'
+	var named [][]byte
+	for line := range bytes.SplitSeq(rest, []byte("\r\n")) {
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok || !bytes.EqualFold(bytes.TrimSpace(name), []byte("Connection")) {
+			continue
+		}
+		for tok := range bytes.SplitSeq(value, []byte(",")) {
+			tok = bytes.TrimSpace(tok)
+			switch {
+			case len(tok) == 0, bytes.EqualFold(tok, []byte("close")), bytes.EqualFold(tok, []byte("Connection")),
+				bytes.EqualFold(tok, []byte("Content-Length")), bytes.EqualFold(tok, []byte("Transfer-Encoding")):
+				continue
+			}
+			named = append(named, tok)
+		}
+	}
+	if len(named) == 0 {
+		return head, informational
+	}
+	out := append((*buf)[:0], status...)
+	out = append(out, "\r\n"...)
+	for line := range bytes.SplitSeq(rest, []byte("\r\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		name, _, ok := bytes.Cut(line, []byte(":"))
+		drop := false
+		if ok {
+			for _, n := range named {
+				if bytes.EqualFold(bytes.TrimSpace(name), n) {
+					drop = true
+					break
+				}
+			}
+		}
+		if !drop {
+			out = append(append(out, line...), "\r\n"...)
+		}
+	}
+	out = append(out, "\r\n"...)
+	*buf = out
+	return out, informational
+}

@@ -1,0 +1,159 @@
+package gateway
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/apimlab/apimlab/apim"
+)
+
+// TestRewriteHead: the fields a response's Connection header names go,
+// the Connection field and the framing fields stay (heads written by
+// hand, RFC 9110 §7.6.1).
+func TestRewriteHead(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+		info           bool
+	}{
+		{"nothing named", "HTTP/1.1 200 OK\r\nConnection: close\r\nX-A: 1\r\n\r\n", "HTTP/1.1 200 OK\r\nConnection: close\r\nX-A: 1\r\n\r\n", false},
+		{"close with a name", "HTTP/1.1 200 OK\r\nX-Internal: 10.0.0.7\r\nConnection: close, X-Internal\r\nContent-Length: 2\r\n\r\n",
+			"HTTP/1.1 200 OK\r\nConnection: close, X-Internal\r\nContent-Length: 2\r\n\r\n", false},
+		{"names in any case, several fields", "HTTP/1.1 204 No Content\r\nconnection: x-a\r\nCONNECTION: X-B ,close\r\nx-A: 1\r\nX-b: 2\r\nX-C: 3\r\n\r\n",
+			"HTTP/1.1 204 No Content\r\nconnection: x-a\r\nCONNECTION: X-B ,close\r\nX-C: 3\r\n\r\n", false},
+		{"framing and Connection kept", "HTTP/1.1 200 OK\r\nConnection: close, Content-Length, Transfer-Encoding, Connection, X-A\r\nContent-Length: 0\r\nX-A: 1\r\n\r\n",
+			"HTTP/1.1 200 OK\r\nConnection: close, Content-Length, Transfer-Encoding, Connection, X-A\r\nContent-Length: 0\r\n\r\n", false},
+		{"1xx", "HTTP/1.1 100 Continue\r\n\r\n", "HTTP/1.1 100 Continue\r\n\r\n", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf []byte
+			got, info := rewriteHead([]byte(tt.in), &buf)
+			if string(got) != tt.want || info != tt.info {
+				t.Errorf("got %q (1xx %v)\nwant %q (1xx %v)", got, info, tt.want, tt.info)
+			}
+		})
+	}
+}
+
+// oneByteConn returns one byte per Read, so heads arrive in pieces.
+type oneByteConn struct{ net.Conn }
+
+func (c oneByteConn) Read(p []byte) (int, error) { return c.Conn.Read(p[:min(len(p), 1)]) }
+
+// TestHopConnStream drives a hopConn over a real loopback connection with
+// scripted responses: keep-alive reuse, a 100 Continue before the final
+// head, a Connection: close naming a field, a body that looks like a head,
+// and heads split byte by byte.
+func TestHopConnStream(t *testing.T) {
+	responses := []string{
+		"HTTP/1.1 200 OK\r\nConnection: X-A\r\nX-A: 1\r\nX-Keep: k\r\nContent-Length: 28\r\n\r\nHTTP/1.1 200 OK\r\nX-A: body\r\n",
+		"HTTP/1.1 100 Continue\r\n\r\n",
+		"HTTP/1.1 201 Created\r\nX-Internal: 10.0.0.7\r\nConnection: close, X-Internal\r\nContent-Length: 2\r\n\r\nok",
+	}
+	for _, split := range []bool{false, true} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			br := bufio.NewReader(c)
+			for i := 0; i < 2; i++ {
+				req, err := http.ReadRequest(br)
+				if err != nil {
+					return
+				}
+				if i == 0 {
+					_, _ = io.WriteString(c, responses[0])
+					_, _ = io.Copy(io.Discard, req.Body)
+					continue
+				}
+				_, _ = io.WriteString(c, responses[1]) // then wait for the body
+				if _, err := io.Copy(io.Discard, req.Body); err != nil {
+					return
+				}
+				_, _ = io.WriteString(c, responses[2])
+			}
+		}()
+		raw, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = raw.SetDeadline(time.Now().Add(10 * time.Second)) // a bug fails, not hangs
+		var conn net.Conn = raw
+		if split {
+			conn = oneByteConn{raw}
+		}
+		hc := &hopConn{Conn: conn}
+		br := bufio.NewReader(hc)
+
+		_, _ = io.WriteString(hc, "GET /one HTTP/1.1\r\nHost: b\r\n\r\n")
+		r1, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b1, _ := io.ReadAll(r1.Body)
+		if r1.Header.Get("X-A") != "" || r1.Header.Get("X-Keep") != "k" || string(b1) != "HTTP/1.1 200 OK\r\nX-A: body\r\n" {
+			t.Errorf("split %v: first response %v body %q: want X-A removed, X-Keep kept, the body untouched", split, r1.Header, b1)
+		}
+		_, _ = io.WriteString(hc, "POST /two HTTP/1.1\r\nHost: b\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
+		r100, err := http.ReadResponse(br, nil)
+		if err != nil || r100.StatusCode != 100 {
+			t.Fatalf("split %v: want 100 Continue first: %v %v", split, r100, err)
+		}
+		_, _ = io.WriteString(hc, "body")
+		r2, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b2, _ := io.ReadAll(r2.Body)
+		if r2.StatusCode != 201 || r2.Header.Get("X-Internal") != "" || !r2.Close || string(b2) != "ok" {
+			t.Errorf("split %v: final response %d %v close=%v body %q: want 201 without X-Internal, closing, body ok", split, r2.StatusCode, r2.Header, r2.Close, b2)
+		}
+		raw.Close()
+		ln.Close()
+	}
+}
+
+// TestConnectionCloseNamedHeaderNotForwarded: end to end through the
+// gateway, a backend answering "Connection: close, X-Internal" does not
+// leak X-Internal to the client (net/http deletes such a Connection
+// header while parsing, so removeHop alone could not see the name).
+func TestConnectionCloseNamedHeaderNotForwarded(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+					return
+				}
+				_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nX-Internal: 10.0.0.7\r\nX-Public: yes\r\nConnection: close, X-Internal\r\nContent-Length: 2\r\n\r\nok")
+			}()
+		}
+	}()
+	svc := &apim.Service{APIs: []*apim.API{apiWith("/api", "http://"+ln.Addr().String(), "")}}
+	_, front := startGateway(t, svc, Options{})
+	for range 2 {
+		status, h, body := get(t, front.URL+"/api/x", nil)
+		if status != 200 || body != "ok" || h.Get("X-Internal") != "" || h.Get("X-Public") != "yes" {
+			t.Errorf("got %d %q with headers %v: want 200 ok, X-Public kept, X-Internal removed", status, body, h)
+		}
+	}
+}
