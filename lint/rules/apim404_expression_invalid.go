@@ -40,26 +40,20 @@ var ExpressionInvalid = &lint.Rule{
 }
 
 func checkExpressionInvalid(pass *lint.Pass) {
-	for _, p := range servicePolicies(pass).All {
-		if p.Doc == nil {
-			continue
+	walkServicePolicies(pass, func(src *apim.PolicyDoc, subj lint.Subject, e *policy.Element) bool {
+		for _, a := range e.Attrs {
+			if a.Expr != nil {
+				checkExpr(pass, src, subj, a.Expr, "attribute "+a.Name+" of <"+e.Name+">")
+			}
 		}
-		subj := policySubject(p.Src)
-		walkPolicy(p.Doc, func(e *policy.Element) bool {
-			for _, a := range e.Attrs {
-				if a.Expr != nil {
-					checkExpr(pass, p.Src, subj, a.Expr, "attribute "+a.Name+" of <"+e.Name+">")
-				}
-			}
-			if e.Name == "set-body" && strings.EqualFold(e.AttrValue("template", ""), "liquid") {
-				return true // a Liquid template, not C#
-			}
-			for _, x := range e.Exprs {
-				checkExpr(pass, p.Src, subj, x, "<"+e.Name+">")
-			}
-			return true
-		})
-	}
+		if e.Name == "set-body" && strings.EqualFold(e.AttrValue("template", ""), "liquid") {
+			return true // a Liquid template, not C#
+		}
+		for _, x := range e.Exprs {
+			checkExpr(pass, src, subj, x, "<"+e.Name+">")
+		}
+		return true
+	})
 }
 
 // checkExpr checks one expression with policyexpr.Check, the reading the

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/policy"
 	"github.com/apimlab/apimlab/lint"
 )
@@ -79,65 +80,59 @@ var numericAttrs = map[string][]string{
 var namedValueTypo = regexp.MustCompile(`\{\{[A-Za-z0-9._-]+(\]|\}(?:[^}]|$))|(?:^|[^{])\{[A-Za-z0-9._-]+\}\}`)
 
 func checkPolicyValueInvalid(pass *lint.Pass) {
-	for _, p := range servicePolicies(pass).All {
-		if p.Doc == nil {
-			continue
+	walkServicePolicies(pass, func(_ *apim.PolicyDoc, subj lint.Subject, e *policy.Element) bool {
+		for _, a := range e.Attrs {
+			if m := namedValueTypo.FindString(a.Source); m != "" && a.Expr == nil {
+				reportSev(pass, lint.Warning, a.Pos, subj, "write the reference as {{name}}",
+					"<%s> %s=%q has %q, a named value reference with a typo: the gateway does not substitute it",
+					e.Name, a.Name, a.Source, strings.TrimLeft(m, " \t\"'=>"))
+			}
 		}
-		subj := policySubject(p.Src)
-		walkPolicy(p.Doc, func(e *policy.Element) bool {
-			for _, a := range e.Attrs {
-				if m := namedValueTypo.FindString(a.Source); m != "" && a.Expr == nil {
-					reportSev(pass, lint.Warning, a.Pos, subj, "write the reference as {{name}}",
-						"<%s> %s=%q has %q, a named value reference with a typo: the gateway does not substitute it",
-						e.Name, a.Name, a.Source, strings.TrimLeft(m, " \t\"'=>"))
+		if e.Text != "" && len(e.Children) == 0 {
+			if m := namedValueTypo.FindString(e.Text); m != "" && !strings.Contains(e.Text, "@(") && !strings.Contains(e.Text, "@{") {
+				pos := e.TextPos
+				if !pos.IsValid() {
+					pos = e.Pos
 				}
+				reportSev(pass, lint.Warning, pos, subj, "write the reference as {{name}}",
+					"<%s> text has %q, a named value reference with a typo: the gateway does not substitute it",
+					e.Name, strings.TrimLeft(m, " \t\"'=>"))
 			}
-			if e.Text != "" && len(e.Children) == 0 {
-				if m := namedValueTypo.FindString(e.Text); m != "" && !strings.Contains(e.Text, "@(") && !strings.Contains(e.Text, "@{") {
-					pos := e.TextPos
-					if !pos.IsValid() {
-						pos = e.Pos
-					}
-					reportSev(pass, lint.Warning, pos, subj, "write the reference as {{name}}",
-						"<%s> text has %q, a named value reference with a typo: the gateway does not substitute it",
-						e.Name, strings.TrimLeft(m, " \t\"'=>"))
-				}
+		}
+		for _, name := range numericAttrs[e.Name] {
+			a := e.Attr(name)
+			if a == nil {
+				continue
 			}
-			for _, name := range numericAttrs[e.Name] {
-				a := e.Attr(name)
-				if a == nil {
-					continue
-				}
-				v := strings.TrimSpace(a.Value)
-				switch a.Kind() {
-				case policy.Expression, policy.NamedValue:
-					continue
-				case policy.Placeholder:
-					reportSev(pass, lint.Warning, a.Pos, subj, "make sure the release pipeline replaces it, or write a number",
-						"<%s> %s=%q is a deploy-time placeholder, not a number: fine if the pipeline replaces it, what Azure receives if not",
-						e.Name, name, a.Source)
-					continue
-				}
-				if policy.HasDeployToken(v) {
-					reportSev(pass, lint.Warning, a.Pos, subj, "make sure the release pipeline replaces it, or write a number",
-						"<%s> %s=%q is a deploy-time placeholder, not a number: fine if the pipeline replaces it, what Azure receives if not",
-						e.Name, name, a.Source)
-					continue
-				}
-				if _, err := strconv.Atoi(v); err == nil {
-					continue
-				}
-				hint := ""
-				if isAllCaps(v) {
-					hint = " (a placeholder the pipeline did not replace?)"
-				}
-				pass.ReportFixf(a.Pos, subj, "write a whole number, a policy expression or a {{named value}}",
-					"<%s> %s=%q is not a whole number%s: the attribute takes a number or a policy expression",
-					e.Name, name, a.Source, hint)
+			v := strings.TrimSpace(a.Value)
+			switch a.Kind() {
+			case policy.Expression, policy.NamedValue:
+				continue
+			case policy.Placeholder:
+				reportSev(pass, lint.Warning, a.Pos, subj, "make sure the release pipeline replaces it, or write a number",
+					"<%s> %s=%q is a deploy-time placeholder, not a number: fine if the pipeline replaces it, what Azure receives if not",
+					e.Name, name, a.Source)
+				continue
 			}
-			return true
-		})
-	}
+			if policy.HasDeployToken(v) {
+				reportSev(pass, lint.Warning, a.Pos, subj, "make sure the release pipeline replaces it, or write a number",
+					"<%s> %s=%q is a deploy-time placeholder, not a number: fine if the pipeline replaces it, what Azure receives if not",
+					e.Name, name, a.Source)
+				continue
+			}
+			if _, err := strconv.Atoi(v); err == nil {
+				continue
+			}
+			hint := ""
+			if isAllCaps(v) {
+				hint = " (a placeholder the pipeline did not replace?)"
+			}
+			pass.ReportFixf(a.Pos, subj, "write a whole number, a policy expression or a {{named value}}",
+				"<%s> %s=%q is not a whole number%s: the attribute takes a number or a policy expression",
+				e.Name, name, a.Source, hint)
+		}
+		return true
+	})
 }
 
 // isAllCaps reports whether s looks like a placeholder name: RETRY_COUNT.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/policy"
 	"github.com/apimlab/apimlab/lint"
 )
@@ -39,34 +40,28 @@ var UnknownPolicyAttribute = &lint.Rule{
 }
 
 func checkUnknownPolicyAttribute(pass *lint.Pass) {
-	for _, p := range servicePolicies(pass).All {
-		if p.Doc == nil {
-			continue
-		}
-		subj := policySubject(p.Src)
-		walkPolicy(p.Doc, func(e *policy.Element) bool {
-			for _, a := range e.Attrs {
-				if a.Name == "xmlns" || strings.IndexByte(a.Name, ':') >= 0 {
-					continue // namespace declarations and prefixed attributes
-				}
-				_, known, ok := policy.LookupAttribute(e.Name, a.Name)
-				if !known {
-					return true // the element's attributes are not catalogued
-				}
-				if ok {
-					continue
-				}
-				hint, fix := "", fmt.Sprintf("remove %s from <%s>", a.Name, e.Name)
-				if s := policy.SuggestAttribute(e.Name, a.Name); s != "" {
-					hint = fmt.Sprintf("; did you mean %s?", s)
-					fix = fmt.Sprintf("rename %s to %s", a.Name, s)
-				}
-				pass.ReportFixf(a.Pos, subj, fix, "<%s> has no attribute %s in the policy reference%s%s",
-					e.Name, a.Name, documented(e.Name), hint)
+	walkServicePolicies(pass, func(_ *apim.PolicyDoc, subj lint.Subject, e *policy.Element) bool {
+		for _, a := range e.Attrs {
+			if a.Name == "xmlns" || strings.IndexByte(a.Name, ':') >= 0 {
+				continue // namespace declarations and prefixed attributes
 			}
-			return true
-		})
-	}
+			_, known, ok := policy.LookupAttribute(e.Name, a.Name)
+			if !known {
+				return true // the element's attributes are not catalogued
+			}
+			if ok {
+				continue
+			}
+			hint, fix := "", fmt.Sprintf("remove %s from <%s>", a.Name, e.Name)
+			if s := policy.SuggestAttribute(e.Name, a.Name); s != "" {
+				hint = fmt.Sprintf("; did you mean %s?", s)
+				fix = fmt.Sprintf("rename %s to %s", a.Name, s)
+			}
+			pass.ReportFixf(a.Pos, subj, fix, "<%s> has no attribute %s in the policy reference%s%s",
+				e.Name, a.Name, documented(e.Name), hint)
+		}
+		return true
+	})
 }
 
 // documented lists the attributes of an element for a message: " (it takes

@@ -3,6 +3,7 @@ package rules
 import (
 	"strings"
 
+	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/policy"
 	"github.com/apimlab/apimlab/lint"
 )
@@ -40,24 +41,18 @@ var ExpressionNotEvaluated = &lint.Rule{
 }
 
 func checkExpressionNotEvaluated(pass *lint.Pass) {
-	for _, p := range servicePolicies(pass).All {
-		if p.Doc == nil {
-			continue
-		}
-		subj := policySubject(p.Src)
-		walkPolicy(p.Doc, func(e *policy.Element) bool {
-			for _, a := range e.Attrs {
-				if a.Expr == nil && !strings.Contains(a.Source, "@(") && !strings.Contains(a.Source, "@{") {
-					continue
-				}
-				if def, _, ok := policy.LookupAttribute(e.Name, a.Name); !ok || !def.Literal {
-					continue
-				}
-				pass.ReportFixf(a.Pos, subj, "write a literal value, or use a policy that takes an expression here",
-					"<%s> %s takes no policy expression (Learn: \"Policy expressions aren't allowed\"): %s is not evaluated as one",
-					e.Name, a.Name, clip(a.Source, 60))
+	walkServicePolicies(pass, func(_ *apim.PolicyDoc, subj lint.Subject, e *policy.Element) bool {
+		for _, a := range e.Attrs {
+			if a.Expr == nil && !strings.Contains(a.Source, "@(") && !strings.Contains(a.Source, "@{") {
+				continue
 			}
-			return true
-		})
-	}
+			if def, _, ok := policy.LookupAttribute(e.Name, a.Name); !ok || !def.Literal {
+				continue
+			}
+			pass.ReportFixf(a.Pos, subj, "write a literal value, or use a policy that takes an expression here",
+				"<%s> %s takes no policy expression (Learn: \"Policy expressions aren't allowed\"): %s is not evaluated as one",
+				e.Name, a.Name, clip(a.Source, 60))
+		}
+		return true
+	})
 }

@@ -286,6 +286,20 @@ func walkPolicy(d *policy.Document, fn func(e *policy.Element) bool) {
 	})
 }
 
+// walkServicePolicies calls fn for every policy-markup element (walkPolicy)
+// of every parsed policy document of the pass's service, with the document
+// and the subject of its findings. Documents that do not parse are skipped
+// (APIM901 reports them).
+func walkServicePolicies(pass *lint.Pass, fn func(src *apim.PolicyDoc, subj lint.Subject, e *policy.Element) bool) {
+	for _, p := range servicePolicies(pass).All {
+		if p.Doc == nil {
+			continue
+		}
+		src, subj := p.Src, policySubject(p.Src)
+		walkPolicy(p.Doc, func(e *policy.Element) bool { return fn(src, subj, e) })
+	}
+}
+
 // describeDoc names a policy document in messages: "the global policy",
 // `the API "orders" policy`, `fragment "auth"`.
 func describeDoc(d *apim.PolicyDoc) string {
