@@ -34,41 +34,54 @@ func newPolicyState() *policyState {
 }
 
 // slidingWindow counts calls in the last period: entries in time order,
-// each a time and the count added then.
+// each a time and the count added then. Entries before head have expired;
+// they are dropped in bulk once they are half of the slice, so expiring is
+// amortised O(1) per call however many calls the window holds (a 300 s
+// window at 10,000 requests/s holds three million).
 type slidingWindow struct {
 	at    []time.Time
 	n     []int
+	head  int
 	total int
 }
 
 // expire drops the entries at or before now-period.
 func (w *slidingWindow) expire(now time.Time, period time.Duration) {
-	i := 0
-	for i < len(w.at) && !w.at[i].After(now.Add(-period)) {
-		w.total -= w.n[i]
-		i++
+	cut := now.Add(-period)
+	for w.head < len(w.at) && !w.at[w.head].After(cut) {
+		w.total -= w.n[w.head]
+		w.head++
 	}
-	if i > 0 {
-		w.at = append(w.at[:0], w.at[i:]...)
-		w.n = append(w.n[:0], w.n[i:]...)
+	switch {
+	case w.head == len(w.at):
+		w.at, w.n, w.head = w.at[:0], w.n[:0], 0
+	case w.head > 64 && w.head >= len(w.at)/2:
+		k := copy(w.at, w.at[w.head:])
+		copy(w.n, w.n[w.head:])
+		w.at, w.n, w.head = w.at[:k], w.n[:k], 0
 	}
 }
 
-// add records n calls at now.
+// add records n calls at now. Calls at the same instant as the last entry
+// join it: the window's answers are the same, with one entry fewer.
 func (w *slidingWindow) add(now time.Time, n int) {
 	if n <= 0 {
 		return
 	}
+	w.total += n
+	if last := len(w.at) - 1; last >= w.head && w.at[last].Equal(now) {
+		w.n[last] += n
+		return
+	}
 	w.at = append(w.at, now)
 	w.n = append(w.n, n)
-	w.total += n
 }
 
 // retryAfter is how long until the window has room for n more calls under
 // limit calls.
 func (w *slidingWindow) retryAfter(now time.Time, period time.Duration, calls, n int) time.Duration {
 	excess := w.total + n - calls
-	for i := range w.at {
+	for i := w.head; i < len(w.at); i++ {
 		excess -= w.n[i]
 		if excess <= 0 {
 			return w.at[i].Add(period).Sub(now)
