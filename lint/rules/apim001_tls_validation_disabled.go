@@ -94,7 +94,7 @@ func checkTLSValidationDisabled(pass *lint.Pass) {
 
 // plainHTTP reports whether b's URL is known and uses the http scheme.
 func plainHTTP(b *apim.Backend) bool {
-	if !b.URL.Known() {
+	if !b.URL.Known() || !mayBeHTTP(b.URL.Value) {
 		return false
 	}
 	u, err := url.Parse(strings.TrimSpace(b.URL.Value))

@@ -38,7 +38,7 @@ var PlainHTTPBackend = &lint.Rule{
 
 func checkPlainHTTPBackend(pass *lint.Pass) {
 	for _, b := range pass.Service.Backends {
-		if !isSingle(b) || !b.URL.Known() {
+		if !isSingle(b) || !b.URL.Known() || !mayBeHTTP(b.URL.Value) {
 			continue
 		}
 		u, err := url.Parse(strings.TrimSpace(b.URL.Value))

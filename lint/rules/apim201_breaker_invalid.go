@@ -40,7 +40,7 @@ var BreakerInvalid = &lint.Rule{
 }
 
 func checkBreakerInvalid(pass *lint.Pass) {
-	for _, br := range breakerRules(pass.Service) {
+	for _, br := range breakerRules(pass) {
 		b, r := br.b, br.rule
 		subj := backendSubject(b)
 		checkBreakerDuration(pass, br, r.TripDuration, "tripDuration", r.Pos)

@@ -52,7 +52,8 @@ func checkBreakerTwitchy(pass *lint.Pass) {
 	maxPct := int(pass.Float("maxPercentage", 10))
 	minReq := int(pass.Float("minRequests", breakermodel.DefaultMinRequests))
 	cache := tripCache{}
-	for _, br := range breakerRules(pass.Service) {
+	conds := conditions(pass, minReq)
+	for i, br := range breakerRules(pass) {
 		b, r := br.b, br.rule
 		if b.IsPool() {
 			continue // APIM206
@@ -64,7 +65,7 @@ func checkBreakerTwitchy(pass *lint.Pass) {
 				br.label(), d.Value, minTrip)
 		}
 		fc := r.FailureCondition
-		c, ok := br.condition(minReq)
+		c, ok := conds[i].c, conds[i].ok
 		if !ok {
 			continue
 		}

@@ -39,12 +39,13 @@ var BreakerSluggish = &lint.Rule{
 func checkBreakerSluggish(pass *lint.Pass) {
 	minReq := int(pass.Float("minRequests", breakermodel.DefaultMinRequests))
 	long := pass.Duration("longInterval", time.Hour)
-	for _, br := range breakerRules(pass.Service) {
+	conds := conditions(pass, minReq)
+	for i, br := range breakerRules(pass) {
 		b, fc := br.b, br.rule.FailureCondition
 		if b.IsPool() {
 			continue // APIM206
 		}
-		c, ok := br.condition(minReq)
+		c, ok := conds[i].c, conds[i].ok
 		if !ok {
 			continue
 		}

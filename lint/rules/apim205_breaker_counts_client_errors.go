@@ -28,7 +28,7 @@ var BreakerCountsClientErrors = &lint.Rule{
 }
 
 func checkBreakerCountsClientErrors(pass *lint.Pass) {
-	for _, br := range breakerRules(pass.Service) {
+	for _, br := range breakerRules(pass) {
 		fc := br.rule.FailureCondition
 		if fc == nil {
 			continue

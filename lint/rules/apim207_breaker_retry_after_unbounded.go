@@ -48,7 +48,7 @@ func checkBreakerRetryAfterUnbounded(pass *lint.Pass) {
 			}
 		}
 	}
-	for _, br := range breakerRules(pass.Service) {
+	for _, br := range breakerRules(pass) {
 		r := br.rule
 		if !r.AcceptRetryAfter.Known() || !r.AcceptRetryAfter.Value || r.FailureCondition == nil {
 			continue

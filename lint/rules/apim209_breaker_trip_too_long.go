@@ -32,7 +32,7 @@ var BreakerTripTooLong = &lint.Rule{
 
 func checkBreakerTripTooLong(pass *lint.Pass) {
 	maxTrip := pass.Duration("maxTripDuration", 24*time.Hour)
-	for _, br := range breakerRules(pass.Service) {
+	for _, br := range breakerRules(pass) {
 		d := br.rule.TripDuration
 		if !durationOK(d) || d.D <= maxTrip {
 			continue

@@ -21,8 +21,18 @@ type breakerRule struct {
 	index int // in b.CircuitBreaker.Rules
 }
 
-// breakerRules returns every circuit breaker rule of every backend.
-func breakerRules(svc *apim.Service) []breakerRule {
+// breakerRulesKey is the Pass.Memo key of breakerRules.
+type breakerRulesKey struct{}
+
+// breakerRules returns every circuit breaker rule of every backend, built
+// once per lint run for the six breaker rules that ask (issue 16: a list
+// per rule was 21 MB at 40,000 backends). Read-only.
+func breakerRules(pass *lint.Pass) []breakerRule {
+	return pass.Memo(breakerRulesKey{}, func() any { return listBreakerRules(pass.Service) }).([]breakerRule)
+}
+
+// listBreakerRules lists every circuit breaker rule of every backend.
+func listBreakerRules(svc *apim.Service) []breakerRule {
 	var out []breakerRule
 	for _, b := range svc.Backends {
 		if b.CircuitBreaker == nil {
@@ -52,6 +62,29 @@ func (br breakerRule) label() string {
 // gateway runs: same count/percentage, interval, trip duration and
 // minimum requests. ok is false when the gateway could not run the rule
 // (APIM201 reports why).
+// conditionsKey is the Pass.Memo key of conditions.
+type conditionsKey struct{ minRequests int }
+
+// breakerCondition is the result of breakerRule.condition.
+type breakerCondition struct {
+	c  breakermodel.Condition
+	ok bool
+}
+
+// conditions returns condition(minRequests) of every rule of
+// breakerRules(pass), by index, translated once per lint run for the rules
+// that model breakers (APIM203, APIM204). Read-only.
+func conditions(pass *lint.Pass, minRequests int) []breakerCondition {
+	return pass.Memo(conditionsKey{minRequests}, func() any {
+		brs := breakerRules(pass)
+		out := make([]breakerCondition, len(brs))
+		for i, br := range brs {
+			out[i].c, out[i].ok = br.condition(minRequests)
+		}
+		return out
+	}).([]breakerCondition)
+}
+
 func (br breakerRule) condition(minRequests int) (c breakermodel.Condition, ok bool) {
 	spec, probs := backends.RuleSpec(br.b, br.index, backends.Options{MinRequests: minRequests})
 	if len(probs) > 0 {

@@ -4,42 +4,32 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/apimlab/apimlab/apim/routing"
 )
 
 // URL helpers shared by the transport, routing and secret rules.
 
 // normalURL normalises a backend URL the way the gateway matches an API's
 // serviceUrl or a set-backend-service base-url against backend entities
-// (gateway/urlmatch.go; Learn, "Backends in API Management": "if there's a
-// backend entity that matches the URL of a backend service that API
-// Management is sending a request to, it uses the backend entity"). Scheme
-// and host compare case-insensitively, a default port equals no port,
-// trailing slashes of the path are ignored, query and fragment are ignored.
-// A value that is not an absolute URL is returned lower-cased and trimmed.
-//
-// TODO(issue 12): the gateway's urlKey and this function encode one fact;
-// move both to one package (apim) when the gateway owner agrees.
+// (routing.URLKey, the one implementation). A value that is not an
+// absolute URL is returned lower-cased and trimmed.
 func normalURL(s string) string {
 	s = strings.TrimSpace(s)
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
 		return strings.TrimRight(strings.ToLower(s), "/")
 	}
-	scheme := strings.ToLower(u.Scheme)
-	host := strings.ToLower(u.Hostname())
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]" // IPv6 literal
-	}
-	if p := u.Port(); p != "" && !(scheme == "http" && p == "80") && !(scheme == "https" && p == "443") {
-		host += ":" + p
-	}
-	return scheme + "://" + host + strings.TrimRight(u.EscapedPath(), "/")
+	return routing.URLKey(u)
 }
 
 // redactURL hides the password of a URL's user information
 // ("https://svc:xxxxx@host"), so a credential written into a URL never
 // reaches a message.
 func redactURL(s string) string {
+	if !strings.ContainsAny(s, "@?") {
+		return s // no user information, no query: nothing to hide
+	}
 	u, err := url.Parse(strings.TrimSpace(s))
 	if err != nil {
 		return s
@@ -69,6 +59,15 @@ func redactURL(s string) string {
 	return u.String()
 }
 
+// mayBeHTTP reports whether s (trimmed) can parse as a URL with the http
+// scheme: it must start with "http:" in some casing. Rules check this
+// before parsing, so https URLs — nearly all of them — are not parsed
+// once per rule (issue 16).
+func mayBeHTTP(s string) bool {
+	s = strings.TrimSpace(s)
+	return len(s) >= 5 && strings.EqualFold(s[:5], "http:")
+}
+
 // isLoopback reports whether host is localhost or a loopback address.
 func isLoopback(host string) bool {
 	h := strings.ToLower(strings.TrimSuffix(host, "."))
@@ -82,6 +81,9 @@ func isLoopback(host string) bool {
 // urlHasPassword reports whether s is a URL with a password in its user
 // information (https://user:password@host).
 func urlHasPassword(s string) bool {
+	if !strings.Contains(s, "@") {
+		return false // user information needs an @: no parse (issue 16)
+	}
 	u, err := url.Parse(strings.TrimSpace(s))
 	if err != nil || u.User == nil {
 		return false
@@ -95,6 +97,9 @@ func urlHasPassword(s string) bool {
 func urlHasSecrets(s string) bool {
 	if urlHasPassword(s) {
 		return true
+	}
+	if !strings.Contains(s, "?") {
+		return false
 	}
 	u, err := url.Parse(strings.TrimSpace(s))
 	return err == nil && u.RawQuery != ""
