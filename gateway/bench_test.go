@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strconv"
@@ -30,7 +32,7 @@ import (
 // pipeline (benchService) and the same pipeline with issue 13's
 // rate-limit-by-key and cache-lookup added. It runs once whatever b.N is
 // (make bench uses -benchtime=1x): APIMLAB_BENCH_ROUNDS rounds (default
-// 3), the contenders' order rotating each round, each phase
+// 5), the contenders' order rotating each round, each phase
 // APIMLAB_BENCH_DURATION long (default 2s), reported as medians. The
 // gateway sends its debug header (x-apimlab-backend) as it does by
 // default; APIMLAB_BENCH_NO_DEBUG_HEADERS=1 measures it without. CPU is
@@ -45,7 +47,7 @@ func BenchmarkGatewayVsProxy(b *testing.B) {
 		}
 		phase = d
 	}
-	rounds := 3
+	rounds := 5
 	if v := os.Getenv("APIMLAB_BENCH_ROUNDS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -64,7 +66,7 @@ func BenchmarkGatewayVsProxy(b *testing.B) {
 	defer backend.Close()
 
 	bare := bareProxy(backend.URL)
-	bareSrv := httptest.NewServer(bare)
+	bareSrv := labeledServer("bare", bare)
 	defer bareSrv.Close()
 	defer bare.Transport.(*http.Transport).CloseIdleConnections()
 
@@ -79,7 +81,7 @@ func BenchmarkGatewayVsProxy(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer g.Close()
-		srv := httptest.NewServer(g)
+		srv := labeledServer(c.name, g)
 		defer srv.Close()
 		contenders = append(contenders, &contender{name: c.name, url: srv.URL})
 	}
@@ -104,13 +106,32 @@ func BenchmarkGatewayVsProxy(b *testing.B) {
 		fmt.Printf("%-28s %12.0f %14.1f %10s %9.2f%% %5.2f× %4.2f× %+6dµs\n", c.name, mx.rps, mx.cpuPerReq, lo.p99.Round(time.Microsecond), 100*mx.success,
 			mx.rps/baseMax.rps, mx.cpuPerReq/baseMax.cpuPerReq, (lo.p99 - baseLow.p99).Microseconds())
 	}
-	fmt.Printf("(vs bare: throughput, CPU per request, p99 at 2,000 rps; medians of %d rounds of %v per phase)\n", rounds, phase)
+	fmt.Printf("(vs bare: throughput, CPU per request, p99 at 2,000 rps; medians of %d rounds of %v per phase)\nrequests sent (for per-request figures from pprof -tagfocus contender=NAME):", rounds, phase)
+	for _, c := range contenders {
+		var n uint64
+		for _, r := range slices.Concat(c.maxes, c.lows) {
+			n += r.requests
+		}
+		fmt.Printf(" %s %d;", c.name, n)
+	}
+	fmt.Println()
 	for i, unit := range []string{"", "-limits"} {
 		mx, lo := median(contenders[i+1].maxes), median(contenders[i+1].lows)
 		b.ReportMetric(mx.rps/baseMax.rps, "throughput-ratio"+unit)
 		b.ReportMetric(mx.cpuPerReq/baseMax.cpuPerReq, "cpu-ratio"+unit)
 		b.ReportMetric(float64(lo.p99-baseLow.p99)/float64(time.Microsecond), "p99-delta-µs"+unit)
 	}
+}
+
+// labeledServer starts a loopback server for h whose goroutines (the
+// connections' and, through them, the transport's to the backend) carry
+// the pprof label contender=name: a CPU profile of the benchmark
+// (-cpuprofile, then pprof -tagfocus contender=...) shows each server's
+// own CPU apart from vegeta's and the backend's.
+func labeledServer(name string, h http.Handler) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
+	pprof.Do(context.Background(), pprof.Labels("contender", name), func(context.Context) { srv.Start() })
+	return srv
 }
 
 // contender is one server under test and its results.
@@ -192,6 +213,7 @@ type result struct {
 	cpuPerReq float64 // µs of process CPU per request
 	p99       time.Duration
 	success   float64
+	requests  uint64
 }
 
 // attack drives url at freq rps (0: maximum rate) for d.
@@ -221,6 +243,7 @@ func attack(b *testing.B, target string, freq int, d time.Duration) result {
 		cpuPerReq: float64(cpu) / float64(time.Microsecond) / float64(m.Requests),
 		p99:       m.Latencies.P99,
 		success:   m.Success,
+		requests:  m.Requests,
 	}
 }
 
