@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"io"
 	"log/slog"
 	"net"
@@ -69,6 +70,16 @@ type ServerOptions struct {
 	// ErrorLog receives net/http's own errors (TLS handshakes, accept
 	// errors). If nil, they are discarded.
 	ErrorLog *slog.Logger
+	// TLS, if non-nil, makes Serve speak HTTPS with a clone of this
+	// configuration (its Certificates or GetCertificate); nil serves
+	// plain HTTP.
+	TLS *tls.Config
+	// ClientCertificates, with TLS, asks every client for a certificate in
+	// the handshake without requiring one (tls.RequestClientCert, when
+	// TLS.ClientAuth is tls.NoClientCert), as APIM's "negotiate client
+	// certificate" hostname setting does: the handshake accepts any
+	// certificate or none, and validate-client-certificate judges it.
+	ClientCertificates bool
 }
 
 func (o ServerOptions) withDefaults() ServerOptions {
@@ -232,7 +243,32 @@ func (s *Server) Options() ServerOptions { return s.o }
 func (s *Server) Serve(ln net.Listener) error {
 	l := &limitListener{Listener: ln, max: int64(s.o.MaxConns), hard: hardConnLimit(s.o), load: s.load, overload: s.g.metrics.overload.WithLabelValues(limitConnections), idle: map[*limitConn]struct{}{}}
 	s.ln.Store(l)
+	if s.o.TLS != nil {
+		return s.srv.Serve(tls.NewListener(l, s.tlsConfig()))
+	}
 	return s.srv.Serve(l)
+}
+
+// tlsConfig is the HTTPS listener's configuration (ServerOptions.TLS and
+// ClientCertificates).
+func (s *Server) tlsConfig() *tls.Config {
+	cfg := s.o.TLS.Clone()
+	if s.o.ClientCertificates && cfg.ClientAuth == tls.NoClientCert {
+		cfg.ClientAuth = tls.RequestClientCert
+	}
+	if cfg.MinVersion == 0 {
+		cfg.MinVersion = tls.VersionTLS12
+	}
+	return cfg
+}
+
+// asLimitConn finds the limitConn under c (a TLS connection wraps it).
+func asLimitConn(c net.Conn) (*limitConn, bool) {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	lc, ok := c.(*limitConn)
+	return lc, ok
 }
 
 // Shutdown stops accepting, closes idle connections and waits up to
@@ -366,7 +402,7 @@ type limitListener struct {
 // trackIdle is the http.Server's ConnState hook: it keeps the set of idle
 // connections the listener may close at its limit.
 func trackIdle(c net.Conn, st http.ConnState) {
-	lc, ok := c.(*limitConn)
+	lc, ok := asLimitConn(c)
 	if !ok {
 		return
 	}
@@ -445,7 +481,7 @@ func hardConnLimit(o ServerOptions) int64 {
 // isOver reports whether c was accepted beyond MaxConns with no idle
 // connection to close.
 func isOver(c net.Conn) bool {
-	lc, ok := c.(*limitConn)
+	lc, ok := asLimitConn(c)
 	return ok && lc.over
 }
 

@@ -34,6 +34,11 @@ type GatewayCmd struct {
 	TrustedProxies  []string `name:"trusted-proxies" placeholder:"CIDR" help:"Peers (CIDR or address, repeatable or comma-separated) whose X-Forwarded-For sets context.Request.IpAddress (the right-most untrusted hop). Default: none, IpAddress is the TCP peer."`
 	Verbose         bool     `help:"Log at debug level (the internal cause of every failed backend attempt)."`
 
+	// HTTPS listener (gateway_tls.go).
+	TLSCert             string `name:"tls-cert" type:"existingfile" help:"PEM certificate (leaf first, then its chain) to serve HTTPS with; needs --tls-key."`
+	TLSKey              string `name:"tls-key" type:"existingfile" help:"PEM private key of --tls-cert."`
+	NegotiateClientCert bool   `name:"negotiate-client-certificate" help:"With --tls-cert: ask clients for a certificate in the TLS handshake (not required), as APIM's hostname setting does; validate-client-certificate checks it."`
+
 	// Serving limits: 0 keeps the default, a negative value removes the limit.
 	MaxConns           int           `default:"2048" help:"Most client connections open at once; beyond, an idle one is closed, or the newcomer answered 503 GatewayOverloaded (closed at once near the open-file limit)."`
 	MaxConcurrent      int           `name:"max-concurrent-requests" default:"512" help:"Most requests served at once; more are answered 503 GatewayOverloaded with Retry-After before any backend is dialled."`
@@ -110,6 +115,11 @@ func (c *GatewayCmd) Run(g *Globals) error {
 			log.Warn("unresolved value", "pos", is.Pos.String(), "msg", is.Msg)
 		}
 	}
+	so := c.serverOptions(log)
+	scheme, err := c.tlsOptions(&so)
+	if err != nil {
+		return err
+	}
 	model, err := breaker.ParseModel(c.BreakerModel)
 	if err != nil {
 		return usageErr("%v", err)
@@ -144,13 +154,13 @@ func (c *GatewayCmd) Run(g *Globals) error {
 			return usageErr("admin listen: %v", err)
 		}
 	}
-	fmt.Fprintf(g.Stdout, "apimlab gateway listening on http://%s (breaker model %s)\n", ln.Addr(), model)
+	fmt.Fprintf(g.Stdout, "apimlab gateway listening on %s://%s (breaker model %s)\n", scheme, ln.Addr(), model)
 	if adminLn != nil {
 		fmt.Fprintf(g.Stdout, "admin endpoints on http://%s/health, /metrics, /events\n", adminLn.Addr())
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	return serve(ctx, gw, ln, adminLn, c.serverOptions(log), log)
+	return serve(ctx, gw, ln, adminLn, so, log)
 }
 
 // serve runs the gateway on ln (through gateway.Server, with so's limits)
