@@ -10,6 +10,9 @@
 //     as C# and escapes them before reading, keeping positions exact.
 //   - Lookup / Known / Suggest: the catalogue of APIM policy elements with
 //     the sections each policy may be used in.
+//   - Attributes / LookupAttribute / SuggestAttribute: the attributes the
+//     Learn reference documents for the most used policies and their child
+//     elements, and which of them take no policy expression.
 //   - Merge: global → product → API → operation at <base/>, with
 //     include-fragment expansion.
 //   - NamedValueRefs / Substitute: {{named value}} references.
