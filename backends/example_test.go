@@ -48,7 +48,7 @@ func ExampleBackend_Acquire() {
 		fmt.Println(lease.Backend().Name(), status)
 		lease.Done(breaker.Outcome{StatusCode: status})
 	}
-	clk.Advance(time.Minute) // east's trip duration passes: half-open
+	clk.Advance(time.Minute) // east's trip duration passes: its breaker resets
 	lease, err := pool.Acquire("")
 	fmt.Println(lease.Backend().Name(), errors.Is(err, backends.ErrNoMember))
 	lease.Done(breaker.Outcome{StatusCode: 200})

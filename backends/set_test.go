@@ -98,51 +98,69 @@ func TestFailureStatusAndCookie(t *testing.T) {
 }
 
 func TestAcquireSingle(t *testing.T) {
-	clk := clock.NewVirtual(t0)
-	var events []breaker.Event
-	var mu sync.Mutex
-	s := mustNew(t, &apim.Service{Backends: []*apim.Backend{single("a", countRule(2, 30*time.Second)), single("plain")}},
-		Options{Clock: clk, OnTransition: func(e breaker.Event) { mu.Lock(); events = append(events, e); mu.Unlock() }})
-	a := s.Lookup("a")
-	for i := range 2 { // the second failure trips it (count 2)
-		if got, err := acquire(t, a, "", ok500); err != nil || got != "a" {
-			t.Fatalf("attempt %d: %q, %v", i, got, err)
-		}
-	}
-	_, err := a.Acquire("")
-	var u *Unavailable
-	if !errors.As(err, &u) || !errors.Is(err, ErrBreakerOpen) || u.Status != 503 || u.Backend != "a" {
-		t.Fatalf("Acquire on an open breaker = %v, want Unavailable{a, 503, ErrBreakerOpen}", err)
-	}
-	if a.Available() {
-		t.Error("Available with an open breaker")
-	}
-	clk.Advance(30 * time.Second) // half-open: one trial
-	trial, err := a.Acquire("")
-	if err != nil {
-		t.Fatalf("trial: %v", err)
-	}
-	if _, err := a.Acquire(""); !errors.Is(err, ErrBreakerOpen) {
-		t.Errorf("second caller during the trial: %v, want ErrBreakerOpen", err)
-	}
-	trial.Done(ok200)
-	if got := a.Breaker().State(); got != breaker.Closed {
-		t.Errorf("after a successful trial: %v, want closed", got)
-	}
-	mu.Lock()
-	var tos []breaker.State
-	for _, e := range events {
-		tos = append(tos, e.To)
-	}
-	mu.Unlock()
-	if want := []breaker.State{breaker.Open, breaker.HalfOpen, breaker.Closed}; !slices.Equal(tos, want) {
-		t.Errorf("transitions to %v, want %v", tos, want)
-	}
-	plain := s.Lookup("plain")
-	for range 5 {
-		if got, err := acquire(t, plain, "", breaker.Outcome{Err: errTransport}); err != nil || got != "plain" {
-			t.Fatalf("backend without breaker: %q, %v", got, err)
-		}
+	// After the trip duration, Azure's reset model (the default; Learn:
+	// "the circuit resets and traffic resumes to the backend") admits every
+	// caller; the half-open option admits one trial and rejects the rest.
+	for _, tt := range []struct {
+		model      breaker.Model
+		secondErr  error // second caller after the trip duration
+		wantStates []breaker.State
+	}{
+		{breaker.ModelReset, nil, []breaker.State{breaker.Open, breaker.Closed}},
+		{breaker.ModelHalfOpen, ErrBreakerOpen, []breaker.State{breaker.Open, breaker.HalfOpen, breaker.Closed}},
+	} {
+		t.Run(tt.model.String(), func(t *testing.T) {
+			clk := clock.NewVirtual(t0)
+			var events []breaker.Event
+			var mu sync.Mutex
+			s := mustNew(t, &apim.Service{Backends: []*apim.Backend{single("a", countRule(2, 30*time.Second)), single("plain")}},
+				Options{Clock: clk, Model: tt.model, OnTransition: func(e breaker.Event) { mu.Lock(); events = append(events, e); mu.Unlock() }})
+			a := s.Lookup("a")
+			for i := range 2 { // the second failure trips it (count 2)
+				if got, err := acquire(t, a, "", ok500); err != nil || got != "a" {
+					t.Fatalf("attempt %d: %q, %v", i, got, err)
+				}
+			}
+			_, err := a.Acquire("")
+			var u *Unavailable
+			if !errors.As(err, &u) || !errors.Is(err, ErrBreakerOpen) || u.Status != 503 || u.Backend != "a" {
+				t.Fatalf("Acquire on an open breaker = %v, want Unavailable{a, 503, ErrBreakerOpen}", err)
+			}
+			if a.Available() {
+				t.Error("Available with an open breaker")
+			}
+			clk.Advance(30 * time.Second)
+			first, err := a.Acquire("")
+			if err != nil {
+				t.Fatalf("first caller after the trip duration: %v", err)
+			}
+			second, err := a.Acquire("")
+			if !errors.Is(err, tt.secondErr) || (tt.secondErr == nil && err != nil) {
+				t.Errorf("second caller after the trip duration: %v, want %v", err, tt.secondErr)
+			}
+			if err == nil {
+				second.Done(ok200)
+			}
+			first.Done(ok200)
+			if got := a.Breaker().State(); got != breaker.Closed {
+				t.Errorf("after a success: %v, want closed", got)
+			}
+			mu.Lock()
+			var tos []breaker.State
+			for _, e := range events {
+				tos = append(tos, e.To)
+			}
+			mu.Unlock()
+			if !slices.Equal(tos, tt.wantStates) {
+				t.Errorf("transitions to %v, want %v", tos, tt.wantStates)
+			}
+			plain := s.Lookup("plain")
+			for range 5 {
+				if got, err := acquire(t, plain, "", breaker.Outcome{Err: errTransport}); err != nil || got != "plain" {
+					t.Fatalf("backend without breaker: %q, %v", got, err)
+				}
+			}
+		})
 	}
 }
 

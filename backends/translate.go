@@ -22,7 +22,7 @@ type Options struct {
 	// Clock is the breakers' clock. If nil, clock.Real.
 	Clock clock.Clock
 	// Model is what a breaker does after its trip duration; the zero value
-	// is breaker.ModelHalfOpen.
+	// is breaker.ModelReset (Azure's documented behaviour).
 	Model breaker.Model
 	// MinRequests is the minimum number of requests before a percentage
 	// condition is evaluated. 0 means breaker.DefaultMinRequests.

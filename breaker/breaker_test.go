@@ -150,7 +150,7 @@ func TestPercentage(t *testing.T) {
 
 func TestOpenRejectsThenHalfOpen(t *testing.T) {
 	clk := newClock()
-	b, _ := newTestBreaker(t, clk, Settings{Count: 1, Interval: time.Minute, TripDuration: 30 * time.Second})
+	b, _ := newTestBreaker(t, clk, Settings{Count: 1, Interval: time.Minute, TripDuration: 30 * time.Second, Model: ModelHalfOpen})
 	send(b, fail)
 	if _, err := b.Allow(); !errors.Is(err, ErrOpen) {
 		t.Fatalf("Allow while open: err = %v, want ErrOpen", err)
@@ -173,7 +173,7 @@ func TestOpenRejectsThenHalfOpen(t *testing.T) {
 
 func TestHalfOpenAdmitsExactlyOneOfManyConcurrentCallers(t *testing.T) {
 	clk := newClock()
-	b, _ := newTestBreaker(t, clk, Settings{Count: 1, Interval: time.Minute, TripDuration: time.Second})
+	b, _ := newTestBreaker(t, clk, Settings{Count: 1, Interval: time.Minute, TripDuration: time.Second, Model: ModelHalfOpen})
 	send(b, fail)
 	clk.Advance(time.Second)
 
@@ -236,7 +236,7 @@ func TestTrialOutcome(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clk := newClock()
-			b, rec := newTestBreaker(t, clk, Settings{Count: 2, Interval: time.Minute, TripDuration: 10 * time.Second})
+			b, rec := newTestBreaker(t, clk, Settings{Count: 2, Interval: time.Minute, TripDuration: 10 * time.Second, Model: ModelHalfOpen})
 			send(b, fail)
 			send(b, fail)
 			clk.Advance(10 * time.Second)
@@ -269,29 +269,57 @@ func TestTrialOutcome(t *testing.T) {
 	}
 }
 
-func TestResetModel(t *testing.T) {
-	clk := newClock()
-	b, rec := newTestBreaker(t, clk, Settings{Count: 2, Interval: time.Minute, TripDuration: 10 * time.Second, Model: ModelReset})
-	send(b, fail)
-	send(b, fail)
-	clk.Advance(10 * time.Second)
-	// No half-open: many callers pass at once.
-	for i := range 5 {
-		done, err := b.Allow()
-		if err != nil {
-			t.Fatalf("request %d after reset: %v", i, err)
-		}
-		defer done(succ)
-	}
-	if got := b.State(); got != Closed {
-		t.Fatalf("state = %v, want closed", got)
-	}
-	ev := rec.all()
-	if len(ev) != 2 || ev[1].From != Open || ev[1].To != Closed || ev[1].Reason != ReasonTripElapsed || ev[1].Model != ModelReset {
-		t.Fatalf("events = %+v, want closed->open, open->closed(trip-elapsed, reset)", ev)
-	}
-	if c := b.Counts(); c.Failures != 0 {
-		t.Errorf("counts after reset = %+v, want cleared", c)
+// TestResetIsTheDefault follows Learn ("Backends in API Management",
+// circuit breaker): "After the configured trip duration, the circuit resets
+// and traffic resumes to the backend". With Settings.Model unset: rejected
+// until the trip duration, then closed with fresh counters and every caller
+// admitted at once (no half-open trial).
+func TestResetIsTheDefault(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		model Model
+	}{{"zero value", 0}, {"explicit", ModelReset}} {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := newClock()
+			b, rec := newTestBreaker(t, clk, Settings{Count: 2, Interval: time.Minute, TripDuration: 10 * time.Second, Model: tt.model})
+			if b.Model() != ModelReset {
+				t.Fatalf("Model() = %v, want reset", b.Model())
+			}
+			slow, _ := b.Allow() // admitted before the trip, answers after the reset
+			send(b, fail)
+			send(b, fail)
+			clk.Advance(10*time.Second - time.Nanosecond)
+			if _, err := b.Allow(); !errors.Is(err, ErrOpen) {
+				t.Fatalf("1ns before the trip duration: err = %v, want ErrOpen", err)
+			}
+			clk.Advance(time.Nanosecond)
+			// No half-open: many callers pass at once.
+			var dones []func(Outcome)
+			for i := range 5 {
+				done, err := b.Allow()
+				if err != nil {
+					t.Fatalf("request %d after reset: %v", i, err)
+				}
+				dones = append(dones, done)
+			}
+			if got := b.State(); got != Closed {
+				t.Fatalf("state = %v, want closed", got)
+			}
+			// Fresh counters: a stale failure from before the trip is
+			// ignored and one new failure does not trip a count-2 breaker.
+			slow(fail)
+			dones[0](fail)
+			for _, d := range dones[1:] {
+				d(succ)
+			}
+			if c := b.Counts(); c.Requests != 5 || c.Failures != 1 || b.State() != Closed {
+				t.Fatalf("after reset: state %v counts %+v, want closed with 5 requests, 1 failure", b.State(), c)
+			}
+			ev := rec.all()
+			if len(ev) != 2 || ev[1].From != Open || ev[1].To != Closed || ev[1].Reason != ReasonTripElapsed || ev[1].Model != ModelReset || ev[1].Counts != (Counts{}) {
+				t.Fatalf("events = %+v, want closed->open, open->closed(trip-elapsed, reset, cleared counts)", ev)
+			}
+		})
 	}
 }
 
@@ -333,8 +361,9 @@ func TestRetryAfter(t *testing.T) {
 				t.Errorf("Event.RetryAfter = %v, want %v", got, tt.wantRA)
 			}
 			clk.Advance(tt.wantOpen)
-			if got := b.State(); got != HalfOpen {
-				t.Errorf("after open time: %v, want half-open", got)
+			// The default reset model closes once the open time has passed.
+			if got := b.State(); got != Closed {
+				t.Errorf("after open time: %v, want closed", got)
 			}
 		})
 	}
@@ -342,7 +371,7 @@ func TestRetryAfter(t *testing.T) {
 
 func TestRetryAfterOnFailedTrial(t *testing.T) {
 	clk := newClock()
-	b, _ := newTestBreaker(t, clk, Settings{Count: 1, Interval: time.Minute, TripDuration: 10 * time.Second, AcceptRetryAfter: true})
+	b, _ := newTestBreaker(t, clk, Settings{Count: 1, Interval: time.Minute, TripDuration: 10 * time.Second, AcceptRetryAfter: true, Model: ModelHalfOpen})
 	send(b, fail)
 	clk.Advance(10 * time.Second)
 	send(b, Outcome{StatusCode: 503, RetryAfter: "300"})
@@ -353,7 +382,7 @@ func TestRetryAfterOnFailedTrial(t *testing.T) {
 
 func TestStaleOutcomesIgnored(t *testing.T) {
 	clk := newClock()
-	b, rec := newTestBreaker(t, clk, Settings{Count: 2, Interval: time.Minute, TripDuration: 10 * time.Second})
+	b, rec := newTestBreaker(t, clk, Settings{Count: 2, Interval: time.Minute, TripDuration: 10 * time.Second, Model: ModelHalfOpen})
 	// Three requests admitted while closed; two fail and trip the breaker.
 	d1, _ := b.Allow()
 	d2, _ := b.Allow()
@@ -394,7 +423,7 @@ func TestStaleOutcomesIgnored(t *testing.T) {
 func TestEvents(t *testing.T) {
 	clk := newClock()
 	start := clk.Now()
-	b, rec := newTestBreaker(t, clk, Settings{Name: "orders", Count: 2, Interval: time.Minute, TripDuration: 10 * time.Second})
+	b, rec := newTestBreaker(t, clk, Settings{Name: "orders", Count: 2, Interval: time.Minute, TripDuration: 10 * time.Second, Model: ModelHalfOpen})
 	send(b, succ)
 	send(b, fail)
 	clk.Advance(time.Second)
@@ -454,7 +483,7 @@ func TestOnTransitionMayCallBack(t *testing.T) {
 	var b *Breaker
 	var seen []State
 	b, err := New(Settings{
-		Count: 1, Interval: time.Minute, TripDuration: 0, Now: clk.Now, StatusRanges: server,
+		Count: 1, Interval: time.Minute, TripDuration: 0, Now: clk.Now, StatusRanges: server, Model: ModelHalfOpen,
 		OnTransition: func(e Event) {
 			// Re-entrant: State() applies the due Open->HalfOpen transition
 			// (TripDuration 0) while this event is being delivered.
@@ -556,12 +585,12 @@ func TestSettingsValidation(t *testing.T) {
 }
 
 func TestParseModel(t *testing.T) {
-	for in, want := range map[string]Model{"": ModelHalfOpen, "halfOpen": ModelHalfOpen, "Half-Open": ModelHalfOpen, "RESET": ModelReset} {
+	for in, want := range map[string]Model{"": ModelReset, "reset": ModelReset, "RESET": ModelReset, "halfOpen": ModelHalfOpen, "Half-Open": ModelHalfOpen, "half_open": ModelHalfOpen} {
 		if got, err := ParseModel(in); err != nil || got != want {
 			t.Errorf("ParseModel(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	if _, err := ParseModel("eventually"); !errors.Is(err, ErrInvalidSettings) || !strings.Contains(err.Error(), "halfOpen, reset") {
+	if _, err := ParseModel("eventually"); !errors.Is(err, ErrInvalidSettings) || !strings.Contains(err.Error(), "reset, halfOpen") {
 		t.Errorf("ParseModel(bad) err = %v", err)
 	}
 	for _, m := range []Model{ModelHalfOpen, ModelReset} {

@@ -39,7 +39,7 @@ func TestCanceledOutcome(t *testing.T) {
 		})
 		t.Run(tt.name+"/half-open trial", func(t *testing.T) {
 			clk := newClock()
-			b, rec := newTestBreaker(t, clk, Settings{Count: 1, Interval: time.Minute, TripDuration: 10 * time.Second, ErrorReasons: tt.reasons})
+			b, rec := newTestBreaker(t, clk, Settings{Count: 1, Interval: time.Minute, TripDuration: 10 * time.Second, ErrorReasons: tt.reasons, Model: ModelHalfOpen})
 			send(b, fail)
 			clk.Advance(10 * time.Second)
 			done, err := b.Allow()

@@ -18,14 +18,15 @@
 // gateway answers 503). When the open time has passed, the next call that
 // looks at the breaker applies the Model:
 //
-//   - ModelHalfOpen (default, the seed's model): the breaker becomes HalfOpen
-//     and admits exactly one trial request; concurrent callers get
+//   - ModelReset (the default, what Microsoft Learn describes for Azure:
+//     "After the configured trip duration, the circuit resets and traffic
+//     resumes to the backend"): the breaker closes with cleared counts and
+//     every caller is admitted again.
+//   - ModelHalfOpen (the classic pattern, selectable): the breaker becomes
+//     HalfOpen and admits exactly one trial request; concurrent callers get
 //     [ErrTrialInFlight] (which matches ErrOpen with errors.Is). A successful
 //     trial closes the breaker with cleared counts; a failed trial re-opens it
 //     (the failed trial's Retry-After is honoured like a tripping response's).
-//   - ModelReset (what Microsoft Learn describes: "after the configured trip
-//     duration, the circuit resets and traffic resumes"): the breaker closes
-//     immediately with cleared counts.
 //
 // Transitions are evaluated lazily, on Allow, done, State, Counts, OpenUntil
 // and Ready; there is no timer goroutine.

@@ -9,7 +9,8 @@ import (
 )
 
 // The gateway's use: Allow before proxying, done with the outcome after.
-// The clock is virtual, as in the model engine.
+// The clock is virtual, as in the model engine. The default recovery model
+// is Azure's reset: once the open time has passed the breaker is closed.
 func Example() {
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	b, err := breaker.New(breaker.Settings{
@@ -45,6 +46,6 @@ func Example() {
 	// Output:
 	// orders: closed -> open (failure-count) 3 failures in 1m0s >= count 3; open for Retry-After 10s
 	// 503 without calling the backend
-	// orders: open -> half-open (trip-elapsed) open time elapsed; admitting one trial request
-	// half-open
+	// orders: open -> closed (trip-elapsed) open time elapsed; reset model closes with cleared counts
+	// closed
 }

@@ -48,7 +48,7 @@ type Settings struct {
 	// delays of a day.
 	MaxRetryAfter time.Duration
 	// Model is what happens after the trip duration; the zero value is
-	// ModelHalfOpen.
+	// ModelReset (Azure's documented behaviour).
 	Model Model
 	// Now is the clock. If nil, time.Now is used. The model engine passes its
 	// virtual clock; tests pass a fake.
@@ -129,8 +129,8 @@ func (s Settings) validate() (Settings, error) {
 		return bad("TripDuration must be >= 0 (got %s)", s.TripDuration)
 	case s.MaxRetryAfter < 0:
 		return bad("MaxRetryAfter must be >= 0 (got %s)", s.MaxRetryAfter)
-	case s.Model != ModelHalfOpen && s.Model != ModelReset:
-		return bad("Model %d is not ModelHalfOpen or ModelReset", int(s.Model))
+	case s.Model != ModelReset && s.Model != ModelHalfOpen:
+		return bad("Model %d is not ModelReset or ModelHalfOpen", int(s.Model))
 	}
 	for i, r := range s.StatusRanges {
 		if r[0] < 100 || r[1] > 599 || r[0] > r[1] {

@@ -14,7 +14,8 @@ const (
 	Closed State = iota
 	// Open rejects requests until its open time has passed.
 	Open
-	// HalfOpen admits a single trial request (ModelHalfOpen only).
+	// HalfOpen admits a single trial request (ModelHalfOpen only; the
+	// default ModelReset never enters it).
 	HalfOpen
 )
 
@@ -34,36 +35,41 @@ func (s State) String() string {
 // Model is what happens when an open breaker's trip duration has elapsed.
 type Model int
 
-// The recovery models. The zero value is ModelHalfOpen.
+// The recovery models. The zero value is ModelReset, Azure's documented
+// behaviour.
 const (
-	// ModelHalfOpen moves to HalfOpen: one trial request; success closes,
-	// failure re-opens. It is the seed model and the default.
-	ModelHalfOpen Model = iota
-	// ModelReset closes the breaker immediately with cleared counts, as
-	// Microsoft Learn describes Azure's breaker ("the circuit resets and
-	// traffic resumes to the backend").
-	ModelReset
+	// ModelReset closes the breaker as soon as its open time has passed,
+	// with cleared counts, and all traffic resumes: Microsoft Learn,
+	// "Backends in API Management", circuit breaker section: "After the
+	// configured trip duration, the circuit resets and traffic resumes to
+	// the backend". It is the default.
+	ModelReset Model = iota
+	// ModelHalfOpen moves to HalfOpen instead: one trial request; success
+	// closes, failure re-opens. It is the classic circuit breaker pattern
+	// (and the product's study text), selectable as an option.
+	ModelHalfOpen
 )
 
-// String returns "halfOpen" or "reset", the spelling ParseModel accepts.
+// String returns "reset" or "halfOpen", the spelling ParseModel accepts.
 func (m Model) String() string {
 	switch m {
-	case ModelHalfOpen:
-		return "halfOpen"
 	case ModelReset:
 		return "reset"
+	case ModelHalfOpen:
+		return "halfOpen"
 	}
 	return fmt.Sprintf("model(%d)", int(m))
 }
 
-// ParseModel parses "halfOpen" or "reset" (case-insensitive, "half-open" is
-// also accepted). The empty string is ModelHalfOpen.
+// ParseModel parses "reset" or "halfOpen" (case-insensitive; "half-open"
+// and "half_open" are also accepted). The empty string is ModelReset, the
+// default.
 func ParseModel(s string) (Model, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "halfopen", "half-open", "half_open":
-		return ModelHalfOpen, nil
-	case "reset":
+	case "", "reset":
 		return ModelReset, nil
+	case "halfopen", "half-open", "half_open":
+		return ModelHalfOpen, nil
 	}
-	return 0, fmt.Errorf("%w: unknown breaker model %q (valid: halfOpen, reset)", ErrInvalidSettings, s)
+	return 0, fmt.Errorf("%w: unknown breaker model %q (valid: reset, halfOpen)", ErrInvalidSettings, s)
 }

@@ -25,7 +25,7 @@ func (g *Gateway) Admin() http.Handler {
 type Health struct {
 	// Instance is Options.InstanceID.
 	Instance string `json:"instance,omitempty"`
-	// BreakerModel is "halfOpen" or "reset".
+	// BreakerModel is "reset" (the default) or "halfOpen".
 	BreakerModel string          `json:"breakerModel"`
 	Backends     []BackendHealth `json:"backends"`
 	// Load is the serving load, present when a Server serves the gateway.

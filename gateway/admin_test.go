@@ -52,7 +52,7 @@ func TestAdminEndpoints(t *testing.T) {
 	if err := json.Unmarshal([]byte(data), &ev); err != nil {
 		t.Fatal(err)
 	}
-	if ev.Backend != "a" || ev.From != "closed" || ev.To != "open" || ev.Counts.Failures != 1 || ev.Model != "halfOpen" {
+	if ev.Backend != "a" || ev.From != "closed" || ev.To != "open" || ev.Counts.Failures != 1 || ev.Model != "reset" {
 		t.Errorf("event %+v", ev)
 	}
 
@@ -60,6 +60,9 @@ func TestAdminEndpoints(t *testing.T) {
 	var h Health
 	if err := json.Unmarshal([]byte(hb), &h); err != nil {
 		t.Fatalf("/health: %v\n%s", err, hb)
+	}
+	if h.BreakerModel != "reset" {
+		t.Errorf("/health breakerModel %q, want the default %q", h.BreakerModel, "reset")
 	}
 	if len(h.Backends) != 2 || h.Backends[0].Breaker != "open" || h.Backends[0].Available || h.Backends[0].Pools[0] != "p" ||
 		h.Backends[1].Type != "Pool" || h.Backends[1].Available || len(h.Backends[1].Members) != 1 {

@@ -6,9 +6,22 @@ import (
 	"time"
 
 	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/breaker"
 )
 
+// TestPoolFailoverAndRecovery runs under both recovery models. After
+// tripDuration, the default reset model (Learn, "Backends in API
+// Management": "the circuit resets and traffic resumes to the backend")
+// closes both priority-1 breakers; the half-open option lets a trial through
+// each, which succeeds and closes it. Sequential requests cannot tell the two
+// apart: all four recovery requests go to priority 1 either way.
 func TestPoolFailoverAndRecovery(t *testing.T) {
+	for _, model := range []breaker.Model{breaker.ModelReset, breaker.ModelHalfOpen} {
+		t.Run(model.String(), func(t *testing.T) { testPoolFailoverAndRecovery(t, model) })
+	}
+}
+
+func testPoolFailoverAndRecovery(t *testing.T, model breaker.Model) {
 	clock := newFakeClock()
 	a := newFakeBackend(t, "p1-a", 500)
 	b := newFakeBackend(t, "p1-b", 500)
@@ -21,7 +34,7 @@ func TestPoolFailoverAndRecovery(t *testing.T) {
 		Backends: []*apim.Backend{ba, bb, bc, poolOf("pool", member("p1-a", 1, 50), member("p1-b", 1, 50), member("p2", 2, 1))},
 		APIs:     []*apim.API{apiWith("/orders", "", `<set-backend-service backend-id="pool" />`)},
 	}
-	g, front := startGateway(t, svc, Options{Clock: clock})
+	g, front := startGateway(t, svc, Options{Clock: clock, BreakerModel: model})
 
 	// Four 500s trip both priority-1 breakers (count 2 each); the 500s are
 	// passed through to the caller.
@@ -42,13 +55,16 @@ func TestPoolFailoverAndRecovery(t *testing.T) {
 		}
 	}
 	health := g.Health()
+	if health.BreakerModel != model.String() {
+		t.Errorf("health names model %q, want %q", health.BreakerModel, model)
+	}
 	for _, bh := range health.Backends {
 		if (bh.Name == "p1-a" || bh.Name == "p1-b") && (bh.Breaker != "open" || bh.Available || bh.LastTransition == nil) {
 			t.Errorf("health of %s = %+v, want open and unavailable with a last transition", bh.Name, bh)
 		}
 	}
-	// The priority-1 members recover; after tripDuration the half-open
-	// trial goes to them, succeeds, and traffic is back on priority 1.
+	// The priority-1 members recover; after tripDuration traffic is back
+	// on priority 1 (reset: closed at once; half-open: the trial succeeds).
 	a.status.Store(200)
 	b.status.Store(200)
 	clock.Advance(30 * time.Second)
@@ -60,6 +76,11 @@ func TestPoolFailoverAndRecovery(t *testing.T) {
 	}
 	if n := c.hits.Load(); n != 3 {
 		t.Errorf("priority-2 hits = %d, want 3", n)
+	}
+	for _, name := range []string{"p1-a", "p1-b"} {
+		if st, avail := breakerState(g, name); st != "closed" || !avail {
+			t.Errorf("%s after recovery: %q available %v, want closed", name, st, avail)
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/breaker"
 )
 
 // hangingBackend answers status, or, while hang is set, holds the request
@@ -101,7 +102,11 @@ func TestClientDisconnectIsNotABreakerFailure(t *testing.T) {
 			b := single("slow", be.URL)
 			b.CircuitBreaker = countBreaker(1, 30*time.Second) // one failure trips it
 			svc := &apim.Service{Backends: []*apim.Backend{b}, APIs: []*apim.API{apiWith("/s", "", `<set-backend-service backend-id="slow" />`)}}
-			g, err := New(svc, Options{Clock: clock})
+			opts := Options{Clock: clock}
+			if tt.halfOpen {
+				opts.BreakerModel = breaker.ModelHalfOpen // the half-open option, not the default reset
+			}
+			g, err := New(svc, opts)
 			if err != nil {
 				t.Fatal(err)
 			}

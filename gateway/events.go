@@ -104,7 +104,7 @@ type Transition struct {
 	// RetryAfter is the Retry-After delay that set OpenUntil, "" when the
 	// trip duration did.
 	RetryAfter string `json:"retryAfter,omitempty"`
-	// Model is "halfOpen" or "reset".
+	// Model is "reset" (the default) or "halfOpen".
 	Model string `json:"model"`
 }
 

@@ -61,7 +61,9 @@ type Options struct {
 	// TLS, on top of the system pool and the service CA store.
 	CAFiles []string
 	// BreakerModel is what a breaker does after its trip duration; the
-	// zero value is breaker.ModelHalfOpen.
+	// zero value is breaker.ModelReset, Azure's documented behaviour (the
+	// circuit resets and traffic resumes); breaker.ModelHalfOpen admits one
+	// trial request first. /health and every event name the model.
 	BreakerModel breaker.Model
 	// MinRequests is the minimum number of requests before a percentage
 	// breaker condition is evaluated. 0 means breaker.DefaultMinRequests.

@@ -57,7 +57,7 @@ type RunInfo struct {
 	Engine string `json:"engine"`
 	// Clock is "virtual" or "wall".
 	Clock string `json:"clock"`
-	// BreakerModel is "halfOpen" or "reset".
+	// BreakerModel is "reset" (the default) or "halfOpen".
 	BreakerModel string `json:"breakerModel"`
 	// Speed is the wall-clock compression factor (1 on a virtual clock).
 	Speed float64 `json:"speed"`

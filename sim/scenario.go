@@ -54,9 +54,11 @@ type GatewaySpec struct {
 	// Instances is the number of unsynchronised gateway instances behind a
 	// round-robin front (Azure's units do not share breaker state). 0 means 1.
 	Instances int `yaml:"instances,omitempty" json:"instances,omitempty" jsonschema:"minimum=0,maximum=16"`
-	// BreakerModel is "halfOpen" or "reset" (what a breaker does once its
-	// trip duration is over). "" means the gateway's default.
-	BreakerModel string `yaml:"breakerModel,omitempty" json:"breakerModel,omitempty" jsonschema:"enum=,enum=halfOpen,enum=reset"`
+	// BreakerModel is what a breaker does once its trip duration is over:
+	// "reset" (Azure's documented behaviour: closed with fresh counters, all
+	// traffic resumes) or "halfOpen" (one trial request; success closes,
+	// failure re-opens). "" means the default, reset.
+	BreakerModel string `yaml:"breakerModel,omitempty" json:"breakerModel,omitempty" jsonschema:"enum=,enum=reset,enum=halfOpen"`
 	// MinRequests is the minimum number of requests in the window before a
 	// percentage breaker condition is evaluated. 0 means the default (10).
 	MinRequests int `yaml:"minRequests,omitempty" json:"minRequests,omitempty" jsonschema:"minimum=0"`

@@ -53,8 +53,8 @@ func (s *Scenario) validate() error {
 	if g.Instances < 0 || g.Instances > MaxInstances {
 		p.add("$.gateway.instances", "instances must be in 1..%d (got %d)", MaxInstances, g.Instances)
 	}
-	if g.BreakerModel != "" && g.BreakerModel != "halfOpen" && g.BreakerModel != "reset" {
-		p.add("$.gateway.breakerModel", "breakerModel %q: valid values are halfOpen and reset", g.BreakerModel)
+	if g.BreakerModel != "" && g.BreakerModel != "reset" && g.BreakerModel != "halfOpen" {
+		p.add("$.gateway.breakerModel", "breakerModel %q: valid values are reset (the default) and halfOpen", g.BreakerModel)
 	}
 	if g.MinRequests < 0 {
 		p.add("$.gateway.minRequests", "minRequests must be >= 0")

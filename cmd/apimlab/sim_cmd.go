@@ -28,7 +28,7 @@ type SimCmd struct {
 	Clock         string   `enum:"virtual,wall" default:"virtual" help:"virtual: scenario time runs as fast as the machine allows, reproducibly; wall: a real load test at the requested rates."`
 	Speed         float64  `default:"1" help:"Wall clock only: compress the scenario timeline N times (breaker intervals and trip durations keep their configured values in scenario time)."`
 	Seed          uint64   `help:"Override the scenario's seed."`
-	BreakerModel  string   `enum:",halfOpen,reset" default:"" help:"Override the scenario's breaker model: halfOpen (one trial request) or reset (Azure's documented behaviour)."`
+	BreakerModel  string   `enum:",reset,halfOpen,half-open" default:"" help:"Override the scenario's breaker model (default: the scenario's gateway.breakerModel, else reset): reset (Azure's documented behaviour: closed with fresh counters, all traffic resumes) or halfOpen (one trial request; success closes, failure re-opens)."`
 	Parameters    []string `help:"ARM parameters file(s), instead of the scenario's." type:"existingfile"`
 	Out           string   `default:"apimlab-out" help:"Folder the result and reports are written to."`
 	Format        []string `default:"text,json" help:"Report formats written to --out (text also goes to the terminal): ${runformats}."`
@@ -146,7 +146,11 @@ func (c *SimCmd) runModel(g *Globals, sc *sim.Scenario, svc *apim.Service, print
 		return usageErr("the model engine runs on a virtual clock with no load generator: --clock wall, --speed and --vegeta-results need --engine live")
 	}
 	if c.BreakerModel != "" {
-		sc.Gateway.BreakerModel = c.BreakerModel
+		m, err := breaker.ParseModel(c.BreakerModel)
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		sc.Gateway.BreakerModel = m.String()
 	}
 	issues, err := model.Issues(svc, sc)
 	if err != nil {

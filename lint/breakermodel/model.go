@@ -16,8 +16,11 @@
 //
 // After a trip the circuit stays open for TripDuration, the window starts
 // empty again, and requests while open are rejected without being counted.
-// The half-open trial request re-trips with probability FailureRate; that
-// is ignored (it adds at most FailureRate trips per trip).
+// That is exactly the breaker's default reset model (Learn: "After the
+// configured trip duration, the circuit resets and traffic resumes to the
+// backend"). Under the half-open option the trial request re-trips with
+// probability FailureRate; that is ignored (it adds at most FailureRate
+// trips per trip).
 //
 // # Approximation
 //

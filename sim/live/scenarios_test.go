@@ -6,17 +6,26 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/apimlab/apimlab/apim/load"
+	"github.com/apimlab/apimlab/breaker"
 	"github.com/apimlab/apimlab/sim"
 )
 
 // runShipped runs a shipped scenario on the virtual clock and fails the
 // test when it cannot run or one of its own assertions fails.
 func runShipped(t *testing.T, name string) *sim.Result {
+	t.Helper()
+	return runShippedWith(t, name, Options{})
+}
+
+// runShippedWith is runShipped with engine options (a breaker model
+// override, say).
+func runShippedWith(t *testing.T, name string, opts Options) *sim.Result {
 	t.Helper()
 	sc, err := sim.Load(filepath.Join("../../fixtures/scenarios", name))
 	if err != nil {
@@ -29,7 +38,7 @@ func runShipped(t *testing.T, name string) *sim.Result {
 	if err := load.Malformed(svc); err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(context.Background(), svc, sc, Options{})
+	res, err := Run(context.Background(), svc, sc, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,12 +162,23 @@ func TestScenarioPriorityFailover(t *testing.T) {
 	if got, want := firstOpen(t, res, "orders-eastus", 0), 30050*time.Millisecond+3*5*time.Millisecond; got != want {
 		t.Errorf("east opened at %s, want %s", got, want)
 	}
-	// It stays open for tripDuration (1 minute), then a half-open trial
-	// closes it: the first arrival at or after the reopening.
+	// It stays open for tripDuration (1 minute), until 90.065 s. The
+	// default reset model (Learn: "After the configured trip duration, the
+	// circuit resets and traffic resumes to the backend") closes it, with
+	// no half-open step, when the breaker is next looked at: the first
+	// arrival at or after 90.065 s is the one at 90.10 s.
+	var after []string
 	for _, tr := range res.Transitions {
-		if tr.Backend == "orders-eastus" && tr.To == sim.StateHalfOpen {
-			within(t, "half-open", tr.At.D(), 90065*time.Millisecond, 90100*time.Millisecond)
+		if tr.Backend == "orders-eastus" && tr.At.D() > 31*time.Second {
+			after = append(after, tr.From+"->"+tr.To+" "+tr.Reason)
+			within(t, "reset", tr.At.D(), 90065*time.Millisecond, 90100*time.Millisecond)
 		}
+	}
+	if want := []string{"open->closed trip-elapsed"}; !slices.Equal(after, want) {
+		t.Errorf("east's transitions after the trip: %q, want %q", after, want)
+	}
+	if res.Run.BreakerModel != "reset" {
+		t.Errorf("run names breaker model %q, want the default reset", res.Run.BreakerModel)
 	}
 	// Only request 2 reached a client as an error: its third attempt
 	// failed on east before the breaker could shed it.
@@ -167,12 +187,49 @@ func TestScenarioPriorityFailover(t *testing.T) {
 	}
 }
 
+// TestScenarioPriorityFailoverHalfOpen runs the same scenario with the
+// half-open option (--breaker-model halfOpen).
+func TestScenarioPriorityFailoverHalfOpen(t *testing.T) {
+	halfOpen := breaker.ModelHalfOpen
+	res := runShippedWith(t, "priority-failover.yaml", Options{BreakerModel: &halfOpen})
+	if res.Run.BreakerModel != "halfOpen" {
+		t.Errorf("run names breaker model %q, want halfOpen", res.Run.BreakerModel)
+	}
+	// Up to the trip, nothing differs: opened at 30.065 s, open until
+	// 90.065 s. The arrival at 90.10 s looks at the breaker and finds the
+	// open time over: half-open. The trial is the next request the 3:1
+	// round-robin gives east; the fault ended at 90 s, so it succeeds after
+	// east's 5 ms latency and closes the breaker. East is picked at least
+	// once in any 4 consecutive picks, so the trial starts by 90.25 s.
+	if got, want := firstOpen(t, res, "orders-eastus", 0), 30065*time.Millisecond; got != want {
+		t.Errorf("east opened at %s, want %s", got, want)
+	}
+	var after []string
+	for _, tr := range res.Transitions {
+		if tr.Backend != "orders-eastus" || tr.At.D() <= 31*time.Second {
+			continue
+		}
+		after = append(after, tr.From+"->"+tr.To+" "+tr.Reason)
+		switch tr.To {
+		case sim.StateHalfOpen:
+			within(t, "half-open", tr.At.D(), 90065*time.Millisecond, 90100*time.Millisecond)
+		case sim.StateClosed:
+			within(t, "trial closes", tr.At.D(), 90105*time.Millisecond, 90255*time.Millisecond)
+		}
+	}
+	if want := []string{"open->half-open trip-elapsed", "half-open->closed trial-succeeded"}; !slices.Equal(after, want) {
+		t.Errorf("east's transitions after the trip: %q, want %q", after, want)
+	}
+}
+
 func TestScenarioTwitchyBreaker(t *testing.T) {
 	res := runShipped(t, "twitchy-breaker.yaml")
 	// inventory-a gets half of 10 rps while closed: 5 rps × 5 % = 0.25
 	// failures per second, so 3 failures take 12 s on average; then 10 s
-	// open (and a half-open trial). One cycle ≈ 22 s: about 300/22 ≈ 14
-	// trips in 5 minutes. Allow ±40 % for the randomness of 5 %.
+	// open, after which the default reset model closes it with fresh
+	// counters (no trial that could re-trip it at once). One cycle ≈ 22 s:
+	// about 300/22 ≈ 14 trips in 5 minutes. Allow ±40 % for the randomness
+	// of 5 %.
 	want := 300.0 / (3/(5*0.05) + 10)
 	got := float64(opens(res, "inventory-a"))
 	if got < 0.6*want || got > 1.4*want {

@@ -31,7 +31,7 @@ func benchCfg() cfg {
 
 // benchScenario runs d at 200 rps (Poisson) with 1 % background 503s on
 // west, a 2-minute outage of east every simulated hour (so breakers trip,
-// go half-open and fail over), and a few milliseconds of latency.
+// reset or go half-open, and fail over), and a few milliseconds of latency.
 func benchScenario(t testing.TB, d time.Duration) *sim.Scenario {
 	y := `
 seed: 42

@@ -45,7 +45,7 @@ func (e Evidence) String() string { return e.lint().String() }
 
 // EvidenceOptions tune BreakerEvidence; the zero value is the default.
 type EvidenceOptions struct {
-	// Model is the breaker's recovery model (zero: half-open).
+	// Model is the breaker's recovery model (zero: reset).
 	Model breaker.Model
 	// MinRequests is the percentage conditions' minimum (0: the default).
 	MinRequests int

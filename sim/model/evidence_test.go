@@ -7,28 +7,41 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apimlab/apimlab/breaker"
 	"github.com/apimlab/apimlab/lint/breakermodel"
 )
 
-// TestEvidenceDeterministic: every request fails, so the breaker trips on
-// its count, and then every half-open trial fails and re-opens it: one
-// trip per trip duration plus the mean gap to the next request (1/rps),
-// 86400 / (60 + 1/50) = 1439.5 trips a day, open all but 1/50 s of each
-// cycle.
+// TestEvidenceDeterministic: every request fails (Poisson arrivals at 50
+// rps), so the breaker trips on its count of 5, stays open its minute and
+// then:
+//   - reset (the default): closes with fresh counters; the next 5 arrivals
+//     (mean 5/50 s) fail and trip it again: 86400 / (60 + 5/50) = 1437.6
+//     trips a day;
+//   - half-open: the first arrival (mean 1/50 s) is the trial, fails and
+//     re-opens it: 86400 / (60 + 1/50) = 1439.5 trips a day.
+//
+// The breaker is open all but the closed gap of each cycle. Over a day the
+// gaps' randomness averages out to well under 0.1 %, which tells the
+// two models apart.
 func TestEvidenceDeterministic(t *testing.T) {
 	br := `"failureCondition": {"count": 5, "interval": "PT1M", "statusCodeRanges": [{"min": 500, "max": 599}]}, "tripDuration": "PT1M"`
 	svc := cfg{singles: []backendDef{{name: "b1", breaker: br}, {name: "plain"}}}.service(t)
-	ev, err := BreakerEvidence(t.Context(), svc, "b1", 50, 1, 24*time.Hour, EvidenceOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantTrips := 86400 / (60 + 1.0/50)
-	if math.Abs(ev.TripsPerDay-wantTrips)/wantTrips > 0.005 {
-		t.Errorf("trips/day = %g, want %g", ev.TripsPerDay, wantTrips)
-	}
-	wantOpen := wantTrips * 60 / 60 // minutes
-	if math.Abs(ev.OpenMinutesPerDay-wantOpen)/wantOpen > 0.005 {
-		t.Errorf("open min/day = %g, want %g", ev.OpenMinutesPerDay, wantOpen)
+	for _, tt := range []struct {
+		model  breaker.Model
+		closed float64 // mean closed seconds per cycle
+	}{{breaker.ModelReset, 5.0 / 50}, {breaker.ModelHalfOpen, 1.0 / 50}} {
+		ev, err := BreakerEvidence(t.Context(), svc, "b1", 50, 1, 24*time.Hour, EvidenceOptions{Model: tt.model})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantTrips := 86400 / (60 + tt.closed)
+		if math.Abs(ev.TripsPerDay-wantTrips)/wantTrips > 0.0008 {
+			t.Errorf("%s: trips/day = %g, want %g", tt.model, ev.TripsPerDay, wantTrips)
+		}
+		wantOpen := wantTrips * 60 / 60 // minutes
+		if math.Abs(ev.OpenMinutesPerDay-wantOpen)/wantOpen > 0.0008 {
+			t.Errorf("%s: open min/day = %g, want %g", tt.model, ev.OpenMinutesPerDay, wantOpen)
+		}
 	}
 	if _, err := BreakerEvidence(t.Context(), svc, "plain", 50, 0.01, time.Hour, EvidenceOptions{}); err == nil {
 		t.Error("a backend without a breaker gave evidence")
@@ -71,8 +84,9 @@ load:
 
 // TestEvidenceMaxRequests: a percentage condition under a request budget
 // simulates budget/rps and scales to a day. Every request fails, so the
-// breaker trips at the 10th (MinRequests) and then on every trial: one
-// trip per trip duration plus 1/rps, as in TestEvidenceDeterministic.
+// breaker trips at the 10th (MinRequests) request, and again at the 10th
+// after each reset (the default model clears the window): one trip per trip
+// duration plus 10/rps.
 func TestEvidenceMaxRequests(t *testing.T) {
 	br := `"failureCondition": {"percentage": 50, "interval": "PT1M", "statusCodeRanges": [{"min": 500, "max": 599}]}, "tripDuration": "PT1M"`
 	svc := cfg{singles: []backendDef{{name: "b1", breaker: br}}}.service(t)
@@ -83,7 +97,7 @@ func TestEvidenceMaxRequests(t *testing.T) {
 	if ev.Duration != 2*time.Hour {
 		t.Errorf("simulated %s, want 2h (360,000 requests at 50 rps)", ev.Duration)
 	}
-	want := 86400 / (60 + 1.0/50)
+	want := 86400 / (60 + 10.0/50)
 	if math.Abs(ev.TripsPerDay-want)/want > 0.01 {
 		t.Errorf("trips/day = %g, want %g", ev.TripsPerDay, want)
 	}
@@ -93,8 +107,9 @@ func TestEvidenceMaxRequests(t *testing.T) {
 // (lint/breakermodel) against the real breaker under simulated traffic,
 // with the claims its documentation makes: count conditions agree within
 // a few percent (20 % here: a day of simulation gives a few hundred trips
-// at the rates chosen, and the half-open re-trips the formula ignores add
-// up to the failure rate), percentage conditions are conservative (the
+// at the rates chosen; under the default reset model the window starts
+// empty after each trip, as the formula assumes), percentage conditions
+// are conservative (the
 // formula never says more than the simulation, within 20 %, and at most
 // about 3× less).
 func TestBreakermodelAgainstSimulation(t *testing.T) {
@@ -154,7 +169,7 @@ func TestBreakerEvidenceAll(t *testing.T) {
 	}.service(t)
 	traffic := func(name string) (float64, float64) {
 		if name == "a" {
-			return 50, 1 // always failing: 86400 / (60 + 1/50) trips a day
+			return 50, 1 // always failing: 86400 / (60 + 5/50) trips a day (see TestEvidenceDeterministic)
 		}
 		return 50, 0
 	}
@@ -165,13 +180,13 @@ func TestBreakerEvidenceAll(t *testing.T) {
 	if len(got) != 2 {
 		t.Fatalf("evidence for %d backends (%v), want a and b", len(got), got)
 	}
-	if want := 86400 / (60 + 1.0/50); math.Abs(got["a"].TripsPerDay-want)/want > 0.005 {
+	if want := 86400 / (60 + 5.0/50); math.Abs(got["a"].TripsPerDay-want)/want > 0.005 {
 		t.Errorf("a: %.1f trips/day, want %.1f", got["a"].TripsPerDay, want)
 	}
 	if got["b"].Trips != 0 {
 		t.Errorf("b: %d trips without failures", got["b"].Trips)
 	}
-	if s := got["a"].String(); !strings.HasPrefix(s, "simulated: 1440 trips/day, open 1440 min/day") {
+	if s := got["a"].String(); !strings.HasPrefix(s, "simulated: 1438 trips/day, open 1438 min/day") {
 		t.Errorf("String() = %q", s)
 	}
 }

@@ -198,10 +198,10 @@ load:
 }
 
 // TestSummarize derives a sweep line by hand from the timeline of
-// TestSingleBackendTimeline's first case: b1 opens at 10.4 s, goes
-// half-open at 40.4 s and re-opens at once until the end (60 s). Two
-// trips in 60 s are 2880 a day; open 30 s + 19.6 s of every 60 s is
-// 1190.4 min a day; 500 of 600 requests got a 503.
+// TestSingleBackendTimeline's first case: b1 opens at 10.4 s, resets at
+// 40.4 s (the default model), five more failures re-open it at 40.8 s
+// until the end (60 s). Two trips in 60 s are 2880 a day; open 30 s +
+// 19.2 s of every 60 s is 1180.8 min a day; 500 of 600 requests got a 503.
 func TestSummarize(t *testing.T) {
 	svc := cfg{singles: []backendDef{{name: "b1", breaker: count5}}, serviceURL: "https://b1.example.test/api"}.service(t)
 	sc := scenario(t, `
@@ -215,8 +215,8 @@ load:
       - {name: p, duration: 60s, rate: 10}
 `)
 	p := Summarize(run(t, svc, sc, Options{}), "b1")
-	if !nearF(p.TripsPerDay, 2880, 1e-6) || !nearF(p.OpenMinutesPerDay, 1190.4, 1e-3) || !nearF(p.ClientErrorRate, 500.0/600, 1e-9) || p.Requests != 600 {
-		t.Errorf("Summarize = %+v, want 2880 trips/day, 1190.4 open min/day, error rate 0.833, 600 requests", p)
+	if !nearF(p.TripsPerDay, 2880, 1e-6) || !nearF(p.OpenMinutesPerDay, 1180.8, 1e-3) || !nearF(p.ClientErrorRate, 500.0/600, 1e-9) || p.Requests != 600 {
+		t.Errorf("Summarize = %+v, want 2880 trips/day, 1180.8 open min/day, error rate 0.833, 600 requests", p)
 	}
 	if q := Summarize(run(t, svc, sc, Options{}), "other"); q.TripsPerDay != 0 || q.OpenMinutesPerDay != 0 {
 		t.Errorf("another backend's line = %+v, want no trips", q)
