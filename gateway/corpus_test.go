@@ -14,6 +14,7 @@ import (
 
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/load"
+	"github.com/apimlab/apimlab/apim/routing"
 )
 
 // corpusDir is the shared corpus of real public APIM configurations.
@@ -85,7 +86,7 @@ func TestCorpusRoutes(t *testing.T) {
 func corpusRequests(svc *apim.Service) []*http.Request {
 	var out []*http.Request
 	for _, a := range svc.APIs {
-		prefix := apiPrefix(a.Path.Value)
+		prefix := routing.Prefix(a.Path.Value)
 		if len(a.Operations) == 0 {
 			out = append(out, mustRequest("GET", prefix+"/"))
 		}

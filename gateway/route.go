@@ -8,6 +8,7 @@ import (
 
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/policyexpr"
+	"github.com/apimlab/apimlab/apim/routing"
 )
 
 // apiRoute is one API: its path prefix, operations and API-level plan.
@@ -141,82 +142,24 @@ func (grp *apiGroup) pick(version, rev string) *apiRoute {
 
 // sortGroups orders groups by longest prefix, so the first match wins.
 func sortGroups(gs []*apiGroup) {
-	sort.SliceStable(gs, func(i, j int) bool { return len(gs[i].prefix) > len(gs[j].prefix) })
+	routing.SortByPrefix(gs, func(g *apiGroup) string { return g.prefix })
 }
 
 // opRoute is one operation: method plus URL template.
 type opRoute struct {
-	op      *apim.Operation
-	method  string // upper case; "*" matches any method
-	segs    []tmplSeg
-	tailAny bool // the template ends with {*param}
-	literal int  // number of literal segments (specificity)
-	plan    *plan
-	info    policyexpr.Operation
-}
-
-// tmplSeg is one segment of a URL template.
-type tmplSeg struct {
-	lit   string // literal text; "" for a parameter
-	param string
-}
-
-// apiPrefix normalises an API path to "/path" without a trailing slash.
-func apiPrefix(p string) string {
-	p = strings.Trim(strings.TrimSpace(p), "/")
-	if p == "" {
-		return ""
-	}
-	return "/" + p
-}
-
-// parseTemplate splits a URL template ("/users/{id}/orders?x={x}").
-func parseTemplate(t string) (segs []tmplSeg, tailAny bool, literal int) {
-	if i := strings.IndexByte(t, '?'); i >= 0 {
-		t = t[:i]
-	}
-	for _, s := range strings.Split(strings.Trim(t, "/"), "/") {
-		if s == "" {
-			continue
-		}
-		if s == "*" {
-			// APIM's wildcard operation ("/*", "/users/*"): the rest of
-			// the path, any depth, including none.
-			segs = append(segs, tmplSeg{})
-			tailAny = true
-			break
-		}
-		if len(s) > 2 && s[0] == '{' && s[len(s)-1] == '}' {
-			name := s[1 : len(s)-1]
-			if strings.HasPrefix(name, "*") {
-				segs = append(segs, tmplSeg{param: name[1:]})
-				tailAny = true
-				break
-			}
-			segs = append(segs, tmplSeg{param: name})
-			continue
-		}
-		segs = append(segs, tmplSeg{lit: s})
-		literal++
-	}
-	return segs, tailAny, literal
+	op     *apim.Operation
+	method string // upper case; "*" matches any method
+	tmpl   routing.Template
+	plan   *plan
+	info   policyexpr.Operation
 }
 
 // sortRoutes orders APIs by longest prefix and operations by specificity, so
 // the first match wins.
 func sortRoutes(apis []*apiRoute) {
-	sort.SliceStable(apis, func(i, j int) bool { return len(apis[i].prefix) > len(apis[j].prefix) })
+	routing.SortByPrefix(apis, func(a *apiRoute) string { return a.prefix })
 	for _, a := range apis {
-		sort.SliceStable(a.ops, func(i, j int) bool {
-			x, y := a.ops[i], a.ops[j]
-			if x.literal != y.literal {
-				return x.literal > y.literal
-			}
-			if len(x.segs) != len(y.segs) {
-				return len(x.segs) > len(y.segs)
-			}
-			return !x.tailAny && y.tailAny
-		})
+		sort.SliceStable(a.ops, func(i, j int) bool { return routing.MoreSpecific(&a.ops[i].tmpl, &a.ops[j].tmpl) })
 	}
 }
 
@@ -227,47 +170,11 @@ func (a *apiRoute) matchOp(method, rest string, params map[string]string) *opRou
 		if o.method != "*" && o.method != method {
 			continue
 		}
-		if o.match(rest, params) {
+		if o.tmpl.Match(rest, params) {
 			return o
 		}
 	}
 	return nil
-}
-
-// match reports whether rest matches the template; on success params holds
-// the parameter values.
-func (o *opRoute) match(rest string, params map[string]string) bool {
-	p := strings.Trim(rest, "/")
-	for i, s := range o.segs {
-		if p == "" && !(o.tailAny && i == len(o.segs)-1) {
-			return false
-		}
-		if o.tailAny && i == len(o.segs)-1 {
-			if params != nil && s.param != "" {
-				params[s.param] = p
-			}
-			return true
-		}
-		seg := p
-		if k := strings.IndexByte(p, '/'); k >= 0 {
-			seg, p = p[:k], p[k+1:]
-		} else {
-			p = ""
-		}
-		if s.lit != "" {
-			if !strings.EqualFold(seg, s.lit) {
-				return false
-			}
-			continue
-		}
-		if seg == "" {
-			return false
-		}
-		if params != nil {
-			params[s.param] = seg
-		}
-	}
-	return p == ""
 }
 
 // escapedRest returns the part of the escaped request path esc after the

@@ -8,6 +8,7 @@ import (
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/policy"
 	"github.com/apimlab/apimlab/apim/policyexpr"
+	"github.com/apimlab/apimlab/apim/routing"
 )
 
 // loneAPIName names the catch-all API that serves a lone policy file
@@ -69,7 +70,7 @@ func (g *Gateway) loneAPIs(c *compiler, global *policy.Document) []*apim.API {
 
 // buildAPI compiles one API: its service URL, plans and operations.
 func (g *Gateway) buildAPI(c *compiler, global *policy.Document, a *apim.API) *apiRoute {
-	r := &apiRoute{api: a, prefix: apiPrefix(a.Path.Value)}
+	r := &apiRoute{api: a, prefix: routing.Prefix(a.Path.Value)}
 	base, rev := splitRevisionName(a.Name)
 	r.revision = strings.TrimSpace(a.APIRevision.Value)
 	if r.revision == "" {
@@ -119,7 +120,7 @@ func (g *Gateway) buildAPI(c *compiler, global *policy.Document, a *apim.API) *a
 		if or.method == "" {
 			or.method = "*"
 		}
-		or.segs, or.tailAny, or.literal = parseTemplate(o.URLTemplate.Or("/"))
+		or.tmpl = routing.Parse(o.URLTemplate.Or("/"))
 		or.info = policyexpr.Operation{Id: o.Name, Name: o.DisplayName.Or(o.Name), Method: or.method, UrlTemplate: o.URLTemplate.Value}
 		or.plan = c.compilePlan(global, product, apiDoc, g.parse(c, o.Policy))
 		r.ops = append(r.ops, or)

@@ -1,37 +1,12 @@
 package gateway
 
 import (
-	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/apimlab/apimlab/apim"
 )
-
-func TestURLKey(t *testing.T) {
-	tests := []struct {
-		a, b string
-		same bool
-	}{
-		{"https://Orders.Contoso.com/api", "https://orders.contoso.com/api/", true},
-		{"HTTPS://orders.contoso.com:443/api", "https://orders.contoso.com/api", true},
-		{"http://orders.contoso.com:80", "http://orders.contoso.com/", true},
-		{"http://orders.contoso.com:8080", "http://orders.contoso.com", false},
-		{"https://orders.contoso.com:80", "https://orders.contoso.com", false},
-		{"https://orders.contoso.com/api", "https://orders.contoso.com/API", false},
-		{"https://orders.contoso.com/api?x=1", "https://orders.contoso.com/api", true},
-		{"http://orders.contoso.com/api", "https://orders.contoso.com/api", false},
-		{"http://[::1]:80/a", "http://[::1]/a/", true},
-	}
-	for _, tt := range tests {
-		a, _ := url.Parse(tt.a)
-		b, _ := url.Parse(tt.b)
-		if got := urlKey(a) == urlKey(b); got != tt.same {
-			t.Errorf("urlKey(%q) == urlKey(%q) is %v, want %v (%q, %q)", tt.a, tt.b, got, tt.same, urlKey(a), urlKey(b))
-		}
-	}
-}
 
 func TestBackendEntityMatchedByURL(t *testing.T) {
 	clock := newFakeClock()

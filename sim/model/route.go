@@ -13,6 +13,7 @@ import (
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/policy"
 	"github.com/apimlab/apimlab/apim/policyexpr"
+	"github.com/apimlab/apimlab/apim/routing"
 )
 
 // Issue is something in the configuration the model engine cannot
@@ -167,7 +168,7 @@ func newRouter(svc *apim.Service) *router {
 			continue
 		}
 		if u, err := url.Parse(strings.TrimSpace(b.URL.Value)); err == nil && u.Host != "" {
-			k := urlKey(u)
+			k := routing.URLKey(u)
 			if _, dup := rt.byURL[k]; !dup {
 				rt.byURL[k] = b.Name
 			}
@@ -222,22 +223,6 @@ func (rt *router) fragment(id string) (*policy.Document, bool) {
 	return d, ok && d != nil
 }
 
-// urlKey normalises a backend URL the way the gateway matches an API's
-// serviceUrl or a set-backend-service base-url against backend entities
-// (gateway/urlmatch.go): scheme and host case-insensitive, default ports
-// dropped, trailing slashes ignored, query ignored.
-func urlKey(u *url.URL) string {
-	scheme := strings.ToLower(u.Scheme)
-	host := strings.ToLower(u.Hostname())
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	if p := u.Port(); p != "" && !(scheme == "http" && p == "80") && !(scheme == "https" && p == "443") {
-		host += ":" + p
-	}
-	return scheme + "://" + host + strings.TrimRight(u.EscapedPath(), "/")
-}
-
 // resolveURL returns the entity a base URL reaches, or its host for an ad
 // hoc URL.
 func (rt *router) resolveURL(raw string) (entity, adhoc string, err error) {
@@ -245,7 +230,7 @@ func (rt *router) resolveURL(raw string) (entity, adhoc string, err error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", "", fmt.Errorf("%q is not an absolute http(s) URL", raw)
 	}
-	if name, ok := rt.byURL[urlKey(u)]; ok {
+	if name, ok := rt.byURL[routing.URLKey(u)]; ok {
 		return name, "", nil
 	}
 	return "", u.Host, nil
@@ -705,84 +690,39 @@ func (rt *router) condition(spec *retrySpec, e *policy.Element) bool {
 }
 
 // matchAPI returns the API whose path prefix (case-insensitive, on segment
-// boundaries) is the longest match of path, and the rest of the path.
+// boundaries) is the longest match of path, and the rest of the path
+// (package routing, as the gateway).
 func (rt *router) matchAPI(path string) (*apim.API, string) {
 	var best *apim.API
 	bestLen, rest := -1, ""
 	for _, a := range rt.svc.APIs {
-		p := strings.Trim(strings.TrimSpace(a.Path.Value), "/")
-		prefix := ""
-		if p != "" {
-			prefix = "/" + p
-		}
-		n := len(prefix)
-		if len(path) < n || !strings.EqualFold(path[:n], prefix) {
-			continue
-		}
-		if r := path[n:]; (r == "" || r[0] == '/') && n > bestLen {
-			best, bestLen, rest = a, n, r
+		prefix := routing.Prefix(a.Path.Value)
+		if r, ok := routing.Under(path, prefix); ok && len(prefix) > bestLen {
+			best, bestLen, rest = a, len(prefix), r
 		}
 	}
 	return best, rest
 }
 
 // matchOp returns the most specific operation matching method and rest
-// (most literal segments, then most segments, then no trailing wildcard).
+// (routing.MoreSpecific, as the gateway).
 func matchOp(api *apim.API, method, rest string) *apim.Operation {
 	var best *apim.Operation
-	bestLit, bestSegs, bestTail := -1, -1, true
+	var bestT routing.Template
 	for _, o := range api.Operations {
 		m := strings.ToUpper(strings.TrimSpace(o.Method.Or("*")))
 		if m != "" && m != "*" && m != strings.ToUpper(method) {
 			continue
 		}
-		lit, segs, tail, ok := matchTemplate(o.URLTemplate.Or("/"), rest)
-		if !ok {
+		t := routing.Parse(o.URLTemplate.Or("/"))
+		if !t.Match(rest, nil) {
 			continue
 		}
-		better := lit > bestLit || (lit == bestLit && (segs > bestSegs || (segs == bestSegs && bestTail && !tail)))
-		if best == nil || better {
-			best, bestLit, bestSegs, bestTail = o, lit, segs, tail
+		if best == nil || routing.MoreSpecific(&t, &bestT) {
+			best, bestT = o, t
 		}
 	}
 	return best
-}
-
-// matchTemplate matches rest against a URL template ("/users/{id}",
-// "/files/{*path}").
-func matchTemplate(tmpl, rest string) (literal, segs int, tailAny, ok bool) {
-	if i := strings.IndexByte(tmpl, '?'); i >= 0 {
-		tmpl = tmpl[:i]
-	}
-	var parts []string
-	for _, s := range strings.Split(strings.Trim(tmpl, "/"), "/") {
-		if s != "" {
-			parts = append(parts, s)
-		}
-	}
-	p := strings.Trim(rest, "/")
-	for i, s := range parts {
-		isParam := len(s) > 2 && s[0] == '{' && s[len(s)-1] == '}'
-		if isParam && strings.HasPrefix(s, "{*") {
-			return literal, i + 1, true, true
-		}
-		if p == "" {
-			return 0, 0, false, false
-		}
-		seg := p
-		if k := strings.IndexByte(p, '/'); k >= 0 {
-			seg, p = p[:k], p[k+1:]
-		} else {
-			p = ""
-		}
-		if !isParam {
-			if !strings.EqualFold(seg, s) {
-				return 0, 0, false, false
-			}
-			literal++
-		}
-	}
-	return literal, len(parts), false, p == ""
 }
 
 // productPolicy returns the policy of the first of the API's products that
