@@ -15,59 +15,87 @@ const count5 = `"failureCondition": {"count": 5, "interval": "PT1M", "statusCode
 
 // TestSingleBackendTimeline checks breaker instants and client statuses on
 // one backend without retry, derived by hand from the fault start, the
-// uniform arrival instants (request k at k/rate) and the rule's count.
+// uniform arrival instants (request k at k/rate) and the rule's count,
+// under the default reset model (Learn, "Backends in API Management":
+// "After the configured trip duration, the circuit resets and traffic
+// resumes to the backend") and under the half-open option, selected by the
+// scenario's gateway.breakerModel.
 func TestSingleBackendTimeline(t *testing.T) {
 	svc := cfg{singles: []backendDef{{name: "b1", breaker: count5}}, serviceURL: "https://b1.example.test/api"}.service(t)
+	type step struct {
+		to string
+		at float64
+	}
 	tests := []struct {
 		name   string
+		model  string // gateway.breakerModel; "" is the default, reset
 		faults string
 		rate   float64
 		// want: transitions as from>to at seconds.
-		want []struct {
-			to string
-			at float64
-		}
+		want             []step
 		ok, s503, served uint64
 	}{
 		{
 			// 10 rps: requests at 0, 0.1, …; the fault starts at 10 s, so
 			// the 5th failure is the request at 10.4 s. Open until 40.4 s,
-			// where the half-open trial fails and re-opens it until 70.4 s
-			// (after the end). 100 requests before 10 s succeed; 500 get
-			// 503 (5 + 1 trial from b1, 494 from the gateway).
+			// where the breaker resets: 40.4 … 40.8 s are five new failures,
+			// which trip it again at 40.8 s until 70.8 s (after the end).
+			// 100 requests before 10 s succeed; the other 500 get 503 (10
+			// from b1, 490 from the gateway).
 			name: "count trips on the 5th failure", faults: "{from: 10s, to: 60s, kind: status, code: 503}", rate: 10,
-			want: []struct {
-				to string
-				at float64
-			}{{"open", 10.4}, {"half-open", 40.4}, {"open", 40.4}},
-			ok: 100, s503: 500, served: 106,
+			want: []step{{"open", 10.4}, {"closed", 40.4}, {"open", 40.8}},
+			ok:   100, s503: 500, served: 100 + 5 + 5,
 		},
 		{
-			// The fault ends at 20 s: the trial at 40.4 s succeeds and
-			// closes the breaker. Rejected: 10.5…40.3 s (299 requests);
-			// served after the trial: 40.5…59.9 s (195).
-			name: "trial succeeds after the fault", faults: "{from: 10s, to: 20s, kind: status, code: 503}", rate: 10,
-			want: []struct {
-				to string
-				at float64
-			}{{"open", 10.4}, {"half-open", 40.4}, {"closed", 40.4}},
-			ok: 100 + 1 + 195, s503: 5 + 299, served: 100 + 5 + 1 + 195,
+			// The fault ends at 20 s: the reset at 40.4 s lets everything
+			// through again. Rejected: 10.5…40.3 s (299 requests); served
+			// after the reset: 40.4…59.9 s (196).
+			name: "traffic resumes after the fault", faults: "{from: 10s, to: 20s, kind: status, code: 503}", rate: 10,
+			want: []step{{"open", 10.4}, {"closed", 40.4}},
+			ok:   100 + 196, s503: 5 + 299, served: 100 + 5 + 196,
 		},
 		{
 			// At 4 rps the requests are 0.25 s apart: the 5th failure is
-			// at 11 s. 40 requests before 10 s succeed, 6 get 500 from b1
-			// (5 + the trial), the other 194 get the gateway's 503.
+			// at 11 s; reset at 41 s, five more failures (41 … 42 s) trip
+			// it again at 42 s. 40 requests before 10 s succeed, 10 get
+			// 500 from b1, the other 190 get the gateway's 503.
 			name: "slower traffic trips later", faults: "{from: 10s, to: 60s, kind: status, code: 500}", rate: 4,
-			want: []struct {
-				to string
-				at float64
-			}{{"open", 11}, {"half-open", 41}, {"open", 41}},
-			ok: 40, s503: 194, served: 40 + 5 + 1,
+			want: []step{{"open", 11}, {"closed", 41}, {"open", 42}},
+			ok:   40, s503: 190, served: 40 + 5 + 5,
+		},
+		{
+			// Half-open: open until 40.4 s, where the trial fails and
+			// re-opens it until 70.4 s (after the end). 100 requests before
+			// 10 s succeed; 500 get 503 (5 + 1 trial from b1, 494 from the
+			// gateway).
+			name: "half-open: count trips on the 5th failure", model: "halfOpen", faults: "{from: 10s, to: 60s, kind: status, code: 503}", rate: 10,
+			want: []step{{"open", 10.4}, {"half-open", 40.4}, {"open", 40.4}},
+			ok:   100, s503: 500, served: 106,
+		},
+		{
+			// Half-open: the fault ends at 20 s: the trial at 40.4 s
+			// succeeds and closes the breaker. Rejected: 10.5…40.3 s (299
+			// requests); served after the trial: 40.5…59.9 s (195).
+			name: "half-open: trial succeeds after the fault", model: "halfOpen", faults: "{from: 10s, to: 20s, kind: status, code: 503}", rate: 10,
+			want: []step{{"open", 10.4}, {"half-open", 40.4}, {"closed", 40.4}},
+			ok:   100 + 1 + 195, s503: 5 + 299, served: 100 + 5 + 1 + 195,
+		},
+		{
+			// Half-open at 4 rps: 40 requests before 10 s succeed, 6 get
+			// 500 from b1 (5 + the trial), the other 194 get the gateway's
+			// 503.
+			name: "half-open: slower traffic trips later", model: "halfOpen", faults: "{from: 10s, to: 60s, kind: status, code: 500}", rate: 4,
+			want: []step{{"open", 11}, {"half-open", 41}, {"open", 41}},
+			ok:   40, s503: 194, served: 40 + 5 + 1,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sc := scenario(t, `
+			gw := ""
+			if tt.model != "" {
+				gw = "gateway: {breakerModel: " + tt.model + "}\n"
+			}
+			sc := scenario(t, gw+`
 backends:
   b1:
     faults:
@@ -78,6 +106,13 @@ load:
       - {name: p, duration: 60s, rate: `+ftoa(tt.rate)+`}
 `)
 			res := run(t, svc, sc, Options{})
+			wantModel := tt.model
+			if wantModel == "" {
+				wantModel = "reset"
+			}
+			if res.Run.BreakerModel != wantModel {
+				t.Errorf("run names breaker model %q, want %q", res.Run.BreakerModel, wantModel)
+			}
 			got := transitions(res, "b1", 0)
 			if len(got) != len(tt.want) {
 				t.Fatalf("transitions = %+v, want %d", got, len(tt.want))
@@ -250,11 +285,11 @@ load:
 	res := run(t, svc, sc, Options{})
 	tr := transitions(res, "b1", 0)
 	// Requests every 0.5 s: the one at 5 s gets the 429; open until 25 s,
-	// where the trial succeeds.
+	// where the default reset model closes it.
 	want := []struct {
 		to string
 		at float64
-	}{{"open", 5}, {"half-open", 25}, {"closed", 25}}
+	}{{"open", 5}, {"closed", 25}}
 	if len(tr) != len(want) {
 		t.Fatalf("transitions = %+v", tr)
 	}
