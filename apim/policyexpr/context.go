@@ -51,9 +51,15 @@ type Request struct {
 
 	// Body returns the request body for context.Request.Body.As<string>().
 	// It is called only when an expression reads the body; nil means an
-	// empty body. The gateway should cache the result (APIM's
-	// preserveContent semantics are the gateway's business).
+	// empty body. The gateway should cache the result.
 	Body func() (string, error) `expr:"-"`
+	// Consume, if non-nil, is called after a successful Body read made
+	// without preserveContent: true (As<T>(), As<T>(false),
+	// AsFormUrlEncodedContent()). Learn, "Set body": "By default when you
+	// access the message body using context.Request.Body or
+	// context.Response.Body, the original message body is lost"; the
+	// gateway drops it there.
+	Consume func() `expr:"-"`
 }
 
 // Response is context.Response.
@@ -64,6 +70,8 @@ type Response struct {
 	// Body returns the response body for context.Response.Body.As<string>();
 	// nil means an empty body.
 	Body func() (string, error) `expr:"-"`
+	// Consume is Request.Consume for the response body.
+	Consume func() `expr:"-"`
 }
 
 // Url is APIM's IUrl. Query and QueryString are derived from RawQuery on

@@ -588,7 +588,11 @@ func bodyMethod(b *bodyVal, name string, typeArgs []string, args []any, named []
 		if b.fn == nil {
 			return "", nil
 		}
-		return b.fn()
+		s, err := b.fn()
+		if err == nil {
+			consumeUnlessPreserved(b.consume, argAt(args, 0))
+		}
+		return s, err
 	}
 	switch name {
 	case "As":

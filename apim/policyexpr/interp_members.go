@@ -29,7 +29,7 @@ func getMember(fr *iframe, v any, name string, off int) (any, error) {
 			}
 			return x.MatchedParameters, nil
 		case "Body":
-			return &bodyVal{fn: x.Body}, nil
+			return &bodyVal{fn: x.Body, consume: x.Consume}, nil
 		case "Method":
 			return x.Method, nil
 		case "IpAddress":
@@ -271,7 +271,7 @@ func responseMember(r *Response, name string) (any, error) {
 	case "Headers":
 		return headersOf(r.Headers), nil
 	case "Body":
-		return &bodyVal{fn: r.Body}, nil
+		return &bodyVal{fn: r.Body, consume: r.Consume}, nil
 	}
 	return nil, fmt.Errorf("%w: IResponse.%s is not emulated", errNotSupported, name)
 }

@@ -69,7 +69,8 @@ func (p *kvPair) String() string { return "[" + netString(p.key) + ", " + netStr
 
 // bodyVal is an IMessageBody.
 type bodyVal struct {
-	fn func() (string, error)
+	fn      func() (string, error)
+	consume func() // nil: reads never lose the body
 }
 
 // queryDict is IUrl.Query over the raw query string.

@@ -290,17 +290,31 @@ var dictHelpers = []helper{
 	}, []any{new(func(map[string]any, string, float64) float64)}},
 	{"csBody", func(a ...any) (any, error) {
 		var body func() (string, error)
+		var consume func()
 		switch r := a[0].(type) {
 		case Request:
-			body = r.Body
+			body, consume = r.Body, r.Consume
 		case Response:
-			body = r.Body
+			body, consume = r.Body, r.Consume
 		default:
 			return nil, bad("csBody")
 		}
 		if body == nil {
 			return "", nil
 		}
-		return body()
-	}, []any{new(func(Request) string), new(func(Response) string)}},
+		s, err := body()
+		if err == nil {
+			consumeUnlessPreserved(consume, a[1])
+		}
+		return s, err
+	}, []any{new(func(Request, bool) string), new(func(Response, bool) string)}},
+}
+
+// consumeUnlessPreserved calls consume (when set) after a body read whose
+// preserveContent argument (nil when omitted) is not true: the one reading
+// of preserveContent for both engines.
+func consumeUnlessPreserved(consume func(), preserve any) {
+	if keep, _ := preserve.(bool); !keep && consume != nil {
+		consume()
+	}
 }
