@@ -170,8 +170,16 @@ func buildAttributes() map[string][]Attribute {
 		"azure-openai-emit-token-metric": tokenMetric,
 		"llm-emit-token-metric":          tokenMetric,
 		"trace":                          lit("source", "severity"),
-		"message":                        nil,
-		"metadata":                       attr("name", "value"),
+		// Dapr (self-hosted gateway). Its <metadata> takes no attributes,
+		// trace's takes name and value: the one entry below allows both.
+		"publish-to-dapr": join(attr("pubsub-name", "topic", "timeout", "template", "content-type"),
+			lit("ignore-error", "response-variable-name")),
+		"invoke-dapr-binding": join(attr("name", "timeout", "template", "content-type"),
+			lit("operation", "ignore-error", "response-variable-name")),
+		"item":     attr("key"),
+		"data":     nil,
+		"message":  nil,
+		"metadata": attr("name", "value"),
 	}
 }
 

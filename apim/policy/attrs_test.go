@@ -37,6 +37,9 @@ func TestLookupAttribute(t *testing.T) {
 		{"key", "certificate-id", true, true, false}, // validate-jwt "key attributes"
 		{"key", "n", true, true, true},
 		{"set-body", "parse-date", true, true, true}, // on the current page, not the 2023 one
+		{"invoke-dapr-binding", "operation", true, true, true},
+		{"publish-to-dapr", "topic", true, true, false},
+		{"item", "key", true, true, false},
 		{"validate-content", "max-size", true, true, false},
 		{"validate-parameters", "errors-variable-name", true, true, true},
 		{"validate-status-code", "errors-variable-name", true, true, false}, // its page does not say

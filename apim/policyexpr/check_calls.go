@@ -248,11 +248,7 @@ func (c *checker) navCall(e *callExpr, m *memberExpr, recv val) (val, error) {
 		if n > 1 {
 			return c.noMethod(m, recv.t, n)
 		}
-		preserve := "false"
-		if n == 1 {
-			preserve = args[0].code
-		}
-		return val{t: tyString, code: call("csBody", recv.code, preserve)}, nil
+		return val{t: tyString, code: call("csBody", recv.code)}, nil
 	case "IUrl":
 		if m.name == "ToString" && n == 0 {
 			return val{t: tyString, code: call("csUrlStr", recv.code)}, nil
