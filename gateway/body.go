@@ -9,9 +9,9 @@ import (
 )
 
 // requestBody is context.Request.Body.As<string>(): the request body,
-// read once and buffered (at most Options.MaxBodyBytes) so that it still
-// goes to the backend. apimlab treats every read as preserveContent: true;
-// see docs/semantics.md.
+// read once and buffered (at most Options.MaxBodyBytes). The read itself
+// keeps the body; a policy expression's read without preserveContent: true
+// then drops it (consumeRequestBody).
 func (x *exchange) requestBody() (string, error) {
 	if !x.hasBody {
 		r := x.r
@@ -43,6 +43,31 @@ func (x *exchange) responseBody() (string, error) {
 		x.respBody = b
 	}
 	return string(x.respBody), nil
+}
+
+// consumeRequestBody is what a policy expression's read of
+// context.Request.Body without preserveContent: true leaves behind: no
+// body. Learn, "Set body": "By default when you access the message body
+// using context.Request.Body or context.Response.Body, the original
+// message body is lost and must be set by returning the body back in the
+// expression". The backend then receives an empty body unless a set-body
+// sets one; later reads see an empty body. Options.PreserveBodies keeps
+// the body instead (docs/semantics.md).
+func (x *exchange) consumeRequestBody() {
+	if x.g.opts.PreserveBodies {
+		return
+	}
+	x.body, x.hasBody = nil, true
+}
+
+// consumeResponseBody is consumeRequestBody for context.Response.Body: the
+// client receives an empty body unless a set-body sets one.
+func (x *exchange) consumeResponseBody() {
+	if x.g.opts.PreserveBodies {
+		return
+	}
+	x.closeStream()
+	x.respBody = nil
 }
 
 // readBounded reads r to the end, failing when it holds more than max bytes.

@@ -43,7 +43,7 @@ func TestExpressionContext(t *testing.T) {
 	policy := policyDoc(
 		`<set-header name="X-Req-Body" exists-action="override"><value>@(context.Request.Body.As&lt;string&gt;(preserveContent: true))</value></set-header>`,
 		`<forward-request />`,
-		`<set-header name="X-Resp-Body" exists-action="override"><value>@(context.Response.Body.As&lt;string&gt;())</value></set-header>`+
+		`<set-header name="X-Resp-Body" exists-action="override"><value>@(context.Response.Body.As&lt;string&gt;(preserveContent: true))</value></set-header>`+
 			`<set-header name="X-Echo-Req" exists-action="override"><value>@(context.Request.Headers.GetValueOrDefault("X-Req-Body", ""))</value></set-header>`+
 			`<set-header name="X-Request-Id" exists-action="override"><value>@(context.RequestId)</value></set-header>`+
 			`<set-header name="X-Rand" exists-action="override"><value>@(new Random().Next(1000000).ToString())</value></set-header>`)

@@ -85,6 +85,9 @@ type exchange struct {
 	rnd        *rand.Rand
 	reqBodyFn  func() (string, error)
 	respBodyFn func() (string, error)
+	// reqConsumeFn and respConsumeFn drop a body read without
+	// preserveContent: true (body.go).
+	reqConsumeFn, respConsumeFn func()
 }
 
 var exchangePool = sync.Pool{New: func() any { return new(exchange) }}
@@ -96,6 +99,8 @@ func (g *Gateway) getExchange(w http.ResponseWriter, r *http.Request) *exchange 
 		x.rnd = rand.New(x.pcg)
 		x.reqBodyFn = x.requestBody
 		x.respBodyFn = x.responseBody
+		x.reqConsumeFn = x.consumeRequestBody
+		x.respConsumeFn = x.consumeResponseBody
 	}
 	// Request n draws from (Seed, n): a seeded run is reproducible.
 	x.pcg.Seed(g.opts.Seed, g.seq.Add(1))
@@ -123,7 +128,7 @@ func (x *exchange) release() {
 	clear(params)
 	clear(x.after)
 	after := x.after[:0]
-	*x = exchange{cancels: cancels, params: params, after: after, pcg: x.pcg, rnd: x.rnd, reqBodyFn: x.reqBodyFn, respBodyFn: x.respBodyFn}
+	*x = exchange{cancels: cancels, params: params, after: after, pcg: x.pcg, rnd: x.rnd, reqBodyFn: x.reqBodyFn, respBodyFn: x.respBodyFn, reqConsumeFn: x.reqConsumeFn, respConsumeFn: x.respConsumeFn}
 	exchangePool.Put(x)
 }
 
@@ -191,6 +196,8 @@ func (x *exchange) syncContext() {
 		c.Rand = x.rnd
 		c.Request.Body = x.reqBodyFn
 		c.Response.Body = x.respBodyFn
+		c.Request.Consume = x.reqConsumeFn
+		c.Response.Consume = x.respConsumeFn
 		c.RequestId = newUUID(x.rnd)
 	}
 	c.Request.Method = x.method

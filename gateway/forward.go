@@ -222,6 +222,11 @@ func (x *exchange) roundTrip(b *backend, base *url.URL, a attemptSpec) (*http.Re
 		Host:       u.Host,
 	}
 	switch {
+	case x.hasBody && len(x.body) == 0:
+		// An empty body (emptied, or set empty) goes out as
+		// Content-Length: 0, not as an empty chunked stream.
+		req.Body = http.NoBody
+		req.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
 	case x.hasBody:
 		req.Body = io.NopCloser(bytes.NewReader(x.body))
 		req.ContentLength = int64(len(x.body))
@@ -234,6 +239,14 @@ func (x *exchange) roundTrip(b *backend, base *url.URL, a attemptSpec) (*http.Re
 	}
 	req = req.WithContext(ctx)
 	req, watch := x.watch(req)
+	if !x.hasBody {
+		// The client's body streams to this attempt and is gone after
+		// it: unbuffered (no buffer-request-body="true"), a later attempt
+		// (retry) goes out with an empty body, as in Azure, where only a
+		// buffered request "will be reused on retry" (Learn, "Forward
+		// request"). Options.PreserveBodies buffers it instead.
+		x.body, x.hasBody = nil, true
+	}
 	var tr http.RoundTripper
 	if b != nil {
 		tr = b.variant(x.g, x.clientCert, a.version)

@@ -92,6 +92,15 @@ type Options struct {
 	// expression may read (context.Request.Body, context.Response.Body);
 	// a larger body fails the expression. 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// PreserveBodies keeps request and response bodies where Azure loses
+	// them: every retry attempt resends the request body (as if each
+	// forward-request had buffer-request-body="true"), and a policy
+	// expression's read of context.Request.Body or context.Response.Body
+	// keeps the body (as if it passed preserveContent: true). False, the
+	// default, is Azure's behaviour: without buffer-request-body="true" a
+	// retried attempt goes out with an empty body, and a read without
+	// preserveContent: true empties the body (docs/semantics.md, "Bodies").
+	PreserveBodies bool
 	// TrustedProxies are the peers whose X-Forwarded-For the gateway
 	// believes. context.Request.IpAddress is the TCP peer's address unless
 	// the peer is in one of these prefixes; then it is the right-most

@@ -121,8 +121,9 @@ func TestRetryDoesNotWaitForStalledBody(t *testing.T) {
 }
 
 // TestBufferedRequestBodyBounded checks that the body buffered for retry
-// is bounded by Options.MaxBodyBytes: a larger one is answered 413 without
-// reaching the backend, with or without a Content-Length.
+// (Options.PreserveBodies; buffer-request-body="true" likewise) is bounded
+// by Options.MaxBodyBytes: a larger one is answered 413 without reaching
+// the backend, with or without a Content-Length.
 func TestBufferedRequestBodyBounded(t *testing.T) {
 	var got atomic.Int64
 	be := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
@@ -131,7 +132,7 @@ func TestBufferedRequestBodyBounded(t *testing.T) {
 	}))
 	t.Cleanup(be.Close)
 	svc := &apim.Service{Name: "s", APIs: []*apim.API{retryAPI(be.URL)}}
-	_, front := startGateway(t, svc, Options{MaxBodyBytes: 1024})
+	_, front := startGateway(t, svc, Options{MaxBodyBytes: 1024, PreserveBodies: true})
 	tests := []struct {
 		name    string
 		size    int

@@ -287,7 +287,10 @@ func (c *compiler) retry(e *policy.Element, s policy.Section, inResp bool) step 
 	if st.cond == nil {
 		return nil
 	}
-	if c.cur != nil {
+	// Azure reuses the body on a retry only when buffer-request-body is
+	// "true" (forward.go); Options.PreserveBodies buffers it for every
+	// retry.
+	if c.cur != nil && c.g.opts.PreserveBodies {
 		c.cur.bufferBody = true
 	}
 	st.children = c.steps(e.Children, s, inResp)

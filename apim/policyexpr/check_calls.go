@@ -248,7 +248,11 @@ func (c *checker) navCall(e *callExpr, m *memberExpr, recv val) (val, error) {
 		if n > 1 {
 			return c.noMethod(m, recv.t, n)
 		}
-		return val{t: tyString, code: call("csBody", recv.code)}, nil
+		preserve := "false"
+		if n == 1 {
+			preserve = args[0].code
+		}
+		return val{t: tyString, code: call("csBody", recv.code, preserve)}, nil
 	case "IUrl":
 		if m.name == "ToString" && n == 0 {
 			return val{t: tyString, code: call("csUrlStr", recv.code)}, nil

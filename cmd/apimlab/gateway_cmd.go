@@ -33,6 +33,7 @@ type GatewayCmd struct {
 	NoDebugHeaders  bool     `help:"Do not add x-apimlab-backend and x-apimlab-reason to responses."`
 	TrustedProxies  []string `name:"trusted-proxies" placeholder:"CIDR" help:"Peers (CIDR or address, repeatable or comma-separated) whose X-Forwarded-For sets context.Request.IpAddress (the right-most untrusted hop). Default: none, IpAddress is the TCP peer."`
 	Verbose         bool     `help:"Log at debug level (the internal cause of every failed backend attempt)."`
+	PreserveBodies  bool     `help:"Keep bodies where Azure loses them: resend the request body on every retry (as buffer-request-body=\"true\") and keep bodies policy expressions read (as preserveContent: true). Default: Azure's behaviour."`
 
 	// HTTPS listener (gateway_tls.go).
 	TLSCert             string `name:"tls-cert" type:"existingfile" help:"PEM certificate (leaf first, then its chain) to serve HTTPS with; needs --tls-key."`
@@ -137,6 +138,7 @@ func (c *GatewayCmd) Run(g *Globals) error {
 		TrustedProxies:       trusted,
 		MaxConnsPerBackend:   c.MaxConnsPerBackend,
 		RetryAfter:           c.RetryAfter,
+		PreserveBodies:       c.PreserveBodies,
 	})
 	if err != nil {
 		return usageErr("%v", err)
