@@ -28,6 +28,9 @@ type Service struct {
 	// FileNotes labels findings in some files: "example request" for the
 	// request body of a REST API example. Keyed by file path.
 	FileNotes map[string]string
+	// Parameters are the parameters of the ARM templates loaded, with the
+	// value each had (Parameter looks one up).
+	Parameters []*TemplateParameter
 	// SecureValues are values the inputs mark secret that the model holds
 	// nowhere else (the value a parameters file gives a secureString
 	// parameter). Secrets includes them; nothing may print them.

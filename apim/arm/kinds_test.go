@@ -40,3 +40,43 @@ func TestUnresolvedKinds(t *testing.T) {
 		})
 	}
 }
+
+// TestTemplateParameters: the result lists each declared parameter with
+// the string value in effect and where it is written (the parameters
+// file's value over the default), so that rules need not re-read files.
+func TestTemplateParameters(t *testing.T) {
+	given, err := ParseParametersFile("p.json", []byte(`{"parameters": {
+  "host": {"value": "given.contoso.com"},
+  "pw": {"reference": {"keyVault": {"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/kv"}, "secretName": "pw"}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := Resolve("t.json", tmpl(t, `"host": {"type": "string", "defaultValue": "default.contoso.com"},
+"key": {"type": "String", "defaultValue": "k"},
+"pw": {"type": "securestring"},
+"token": {"type": "secureString", "defaultValue": "not-a-real-token"},
+"n": {"type": "int", "defaultValue": 3}`, ``), given)
+	type row struct {
+		name, typ, value, pos string
+		secure, has           bool
+	}
+	var got []row
+	for _, p := range res.Parameters {
+		got = append(got, row{p.Name, p.Type, p.Value, p.ValuePos.String(), p.Secure, p.HasValue})
+	}
+	want := []row{
+		{"host", "string", "given.contoso.com", "p.json:2:21", false, true},
+		{"key", "String", "k", "t.json:3:43", false, true},
+		{"pw", "securestring", "", "-", true, false},
+		{"token", "secureString", "", "-", true, false},
+		{"n", "int", "", "-", false, false},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("parameters = %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("parameter %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}

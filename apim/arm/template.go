@@ -66,6 +66,9 @@ type Result struct {
 	// secureObject parameters (and their defaults), wherever they end up:
 	// printers mask them.
 	SecureValues []string
+	// Parameters are the template's top-level parameters with the value
+	// in effect (given, else the default) and where it is written.
+	Parameters []*apim.TemplateParameter
 }
 
 // IsTemplate reports whether root looks like an ARM deployment template:
@@ -117,6 +120,7 @@ func Resolve(file string, root *jsontree.Value, params Params) (res *Result) {
 	s := r.newScope(root, given, "")
 	s.flatten(root.Get("resources"), nil, &env{s: s})
 	res = r.finish()
+	res.Parameters = templateParameters(file, s)
 	for _, p := range s.params {
 		if !p.secure {
 			continue
@@ -128,6 +132,34 @@ func Resolve(file string, root *jsontree.Value, params Params) (res *Result) {
 		res.SecureValues = append(res.SecureValues, stringsIn(v)...)
 	}
 	return res
+}
+
+// templateParameters lists the parameters of scope s in declaration order,
+// each with the string value in effect and where it is written.
+func templateParameters(file string, s *scope) []*apim.TemplateParameter {
+	ps := s.root.Get("parameters")
+	if ps == nil || ps.Kind != jsontree.Object {
+		return nil
+	}
+	out := make([]*apim.TemplateParameter, 0, len(ps.Obj))
+	for _, m := range ps.Obj {
+		p := s.params[strings.ToLower(m.Key)]
+		if p == nil {
+			continue
+		}
+		tp := &apim.TemplateParameter{File: file, Name: p.name, Type: p.decl.Get("type").Text(), Secure: p.secure}
+		v := p.given
+		if v == nil {
+			v = p.decl.Get("defaultValue")
+		}
+		// A secure parameter's value is a secret: the model keeps it only
+		// in SecureValues, for printers to mask.
+		if v != nil && v.Kind == jsontree.String && v.Origin != jsontree.Reference && !p.secure {
+			tp.Value, tp.HasValue, tp.ValuePos = v.Str, true, v.Position()
+		}
+		out = append(out, tp)
+	}
+	return out
 }
 
 // stringsIn returns the string leaves of a value (a secureObject's members).

@@ -629,6 +629,7 @@ func (l *loader) template(p string, root *jsontree.Value) error {
 	skipped := sb.svc.Skipped
 	l.route(p, rs, issues, func(b *builder) {
 		b.svc.SecureValues = append(b.svc.SecureValues, res.SecureValues...)
+		b.svc.Parameters = append(b.svc.Parameters, res.Parameters...)
 		if paramsFile != "" {
 			b.svc.Sources = append(b.svc.Sources, paramsFile)
 		}

@@ -35,6 +35,7 @@ func Merge(svcs []*apim.Service) *apim.Service {
 		out.Issues = append(out.Issues, s.Issues...)
 		out.Skipped = append(out.Skipped, s.Skipped...)
 		out.SecureValues = append(out.SecureValues, s.SecureValues...)
+		out.Parameters = append(out.Parameters, s.Parameters...)
 		if out.Policy == nil {
 			out.Policy = s.Policy
 		}

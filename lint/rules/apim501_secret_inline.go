@@ -73,7 +73,6 @@ func checkSecretInline(pass *lint.Pass) {
 	svc := pass.Service
 	const fix = "reference a secret named value ({{name}}) or a secureString parameter"
 	const paramFix = "declare the parameter secureString (@secure() in Bicep), or reference a secret named value ({{name}})"
-	params := newParamSources(pass)
 	// secret reports the first literal or plain-parameter value of vs, one
 	// finding per property (not per array element), sink and source both
 	// shown for a parameter.
@@ -97,7 +96,7 @@ func checkSecretInline(pass *lint.Pass) {
 			return
 		}
 		for _, v := range vs {
-			if name, src, ok := params.plainParam(v); ok {
+			if name, src, ok := plainParam(svc, v); ok {
 				pass.ReportFixf(v.At(parent), subj, paramFix,
 					"%s comes from plain string parameter %q, whose value is written at %s: it lands in source control and deployment history",
 					what, name, src)

@@ -1,61 +1,26 @@
 package rules
 
 import (
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 
 	"github.com/apimlab/apimlab/apim"
-	"github.com/apimlab/apimlab/apim/jsontree"
-	"github.com/apimlab/apimlab/lint"
 )
 
 // Where a value taken from a plain (not secure) ARM template parameter is
-// written, for the secret rules (APIM501): the parameter's defaultValue in
-// the template, or its value in a parameters file beside the template.
-//
-// The model records that a value came from a parameter (Field.Expr) but
-// not where the parameter's value is written, so this re-reads the
-// template and the parameters files next to it and accepts a position only
-// when the value written there equals the resolved value.
-// TODO(issue 11): once the loader records the parameter's value position
-// on the Field, use it and drop this file.
+// written, for the secret rule (APIM501): the parameter's value in the
+// parameters file the loader applied, or its defaultValue in the template.
+// The model records both (apim.Service.Parameters); nothing here reads a
+// file.
 
 // paramRef matches an ARM value that is exactly one parameter reference.
 var paramRef = regexp.MustCompile(`^\[\s*parameters\(\s*'([^']+)'\s*\)\s*\]$`)
 
-// paramSources reads the JSON files behind the model (nil when
-// unreadable). Each file is parsed once per lint run and shared by every
-// rule that asks (through Pass.Memo): three rules used to parse a
-// 40,000-backend template once each (issue 16).
-// The zero value parses on every call.
-type paramSources struct{ pass *lint.Pass }
-
-func newParamSources(pass *lint.Pass) paramSources { return paramSources{pass} }
-
-// parsedFile is the Pass.Memo key of a file's tree.
-type parsedFile string
-
-func (ps paramSources) parse(file string) *jsontree.Value {
-	read := func() *jsontree.Value {
-		var root *jsontree.Value
-		if data, err := os.ReadFile(file); err == nil {
-			root, _ = jsontree.Parse(file, data)
-		}
-		return root
-	}
-	if ps.pass == nil {
-		return read()
-	}
-	return ps.pass.Memo(parsedFile(file), func() any { return read() }).(*jsontree.Value)
-}
-
-// plainParam returns the name of the plain parameter f comes from directly
-// and where its value is written. ok is false when f is a literal, secure,
-// unresolved or computed by more than one parameter reference, or when the
-// value's source cannot be found.
-func (ps paramSources) plainParam(f apim.Field[string]) (name string, src apim.Position, ok bool) {
+// plainParam returns the name of the plain string parameter f comes from
+// directly and where its value is written. ok is false when f is a
+// literal, secure, unresolved or computed by more than a parameter
+// reference, or when the parameter's value is not the one f holds.
+func plainParam(svc *apim.Service, f apim.Field[string]) (name string, src apim.Position, ok bool) {
 	if !f.Known() || f.Literal || f.Secure || strings.TrimSpace(f.Value) == "" || f.Pos.File == "" {
 		return "", src, false
 	}
@@ -63,30 +28,14 @@ func (ps paramSources) plainParam(f apim.Field[string]) (name string, src apim.P
 	if m == nil {
 		return "", src, false
 	}
-	name = m[1]
-	tmpl := ps.parse(f.Pos.File)
-	param := tmpl.Get("parameters").Get(name)
-	if param == nil {
-		return "", src, false
-	}
-	if t := strings.ToLower(param.Get("type").Text()); t != "string" {
+	p := svc.Parameter(f.Pos.File, m[1])
+	if p == nil || !strings.EqualFold(p.Type, "string") {
 		return "", src, false // secureString is fine; objects are not this rule's
 	}
-	if d := param.Get("defaultValue"); d != nil && d.Kind == jsontree.String && d.Str == f.Value {
-		return name, d.Position(), true
+	if !p.HasValue || p.Value != f.Value {
+		return "", src, false
 	}
-	dir := filepath.Dir(f.Pos.File)
-	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	for _, pf := range files {
-		if pf == f.Pos.File || !strings.Contains(strings.ToLower(filepath.Base(pf)), "param") {
-			continue
-		}
-		p := ps.parse(pf).Get("parameters").Get(name)
-		if v := p.Get("value"); v != nil && v.Kind == jsontree.String && v.Str == f.Value {
-			return name, v.Position(), true
-		}
-	}
-	return "", src, false
+	return p.Name, p.ValuePos, true
 }
 
 // apiVersionLess orders API versions: by date, a preview before the
