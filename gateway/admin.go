@@ -6,13 +6,14 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/apimlab/apimlab/breaker"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // Admin returns the admin handler: GET /health (JSON per backend), GET
-// /metrics (Prometheus text) and GET /events (server-sent events of breaker
-// transitions, ending when the client goes away or the gateway closes).
+// /metrics (Prometheus text) and GET /events (server-sent events: "event:
+// transition" for breaker transitions, "event: record" for what trace,
+// emit-metric, log-to-eventhub and the token-metric policies write; the
+// stream ends when the client goes away or the gateway closes).
 func (g *Gateway) Admin() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", g.serveHealth)
@@ -154,18 +155,18 @@ func (g *Gateway) serveEvents(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
-	if _, err := fmt.Fprint(w, ": apimlab breaker events\n\n"); err != nil {
+	if _, err := fmt.Fprint(w, ": apimlab events: breaker transitions and policy records\n\n"); err != nil {
 		return
 	}
 	if rc.Flush() != nil {
 		return
 	}
-	send := func(e breaker.Event) bool {
-		data, err := json.Marshal(ToTransition(e))
+	send := func(e streamEvent) bool {
+		data, err := json.Marshal(e.data)
 		if err != nil {
 			return false
 		}
-		if _, err := fmt.Fprintf(w, "event: transition\ndata: %s\n\n", data); err != nil {
+		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.name, data); err != nil {
 			return false
 		}
 		return rc.Flush() == nil

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apimlab/apimlab/breaker"
@@ -11,38 +12,53 @@ import (
 // behind before events are dropped for it.
 const subscriberBuffer = 256
 
-// broker fans breaker events out to /events subscribers. Publishing never
-// blocks the request path: a subscriber whose buffer is full loses the
-// event (breaker state is always current in /health and /metrics).
+// streamEvent is one server-sent event of /events: its name
+// ("transition", "record") and its JSON payload.
+type streamEvent struct {
+	name string
+	data any
+}
+
+// broker fans events out to /events subscribers. Publishing never blocks
+// the request path: a subscriber whose buffer is full loses the event
+// (breaker state is always current in /health and /metrics, records in
+// Gateway.Records).
 type broker struct {
 	mu     sync.Mutex
-	subs   map[chan breaker.Event]struct{}
+	subs   map[chan streamEvent]struct{}
+	n      atomic.Int32 // len(subs), read without the lock
 	closed bool
 	done   chan struct{}
 }
 
 func newBroker() *broker {
-	return &broker{subs: map[chan breaker.Event]struct{}{}, done: make(chan struct{})}
+	return &broker{subs: map[chan streamEvent]struct{}{}, done: make(chan struct{})}
 }
 
 // subscribe returns a channel of events and a cancel func; ok is false
 // when the broker is closed.
-func (b *broker) subscribe() (ch chan breaker.Event, cancel func(), ok bool) {
+func (b *broker) subscribe() (ch chan streamEvent, cancel func(), ok bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
 		return nil, nil, false
 	}
-	ch = make(chan breaker.Event, subscriberBuffer)
+	ch = make(chan streamEvent, subscriberBuffer)
 	b.subs[ch] = struct{}{}
+	b.n.Store(int32(len(b.subs)))
 	return ch, func() {
 		b.mu.Lock()
 		delete(b.subs, ch)
+		b.n.Store(int32(len(b.subs)))
 		b.mu.Unlock()
 	}, true
 }
 
-func (b *broker) publish(e breaker.Event) {
+// listening reports whether anyone subscribes (so publishers can skip
+// building an event nobody reads).
+func (b *broker) listening() bool { return b.n.Load() > 0 }
+
+func (b *broker) publish(e streamEvent) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
@@ -77,7 +93,7 @@ func (g *Gateway) onTransition(e breaker.Event) {
 	g.metrics.transitions.WithLabelValues(e.Backend, e.From.String(), e.To.String()).Inc()
 	g.log.Info("circuit breaker transition", "backend", e.Backend, "from", e.From.String(), "to", e.To.String(),
 		"reason", e.Reason, "detail", e.Detail, "model", e.Model.String())
-	g.events.publish(e)
+	g.events.publish(streamEvent{"transition", ToTransition(e)})
 	if g.opts.OnTransition != nil {
 		g.opts.OnTransition(e)
 	}
@@ -120,4 +136,16 @@ func ToTransition(e breaker.Event) Transition {
 		j.RetryAfter = e.RetryAfter.String()
 	}
 	return j
+}
+
+// RecordEvent is the /events form of a Record ("event: record"): what
+// trace, emit-metric, log-to-eventhub and the token-metric policies wrote.
+type RecordEvent struct {
+	Time       time.Time         `json:"time"`
+	Policy     string            `json:"policy"`
+	Name       string            `json:"name,omitempty"`
+	Severity   string            `json:"severity,omitempty"`
+	Message    string            `json:"message,omitempty"`
+	Value      float64           `json:"value,omitempty"`
+	Dimensions map[string]string `json:"dimensions,omitempty"`
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bufio"
+	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
@@ -72,5 +73,55 @@ func TestOnTransitionAndEventsDrainOnClose(t *testing.T) {
 	var last *Transition = g.Health().Backends[0].LastTransition
 	if last == nil || last.To != "open" {
 		t.Errorf("Health LastTransition = %+v, want the open transition", last)
+	}
+}
+
+// TestRecordsOnEventStream: what trace and log-to-eventhub write reaches
+// /events as "event: record", after the breaker stream's greeting (the
+// emulation's stand-in for Application Insights and Event Hubs).
+func TestRecordsOnEventStream(t *testing.T) {
+	be := newFakeBackend(t, "be", 200)
+	a := apiWith("/a", be.URL, `<trace source="my-source" severity="error"><message>@("hello " + context.Request.Method)</message></trace>
+<log-to-eventhub logger-id="hub">@("event " + context.Request.Url.Path)</log-to-eventhub>`)
+	g, front := startGateway(t, &apim.Service{APIs: []*apim.API{a}}, Options{})
+	admin := httptestServer(g.Admin())
+	defer admin.Close()
+	resp, err := testClient.Get(admin.URL + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	r := bufio.NewReader(resp.Body)
+	if _, err := r.ReadString('\n'); err != nil { // the greeting
+		t.Fatal(err)
+	}
+	// context.Request.Url is the URL forwarded to the backend (serviceUrl
+	// plus the path after the API's): "/p".
+	get(t, front.URL+"/a/p", nil)
+	var events []string
+	for len(events) < 4 {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("stream ended after %q: %v", events, err)
+		}
+		if line = strings.TrimSpace(line); line != "" {
+			events = append(events, line)
+		}
+	}
+	var trace, hub RecordEvent
+	if events[0] != "event: record" || events[2] != "event: record" {
+		t.Fatalf("events %q, want two records", events)
+	}
+	if err := json.Unmarshal([]byte(strings.TrimPrefix(events[1], "data: ")), &trace); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(strings.TrimPrefix(events[3], "data: ")), &hub); err != nil {
+		t.Fatal(err)
+	}
+	if trace.Policy != "trace" || trace.Name != "my-source" || trace.Severity != "error" || trace.Message != "hello GET" {
+		t.Errorf("trace record %+v", trace)
+	}
+	if hub.Policy != "log-to-eventhub" || hub.Name != "hub" || hub.Message != "event /p" {
+		t.Errorf("log-to-eventhub record %+v", hub)
 	}
 }

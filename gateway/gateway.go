@@ -100,6 +100,7 @@ func New(svc *apim.Service, opts Options) (*Gateway, error) {
 	g.metrics = newMetrics()
 	g.state = newPolicyState()
 	g.events = newBroker()
+	g.records.events = g.events
 	c := &compiler{g: g, opts: opts}
 	var err error
 	if g.defaultGlobal, err = policy.Parse(&apim.PolicyDoc{Scope: apim.ScopeGlobal, XML: defaultGlobalXML, Pos: apim.Position{File: "<apimlab default global policy>", Line: 1, Col: 1}}); err != nil {

@@ -34,11 +34,12 @@ type Record struct {
 // maxRecords bounds Gateway.Records.
 const maxRecords = 1000
 
-// recorder keeps the latest records.
+// recorder keeps the latest records and streams them on /events.
 type recorder struct {
-	mu   sync.Mutex
-	buf  []Record
-	hook atomic.Pointer[func(Record)]
+	mu     sync.Mutex
+	buf    []Record
+	hook   atomic.Pointer[func(Record)]
+	events *broker // set by New
 }
 
 func (r *recorder) add(rec Record) {
@@ -48,6 +49,9 @@ func (r *recorder) add(rec Record) {
 	}
 	r.buf = append(r.buf, rec)
 	r.mu.Unlock()
+	if r.events != nil && r.events.listening() {
+		r.events.publish(streamEvent{"record", RecordEvent(rec)})
+	}
 	if h := r.hook.Load(); h != nil {
 		(*h)(rec)
 	}
