@@ -67,12 +67,16 @@ release-check:
 # measured in the same run (encoding/json for loading, issue 16's 3-rule
 # floor for lint, a tuned httputil.ReverseProxy for the gateway). The lint
 # sweep (1k, 10k, 40k backends, fresh processes, peak RSS) prints its
-# ratios to the floor and the 10k→40k growth.
+# ratios to the floor and the 10k→40k growth; the gateway rows print throughput,
+# CPU per request and p99 against the proxy (and allocs/op per request),
+# and the time `apimlab gateway` takes to listen (demo and 10k backends).
 bench:
 	$(GO) test -run '^$$' -bench 'BenchmarkLoad' -benchmem ./apim/load
 	$(GO) test -run '^$$' -bench 'BenchmarkLint' -benchmem -benchtime 5x ./lint
 	$(GO) test -run '^$$' -bench 'LintSweep' -benchtime 1x ./cmd/apimlab
+	$(GO) test -run '^$$' -bench 'ServeHTTP' -benchmem -count 4 ./gateway
 	$(GO) test -run '^$$' -bench 'GatewayVsProxy' -benchtime 1x ./gateway
+	$(GO) test -run '^$$' -bench 'GatewayStartup' -benchtime 1x ./cmd/apimlab
 	$(GO) test -run '^$$' -bench . -benchmem ./breaker ./pool ./apim/policyexpr
 	$(GO) test -run '^$$' -bench 'WallClock2000' -benchtime 1x ./sim/live
 	$(GO) test -run '^$$' -bench 'Model$$|Baseline' -benchmem -benchtime 2000000x ./sim/model
