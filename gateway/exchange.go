@@ -184,6 +184,7 @@ func (x *exchange) syncContext() {
 	if !x.ecReady {
 		x.ecReady = true
 		c.Request.OriginalUrl = x.originalURL()
+		c.Request.Certificate = x.requestCertificate()
 		if x.api != nil {
 			c.Api = x.api.info
 		}

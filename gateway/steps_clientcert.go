@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/apimlab/apimlab/apim/policy"
+	"github.com/apimlab/apimlab/apim/policyexpr"
 	"github.com/apimlab/apimlab/certs"
 )
 
@@ -173,14 +174,8 @@ func (s *clientCertStep) check(x *exchange) string {
 	}
 	var verified [][]*x509.Certificate
 	if s.trust {
-		inter := x509.NewCertPool()
-		for _, ca := range append(slices.Clone(chain[1:]), x.g.knownCAs...) {
-			inter.AddCert(ca)
-		}
 		var err error
-		verified, err = leaf.Verify(x509.VerifyOptions{Roots: x.g.roots, Intermediates: inter,
-			CurrentTime: clampTime(now, leaf.NotBefore, leaf.NotAfter), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
-		if err != nil {
+		if verified, err = x.g.verifyClientChain(chain, clampTime(now, leaf.NotBefore, leaf.NotAfter)); err != nil {
 			return "the certificate chain does not lead to a trusted CA."
 		}
 	}
@@ -194,6 +189,34 @@ func (s *clientCertStep) check(x *exchange) string {
 		}
 	}
 	return "the certificate matches none of the identities."
+}
+
+// verifyClientChain verifies a client's chain (leaf first) at now: to the
+// gateway's roots (system, service CA store, CA files) through the chain's
+// own certificates and the CAs apimlab knows, any extended key usage (as
+// .NET's X509Chain without an application policy). validate-trust and
+// context.Request.Certificate.Verify() both use it.
+func (g *Gateway) verifyClientChain(chain []*x509.Certificate, now time.Time) ([][]*x509.Certificate, error) {
+	inter := x509.NewCertPool()
+	for _, ca := range append(slices.Clone(chain[1:]), g.knownCAs...) {
+		inter.AddCert(ca)
+	}
+	return chain[0].Verify(x509.VerifyOptions{Roots: g.roots, Intermediates: inter, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+}
+
+// requestCertificate is context.Request.Certificate: the client's
+// certificate of the TLS handshake (nil: none), whose Verify() is
+// X509Certificate2.Verify() — valid now on the gateway's clock and chained
+// to a trusted root.
+func (x *exchange) requestCertificate() *policyexpr.ClientCertificate {
+	if x.r.TLS == nil || len(x.r.TLS.PeerCertificates) == 0 {
+		return nil
+	}
+	chain, g := x.r.TLS.PeerCertificates, x.g
+	return &policyexpr.ClientCertificate{Cert: chain[0], Verify: func() bool {
+		_, err := g.verifyClientChain(chain, g.now())
+		return err == nil
+	}}
 }
 
 // clampTime returns t moved into [lo, hi].

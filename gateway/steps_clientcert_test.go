@@ -165,3 +165,39 @@ func TestValidateClientCertificateLoadErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestCertificateExpression runs Learn's "Checking the thumbprint"
+// policy (How to secure APIs using client certificate authentication in
+// API Management) over real handshakes: context.Request.Certificate is the
+// client's certificate, Verify() its validity now and its chain to a
+// trusted root (here the service CA store), Thumbprint the upper-case
+// SHA-1; no certificate is null.
+func TestRequestCertificateExpression(t *testing.T) {
+	p := testPKI(t)
+	be := newFakeBackend(t, "be", 200)
+	policy := `<choose><when condition="@(context.Request.Certificate == null || !context.Request.Certificate.Verify() || context.Request.Certificate.Thumbprint != &quot;` +
+		certs.Thumbprint(p.Client.Cert) + `&quot;)"><return-response><set-status code="403" reason="Invalid client certificate" /></return-response></when></choose>`
+	svc := &apim.Service{CAStore: []*apim.CACertificate{caEntry(p.Root.Cert)}, APIs: []*apim.API{apiWith("/a", be.URL, policy)}}
+	g, err := New(svc, Options{Clock: clock.NewVirtual(p.Now)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(g.Close)
+	base := httpsGateway(t, g, p)
+	tests := []struct {
+		name   string
+		client *certs.Issued
+		status int
+	}{
+		{"the expected certificate", p.Client, 200},
+		{"another trusted certificate", p.ClientExpiringSoon, 403},
+		{"untrusted: Verify() is false", p.ClientWrongCA, 403},
+		{"expired: Verify() is false", p.ClientExpired, 403},
+		{"no certificate: null", nil, 403},
+	}
+	for _, tt := range tests {
+		if status, h, body := tlsGet(t, p, base+"/a/x", tt.client); status != tt.status {
+			t.Errorf("%s: status %d (%s: %s), want %d", tt.name, status, h.Get(HeaderReason), body, tt.status)
+		}
+	}
+}

@@ -48,6 +48,9 @@ type Request struct {
 	// MatchedParameters holds the URL template parameters of the matched
 	// operation (context.Request.MatchedParameters).
 	MatchedParameters map[string]string
+	// Certificate is context.Request.Certificate: the client certificate
+	// of the TLS handshake, nil when none was presented.
+	Certificate *ClientCertificate
 
 	// Body returns the request body for context.Request.Body.As<string>().
 	// It is called only when an expression reads the body; nil means an

@@ -138,6 +138,10 @@ func callMethod(fr *iframe, recv any, name string, typeArgs []string, args []any
 		case "TryParseJwt", "TryParseBasic":
 			return false, []any{nil}, nil
 		}
+	case *ClientCertificate:
+		if v, ok := certificateMethod(x, name); ok {
+			return v, nil, nil
+		}
 	case *bodyVal:
 		return bodyMethod(x, name, typeArgs, args, named)
 	case http.Header, queryDict, map[string]string, varsDict, *Jwt, *dict:

@@ -35,7 +35,10 @@ func getMember(fr *iframe, v any, name string, off int) (any, error) {
 		case "IpAddress":
 			return x.IpAddress, nil
 		case "Certificate":
-			return nil, nil
+			if x.Certificate == nil {
+				return nil, nil
+			}
+			return x.Certificate, nil
 		}
 	case *Response:
 		return responseMember(x, name)
@@ -140,6 +143,12 @@ func getMember(fr *iframe, v any, name string, off int) (any, error) {
 		return jwtMember(x, name)
 	case *Authorization:
 		return authorizationMember(x, name)
+	case *ClientCertificate:
+		return certificateMember(x, name)
+	case *x500Name:
+		if name == "Name" {
+			return x.name, nil
+		}
 	case *BasicAuthCredentials:
 		switch name {
 		case "UserId":

@@ -268,6 +268,8 @@ func isOfType(v any, t string) bool {
 		return t == "BasicAuthCredentials" || t == "object"
 	case *Authorization:
 		return t == "Authorization" || t == "object"
+	case *ClientCertificate:
+		return t == "X509Certificate2" || t == "X509Certificate" || t == "object"
 	case []any:
 		return strings.HasSuffix(t, "[]") || t == "Array" || t == "IEnumerable" || t == "IList" || t == "ICollection" || t == "object"
 	case []byte:
