@@ -54,6 +54,13 @@ func servedFront(t *testing.T, g *Gateway) (string, chan struct{}) {
 // cancelledGet sends a GET that the client abandons once the backend has it.
 func cancelledGet(t *testing.T, url string, be *hangingBackend, served chan struct{}) {
 	t.Helper()
+	heldGet(t, url, be, served)()
+}
+
+// heldGet sends a GET and returns once the backend holds it; the returned
+// func abandons the request and waits until the gateway has handled it.
+func heldGet(t *testing.T, url string, be *hangingBackend, served chan struct{}) (abandon func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	errc := make(chan error, 1)
@@ -71,11 +78,14 @@ func cancelledGet(t *testing.T, url string, be *hangingBackend, served chan stru
 		cancel()
 		t.Fatalf("the request never reached the backend (err %v): the breaker rejected it", err)
 	}
-	cancel()
-	if err := <-errc; err == nil {
-		t.Fatal("the abandoned request got a response")
+	return func() {
+		t.Helper()
+		cancel()
+		if err := <-errc; err == nil {
+			t.Fatal("the abandoned request got a response")
+		}
+		<-served
 	}
-	<-served
 }
 
 func breakerState(g *Gateway, name string) (string, bool) {

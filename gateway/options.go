@@ -60,6 +60,13 @@ type Options struct {
 	// CAFiles are PEM files of extra CA certificates trusted for backend
 	// TLS, on top of the system pool and the service CA store.
 	CAFiles []string
+	// OpenIDConfigDir, when set, is a directory of local copies of OpenID
+	// configuration documents and their JSON Web Key Sets: validate-jwt's
+	// <openid-config url> and validate-azure-ad-token's tenant configuration
+	// are read from it (https://HOST/PATH is the file OpenIDConfigDir/HOST/PATH,
+	// the document's jwks_uri likewise), never from the network. Empty: a
+	// policy that needs one is refused at load, naming its position.
+	OpenIDConfigDir string
 	// BreakerModel is what a breaker does after its trip duration; the
 	// zero value is breaker.ModelReset, Azure's documented behaviour (the
 	// circuit resets and traffic resumes); breaker.ModelHalfOpen admits one

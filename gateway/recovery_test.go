@@ -1,8 +1,6 @@
 package gateway
 
 import (
-	"context"
-	"net/http"
 	"testing"
 	"time"
 
@@ -65,22 +63,7 @@ func TestRecoveryModelAfterTripDuration(t *testing.T) {
 			// First request after the trip duration: held by the backend.
 			be.status.Store(200)
 			be.hang.Store(true)
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, front+"/s", nil)
-			errc := make(chan error, 1)
-			go func() {
-				resp, err := testClient.Do(req)
-				if err == nil {
-					resp.Body.Close()
-				}
-				errc <- err
-			}()
-			select {
-			case <-be.arrived:
-			case err := <-errc:
-				t.Fatalf("the first request after the trip duration never reached the backend (err %v)", err)
-			}
+			abandon := heldGet(t, front+"/s", be, served)
 			be.hang.Store(false)
 
 			// Second request while the first is in flight.
@@ -89,9 +72,7 @@ func TestRecoveryModelAfterTripDuration(t *testing.T) {
 			if code != tt.wantCode || h.Get(HeaderReason) != tt.wantReason {
 				t.Errorf("second request: %d reason %q, want %d reason %q", code, h.Get(HeaderReason), tt.wantCode, tt.wantReason)
 			}
-			cancel()
-			<-errc
-			<-served
+			abandon()
 		})
 	}
 }

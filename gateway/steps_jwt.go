@@ -23,10 +23,12 @@ import (
 // RSA keys for RS256/384/512); exp and nbf on the gateway's clock with
 // clock-skew; <audiences>, <issuers> and <required-claims> as listed. A
 // failure answers failed-validation-httpcode (default 401) with
-// failed-validation-error-message. Keys from <openid-config> need the
-// network and are not emulated. validate-azure-ad-token is the same check
-// with the Entra ID issuer of tenant-id and client-application-ids as
-// allowed appid/azp claims.
+// failed-validation-error-message. Keys (and the issuer) of an
+// <openid-config url> are read from local copies in Options.OpenIDConfigDir,
+// never from the network (openid.go). validate-azure-ad-token is the same
+// check with the Entra ID issuer of tenant-id, client-application-ids as
+// allowed appid/azp claims, and keys from the tenant's OpenID configuration
+// in Options.OpenIDConfigDir when no inline key is given.
 type validateJWTStep struct {
 	policy        string
 	header        string
@@ -56,6 +58,7 @@ type claimRule struct {
 }
 
 func (c *compiler) validateJWT(e *policy.Element) step {
+	errsBefore := len(c.errs)
 	st := &validateJWTStep{policy: e.Name, header: e.AttrValue("header-name", ""), scheme: e.AttrValue("require-scheme", ""),
 		query: e.AttrValue("query-parameter-name", ""), tokenValue: c.attrValue(e, "token-value"),
 		code: c.intAttr(e, "failed-validation-httpcode", 401), message: e.AttrValue("failed-validation-error-message", "Unauthorized"),
@@ -87,7 +90,7 @@ func (c *compiler) validateJWT(e *policy.Element) step {
 	for _, ch := range e.Children {
 		switch ch.Name {
 		case "openid-config":
-			c.fail(ch.Pos, "<%s>: <openid-config> keys need the network and are not emulated; list the keys in <issuer-signing-keys>", e.Name)
+			c.addOpenID(st, ch.Pos, e.Name, ch.AttrValue("url", ""))
 		case "issuer-signing-keys", "decryption-keys":
 			if ch.Name == "decryption-keys" {
 				c.fail(ch.Pos, "<%s>: encrypted tokens (<decryption-keys>) are not emulated", e.Name)
@@ -135,8 +138,13 @@ func (c *compiler) validateJWT(e *policy.Element) step {
 			c.fail(ch.Pos, "<%s>: unexpected <%s>", e.Name, ch.Name)
 		}
 	}
-	if st.requireSigned && len(st.hmacKeys) == 0 && len(st.rsaKeys) == 0 {
-		c.fail(e.Pos, "<%s>: no signing keys: list them in <issuer-signing-keys> (apimlab does not fetch OpenID configurations)", e.Name)
+	if e.Name == "validate-azure-ad-token" && len(st.hmacKeys) == 0 && len(st.rsaKeys) == 0 && c.opts.OpenIDConfigDir != "" {
+		// Azure reads the tenant's keys from Entra ID's OpenID
+		// configuration; apimlab reads its local copy.
+		c.addOpenID(st, e.Pos, e.Name, entraOpenIDConfig(e.AttrValue("tenant-id", "")))
+	}
+	if st.requireSigned && len(st.hmacKeys) == 0 && len(st.rsaKeys) == 0 && len(c.errs) == errsBefore {
+		c.fail(e.Pos, "<%s>: no signing keys: list them in <issuer-signing-keys>, or give <openid-config> and a directory of local OpenID configurations with --openid-config DIR (apimlab never fetches them)", e.Name)
 	}
 	return st
 }

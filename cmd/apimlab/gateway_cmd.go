@@ -24,6 +24,7 @@ type GatewayCmd struct {
 	Admin           string   `default:"127.0.0.1:9090" help:"Address of the admin endpoints (/health, /metrics, /events); empty disables them."`
 	Parameters      []string `help:"ARM parameters file(s)." type:"existingfile"`
 	CA              []string `name:"ca" help:"PEM file(s) of extra CA certificates trusted for backend TLS." type:"existingfile"`
+	OpenIDConfig    string   `name:"openid-config" type:"existingdir" placeholder:"DIR" help:"Directory of local OpenID configurations for validate-jwt <openid-config url> and validate-azure-ad-token: https://HOST/PATH is the file DIR/HOST/PATH, the document's jwks_uri likewise (never fetched from the network)."`
 	BreakerModel    string   `enum:"reset,half-open,halfOpen" default:"reset" help:"What a circuit breaker does after its trip duration: reset (Azure's documented behaviour: closed with fresh counters, all traffic resumes) or half-open (one trial request; success closes, failure re-opens)."`
 	AllowUnemulated bool     `help:"Skip unknown and unemulated policy elements (each is logged once) instead of refusing to start."`
 	Seed            uint64   `help:"Seed for policy expressions' Random and Guid (0: random), to replay a run."`
@@ -128,6 +129,7 @@ func (c *GatewayCmd) Run(g *Globals) error {
 	gw, err := gateway.New(svc, gateway.Options{
 		Logger:               log,
 		CAFiles:              c.CA,
+		OpenIDConfigDir:      c.OpenIDConfig,
 		BreakerModel:         model,
 		AllowUnemulated:      c.AllowUnemulated,
 		Seed:                 c.Seed,
