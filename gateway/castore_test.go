@@ -3,6 +3,7 @@ package gateway
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"io"
 	"log"
 	"net/http"
@@ -76,6 +77,37 @@ func TestCAStoreNames(t *testing.T) {
 			}
 			if code < 500 || h.Get(HeaderReason) != "BackendConnectionFailure" {
 				t.Fatalf("status %d, reason %q; want a BackendConnectionFailure", code, h.Get(HeaderReason))
+			}
+		})
+	}
+}
+
+// TestAdHocTargetVariants: an ad hoc target (a base-url that names no
+// backend entity) presents the authentication-certificate's client
+// certificate and speaks the requested HTTP version, both through one
+// transport variant.
+func TestAdHocTargetVariants(t *testing.T) {
+	p := testPKI(t)
+	clientCAs := x509.NewCertPool()
+	clientCAs.AddCert(p.Root.Cert)
+	srv := tlsBackend(t, p.Server, clientCAs)
+	pfx, err := p.Client.PFX(nil, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, version := range []string{"1", "2or1"} {
+		t.Run("http-version "+version, func(t *testing.T) {
+			a := apiWith("/a", "", "")
+			a.Policy = doc(apim.ScopeAPI, policyDoc(`<set-backend-service base-url="`+srv.URL+`" /><authentication-certificate certificate-id="client" />`, `<forward-request http-version="`+version+`" />`, ""))
+			svc := &apim.Service{
+				Certificates: []*apim.Certificate{{Name: "client", Data: known(base64.StdEncoding.EncodeToString(pfx)), Password: known("pw")}},
+				CAStore:      []*apim.CACertificate{caEntry(p.Root.Cert)},
+				APIs:         []*apim.API{a},
+			}
+			_, front := startGateway(t, svc, Options{})
+			code, h, _ := get(t, front.URL+"/a", nil)
+			if code != 200 || h.Get("X-Client-Cert") != p.Client.Cert.Subject.CommonName {
+				t.Errorf("status %d (reason %q), client certificate %q; want 200 with %q", code, h.Get(HeaderReason), h.Get("X-Client-Cert"), p.Client.Cert.Subject.CommonName)
 			}
 		})
 	}

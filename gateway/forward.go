@@ -3,7 +3,6 @@ package gateway
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -94,6 +93,9 @@ type attemptSpec struct {
 	timeout time.Duration
 	// version is the HTTP version spoken to the backend.
 	version httpVersion
+	// followRedirects makes the gateway follow the backend's redirects
+	// (forward-request follow-redirects="true") instead of returning them.
+	followRedirects bool
 }
 
 // forward sends the request to the current target (a pool member chosen
@@ -262,7 +264,13 @@ func (x *exchange) roundTrip(b *backend, base *url.URL, a attemptSpec) (*http.Re
 	// Tagged with the request, so a virtual clock knows the timeout
 	// wakes it (sim/live).
 	t := clock.AfterFuncCtx(x.g.opts.Clock, ctx, max(timeout, 0), func() { watch.timedOut(); fired.Store(true); cancel() })
-	resp, err := tr.RoundTrip(req)
+	var resp *http.Response
+	var err error
+	if a.followRedirects {
+		resp, err = follow(tr, req)
+	} else {
+		resp, err = tr.RoundTrip(req)
+	}
 	t.Stop()
 	if err == nil && fired.Load() {
 		// The timeout fired and canceled the attempt, but a response
@@ -278,6 +286,25 @@ func (x *exchange) roundTrip(b *backend, base *url.URL, a attemptSpec) (*http.Re
 	return resp, cancel, err
 }
 
+// follow sends req through tr and follows the backend's redirects
+// (forward-request follow-redirects="true") the way net/http's client
+// does: at most 10; 301, 302 and 303 turn a POST into a body-less GET;
+// 307 and 308 keep the method and resend the body when it is buffered (an
+// unbuffered body cannot be sent twice: that redirect is returned as it
+// is); headers are copied, credentials dropped on a move to another host.
+// The response is the last one; a failed redirect is the attempt's error.
+func follow(tr http.RoundTripper, req *http.Request) (*http.Response, error) {
+	c := http.Client{Transport: tr}
+	resp, err := c.Do(req)
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		// url.Error names the backend URL; classify reads the cause, and
+		// the message never reaches the client.
+		err = ue.Err
+	}
+	return resp, err
+}
+
 // adhocFor returns the ad hoc transport presenting client certificate
 // certKey ("" = none) and speaking HTTP version v.
 func (g *Gateway) adhocFor(certKey string, v httpVersion) *http.Transport {
@@ -288,13 +315,7 @@ func (g *Gateway) adhocFor(certKey string, v httpVersion) *http.Transport {
 	if t, ok := g.adhocVariants.Load(k); ok {
 		return t.(*http.Transport)
 	}
-	t := g.adhoc.Clone()
-	if certKey != "" {
-		cert := g.certs[certKey]
-		t.TLSClientConfig.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
-	}
-	v.configure(t)
-	actual, _ := g.adhocVariants.LoadOrStore(k, t)
+	actual, _ := g.adhocVariants.LoadOrStore(k, g.derive(g.adhoc, certKey, v))
 	return actual.(*http.Transport)
 }
 

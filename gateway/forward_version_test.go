@@ -1,10 +1,13 @@
 package gateway
 
 import (
+	"encoding/pem"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -99,5 +102,28 @@ func TestForwardHTTPVersionInvalid(t *testing.T) {
 	}
 	if want := `api.xml:2:20: <forward-request>: http-version "3" is not one of 1, 2or1, 2`; !strings.Contains(err.Error(), want) {
 		t.Errorf("error %q, want it to contain %q", err, want)
+	}
+}
+
+// TestForwardHTTPVersionAdHoc: a set-backend-service base-url that names no
+// backend entity (an ad hoc target) speaks the version forward-request
+// asks for too. The backend's test certificate is trusted through a --ca
+// file.
+func TestForwardHTTPVersionAdHoc(t *testing.T) {
+	s := protoBackend(t, "tls-h2")
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ attr, want string }{{"", "1"}, {`http-version="2or1"`, "2"}, {`http-version="2"`, "2"}} {
+		t.Run("http-version "+tc.attr, func(t *testing.T) {
+			a := apiWith("/a", "", "")
+			a.Policy = doc(apim.ScopeAPI, policyDoc(`<set-backend-service base-url="`+s.URL+`" />`, `<forward-request `+tc.attr+` />`, ""))
+			_, front := startGateway(t, &apim.Service{APIs: []*apim.API{a}}, Options{CAFiles: []string{ca}})
+			status, h, body := get(t, front.URL+"/a/x", nil)
+			if status != 200 || h.Get("X-Proto-Major") != tc.want {
+				t.Errorf("status %d (reason %q, %s), backend saw HTTP/%s, want 200 over HTTP/%s", status, h.Get(HeaderReason), body, h.Get("X-Proto-Major"), tc.want)
+			}
+		})
 	}
 }

@@ -122,6 +122,8 @@ type forwardStep struct {
 	continueVal *value        // continue-timeout given as an expression
 	failOnError bool
 	version     httpVersion // http-version (default "1")
+	follow      bool        // follow-redirects (literal)
+	followVal   *value      // follow-redirects given as an expression
 	path        string
 	id          string
 }
@@ -168,10 +170,22 @@ func (c *compiler) forward(e *policy.Element) step {
 		}
 		st.version = v
 	}
-	for _, a := range []string{"follow-redirects", "buffer-response"} {
-		if at := e.Attr(a); at != nil && !(a == "follow-redirects" && at.Value == "false") && !(a == "buffer-response" && at.Value == "true") {
-			c.fail(at.Pos, "<forward-request>: %s=%q is not emulated", a, at.Value)
+	// follow-redirects: Learn, "Forward request": "Specifies whether
+	// redirects from the backend service are followed by the gateway or
+	// returned to the caller. Policy expressions are allowed." Default false.
+	if v := c.attrValue(e, "follow-redirects"); v != nil {
+		if v.constant() {
+			b, err := strconv.ParseBool(strings.TrimSpace(v.lit))
+			if err != nil {
+				c.fail(v.pos, "<forward-request>: follow-redirects %q is not true or false", v.lit)
+			}
+			st.follow = b
+		} else {
+			st.followVal = v
 		}
+	}
+	if at := e.Attr("buffer-response"); at != nil && at.Value != "true" {
+		c.fail(at.Pos, "<forward-request>: buffer-response=%q is not emulated", at.Value)
 	}
 	return st
 }
@@ -213,7 +227,15 @@ func (s *forwardStep) run(x *exchange) error {
 			return err
 		}
 	}
-	err := x.forward(attemptSpec{timeout: timeout, version: s.version})
+	follow := s.follow
+	if s.followVal != nil {
+		b, err := s.followVal.boolean(x)
+		if err != nil {
+			return err
+		}
+		follow = b
+	}
+	err := x.forward(attemptSpec{timeout: timeout, version: s.version, followRedirects: follow})
 	if err != nil {
 		if pe, ok := err.(*pipelineError); ok {
 			pe.Path, pe.PolicyID = s.path, s.id

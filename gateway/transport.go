@@ -180,7 +180,15 @@ func (b *backend) variant(g *Gateway, certKey string, v httpVersion) *http.Trans
 	if t, ok := b.variants.Load(k); ok {
 		return t.(*http.Transport)
 	}
-	t := b.transport.Clone()
+	actual, _ := b.variants.LoadOrStore(k, g.derive(b.transport, certKey, v))
+	return actual.(*http.Transport)
+}
+
+// derive returns a clone of base that presents client certificate certKey
+// ("" = base's own, if any) and speaks HTTP version v: the one way backend
+// entities' and ad hoc targets' variants are made.
+func (g *Gateway) derive(base *http.Transport, certKey string, v httpVersion) *http.Transport {
+	t := base.Clone()
 	if certKey != "" {
 		cert := g.certs[certKey]
 		t.TLSClientConfig.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
@@ -192,8 +200,7 @@ func (b *backend) variant(g *Gateway, certKey string, v httpVersion) *http.Trans
 	if v == http1 {
 		t.DialTLSContext = hopDialTLS(g.backendDial(), t.TLSClientConfig, tlsHandshake)
 	}
-	actual, _ := b.variants.LoadOrStore(k, t)
-	return actual.(*http.Transport)
+	return t
 }
 
 // variantKey names a transport variant: a client certificate ("" = the
