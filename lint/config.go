@@ -35,14 +35,9 @@ type Config struct {
 	// File is the path the configuration was read from ("" when built in
 	// code).
 	File string
-	// Attached carries run-time inputs that packages built on lint hand to
-	// their rules, keyed by a type private to the owning package (as
-	// context.WithValue does): lint/probe attaches the results of
-	// `lint --probe`, lint/certmat its options and resolved certificate
-	// material. Set it through those packages (probe.Attach,
-	// certmat.Attach) before Run; rules only read it. Never read from
-	// .apimlab.yaml; nil means nothing attached.
-	Attached map[any]any
+	// provided holds the values callers supplied for rule inputs
+	// (Provide); rules read them with Get.
+	provided map[Requirement]any
 }
 
 // CertificateConfig locates a certificate entity's content on disk.

@@ -22,6 +22,8 @@ type Pass struct {
 
 	report func(Finding)
 	memo   *memo
+	// computing is set while an Input computes: it may Get any input.
+	computing bool
 }
 
 // memo is the run-scoped store behind Pass.Memo. Rules run concurrently,

@@ -95,6 +95,8 @@ type Rule struct {
 	// secrets (inline credentials, passwords). Printers never quote the
 	// source line of their findings.
 	Sensitive bool
+	// Requires lists the inputs (Input) the rule reads with Get.
+	Requires []Requirement
 	// Problems is the class of load problems (apim.Service.Issues) the
 	// rule reports, or 0 when it reports none. Run gives a finding at the
 	// position of such a problem the severity the problem's kind calls for

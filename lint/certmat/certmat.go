@@ -26,9 +26,7 @@ package certmat
 
 import (
 	"os"
-	"sync"
 
-	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/lint"
 )
 
@@ -50,38 +48,25 @@ func (o Options) lookupEnv() func(string) (string, bool) {
 	return os.LookupEnv
 }
 
-// attachKey is the lint.Config.Attached key of the holder.
-type attachKey struct{}
+// options are the Options handed to Attach for the runs of a Config.
+var options = &lint.Input[Options]{Name: "certificate options"}
 
-// holder memoises the Set of the last service resolved with a Config, so
-// that the dozen certificate rules of one run decode each PFX once.
-type holder struct {
-	opts Options
-	mu   sync.Mutex
-	svc  *apim.Service
-	set  *Set
-}
+// Material is the certificate material of the run's service, resolved
+// once per run with the attached Options (rules list it in Requires and
+// read it with For).
+var Material = &lint.Input[*Set]{Name: "certificate material", Compute: func(p *lint.Pass) *Set {
+	return Resolve(p.Service, p.Config, lint.Get(p, options))
+}}
 
-// Attach makes For use opts and remember what it resolved for cfg. Call it
-// before lint.Run; without it, For resolves afresh on every call with the
-// zero Options (correct, slower).
+// Attach makes Material use opts for the runs of cfg. Without it,
+// Material resolves with the zero Options (environment variables of the
+// process, the configuration's Key Vault folder).
 func Attach(cfg *lint.Config, opts Options) {
-	if cfg.Attached == nil {
-		cfg.Attached = map[any]any{}
-	}
-	cfg.Attached[attachKey{}] = &holder{opts: opts}
+	lint.Provide(cfg, options, opts)
 }
 
-// For returns the certificate material of the pass's service.
+// For returns the certificate material of the pass's service (Material;
+// the rule must list Material in its Requires).
 func For(pass *lint.Pass) *Set {
-	h, _ := pass.Config.Attached[attachKey{}].(*holder)
-	if h == nil {
-		return Resolve(pass.Service, pass.Config, Options{})
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.set == nil || h.svc != pass.Service {
-		h.svc, h.set = pass.Service, Resolve(pass.Service, pass.Config, h.opts)
-	}
-	return h.set
+	return lint.Get(pass, Material)
 }

@@ -120,11 +120,11 @@ func TestForCachesPerService(t *testing.T) {
 	cfg := &lint.Config{Certificates: map[string]lint.CertificateConfig{"c": {File: "x.pfx", PasswordEnv: "V"}}}
 	Attach(cfg, Options{LookupEnv: func(string) (string, bool) { calls++; return "", false }})
 	svc := &apim.Service{}
-	pass := lint.NewPass(&lint.Rule{ID: "APIM300"}, svc, cfg, now, func(lint.Finding) {})
+	pass := lint.NewPass(&lint.Rule{ID: "APIM300", Requires: []lint.Requirement{Material}}, svc, cfg, now, func(lint.Finding) {})
 	if a, b := For(pass), For(pass); a != b || calls != 1 {
 		t.Errorf("For resolved %d times, sets equal %v", calls, a == b)
 	}
-	other := lint.NewPass(&lint.Rule{ID: "APIM300"}, &apim.Service{}, cfg, now, func(lint.Finding) {})
+	other := lint.NewPass(&lint.Rule{ID: "APIM300", Requires: []lint.Requirement{Material}}, &apim.Service{}, cfg, now, func(lint.Finding) {})
 	if For(other); calls != 2 {
 		t.Errorf("a new service was not resolved afresh (%d calls)", calls)
 	}

@@ -130,23 +130,17 @@ func Run(ctx context.Context, svc *apim.Service, opts Options) *Results {
 	return &Results{Backends: targets}
 }
 
-// attachKey is the lint.Config.Attached key of the results.
-type attachKey struct{}
+// Input is the results of `lint --probe` for a run: nil when lint runs
+// without it. Rules list it in Requires and read it with For.
+var Input = &lint.Input[*Results]{Name: "TLS probe results"}
 
-// Attach hands r to the rules of the next lint.Run with cfg.
+// Attach hands r to the rules of the runs with cfg.
 func Attach(cfg *lint.Config, r *Results) {
-	if cfg.Attached == nil {
-		cfg.Attached = map[any]any{}
-	}
-	cfg.Attached[attachKey{}] = r
+	lint.Provide(cfg, Input, r)
 }
 
-// From returns the results attached to cfg, or nil when lint runs without
-// --probe.
-func From(cfg *lint.Config) *Results {
-	if cfg == nil {
-		return nil
-	}
-	r, _ := cfg.Attached[attachKey{}].(*Results)
-	return r
+// For returns the probe results of the pass's run, or nil when lint runs
+// without --probe (the rule must list Input in its Requires).
+func For(pass *lint.Pass) *Results {
+	return lint.Get(pass, Input)
 }

@@ -74,12 +74,13 @@ func TestRunAndAttach(t *testing.T) {
 		t.Errorf("with the CA store root: %+v", v)
 	}
 	cfg := &lint.Config{}
-	if From(cfg) != nil || From(nil) != nil {
-		t.Error("From without Attach is not nil")
+	rule := &lint.Rule{ID: "T", Requires: []lint.Requirement{Input}}
+	if For(lint.NewPass(rule, svc, cfg, time.Now(), nil)) != nil {
+		t.Error("For without Attach is not nil")
 	}
 	Attach(cfg, res)
-	if From(cfg) != res {
-		t.Error("From does not return the attached results")
+	if For(lint.NewPass(rule, svc, cfg, time.Now(), nil)) != res {
+		t.Error("For does not return the attached results")
 	}
 	if (*Results)(nil).For("x") != nil {
 		t.Error("nil Results.For")

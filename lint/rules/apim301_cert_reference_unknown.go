@@ -31,7 +31,8 @@ var CertReferenceUnknown = &lint.Rule{
 "credentials": { "certificateIds": [ "/certificates/orders-client" ] }`,
 		Since: "0.1.0",
 	},
-	Check: checkCertReferenceUnknown,
+	Requires: []lint.Requirement{certmat.Material},
+	Check:    checkCertReferenceUnknown,
 }
 
 func checkCertReferenceUnknown(pass *lint.Pass) {

@@ -23,7 +23,8 @@ var CertExpired = &lint.Rule{
 		Good:  `certificates/orders-client: notAfter 2026-06-01 (checked on 2025-06-01)`,
 		Since: "0.1.0",
 	},
-	Check: checkCertExpired,
+	Requires: []lint.Requirement{certmat.Material},
+	Check:    checkCertExpired,
 }
 
 func checkCertExpired(pass *lint.Pass) {

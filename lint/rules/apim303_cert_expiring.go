@@ -28,7 +28,8 @@ var CertExpiring = &lint.Rule{
 			{Name: "days", Default: "30", Doc: "Warn when the certificate expires within this many days."},
 		},
 	},
-	Check: checkCertExpiring,
+	Requires: []lint.Requirement{certmat.Material},
+	Check:    checkCertExpiring,
 }
 
 func checkCertExpiring(pass *lint.Pass) {

@@ -34,12 +34,13 @@ backends: { orders: { trustedClientCAs: [ contoso-root.pem ] } }
 # orders presents certificates/orders-client, issued by "CN=Contoso Issuing CA" under contoso-root`,
 		Since: "0.1.0",
 	},
-	Check: checkCertCAMismatch,
+	Requires: []lint.Requirement{certmat.Material, probe.Input},
+	Check:    checkCertCAMismatch,
 }
 
 func checkCertCAMismatch(pass *lint.Pass) {
 	set := certmat.For(pass)
-	probes := probe.From(pass.Config)
+	probes := probe.For(pass)
 	_, storeInter := certmat.CAStore(pass.Service)
 	for _, b := range pass.Service.Backends {
 		if b.Credentials == nil || !isSingle(b) {

@@ -24,7 +24,8 @@ var CertNotClientAuth = &lint.Rule{
 		Good:  `certificates/orders-client: extendedKeyUsage = clientAuth; keyUsage = digitalSignature`,
 		Since: "0.1.0",
 	},
-	Check: checkCertNotClientAuth,
+	Requires: []lint.Requirement{certmat.Material},
+	Check:    checkCertNotClientAuth,
 }
 
 func checkCertNotClientAuth(pass *lint.Pass) {

@@ -22,7 +22,8 @@ var CertNoPrivateKey = &lint.Rule{
 		Good:  `certificates/orders-client: PFX with the certificate, its CA and the matching private key`,
 		Since: "0.1.0",
 	},
-	Check: checkCertNoPrivateKey,
+	Requires: []lint.Requirement{certmat.Material},
+	Check:    checkCertNoPrivateKey,
 }
 
 func checkCertNoPrivateKey(pass *lint.Pass) {

@@ -25,7 +25,8 @@ var CertWeak = &lint.Rule{
 		Good:  `certificates/orders-client: ECDSA P-256, ecdsa-with-SHA256`,
 		Since: "0.1.0",
 	},
-	Check: checkCertWeak,
+	Requires: []lint.Requirement{certmat.Material},
+	Check:    checkCertWeak,
 }
 
 func checkCertWeak(pass *lint.Pass) {

@@ -24,7 +24,8 @@ var CertByThumbprint = &lint.Rule{
 		Good:  `"credentials": { "certificateIds": [ "/certificates/orders-client" ] }`,
 		Since: "0.1.0",
 	},
-	Check: checkCertByThumbprint,
+	Requires: []lint.Requirement{certmat.Material},
+	Check:    checkCertByThumbprint,
 }
 
 func checkCertByThumbprint(pass *lint.Pass) {

@@ -27,7 +27,8 @@ var CertUnreadable = &lint.Rule{
 		Good:  `"properties": { "data": "MIIK…(the whole file)", "password": "[parameters('pfxPassword')]" }`,
 		Since: "0.1.0",
 	},
-	Check: checkCertUnreadable,
+	Requires: []lint.Requirement{certmat.Material},
+	Check:    checkCertUnreadable,
 }
 
 func checkCertUnreadable(pass *lint.Pass) {

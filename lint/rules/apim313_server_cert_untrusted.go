@@ -32,11 +32,12 @@ var ServerCertUntrusted = &lint.Rule{
 		Good:  `"url": "https://orders.internal.contoso.com"   // certificate from a CA in the CA store, valid, for this name`,
 		Since: "0.1.0",
 	},
-	Check: checkServerCertUntrusted,
+	Requires: []lint.Requirement{probe.Input},
+	Check:    checkServerCertUntrusted,
 }
 
 func checkServerCertUntrusted(pass *lint.Pass) {
-	results := probe.From(pass.Config)
+	results := probe.For(pass)
 	if results == nil {
 		return
 	}

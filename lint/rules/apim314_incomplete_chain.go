@@ -28,7 +28,8 @@ var IncompleteChain = &lint.Rule{
 		Good:  `certificates/orders-client: PFX = key + leaf + intermediate`,
 		Since: "0.1.0",
 	},
-	Check: checkIncompleteChain,
+	Requires: []lint.Requirement{certmat.Material},
+	Check:    checkIncompleteChain,
 }
 
 func checkIncompleteChain(pass *lint.Pass) {

@@ -35,7 +35,8 @@ var CertChecksSkipped = &lint.Rule{
 keyvaultDir: kv        # kv/orders-client.pfx stands in for the secret`,
 		Since: "0.1.0",
 	},
-	Check: checkCertChecksSkipped,
+	Requires: []lint.Requirement{certmat.Material, probe.Input},
+	Check:    checkCertChecksSkipped,
 }
 
 func checkCertChecksSkipped(pass *lint.Pass) {
@@ -56,7 +57,7 @@ func checkCertChecksSkipped(pass *lint.Pass) {
 				"%v; skipped: APIM304 cert-ca-mismatch against the configured CAs", err)
 		}
 	}
-	results := probe.From(pass.Config)
+	results := probe.For(pass)
 	if results == nil {
 		return
 	}

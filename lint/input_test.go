@@ -1,0 +1,56 @@
+package lint
+
+import (
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/apimlab/apimlab/apim"
+)
+
+// TestInputs: a rule reads the inputs it lists in Requires; each is
+// computed once per run (shared by the rules of the run, built from other
+// inputs), a provided value wins, and reading an undeclared input is a
+// programming error reported as the rule's internal error.
+func TestInputs(t *testing.T) {
+	var computed atomic.Int32
+	base := &Input[int]{Name: "base", Compute: func(*Pass) int { return 40 }}
+	sum := &Input[int]{Name: "sum", Compute: func(p *Pass) int {
+		computed.Add(1)
+		return Get(p, base) + 2 // an input may read another without declaring it
+	}}
+	given := &Input[string]{Name: "given"}
+	var seen []int
+	reader := func(id string) *Rule {
+		return &Rule{ID: id, Name: id, Requires: []Requirement{sum, given}, Check: func(p *Pass) {
+			seen = append(seen, Get(p, sum))
+			if v := Get(p, given); v != "" {
+				p.Reportf(apim.Position{File: "f", Line: 1, Col: 1}, Subject{}, "given %s", v)
+			}
+		}}
+	}
+	sneaky := &Rule{ID: "APIM998", Name: "sneaky", Check: func(p *Pass) { Get(p, sum) }}
+	svc := &apim.Service{Sources: []string{"f"}}
+
+	cfg := &Config{}
+	res := Run(svc, []*Rule{reader("APIM990"), reader("APIM991")}, cfg, RunOptions{Now: time.Unix(0, 0)})
+	if len(seen) != 2 || seen[0] != 42 || seen[1] != 42 || computed.Load() != 1 {
+		t.Errorf("values %v computed %d times, want 42 twice and one computation", seen, computed.Load())
+	}
+	if len(res.Findings) != 0 {
+		t.Errorf("findings without a provided value: %v", res.Findings)
+	}
+	Provide(cfg, given, "yes")
+	res = Run(svc, []*Rule{reader("APIM990")}, cfg, RunOptions{Now: time.Unix(0, 0)})
+	if len(res.Findings) != 1 || res.Findings[0].Message != "given yes" {
+		t.Errorf("findings with a provided value: %v", res.Findings)
+	}
+	if computed.Load() != 2 {
+		t.Errorf("computed %d times over two runs, want once per run", computed.Load())
+	}
+	res = Run(svc, []*Rule{sneaky}, &Config{}, RunOptions{Now: time.Unix(0, 0)})
+	if len(res.Findings) != 1 || res.Findings[0].Rule != InternalError.ID || !strings.Contains(res.Findings[0].Message, `reads input "sum" without listing it in Requires`) {
+		t.Errorf("undeclared input: %v", res.Findings)
+	}
+}
