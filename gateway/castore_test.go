@@ -88,13 +88,7 @@ func TestCAStoreNames(t *testing.T) {
 // transport variant.
 func TestAdHocTargetVariants(t *testing.T) {
 	p := testPKI(t)
-	clientCAs := x509.NewCertPool()
-	clientCAs.AddCert(p.Root.Cert)
-	srv := tlsBackend(t, p.Server, clientCAs)
-	pfx, err := p.Client.PFX(nil, "pw")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, pfx := mtlsBackend(t)
 	for _, version := range []string{"1", "2or1"} {
 		t.Run("http-version "+version, func(t *testing.T) {
 			a := apiWith("/a", "", "")

@@ -98,13 +98,7 @@ func TestBackendProxy(t *testing.T) {
 
 func TestCertificateIDsWinOverThumbprints(t *testing.T) {
 	p := testPKI(t)
-	clientCAs := x509.NewCertPool()
-	clientCAs.AddCert(p.Root.Cert)
-	srv := tlsBackend(t, p.Server, clientCAs)
-	good, err := p.Client.PFX(nil, "pw")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, good := mtlsBackend(t)
 	wrong, err := p.ClientWrongCA.PFX(nil, "pw")
 	if err != nil {
 		t.Fatal(err)

@@ -54,6 +54,23 @@ func tlsBackend(t *testing.T, cert *certs.Issued, clientCAs *x509.CertPool) *htt
 	return s
 }
 
+// mtlsBackend starts an HTTPS backend serving the test PKI's server
+// certificate and requiring a client certificate issued under its root;
+// it returns the backend and the PKI's client certificate as a PFX
+// (password "pw").
+func mtlsBackend(t *testing.T) (*httptest.Server, []byte) {
+	t.Helper()
+	p := testPKI(t)
+	clientCAs := x509.NewCertPool()
+	clientCAs.AddCert(p.Root.Cert)
+	srv := tlsBackend(t, p.Server, clientCAs)
+	pfx, err := p.Client.PFX(nil, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, pfx
+}
+
 func caEntry(c *x509.Certificate) *apim.CACertificate {
 	return &apim.CACertificate{StoreName: known("Root"), EncodedCertificate: known(base64.StdEncoding.EncodeToString(c.Raw))}
 }
@@ -149,13 +166,7 @@ func TestMutualTLS(t *testing.T) {
 
 func TestAuthenticationCertificatePolicy(t *testing.T) {
 	p := testPKI(t)
-	clientCAs := x509.NewCertPool()
-	clientCAs.AddCert(p.Root.Cert)
-	srv := tlsBackend(t, p.Server, clientCAs)
-	pfx, err := p.Client.PFX(nil, "pw")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, pfx := mtlsBackend(t)
 	svc := &apim.Service{
 		Backends:     []*apim.Backend{single("mtls", srv.URL)},
 		Certificates: []*apim.Certificate{{Name: "client", Data: known(base64.StdEncoding.EncodeToString(pfx)), Password: known("pw")}},
