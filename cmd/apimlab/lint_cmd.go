@@ -81,6 +81,7 @@ func (c *LintCmd) Run(g *Globals) error {
 	if svcs, err = pickServices(svcs, c.Service); err != nil {
 		return usageErr("%v", err)
 	}
+	afterLoad()
 	now := time.Now()
 	certmat.Attach(cfg, certmat.Options{KeyVaultDir: c.KeyVaultDir})
 	if c.Probe {
