@@ -37,12 +37,15 @@ type Report struct {
 
 // ScenarioDelta compares one scenario's runs on base and head.
 type ScenarioDelta struct {
-	Name     string          `json:"name"`
-	File     string          `json:"file,omitempty"`
-	Breakers []BreakerDelta  `json:"breakers"`
-	Phases   []PhaseDelta    `json:"phases"`
-	Shares   []ShareDelta    `json:"shares"`
-	Flips    []AssertionFlip `json:"flips"`
+	Name string `json:"name"`
+	File string `json:"file,omitempty"`
+	// BreakerModel is the recovery model both runs used ("reset" or
+	// "halfOpen"), so the report names it.
+	BreakerModel string          `json:"breakerModel,omitempty"`
+	Breakers     []BreakerDelta  `json:"breakers"`
+	Phases       []PhaseDelta    `json:"phases"`
+	Shares       []ShareDelta    `json:"shares"`
+	Flips        []AssertionFlip `json:"flips"`
 	// Assertions counts passed assertions on each side.
 	Passed [2]int `json:"passed"`
 	Total  int    `json:"total"`
@@ -202,7 +205,7 @@ func (r *Report) verdict(o Options) {
 
 // Behaviour compares two results of the same scenario.
 func Behaviour(sc *sim.Scenario, base, head *sim.Result) *ScenarioDelta {
-	d := &ScenarioDelta{Name: sc.Name, File: sc.File, Base: base, Head: head, Total: len(sc.Expect)}
+	d := &ScenarioDelta{Name: sc.Name, File: sc.File, BreakerModel: base.Run.BreakerModel, Base: base, Head: head, Total: len(sc.Expect)}
 	res := [2]*sim.Result{base, head}
 	// Breakers: every backend with a transition or a fault on either side.
 	names := map[string]bool{}

@@ -45,6 +45,9 @@ func (ImpactMarkdown) Print(w io.Writer, r *impact.Report) error {
 	}
 	for _, s := range r.Scenarios {
 		ew.Printf("### Behaviour: %s\n\n", mdText(s.Name))
+		if s.BreakerModel != "" {
+			ew.Printf("Breaker model: %s. ", mdText(s.BreakerModel))
+		}
 		ew.Printf("Assertions passed: %s of %d", arrow(fmt.Sprint(s.Passed[0]), fmt.Sprint(s.Passed[1])), s.Total)
 		if len(s.Flips) > 0 {
 			ew.Printf(" — flipped:")
