@@ -26,8 +26,11 @@ type metrics struct {
 	// load is the serving state /health reports (set by a Server).
 	load loadState
 
+	// all holds the collectors by backend label (string →
+	// *backendMetrics): read without a lock on every request; mu
+	// serialises additions, so adhoc counts exactly.
+	all   sync.Map
 	mu    sync.Mutex
-	all   map[string]*backendMetrics
 	adhoc int // label values added by requests (ad hoc base-url hosts)
 }
 
@@ -81,7 +84,6 @@ func newMetrics() *metrics {
 			Name: "apimlab_gateway_overload_total",
 			Help: "Requests or connections the gateway turned away or failed for lack of its own resources, by limit: requests (max concurrent requests, 503 GatewayOverloaded), connections (max client connections: accept waited), resources (file descriptors, ports, backend connection slots: 503 GatewayResourceExhausted).",
 		}, []string{"limit"}),
-		all: map[string]*backendMetrics{},
 	}
 	m.reg.MustRegister(m.requests, m.latency, m.state, m.transitions, m.retries, m.clientErrors, m.overload,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -136,15 +138,36 @@ func (m *metrics) gatewayError(pe *pipelineError) {
 	}
 }
 
-// backend returns the cached collectors of a backend name.
-func (m *metrics) backend(name string) *backendMetrics {
+// backend returns the cached collectors of a configured backend name.
+func (m *metrics) backend(name string) *backendMetrics { return m.collectors(name, false) }
+
+// forRequest returns the collectors of a name a request produced, adding
+// it while fewer than maxAdhocLabels were added, otherLabel's afterwards.
+func (m *metrics) forRequest(name string) *backendMetrics { return m.collectors(name, true) }
+
+// collectors returns the collectors of name, adding them when missing
+// (counted against maxAdhocLabels when adhoc). Known names (every
+// configured backend, pool members included) take no lock.
+func (m *metrics) collectors(name string, adhoc bool) *backendMetrics {
+	if b, ok := m.all.Load(name); ok {
+		return b.(*backendMetrics)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if b, ok := m.all[name]; ok {
-		return b
+	if b, ok := m.all.Load(name); ok {
+		return b.(*backendMetrics)
+	}
+	if adhoc {
+		if m.adhoc >= maxAdhocLabels {
+			name = otherLabel
+			if b, ok := m.all.Load(name); ok {
+				return b.(*backendMetrics)
+			}
+		}
+		m.adhoc++
 	}
 	b := &backendMetrics{m: m, name: name, latency: m.latency.WithLabelValues(name)}
-	m.all[name] = b
+	m.all.Store(name, b)
 	return b
 }
 
@@ -156,26 +179,6 @@ func (b *backendMetrics) observe(code int, d time.Duration) {
 	}
 	c.(prometheus.Counter).Inc()
 	b.latency.Observe(d.Seconds())
-}
-
-// forRequest returns the collectors of a name a request produced, adding
-// it while fewer than maxAdhocLabels were added, otherLabel's afterwards.
-func (m *metrics) forRequest(name string) *backendMetrics {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if b, ok := m.all[name]; ok {
-		return b
-	}
-	if m.adhoc >= maxAdhocLabels {
-		name = otherLabel
-		if b, ok := m.all[name]; ok {
-			return b
-		}
-	}
-	m.adhoc++
-	b := &backendMetrics{m: m, name: name, latency: m.latency.WithLabelValues(name)}
-	m.all[name] = b
-	return b
 }
 
 // request records a finished request.
