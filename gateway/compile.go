@@ -236,6 +236,8 @@ func (c *compiler) step(e *policy.Element, s policy.Section, inResponse bool) st
 		return c.proxy(e)
 	case "validate-client-certificate":
 		return c.validateClientCertificate(e)
+	case "validate-graphql-request":
+		return c.validateGraphQLRequest(e)
 	case "include-fragment":
 		// Merge expands fragments; one left here could not be resolved
 		// and Merge already reported it.
