@@ -147,3 +147,38 @@ func TestBodyReadWithoutPreserveContent(t *testing.T) {
 		})
 	}
 }
+
+// TestSendRequestResponseBodyRead: the IResponse a send-request stores
+// (response-variable-name) loses its body to a read without
+// preserveContent: true, like context.Response.Body (Learn, "Set body").
+func TestSendRequestResponseBodyRead(t *testing.T) {
+	side := echoBody(t)
+	for _, tc := range []struct {
+		name                  string
+		firstArg              string
+		opts                  Options
+		wantFirst, wantSecond string
+	}{
+		{"a read without preserveContent empties it", "", Options{}, "pong", ""},
+		{"a read with preserveContent keeps it", "preserveContent: true", Options{}, "pong", "pong"},
+		{"PreserveBodies keeps it", "", Options{PreserveBodies: true}, "pong", "pong"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			inbound := `<send-request mode="new" response-variable-name="r"><set-url>` + side.URL + `/x</set-url><set-method>POST</set-method><set-body>pong</set-body></send-request>` +
+				`<set-variable name="first" value="@(((IResponse)context.Variables[&quot;r&quot;]).Body.As&lt;string&gt;(` + tc.firstArg + `))" />` +
+				`<set-variable name="second" value="@(((IResponse)context.Variables[&quot;r&quot;]).Body.As&lt;string&gt;(preserveContent: true))" />` +
+				`<return-response><set-status code="200" /><set-header name="X-First" exists-action="override"><value>@((string)context.Variables["first"])</value></set-header>` +
+				`<set-header name="X-Second" exists-action="override"><value>@((string)context.Variables["second"])</value></set-header></return-response>`
+			a := apiWith("/a", "", "")
+			a.Policy = doc(apim.ScopeAPI, policyDoc(inbound, "", ""))
+			_, front := startGateway(t, &apim.Service{APIs: []*apim.API{a}}, tc.opts)
+			code, h, _ := get(t, front.URL+"/a/x", nil)
+			if code != http.StatusOK {
+				t.Fatalf("status %d (reason %q), want 200", code, h.Get(HeaderReason))
+			}
+			if h.Get("X-First") != tc.wantFirst || h.Get("X-Second") != tc.wantSecond {
+				t.Errorf("reads %q then %q, want %q then %q", h.Get("X-First"), h.Get("X-Second"), tc.wantFirst, tc.wantSecond)
+			}
+		})
+	}
+}

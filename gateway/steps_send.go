@@ -213,6 +213,11 @@ func (s *sendRequestStep) send(x *exchange) (policyexpr.Response, error) {
 	text := string(data)
 	out = policyexpr.Response{StatusCode: resp.StatusCode, StatusReason: strings.TrimPrefix(resp.Status, itoa3(resp.StatusCode)+" "), Headers: resp.Header,
 		Body: func() (string, error) { return text, nil }}
+	if !x.g.opts.PreserveBodies {
+		// A read without preserveContent: true loses the stored body, as
+		// for context.Response.Body (body.go).
+		out.Consume = func() { text = "" }
+	}
 	return out, nil
 }
 
