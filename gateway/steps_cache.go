@@ -51,24 +51,45 @@ func (c *compiler) cacheLookup(e *policy.Element) step {
 // query parameters (all of them when none is named) and headers.
 func (s *cacheLookupStep) key(x *exchange) string {
 	var b strings.Builder
+	b.Grow(64 + len(x.path) + len(x.r.URL.RawQuery))
 	b.WriteString("resp|")
 	if x.api != nil {
-		b.WriteString(x.api.info.Id + ";rev=" + x.api.revision)
+		b.WriteString(x.api.info.Id)
+		b.WriteString(";rev=")
+		b.WriteString(x.api.revision)
 	}
 	if x.op != nil {
-		b.WriteString("|" + x.op.info.Id)
+		b.WriteByte('|')
+		b.WriteString(x.op.info.Id)
 	}
-	b.WriteString("|" + strings.ToLower(x.path) + "?")
-	q, _ := url.ParseQuery(x.r.URL.RawQuery)
-	if s.query == nil {
-		b.WriteString(q.Encode())
+	b.WriteByte('|')
+	b.WriteString(strings.ToLower(x.path))
+	b.WriteByte('?')
+	if raw := x.r.URL.RawQuery; raw != "" {
+		// Parsed and re-encoded: the key does not depend on the
+		// parameters' order or encoding.
+		q, _ := url.ParseQuery(raw)
+		if s.query == nil {
+			b.WriteString(q.Encode())
+		} else {
+			for _, k := range s.query {
+				b.WriteString(k)
+				b.WriteByte('=')
+				b.WriteString(strings.Join(q[k], ","))
+				b.WriteByte('&')
+			}
+		}
 	} else {
 		for _, k := range s.query {
-			b.WriteString(k + "=" + strings.Join(q[k], ",") + "&")
+			b.WriteString(k)
+			b.WriteString("=&")
 		}
 	}
 	for _, h := range s.headers {
-		b.WriteString("|" + h + "=" + strings.Join(x.r.Header[h], ","))
+		b.WriteByte('|')
+		b.WriteString(h)
+		b.WriteByte('=')
+		b.WriteString(strings.Join(x.r.Header[h], ","))
 	}
 	return b.String()
 }
