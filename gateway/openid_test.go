@@ -181,3 +181,80 @@ func TestOpenIDConfigLoadErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenIDFile: the documented URL → file mapping.
+func TestOpenIDFile(t *testing.T) {
+	tests := []struct {
+		url, want, err string
+	}{
+		{"https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration", "login.microsoftonline.com/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration", ""},
+		{"https://IdP.Example.TEST/Keys/JWKS", "idp.example.test/Keys/JWKS", ""}, // host lowercased, path kept
+		{"https://idp.example.test:8443/jwks", "idp.example.test:8443/jwks", ""},
+		{"http://idp.example.test/jwks/", "idp.example.test/jwks", ""},
+		{"https://idp.example.test/.well-known/openid-configuration?p=b2c_1_signin", "", "query or fragment"},
+		{"https://idp.example.test/jwks#k", "", "query or fragment"},
+		{"https://idp.example.test/a/../../b", "", `path segment ".."`},
+		{"https://idp.example.test/", "", "has no path"},
+		{"ftp://idp.example.test/jwks", "", "want an https URL"},
+		{"/relative/jwks", "", "want an https URL"},
+	}
+	for _, tt := range tests {
+		got, err := openIDFile(tt.url)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("openIDFile(%q) = %q, %v; want an error containing %q", tt.url, got, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("openIDFile(%q) = %q, %v; want %q", tt.url, got, err, tt.want)
+		}
+	}
+}
+
+// TestLoadOpenIDKeys: symmetric ("oct") keys are used, a templated issuer
+// (Entra ID's multi-tenant "{tenantid}") is not an accepted issuer, and
+// documents without what validate-jwt needs, or reached through a link
+// out of the directory, are errors naming the file.
+func TestLoadOpenIDKeys(t *testing.T) {
+	dir := t.TempDir()
+	write := func(rel, content string) {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	write("idp.test/multi/.well-known/openid-configuration", `{"issuer": "https://idp.test/{tenantid}/v2.0", "jwks_uri": "https://idp.test/multi/keys"}`)
+	write("idp.test/multi/keys", `{"keys": [{"kty": "oct", "k": "`+base64.RawURLEncoding.EncodeToString(secret)+`"}]}`)
+	write("idp.test/nojwks/.well-known/openid-configuration", `{"issuer": "https://idp.test/nojwks"}`)
+	write("idp.test/enconly/.well-known/openid-configuration", `{"issuer": "https://idp.test/enconly", "jwks_uri": "https://idp.test/enconly/keys"}`)
+	write("idp.test/enconly/keys", `{"keys": [{"kty": "RSA", "use": "enc", "n": "AQAB", "e": "AQAB"}]}`)
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "openid-configuration"), []byte(`{"jwks_uri": "https://idp.test/multi/keys"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "openid-configuration"), filepath.Join(dir, "idp.test", "link")); err != nil {
+		t.Fatal(err)
+	}
+
+	k, err := loadOpenID(dir, "https://idp.test/multi/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(k.hmac) != 1 || string(k.hmac[0]) != string(secret) || len(k.rsa) != 0 || k.issuer != "" {
+		t.Errorf("keys %+v, want one symmetric key and no issuer", k)
+	}
+	for _, tt := range []struct{ url, want string }{
+		{"https://idp.test/nojwks/.well-known/openid-configuration", "no jwks_uri"},
+		{"https://idp.test/enconly/.well-known/openid-configuration", "no RSA or symmetric signing key"},
+		{"https://idp.test/link", "path escapes"}, // os.Root refuses the link out of DIR
+	} {
+		if _, err := loadOpenID(dir, tt.url); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("loadOpenID(%s) = %v, want an error containing %q", tt.url, err, tt.want)
+		}
+	}
+}
