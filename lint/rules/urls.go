@@ -27,6 +27,9 @@ func normalURL(s string) string {
 // ("https://svc:xxxxx@host"), so a credential written into a URL never
 // reaches a message.
 func redactURL(s string) string {
+	if !strings.ContainsAny(s, "@?") {
+		return s // no user information, no query: nothing to hide
+	}
 	u, err := url.Parse(strings.TrimSpace(s))
 	if err != nil {
 		return s
@@ -56,6 +59,15 @@ func redactURL(s string) string {
 	return u.String()
 }
 
+// mayBeHTTP reports whether s (trimmed) can parse as a URL with the http
+// scheme: it must start with "http:" in some casing. Rules check this
+// before parsing, so https URLs — nearly all of them — are not parsed
+// once per rule (issue 16).
+func mayBeHTTP(s string) bool {
+	s = strings.TrimSpace(s)
+	return len(s) >= 5 && strings.EqualFold(s[:5], "http:")
+}
+
 // isLoopback reports whether host is localhost or a loopback address.
 func isLoopback(host string) bool {
 	h := strings.ToLower(strings.TrimSuffix(host, "."))
@@ -69,6 +81,9 @@ func isLoopback(host string) bool {
 // urlHasPassword reports whether s is a URL with a password in its user
 // information (https://user:password@host).
 func urlHasPassword(s string) bool {
+	if !strings.Contains(s, "@") {
+		return false // user information needs an @: no parse (issue 16)
+	}
 	u, err := url.Parse(strings.TrimSpace(s))
 	if err != nil || u.User == nil {
 		return false
@@ -82,6 +97,9 @@ func urlHasPassword(s string) bool {
 func urlHasSecrets(s string) bool {
 	if urlHasPassword(s) {
 		return true
+	}
+	if !strings.Contains(s, "?") {
+		return false
 	}
 	u, err := url.Parse(strings.TrimSpace(s))
 	return err == nil && u.RawQuery != ""
