@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/alecthomas/kong"
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/certs"
 	"github.com/apimlab/apimlab/clock"
@@ -107,5 +108,30 @@ func TestGatewayTLSFlags(t *testing.T) {
 		if resp.StatusCode != tt.status {
 			t.Errorf("client certificate %v: status %d, want %d", tt.client != nil, resp.StatusCode, tt.status)
 		}
+	}
+}
+
+// TestGatewayPolicyFlagsParse: the flags of this file's policies reach
+// GatewayCmd (--authorization-token for get-authorization-context, the
+// HTTPS listener's for validate-client-certificate).
+func TestGatewayPolicyFlagsParse(t *testing.T) {
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "c.pem"), filepath.Join(dir, "k.pem")
+	for _, f := range []string{cert, key} {
+		if err := os.WriteFile(f, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var cli CLI
+	parser, err := kong.New(&cli, kong.Vars(vars()), kong.Writers(io.Discard, io.Discard), kong.Exit(func(int) {}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := parser.Parse([]string{"gateway", "x.json", "--authorization-token", "tok-1", "--tls-cert", cert, "--tls-key", key, "--negotiate-client-certificate"}); err != nil {
+		t.Fatal(err)
+	}
+	g := cli.Gateway
+	if g.AuthToken != "tok-1" || g.TLSCert != cert || g.TLSKey != key || !g.NegotiateClientCert {
+		t.Errorf("parsed %+v", g)
 	}
 }
