@@ -1,8 +1,12 @@
 package jsontree
 
 import (
+	"errors"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 func TestParsePositionsAndPaths(t *testing.T) {
@@ -205,5 +209,87 @@ func TestNotes(t *testing.T) {
 	var none *Value
 	if (&Value{}).Reason() != "" || none.Expr() != "" {
 		t.Errorf("values without notes report notes")
+	}
+}
+
+// TestParseReaderMatchesParse checks that streaming a document gives the
+// tree, positions and errors Parse gives on the same bytes, whatever the
+// read sizes (one byte at a time crosses every line and token boundary).
+func TestParseReaderMatchesParse(t *testing.T) {
+	var big strings.Builder
+	big.WriteString("{\n  \"resources\": [\n")
+	for i := range 400 {
+		if i > 0 {
+			big.WriteString(",\n")
+		}
+		fmt.Fprintf(&big, "    {\n      \"name\": \"b-%d\",\n      \"properties\": { \"url\": \"https://h%d\\u002fx\", \"n\": %d, \"ok\": true, \"none\": null }\n    }", i, i, i)
+	}
+	big.WriteString("\n  ]\n}\n")
+	docs := []string{
+		"\xef\xbb\xbf{\n  \"resources\": [\n    { \"type\": \"x\", \"Properties\": { \"url\": \"https://a\", \"odd key\": 1 } }\n  ]\n}",
+		big.String(),
+		"", "\xef\xbb\xbf", "  \n", "{\"a\": [1, 2,\n  x]}", `{"a":1,"a":2}`, `{"a":`, `{} {}`, "[\n1,\n2\n]\n\n{}",
+		"\"\xff\"", "\xef\xbb", "[" + strings.Repeat("\n", 70000) + "1]",
+	}
+	readers := map[string]func(string) io.Reader{
+		"whole":    func(s string) io.Reader { return strings.NewReader(s) },
+		"one-byte": func(s string) io.Reader { return iotest.OneByteReader(strings.NewReader(s)) },
+		"half":     func(s string) io.Reader { return iotest.HalfReader(strings.NewReader(s)) },
+	}
+	for i, doc := range docs {
+		want, wantErr := Parse("r.json", []byte(doc))
+		for name, mk := range readers {
+			got, err := ParseReader("r.json", mk(doc))
+			if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+				t.Errorf("doc %d, %s: error %v, want %v", i, name, err, wantErr)
+				continue
+			}
+			if d := treeDiff(got, want); d != "" {
+				t.Errorf("doc %d, %s: %s", i, name, d)
+			}
+		}
+	}
+}
+
+// treeDiff describes the first difference between two trees.
+func treeDiff(a, b *Value) string {
+	if (a == nil) != (b == nil) {
+		return fmt.Sprintf("nil mismatch: %v vs %v", a, b)
+	}
+	if a == nil {
+		return ""
+	}
+	if a.Kind != b.Kind || a.Str != b.Str || a.Bool != b.Bool || a.Pos.String() != b.Pos.String() || a.Path() != b.Path() {
+		return fmt.Sprintf("%s %s %q at %s vs %s %s %q at %s", a.Path(), a.Kind, a.Str, a.Pos, b.Path(), b.Kind, b.Str, b.Pos)
+	}
+	if len(a.Arr) != len(b.Arr) || len(a.Obj) != len(b.Obj) {
+		return fmt.Sprintf("%s: sizes differ", a.Path())
+	}
+	for i := range a.Arr {
+		if d := treeDiff(a.Arr[i], b.Arr[i]); d != "" {
+			return d
+		}
+	}
+	for i := range a.Obj {
+		if a.Obj[i].Key != b.Obj[i].Key || a.Obj[i].KeyPos.String() != b.Obj[i].KeyPos.String() {
+			return fmt.Sprintf("%s: member %d is %q at %s vs %q at %s", a.Path(), i, a.Obj[i].Key, a.Obj[i].KeyPos, b.Obj[i].Key, b.Obj[i].KeyPos)
+		}
+		if d := treeDiff(a.Obj[i].Value, b.Obj[i].Value); d != "" {
+			return d
+		}
+	}
+	return ""
+}
+
+// TestParseReaderReadError checks that a failing read is reported as it
+// is, not as malformed JSON.
+func TestParseReaderReadError(t *testing.T) {
+	boom := errors.New("disk on fire")
+	r := io.MultiReader(strings.NewReader(`{"a": [1, 2`), iotest.ErrReader(boom))
+	if _, err := ParseReader("e.json", r); !errors.Is(err, boom) {
+		t.Errorf("error = %v, want %v", err, boom)
+	}
+	if _, err := ParseReader("e.json", iotest.ErrReader(boom)); !errors.Is(err, boom) {
+		t.Errorf("error = %v, want %v", err, boom)
 	}
 }
