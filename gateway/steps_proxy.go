@@ -69,7 +69,7 @@ func proxyFunc(entity *url.URL) func(*http.Request) (*url.URL, error) {
 // forwardContext is the context forward-request's attempts derive from:
 // the client request's, carrying the proxy policy's URL when one ran.
 // send-request is not affected (Learn's proxy policy routes "requests
-// forwarded to backends").
+// forwarded to backends"); its own <proxy> child is (proxyStep.context).
 func (x *exchange) forwardContext() context.Context {
 	if x.proxy == nil {
 		return x.r.Context()
@@ -114,9 +114,18 @@ func litOf(v *value) string {
 }
 
 func (s *proxyStep) run(x *exchange) error {
+	u, err := s.resolve(x)
+	if err != nil {
+		return err
+	}
+	x.proxy = u
+	return nil
+}
+
+// resolve returns the proxy of this request.
+func (s *proxyStep) resolve(x *exchange) (*url.URL, error) {
 	if s.static != nil {
-		x.proxy = s.static
-		return nil
+		return s.static, nil
 	}
 	str := func(v *value) (string, error) {
 		if v == nil {
@@ -126,20 +135,32 @@ func (s *proxyStep) run(x *exchange) error {
 	}
 	raw, err := s.url.str(x)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	user, err := str(s.username)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	pass, err := str(s.password)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	u, err := policyProxyURL(raw, user, pass, s.username != nil)
 	if err != nil {
-		return perr("proxy", ReasonExpression, http.StatusInternalServerError, "%v", err)
+		return nil, perr("proxy", ReasonExpression, http.StatusInternalServerError, "%v", err)
 	}
-	x.proxy = u
-	return nil
+	return u, nil
+}
+
+// context is the context of a send-request whose <proxy> child is s (nil:
+// no proxy child, a direct request or the backend entity's proxy).
+func (s *proxyStep) context(x *exchange) (context.Context, error) {
+	if s == nil {
+		return x.r.Context(), nil
+	}
+	u, err := s.resolve(x)
+	if err != nil {
+		return nil, err
+	}
+	return context.WithValue(x.r.Context(), proxyKey{}, u), nil
 }

@@ -245,3 +245,28 @@ func TestProxyPolicyLoadErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSendRequestProxy: send-request's <proxy> child (Learn, "Send
+// request": the proxy element routes that request through an HTTP proxy,
+// with the attributes of the proxy policy) goes through the proxy; the
+// forwarded request, without a proxy policy, does not.
+func TestSendRequestProxy(t *testing.T) {
+	side := newFakeBackend(t, "side", 200)
+	be := newFakeBackend(t, "be", 200)
+	fp := newForwardProxy(t)
+	inbound := `<send-request mode="new" response-variable-name="r" timeout="5"><set-url>` + side.URL + `/lookup</set-url><set-method>GET</set-method>` +
+		`<proxy url="` + fp.srv.URL + `" username="u" password="pw" /></send-request>` +
+		`<set-header name="X-Side" exists-action="override"><value>@(((IResponse)context.Variables["r"]).StatusCode.ToString())</value></set-header>`
+	_, front := startGateway(t, &apim.Service{APIs: []*apim.API{apiWith("/a", be.URL, inbound)}}, Options{})
+	status, h, body := get(t, front.URL+"/a/x", nil)
+	if status != 200 || h.Get("X-Served-By") != "be" {
+		t.Fatalf("status %d served by %q (%s)", status, h.Get("X-Served-By"), body)
+	}
+	seen, auth := fp.log()
+	if len(seen) != 1 || seen[0] != "GET "+side.URL+"/lookup" {
+		t.Fatalf("proxy saw %q, want only the send-request", seen)
+	}
+	if want := "Basic " + base64.StdEncoding.EncodeToString([]byte("u:pw")); auth[0] != want {
+		t.Errorf("Proxy-Authorization %q, want %q", auth[0], want)
+	}
+}

@@ -37,6 +37,7 @@ type sendRequestStep struct {
 	headers     []target
 	body        *value
 	id          string
+	proxy       *proxyStep // the <proxy> child (nil: none)
 }
 
 func (c *compiler) sendRequest(e *policy.Element) step {
@@ -64,6 +65,8 @@ func (c *compiler) sendRequest(e *policy.Element) step {
 			}
 		case "set-body":
 			st.body = c.textValue(ch)
+		case "proxy":
+			st.proxy, _ = c.proxy(ch).(*proxyStep)
 		default:
 			c.unemulated(ch)
 		}
@@ -178,7 +181,11 @@ func (s *sendRequestStep) send(x *exchange) (policyexpr.Response, error) {
 		}
 		tr = b.transportFor(x.g, "")
 	}
-	ctx, cancel := context.WithCancel(x.r.Context())
+	base, err := s.proxy.context(x)
+	if err != nil {
+		return out, err
+	}
+	ctx, cancel := context.WithCancel(base)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, target.String(), bytes.NewReader(body))
 	if err != nil {
