@@ -13,8 +13,8 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"slices"
-	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -58,30 +58,37 @@ func BenchmarkGatewayVsProxy(b *testing.B) {
 	old := debug.SetGCPercent(400) // the tuned proxy's setting, for all
 	defer debug.SetGCPercent(old)
 
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "text/plain")
-		_, _ = io.WriteString(w, "hello from the backend\n")
-	}))
-	defer backend.Close()
-
-	bare := bareProxy(backend.URL)
-	bareSrv := labeledServer("bare", bare)
+	// Each contender has its own loopback backend, so a CPU profile
+	// attributes the backend's work (parsing what the proxy sends) too.
+	newBackend := func(name string) *httptest.Server {
+		return labeledServer(name, "backend", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			w.Header().Set("Content-Type", "text/plain")
+			_, _ = io.WriteString(w, "hello from the backend\n")
+		}))
+	}
+	const bareName = "bare ReverseProxy (tuned)"
+	bareBackend := newBackend(bareName)
+	defer bareBackend.Close()
+	bare := bareProxy(bareBackend.URL)
+	bareSrv := labeledServer(bareName, "proxy", bare)
 	defer bareSrv.Close()
 	defer bare.Transport.(*http.Transport).CloseIdleConnections()
 
 	opts := Options{NoDebugHeaders: os.Getenv("APIMLAB_BENCH_NO_DEBUG_HEADERS") != ""}
-	contenders := []*contender{{name: "bare ReverseProxy (tuned)", url: bareSrv.URL}}
+	contenders := []*contender{{name: bareName, url: bareSrv.URL}}
 	for _, c := range []struct {
 		name   string
 		limits bool
 	}{{"apimlab gateway", false}, {"gateway + limit + cache", true}} {
-		g, err := New(benchService(backend.URL, c.limits), opts)
+		be := newBackend(c.name)
+		defer be.Close()
+		g, err := New(benchService(be.URL, c.limits), opts)
 		if err != nil {
 			b.Fatal(err)
 		}
 		defer g.Close()
-		srv := labeledServer(c.name, g)
+		srv := labeledServer(c.name, "proxy", g)
 		defer srv.Close()
 		contenders = append(contenders, &contender{name: c.name, url: srv.URL})
 	}
@@ -92,10 +99,10 @@ func BenchmarkGatewayVsProxy(b *testing.B) {
 		k := round % len(contenders)
 		order := slices.Concat(contenders[k:], contenders[:k])
 		for _, c := range order {
-			c.maxes = append(c.maxes, attack(b, c.url+"/api/hello", 0, phase))
+			c.maxes = append(c.maxes, attack(b, c.name, c.url+"/api/hello", 0, phase))
 		}
 		for _, c := range order {
-			c.lows = append(c.lows, attack(b, c.url+"/api/hello", 2000, phase))
+			c.lows = append(c.lows, attack(b, c.name, c.url+"/api/hello", 2000, phase))
 		}
 	}
 	base := contenders[0]
@@ -115,6 +122,18 @@ func BenchmarkGatewayVsProxy(b *testing.B) {
 		fmt.Printf(" %s %d;", c.name, n)
 	}
 	fmt.Println()
+	// Paired per round: the contenders of one round ran seconds apart,
+	// under the same background load, so the median of the per-round
+	// ratios is steadier than the ratio of the medians on a shared machine.
+	fmt.Printf("per-round ratios to bare (median, then each round):\n")
+	for _, c := range contenders[1:] {
+		var tp, cpu []float64
+		for r := range rounds {
+			tp = append(tp, c.maxes[r].rps/base.maxes[r].rps)
+			cpu = append(cpu, c.maxes[r].cpuPerReq/base.maxes[r].cpuPerReq)
+		}
+		fmt.Printf("  %-26s throughput %.2f× %s; CPU per request %.2f× %s\n", c.name, medianOf(tp), fmtRatios(tp), medianOf(cpu), fmtRatios(cpu))
+	}
 	for i, unit := range []string{"", "-limits"} {
 		mx, lo := median(contenders[i+1].maxes), median(contenders[i+1].lows)
 		b.ReportMetric(mx.rps/baseMax.rps, "throughput-ratio"+unit)
@@ -125,13 +144,30 @@ func BenchmarkGatewayVsProxy(b *testing.B) {
 
 // labeledServer starts a loopback server for h whose goroutines (the
 // connections' and, through them, the transport's to the backend) carry
-// the pprof label contender=name: a CPU profile of the benchmark
-// (-cpuprofile, then pprof -tagfocus contender=...) shows each server's
-// own CPU apart from vegeta's and the backend's.
-func labeledServer(name string, h http.Handler) *httptest.Server {
+// the pprof labels contender=name and role=role (proxy or backend): a CPU
+// profile of the benchmark (-cpuprofile, then pprof -tagfocus
+// contender=NAME, or role=proxy) splits the process's CPU by contender
+// and part (attack labels vegeta's role=client).
+func labeledServer(name, role string, h http.Handler) *httptest.Server {
 	srv := httptest.NewUnstartedServer(h)
-	pprof.Do(context.Background(), pprof.Labels("contender", name), func(context.Context) { srv.Start() })
+	pprof.Do(context.Background(), pprof.Labels("contender", name, "role", role), func(context.Context) { srv.Start() })
 	return srv
+}
+
+// medianOf returns the median of xs (the upper one of an even count).
+func medianOf(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// fmtRatios formats ratios as [a b c].
+func fmtRatios(xs []float64) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = strconv.FormatFloat(x, 'f', 2, 64)
+	}
+	return "[" + strings.Join(parts, " ") + "]"
 }
 
 // contender is one server under test and its results.
@@ -144,15 +180,11 @@ type contender struct {
 // median returns the per-field medians of rs (throughput, CPU per request,
 // p99 and success rate each taken on its own).
 func median(rs []result) result {
-	pick := func(vals []float64) float64 {
-		sort.Float64s(vals)
-		return vals[len(vals)/2]
-	}
 	var rps, cpu, p99, ok []float64
 	for _, r := range rs {
 		rps, cpu, p99, ok = append(rps, r.rps), append(cpu, r.cpuPerReq), append(p99, float64(r.p99)), append(ok, r.success)
 	}
-	return result{rps: pick(rps), cpuPerReq: pick(cpu), p99: time.Duration(pick(p99)), success: pick(ok)}
+	return result{rps: medianOf(rps), cpuPerReq: medianOf(cpu), p99: time.Duration(medianOf(p99)), success: medianOf(ok)}
 }
 
 // benchService is issue 16's realistic pipeline: a global set-header, an
@@ -216,8 +248,9 @@ type result struct {
 	requests  uint64
 }
 
-// attack drives url at freq rps (0: maximum rate) for d.
-func attack(b *testing.B, target string, freq int, d time.Duration) result {
+// attack drives url at freq rps (0: maximum rate) for d; vegeta's
+// goroutines carry the pprof labels contender=name, role=client.
+func attack(b *testing.B, name, target string, freq int, d time.Duration) result {
 	b.Helper()
 	tr := &http.Transport{MaxIdleConnsPerHost: 10000, DisableCompression: true}
 	defer tr.CloseIdleConnections()
@@ -230,9 +263,11 @@ func attack(b *testing.B, target string, freq int, d time.Duration) result {
 	targeter := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: target})
 	var m vegeta.Metrics
 	before := cpuTime()
-	for res := range atk.Attack(targeter, rate, d, "bench") {
-		m.Add(res)
-	}
+	pprof.Do(context.Background(), pprof.Labels("contender", name, "role", "client"), func(context.Context) {
+		for res := range atk.Attack(targeter, rate, d, "bench") {
+			m.Add(res)
+		}
+	})
 	cpu := cpuTime() - before
 	m.Close()
 	if m.Requests == 0 {
