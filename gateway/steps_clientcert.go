@@ -63,25 +63,34 @@ func (c *compiler) validateClientCertificate(e *policy.Element) step {
 		id:          policyID(e),
 	}
 	c.boolAttr(e, "validate-revocation", true) // read for its error; not emulated
-	for _, ch := range e.Children {
-		if ch.Name != "identities" {
-			c.fail(ch.Pos, "<validate-client-certificate>: unexpected <%s> (want <identities>)", ch.Name)
-			continue
+	c.eachNested(e, "identities", "identity", func(id *policy.Element) {
+		if ident, ok := c.certIdentity(id); ok {
+			st.identities = append(st.identities, ident)
 		}
-		for _, id := range ch.Children {
-			if id.Name != "identity" {
-				c.fail(id.Pos, "<identities>: unexpected <%s> (want <identity>)", id.Name)
-				continue
-			}
-			if ident, ok := c.certIdentity(id); ok {
-				st.identities = append(st.identities, ident)
-			}
-		}
-	}
+	})
 	if len(st.identities) > maxCertIdentities {
 		c.fail(e.Pos, "<validate-client-certificate>: %d identities (at most %d)", len(st.identities), maxCertIdentities)
 	}
 	return st
+}
+
+// eachNested calls f for every <item> of every <container> child of e
+// (<identities><identity/>, <authorize><rule/>), reporting any other
+// element with its position.
+func (c *compiler) eachNested(e *policy.Element, container, item string, f func(*policy.Element)) {
+	for _, ch := range e.Children {
+		if ch.Name != container {
+			c.fail(ch.Pos, "<%s>: unexpected <%s> (want <%s>)", e.Name, ch.Name, container)
+			continue
+		}
+		for _, it := range ch.Children {
+			if it.Name != item {
+				c.fail(it.Pos, "<%s>: unexpected <%s> (want <%s>)", container, it.Name, item)
+				continue
+			}
+			f(it)
+		}
+	}
 }
 
 func (c *compiler) certIdentity(e *policy.Element) (certIdentity, bool) {

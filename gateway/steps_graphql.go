@@ -56,21 +56,11 @@ func (c *compiler) validateGraphQLRequest(e *policy.Element) step {
 	if st.maxDepth <= 0 {
 		c.fail(e.Pos, "<validate-graphql-request>: max-depth must be positive")
 	}
-	for _, ch := range e.Children {
-		if ch.Name != "authorize" {
-			c.fail(ch.Pos, "<validate-graphql-request>: unexpected <%s> (want <authorize>)", ch.Name)
-			continue
+	c.eachNested(e, "authorize", "rule", func(r *policy.Element) {
+		if rule, ok := c.graphQLRule(r); ok {
+			st.rules = append(st.rules, rule)
 		}
-		for _, r := range ch.Children {
-			if r.Name != "rule" {
-				c.fail(r.Pos, "<authorize>: unexpected <%s> (want <rule>)", r.Name)
-				continue
-			}
-			if rule, ok := c.graphQLRule(r); ok {
-				st.rules = append(st.rules, rule)
-			}
-		}
-	}
+	})
 	return st
 }
 
