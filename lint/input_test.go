@@ -2,6 +2,7 @@ package lint
 
 import (
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,10 +22,14 @@ func TestInputs(t *testing.T) {
 		return Get(p, base) + 2 // an input may read another without declaring it
 	}}
 	given := &Input[string]{Name: "given"}
+	var mu sync.Mutex // rules run concurrently
 	var seen []int
 	reader := func(id string) *Rule {
 		return &Rule{ID: id, Name: id, Requires: []Requirement{sum, given}, Check: func(p *Pass) {
-			seen = append(seen, Get(p, sum))
+			v := Get(p, sum)
+			mu.Lock()
+			seen = append(seen, v)
+			mu.Unlock()
 			if v := Get(p, given); v != "" {
 				p.Reportf(apim.Position{File: "f", Line: 1, Col: 1}, Subject{}, "given %s", v)
 			}
