@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/apimlab/apimlab/apim/gwerr"
 )
 
 // Party is who an error is attributed to. Only PartyBackend errors reach
@@ -189,7 +191,7 @@ func (x *exchange) classify(err error, timeout time.Duration) *pipelineError {
 		pe.party = PartyGateway
 		pe.retryAfter = true
 	case ae != nil && ae.timedOut:
-		pe = perr("forward-request", ReasonTimeout, http.StatusGatewayTimeout, "No response from the backend within %s.", timeout)
+		pe = perr("forward-request", ReasonTimeout, gwerr.TimeoutStatus, "No response from the backend within %s.", timeout)
 		pe.party = PartyBackend
 	case x.r.Context().Err() != nil:
 		pe = perr("forward-request", ReasonClientConnection, 499, "The client closed the request.")
@@ -199,7 +201,7 @@ func (x *exchange) classify(err error, timeout time.Duration) *pipelineError {
 		pe.party = PartyGateway
 		pe.retryAfter = true
 	default:
-		pe = perr("forward-request", ReasonConnection, http.StatusBadGateway, "The backend could not be reached.")
+		pe = perr("forward-request", ReasonConnection, gwerr.ConnectionStatus, "The backend could not be reached.")
 		pe.party = PartyBackend
 	}
 	pe.detail = err.Error()

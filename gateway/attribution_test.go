@@ -95,7 +95,7 @@ func TestErrorAttribution(t *testing.T) {
 			status: 500, reason: "", party: PartyBackend},
 		{name: "backend connection refused", backend: "refused",
 			head:   "GET /api/x HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n",
-			status: 502, reason: ReasonConnection, party: PartyBackend},
+			status: 500, reason: ReasonConnection, party: PartyBackend},
 		{name: "backend timeout after the full request", backend: "hang",
 			head:   "POST /api/x HTTP/1.1\r\nHost: gw\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello",
 			status: 504, reason: ReasonTimeout, party: PartyBackend},

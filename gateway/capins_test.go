@@ -32,19 +32,19 @@ func TestCustomCADetails(t *testing.T) {
 	}{
 		{"self-signed leaf pinned by SHA-1", selfSigned.URL, []string{tp(p.ServerSelfSigned.Cert)}, nil, false, false, 200},
 		{"self-signed leaf pinned by SHA-256, lower case", selfSigned.URL, []string{sha256Of(p.ServerSelfSigned.Cert.Raw)}, nil, false, false, 200},
-		{"thumbprint matches nothing", selfSigned.URL, []string{tp(p.Root.Cert)}, nil, false, false, 502},
-		{"name is validated although the flag is off", renameHost(selfSigned.URL), []string{tp(p.ServerSelfSigned.Cert)}, nil, false, false, 502},
+		{"thumbprint matches nothing", selfSigned.URL, []string{tp(p.Root.Cert)}, nil, false, false, 500},
+		{"name is validated although the flag is off", renameHost(selfSigned.URL), []string{tp(p.ServerSelfSigned.Cert)}, nil, false, false, 500},
 		{"intermediate sent by the server pinned", chained.URL, []string{tp(p.Intermediate.Cert)}, nil, false, false, 200},
-		{"root pinned but unknown", chained.URL, []string{tp(p.Root.Cert)}, nil, false, false, 502},
+		{"root pinned but unknown", chained.URL, []string{tp(p.Root.Cert)}, nil, false, false, 500},
 		{"root pinned, found in a CA file", chained.URL, []string{tp(p.Root.Cert)}, nil, false, true, 200},
-		{"pins replace the CA store", chained.URL, []string{tp(p.WrongRoot.Cert)}, nil, true, false, 502},
+		{"pins replace the CA store", chained.URL, []string{tp(p.WrongRoot.Cert)}, nil, true, false, 500},
 		{"x509 name of the leaf with its issuer's thumbprint", chained.URL, nil,
 			[]apim.X509Name{{Name: known(p.Server.Cert.Subject.CommonName), IssuerCertificateThumbprint: known(tp(p.Intermediate.Cert))}}, false, false, 200},
 		{"x509 name with a wrong issuer thumbprint", chained.URL, nil,
-			[]apim.X509Name{{Name: known(p.Server.Cert.Subject.CommonName), IssuerCertificateThumbprint: known(tp(p.WrongRoot.Cert))}}, false, false, 502},
+			[]apim.X509Name{{Name: known(p.Server.Cert.Subject.CommonName), IssuerCertificateThumbprint: known(tp(p.WrongRoot.Cert))}}, false, false, 500},
 		{"x509 name of the intermediate issued by the stored root", chained.URL, nil,
 			[]apim.X509Name{{Name: known(p.Intermediate.Cert.Subject.CommonName), IssuerCertificateThumbprint: known(tp(p.Root.Cert))}}, true, false, 200},
-		{"x509 name matching nothing", chained.URL, nil, []apim.X509Name{{Name: known("CN=nobody")}}, false, false, 502},
+		{"x509 name matching nothing", chained.URL, nil, []apim.X509Name{{Name: known("CN=nobody")}}, false, false, 500},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

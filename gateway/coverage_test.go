@@ -144,7 +144,7 @@ func TestCAFiles(t *testing.T) {
 		wantErr  string
 	}{
 		{"root trusted through --ca", []string{rootPEM}, 200, ""},
-		{"no --ca", nil, 502, ""},
+		{"no --ca", nil, 500, ""},
 		{"file without a certificate", []string{junk}, 0, "junk.pem"},
 		{"missing file", []string{filepath.Join(dir, "nope.pem")}, 0, "nope.pem"},
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/apimlab/apimlab/apim/gwerr"
 )
 
 // ErrConfig is wrapped by every error New returns for a configuration the
@@ -11,23 +13,24 @@ import (
 // The message names the file:line:col of the problem.
 var ErrConfig = errors.New("gateway: configuration")
 
-// LastError reasons the gateway raises. Azure documents OperationNotFound
-// (source "configuration"); the backend reasons below are the names APIM
-// logs use where we could confirm them (BackendConnectionFailure, Timeout,
+// LastError reasons the gateway raises (the ones the model engine raises
+// too come from package gwerr). Azure documents OperationNotFound (source
+// "configuration"); the backend reasons below are the names APIM logs use
+// where we could confirm them (BackendConnectionFailure, Timeout,
 // ClientConnectionFailure) and apimlab's names otherwise; see
 // docs/semantics.md.
 const (
-	ReasonAPINotFound       = "ApiNotFound"
-	ReasonOperationNotFound = "OperationNotFound"
-	ReasonConnection        = "BackendConnectionFailure"
-	ReasonTimeout           = "Timeout"
+	ReasonAPINotFound       = gwerr.APINotFound
+	ReasonOperationNotFound = gwerr.OperationNotFound
+	ReasonConnection        = gwerr.Connection
+	ReasonTimeout           = gwerr.Timeout
 	ReasonClientConnection  = "ClientConnectionFailure"
-	ReasonBreakerOpen       = "BackendCircuitBreakerOpen"
-	ReasonPoolUnavailable   = "BackendPoolUnavailable"
+	ReasonBreakerOpen       = gwerr.BreakerOpen
+	ReasonPoolUnavailable   = gwerr.PoolUnavailable
 	ReasonBackendNotFound   = "BackendNotFound"
 	ReasonErrorStatus       = "BackendErrorStatusCode"
 	ReasonExpression        = "ExpressionValueEvaluationFailure"
-	ReasonNoBackend         = "NoBackendService"
+	ReasonNoBackend         = gwerr.NoBackend
 	ReasonCertificate       = "ClientCertificateUnavailable"
 	ReasonBodyTooLarge      = "RequestEntityTooLarge"
 

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/apimlab/apimlab/apim/gwerr"
 	"github.com/apimlab/apimlab/backends"
 	"github.com/apimlab/apimlab/breaker"
 	"github.com/apimlab/apimlab/clock"
@@ -108,7 +109,7 @@ func (x *exchange) forward(a attemptSpec) error {
 		b = x.api.service
 	}
 	if b == nil && base == nil {
-		return perr("forward-request", ReasonNoBackend, http.StatusInternalServerError, "no backend: the API has no serviceUrl and no set-backend-service ran")
+		return perr("forward-request", ReasonNoBackend, gwerr.NoBackendStatus, "no backend: the API has no serviceUrl and no set-backend-service ran")
 	}
 	var lease backends.Lease // the zero Lease records nothing
 	if base == nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/apim/gwerr"
 	"github.com/apimlab/apimlab/apim/policy"
 	"github.com/apimlab/apimlab/apim/policyexpr"
 	"github.com/apimlab/apimlab/backends"
@@ -258,7 +259,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			p = api.plan // a CORS preflight: the API's cors answers it
 		} else {
 			p = api.plan
-			routeErr = perr("configuration", ReasonOperationNotFound, http.StatusNotFound, "Unable to match incoming request to an operation.")
+			routeErr = perr("configuration", ReasonOperationNotFound, gwerr.NotFoundStatus, "Unable to match incoming request to an operation.")
 		}
 	}
 	if x.api != nil && r.URL.RawPath != "" {

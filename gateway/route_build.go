@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/apim/gwerr"
 	"github.com/apimlab/apimlab/apim/policy"
 	"github.com/apimlab/apimlab/apim/policyexpr"
 	"github.com/apimlab/apimlab/apim/routing"
@@ -197,7 +198,7 @@ func (g *Gateway) route(r *http.Request) (api *apiRoute, rest, consumed string, 
 		}
 		return a, rest, consumed, nil
 	}
-	return nil, "", "", perr("configuration", ReasonAPINotFound, http.StatusNotFound, "Unable to match incoming request to an API.")
+	return nil, "", "", perr("configuration", ReasonAPINotFound, gwerr.NotFoundStatus, "Unable to match incoming request to an API.")
 }
 
 // cutRevision removes a leading ";rev=N" from rest (the part after an API

@@ -204,7 +204,7 @@ func TestProxyPolicyOverridesEntityProxy(t *testing.T) {
 }
 
 // TestProxyPolicyDown: a proxy that refuses connections is a backend
-// connection failure (502), and the error names no password.
+// connection failure (500, as Azure), and the error names no password.
 func TestProxyPolicyDown(t *testing.T) {
 	const password = "pxy-S3cret-7"
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -218,8 +218,8 @@ func TestProxyPolicyDown(t *testing.T) {
 	svc := &apim.Service{APIs: []*apim.API{apiWith("/a", be.URL, `<proxy url="`+dead+`" username="u" password="`+password+`" />`)}}
 	_, front := startGateway(t, svc, Options{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	status, h, body := get(t, front.URL+"/a/x", nil)
-	if status != http.StatusBadGateway || h.Get(HeaderReason) != ReasonConnection {
-		t.Errorf("status %d reason %q, want 502 %s", status, h.Get(HeaderReason), ReasonConnection)
+	if status != http.StatusInternalServerError || h.Get(HeaderReason) != ReasonConnection {
+		t.Errorf("status %d reason %q, want 500 %s", status, h.Get(HeaderReason), ReasonConnection)
 	}
 	if strings.Contains(body, password) || strings.Contains(logs.String(), password) {
 		t.Errorf("password in the response or the log: %s\n%s", body, logs.String())

@@ -65,20 +65,20 @@ func TestFaultsFromTheClientSide(t *testing.T) {
 	})
 	t.Run("refuse", func(t *testing.T) {
 		p := runFault(t, 20, "    faults: [{kind: refuse}]")
-		if p.Status["502"] != 200 || p.Reasons["BackendConnectionFailure"] != 200 {
-			t.Errorf("status %v reasons %v, want 200 × 502 BackendConnectionFailure", p.Status, p.Reasons)
+		if p.Status["500"] != 200 || p.Reasons["BackendConnectionFailure"] != 200 {
+			t.Errorf("status %v reasons %v, want 200 × 500 BackendConnectionFailure", p.Status, p.Reasons)
 		}
 	})
 	t.Run("tls-fail", func(t *testing.T) {
 		p := runFault(t, 20, "    faults: [{kind: tls-fail}]")
-		if p.Status["502"] != 200 || p.Reasons["BackendConnectionFailure"] != 200 {
-			t.Errorf("status %v reasons %v, want 200 × 502 BackendConnectionFailure", p.Status, p.Reasons)
+		if p.Status["500"] != 200 || p.Reasons["BackendConnectionFailure"] != 200 {
+			t.Errorf("status %v reasons %v, want 200 × 500 BackendConnectionFailure", p.Status, p.Reasons)
 		}
 	})
 	t.Run("reset", func(t *testing.T) {
 		p := runFault(t, 20, "    faults: [{kind: reset}]")
-		if p.Status["502"] != 200 || p.Reasons["BackendConnectionFailure"] != 200 {
-			t.Errorf("status %v reasons %v, want 200 × 502 BackendConnectionFailure", p.Status, p.Reasons)
+		if p.Status["500"] != 200 || p.Reasons["BackendConnectionFailure"] != 200 {
+			t.Errorf("status %v reasons %v, want 200 × 500 BackendConnectionFailure", p.Status, p.Reasons)
 		}
 	})
 	t.Run("timeout is the forward-request timeout", func(t *testing.T) {

@@ -268,8 +268,8 @@ func TestScenarioMTLSRejected(t *testing.T) {
 		t.Errorf("opened at %s, want %s", got, want)
 	}
 	p := phase(t, res, "handshakes-fail")
-	if p.Status["502"] != 5 || p.Reasons["BackendConnectionFailure"] != 5 {
-		t.Errorf("status %v reasons %v, want 5 × 502 BackendConnectionFailure before the breaker opens", p.Status, p.Reasons)
+	if p.Status["500"] != 5 || p.Reasons["BackendConnectionFailure"] != 5 {
+		t.Errorf("status %v reasons %v, want 5 × 500 BackendConnectionFailure before the breaker opens", p.Status, p.Reasons)
 	}
 }
 
@@ -279,8 +279,8 @@ func TestScenarioTLSValidationOff(t *testing.T) {
 	if relay.Status["200"] != 200 {
 		t.Errorf("relay: %v, want 200 × 200: validation is off", relay.Status)
 	}
-	if strict.Status["502"] != 200 || strict.Reasons["BackendConnectionFailure"] != 200 {
-		t.Errorf("strict: %v %v, want 200 × 502 BackendConnectionFailure: a self-signed certificate fails validation", strict.Status, strict.Reasons)
+	if strict.Status["500"] != 200 || strict.Reasons["BackendConnectionFailure"] != 200 {
+		t.Errorf("strict: %v %v, want 200 × 500 BackendConnectionFailure: a self-signed certificate fails validation", strict.Status, strict.Reasons)
 	}
 }
 

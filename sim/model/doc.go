@@ -48,7 +48,7 @@
 //
 // Scenario faults become outcome draws with the live fakes' timeline
 // semantics; see fake for the mapping (refuse, reset and tls-fail are
-// BackendConnectionFailure and a 502, timeout is forward-request's timeout
+// BackendConnectionFailure and a 500, timeout is forward-request's timeout
 // and a 504, latency adds to the base latency, slow-body and truncate are
 // approximations). Every draw comes from streams seeded from the scenario's
 // seed: one per load stream (Poisson arrivals), one per backend (faults

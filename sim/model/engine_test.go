@@ -221,9 +221,9 @@ func TestTransportFaults(t *testing.T) {
 	}{
 		// Connection failures end at once: requests 0 and 0.1 fail, the
 		// breaker trips at 0.1 s; the other 98 get the gateway's 503.
-		{"{kind: refuse}", 0.1, "502", 2, 0},
-		{"{kind: reset}", 0.1, "502", 2, 0},
-		{"{kind: tls-fail}", 0.1, "502", 2, 0},
+		{"{kind: refuse}", 0.1, "500", 2, 0},
+		{"{kind: reset}", 0.1, "500", 2, 0},
+		{"{kind: tls-fail}", 0.1, "500", 2, 0},
 		// A hanging backend: each attempt ends after the 2 s timeout, so
 		// the breaker trips when the second one (sent at 0.1 s) ends, at
 		// 2.1 s; the requests sent until 2.0 s were admitted (21).
@@ -258,7 +258,7 @@ load:
 			if p.Max.D() != tt.lat {
 				t.Errorf("max latency = %s, want %s", p.Max, tt.lat)
 			}
-			reason := map[string]string{"502": "BackendConnectionFailure", "504": "Timeout"}[tt.code]
+			reason := map[string]string{"500": "BackendConnectionFailure", "504": "Timeout"}[tt.code]
 			if p.Reasons[reason] != tt.n || p.Reasons["BackendCircuitBreakerOpen"] != 100-tt.n {
 				t.Errorf("reasons = %v, want %d × %s and %d × BackendCircuitBreakerOpen", p.Reasons, tt.n, reason, 100-tt.n)
 			}
@@ -338,7 +338,7 @@ func TestFaultShares(t *testing.T) {
 		rate        float64
 	}{
 		{"{kind: status, code: 500, rate: 0.3}", "500", 0.3},
-		{"{kind: reset, rate: 0.1}", "502", 0.1},
+		{"{kind: reset, rate: 0.1}", "500", 0.1},
 		{"{kind: truncate, rate: 0.2}", "0", 0.2},
 	}
 	for _, tt := range tests {

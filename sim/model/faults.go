@@ -18,7 +18,7 @@ const (
 	// gotResponse: the backend answered with a status code.
 	gotResponse attemptKind = iota
 	// gotTransport: no response (refused, reset, TLS handshake failure):
-	// BackendConnectionFailure, 502 from the gateway.
+	// BackendConnectionFailure, 500 from the gateway.
 	gotTransport
 	// gotTimeout: forward-request's timeout elapsed first: Timeout, 504.
 	gotTimeout

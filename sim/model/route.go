@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/apim/gwerr"
 	"github.com/apimlab/apimlab/apim/policy"
 	"github.com/apimlab/apimlab/apim/policyexpr"
 	"github.com/apimlab/apimlab/apim/routing"
@@ -35,16 +36,16 @@ func (i Issue) String() string {
 	return i.What
 }
 
-// Reasons the gateway gives context.LastError.Reason (see gateway/errors.go);
-// the model raises the same ones.
+// Reasons the gateway gives context.LastError.Reason (package gwerr); the
+// model raises the same ones.
 const (
-	reasonConnection      = "BackendConnectionFailure"
-	reasonTimeout         = "Timeout"
-	reasonBreakerOpen     = "BackendCircuitBreakerOpen"
-	reasonPoolUnavailable = "BackendPoolUnavailable"
-	reasonNoBackend       = "NoBackendService"
-	reasonAPINotFound     = "ApiNotFound"
-	reasonOpNotFound      = "OperationNotFound"
+	reasonConnection      = gwerr.Connection
+	reasonTimeout         = gwerr.Timeout
+	reasonBreakerOpen     = gwerr.BreakerOpen
+	reasonPoolUnavailable = gwerr.PoolUnavailable
+	reasonNoBackend       = gwerr.NoBackend
+	reasonAPINotFound     = gwerr.APINotFound
+	reasonOpNotFound      = gwerr.OperationNotFound
 )
 
 // condReasons are the LastError reasons a retry condition is tabulated
@@ -282,7 +283,7 @@ func (rt *router) build(q shape) *route {
 	}
 	api, rest := rt.matchAPI(path)
 	if api == nil {
-		return &route{status: 404, reason: reasonAPINotFound}
+		return &route{status: gwerr.NotFoundStatus, reason: reasonAPINotFound}
 	}
 	r := &route{api: api.Name}
 	// The expression context of a choose condition: what the request
@@ -303,7 +304,7 @@ func (rt *router) build(q shape) *route {
 	if len(api.Operations) > 0 {
 		op := matchOp(api, method, rest)
 		if op == nil {
-			return &route{status: 404, reason: reasonOpNotFound, api: api.Name}
+			return &route{status: gwerr.NotFoundStatus, reason: reasonOpNotFound, api: api.Name}
 		}
 		r.op = op.Name
 		layers = append(layers, rt.parse(op.Policy))
@@ -341,7 +342,7 @@ func (rt *router) build(q shape) *route {
 		return r
 	}
 	if r.target == "" && r.adhoc == "" {
-		r.status, r.reason = 500, reasonNoBackend
+		r.status, r.reason = gwerr.NoBackendStatus, reasonNoBackend
 	}
 	return r
 }

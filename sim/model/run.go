@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/apim/gwerr"
 	"github.com/apimlab/apimlab/breaker"
 	"github.com/apimlab/apimlab/clock"
 	"github.com/apimlab/apimlab/sim"
@@ -448,9 +449,9 @@ func (e *engine) complete(idx int32, now time.Duration) {
 	case gotResponse:
 		e.after(idx, now, true, a.status, 0)
 	case gotTransport:
-		e.after(idx, now, false, 502, reasonIndex(reasonConnection))
+		e.after(idx, now, false, gwerr.ConnectionStatus, reasonIndex(reasonConnection))
 	default:
-		e.after(idx, now, false, 504, reasonIndex(reasonTimeout))
+		e.after(idx, now, false, gwerr.TimeoutStatus, reasonIndex(reasonTimeout))
 	}
 }
 
