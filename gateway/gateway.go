@@ -109,6 +109,7 @@ func New(svc *apim.Service, opts Options) (*Gateway, error) {
 	}
 	g.buildRoots(c)
 	g.loadCertificates()
+	g.deployment.Certificates = g.deploymentCertificates()
 	if g.adhoc, err = g.newTransport(nil, ""); err != nil {
 		return nil, err
 	}

@@ -228,6 +228,30 @@ func (x *exchange) requestCertificate() *policyexpr.ClientCertificate {
 	}}
 }
 
+// deploymentCertificates is context.Deployment.Certificates: the loaded
+// certificate entities by name (Learn's "Checking a thumbprint against
+// certificates uploaded to API Management" compares their Thumbprint with
+// the client's).
+func (g *Gateway) deploymentCertificates() map[string]*policyexpr.ClientCertificate {
+	out := map[string]*policyexpr.ClientCertificate{}
+	for _, c := range g.svc.Certificates {
+		tc := g.certs[certKey(c.Name)]
+		if tc == nil || len(tc.Certificate) == 0 {
+			continue
+		}
+		leaf, err := x509.ParseCertificate(tc.Certificate[0])
+		if err != nil {
+			continue
+		}
+		chain := []*x509.Certificate{leaf}
+		out[c.Name] = &policyexpr.ClientCertificate{Cert: leaf, Verify: func() bool {
+			_, err := g.verifyClientChain(chain, g.now())
+			return err == nil
+		}}
+	}
+	return out
+}
+
 // clampTime returns t moved into [lo, hi].
 func clampTime(t, lo, hi time.Time) time.Time {
 	if t.Before(lo) {

@@ -201,3 +201,36 @@ func TestRequestCertificateExpression(t *testing.T) {
 		}
 	}
 }
+
+// TestDeploymentCertificatesExpression runs Learn's "Checking a thumbprint
+// against certificates uploaded to API Management" over real handshakes:
+// only a client whose certificate is a certificate entity of the service
+// passes.
+func TestDeploymentCertificatesExpression(t *testing.T) {
+	p := testPKI(t)
+	be := newFakeBackend(t, "be", 200)
+	pfx, err := p.Client.PFX(nil, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := `<choose><when condition="@(context.Request.Certificate == null || !context.Request.Certificate.Verify() || !context.Deployment.Certificates.Any(c =&gt; c.Value.Thumbprint == context.Request.Certificate.Thumbprint))"><return-response><set-status code="403" reason="Invalid client certificate" /></return-response></when></choose>`
+	svc := &apim.Service{
+		CAStore:      []*apim.CACertificate{caEntry(p.Root.Cert)},
+		Certificates: []*apim.Certificate{{Name: "partner", Data: known(base64.StdEncoding.EncodeToString(pfx)), Password: known("pw")}},
+		APIs:         []*apim.API{apiWith("/a", be.URL, policy)},
+	}
+	g, err := New(svc, Options{Clock: clock.NewVirtual(p.Now)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(g.Close)
+	base := httpsGateway(t, g, p)
+	for _, tt := range []struct {
+		client *certs.Issued
+		status int
+	}{{p.Client, 200}, {p.ClientExpiringSoon, 403}, {nil, 403}} {
+		if status, h, _ := tlsGet(t, p, base+"/a/x", tt.client); status != tt.status {
+			t.Errorf("client %v: status %d (%s), want %d", tt.client != nil, status, h.Get(HeaderReason), tt.status)
+		}
+	}
+}

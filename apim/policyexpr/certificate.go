@@ -6,6 +6,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/hex"
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -118,4 +119,20 @@ func dotnetDN(n pkix.Name) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// deploymentCertificates is context.Deployment.Certificates: an
+// IReadOnlyDictionary<string, X509Certificate2> of the service's
+// certificates by id, in id order.
+func deploymentCertificates(d *Deployment) *dict {
+	ids := make([]string, 0, len(d.Certificates))
+	for id := range d.Certificates {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	out := newDict()
+	for _, id := range ids {
+		out.set(id, d.Certificates[id])
+	}
+	return out
 }

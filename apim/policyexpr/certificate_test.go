@@ -60,3 +60,39 @@ func TestRequestCertificate(t *testing.T) {
 		{name: "thumbprint check", src: `context.Request.Certificate.Thumbprint != "` + thumb + `"`, want: false, ctx: with(true)},
 	})
 }
+
+// TestDeploymentCertificates runs the condition of Learn's "Checking a
+// thumbprint against certificates uploaded to API Management":
+// context.Deployment.Certificates.Any(c => c.Value.Thumbprint ==
+// context.Request.Certificate.Thumbprint).
+func TestDeploymentCertificates(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(cn string) *x509.Certificate {
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn},
+			NotBefore: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := x509.ParseCertificate(der)
+		return c
+	}
+	uploaded, other := mk("uploaded"), mk("other")
+	ctx := func(client *x509.Certificate) func() *Context {
+		return func() *Context {
+			c := interpContext()
+			c.Deployment.Certificates = map[string]*ClientCertificate{"partner": {Cert: uploaded}}
+			c.Request.Certificate = &ClientCertificate{Cert: client, Verify: func() bool { return true }}
+			return c
+		}
+	}
+	const learn = `context.Request.Certificate == null || !context.Request.Certificate.Verify() || !context.Deployment.Certificates.Any(c => c.Value.Thumbprint == context.Request.Certificate.Thumbprint)`
+	runInterpCases(t, []interpCase{
+		{name: "uploaded certificate passes", src: learn, want: false, ctx: ctx(uploaded)},
+		{name: "other certificate is refused", src: learn, want: true, ctx: ctx(other)},
+		{name: "ids", src: `string.Join(",", context.Deployment.Certificates.Keys)`, want: "partner", ctx: ctx(other)},
+	})
+}

@@ -94,6 +94,9 @@ type Deployment struct {
 	ServiceId   string
 	GatewayId   string // "managed" for the managed gateway
 	Gateway     Gateway
+	// Certificates is context.Deployment.Certificates: the service's
+	// certificate entities by id (interpreter only).
+	Certificates map[string]*ClientCertificate
 }
 
 // Gateway is context.Deployment.Gateway.

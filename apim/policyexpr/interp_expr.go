@@ -1058,8 +1058,8 @@ func (c *icompiler) checkNavMember(x cexpr, name string, off int) error {
 	if _, ok := navTypes[p][name]; ok {
 		return nil
 	}
-	if p == "IRequest" && name == "Certificate" {
-		return nil // an X509Certificate2 (certificate.go), for the interpreter only
+	if p == "IRequest" && name == "Certificate" || p == "IDeployment" && name == "Certificates" {
+		return nil // X509Certificate2 values (certificate.go), for the interpreter only
 	}
 	if secretMembers[p+"."+name] {
 		return unsupported(off, "context.Subscription.%s (subscription keys are secrets and are never exposed)", name)

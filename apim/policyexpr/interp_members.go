@@ -71,6 +71,9 @@ func getMember(fr *iframe, v any, name string, off int) (any, error) {
 				return &d.Gateway, nil
 			}
 		}
+		if d, ok := v.(*Deployment); ok && name == "Certificates" {
+			return deploymentCertificates(d), nil
+		}
 		if name == "ServiceUrl" {
 			if a, ok := v.(*Api); ok {
 				return a.ServiceUrl, nil
