@@ -109,6 +109,8 @@ type attemptWatch struct {
 	onSlot atomic.Bool
 	// abort ends a blocked read of the client's body.
 	abort func()
+	// fired is set when forward-request's timeout fired (or was 0).
+	fired atomic.Bool
 }
 
 // watch prepares req (whose body, if streamed, is the client's) for

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/apimlab/apimlab/apim/gwerr"
@@ -120,7 +119,10 @@ func (x *exchange) forward(a attemptSpec) error {
 		b, lease = member, l
 		base = b.url
 	}
-	start := x.g.opts.Clock.Now()
+	var start time.Time // read only by Options.OnAttempt
+	if x.g.opts.OnAttempt != nil {
+		start = x.g.opts.Clock.Now()
+	}
 	resp, cancel, err := x.roundTrip(b, base, a)
 	name := b.hostName(base)
 	if err != nil {
@@ -215,7 +217,9 @@ func (x *exchange) roundTrip(b *backend, base *url.URL, a attemptSpec) (*http.Re
 	}
 	ctx, cancel := context.WithCancel(x.forwardContext())
 	x.cancels = append(x.cancels, cancel)
-	req := &http.Request{
+	// Built on the stack and copied once by WithContext: one allocation
+	// of the request per attempt, not two.
+	out := http.Request{
 		Method:     x.method,
 		URL:        u,
 		Proto:      "HTTP/1.1",
@@ -228,20 +232,19 @@ func (x *exchange) roundTrip(b *backend, base *url.URL, a attemptSpec) (*http.Re
 	case x.hasBody && len(x.body) == 0:
 		// An empty body (emptied, or set empty) goes out as
 		// Content-Length: 0, not as an empty chunked stream.
-		req.Body = http.NoBody
-		req.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
+		out.Body = http.NoBody
+		out.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
 	case x.hasBody:
-		req.Body = io.NopCloser(bytes.NewReader(x.body))
-		req.ContentLength = int64(len(x.body))
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(x.body)), nil }
+		out.Body = io.NopCloser(bytes.NewReader(x.body))
+		out.ContentLength = int64(len(x.body))
+		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(x.body)), nil }
 	case x.r.Body != nil && x.r.ContentLength != 0:
-		req.Body = x.r.Body
-		req.ContentLength = x.r.ContentLength
+		out.Body = x.r.Body
+		out.ContentLength = x.r.ContentLength
 	default:
-		req.Body = http.NoBody
+		out.Body = http.NoBody
 	}
-	req = req.WithContext(ctx)
-	req, watch := x.watch(req)
+	req, watch := x.watch(out.WithContext(ctx))
 	if !x.hasBody {
 		// The client's body streams to this attempt and is gone after
 		// it: unbuffered (no buffer-request-body="true"), a later attempt
@@ -256,7 +259,7 @@ func (x *exchange) roundTrip(b *backend, base *url.URL, a attemptSpec) (*http.Re
 	} else {
 		tr = x.g.adhocFor(x.clientCert, a.version)
 	}
-	var fired atomic.Bool
+	fired := &watch.fired
 	if timeout <= 0 {
 		// timeout="0": the gateway does not wait for the response headers.
 		fired.Store(true)
