@@ -11,13 +11,6 @@ type Field[T any] struct {
 	Set bool
 	// Null is true when the property is present with JSON null.
 	Null bool
-	// Unknown, when non-empty, says why the value could not be resolved
-	// (an ARM expression over a parameter without a value, say).
-	Unknown string
-	// Pos is where the value is written.
-	Pos Position
-	// Key is the property name as spelled in the source (for case checks).
-	Key string
 	// Quoted is true when a number or boolean was given as a JSON string
 	// ("count": "3"), which Azure coerces but schema validators reject.
 	Quoted bool
@@ -26,7 +19,17 @@ type Field[T any] struct {
 	Literal bool
 	// Secure is true when the value came from a secureString/secureObject
 	// parameter or a Key Vault reference.
+	//
+	// The five flags sit together so that they share one word: a model
+	// holds about a million Fields at 40,000 backends (issue 16).
 	Secure bool
+	// Unknown, when non-empty, says why the value could not be resolved
+	// (an ARM expression over a parameter without a value, say).
+	Unknown string
+	// Pos is where the value is written.
+	Pos Position
+	// Key is the property name as spelled in the source (for case checks).
+	Key string
 	// Expr is the ARM expression the value came from, if any.
 	Expr string
 	// Raw is the scalar's source text for numbers ("50.5"), so rules can
