@@ -52,6 +52,10 @@ type exchange struct {
 	stream     io.ReadCloser // backend body, when respBody is not set
 	// streamCancel cancels the round trip that produced stream.
 	streamCancel context.CancelFunc
+	// unbufferedResp is set by forward-request buffer-response="false":
+	// each chunk of a streamed response goes to the client as it arrives
+	// (otherwise chunks are held until 8 KB or the end, as Azure does).
+	unbufferedResp bool
 	// streamEOF is set when stream was read to its end: closing it needs
 	// no drain (and no drain timer).
 	streamEOF bool
@@ -214,7 +218,8 @@ func (x *exchange) syncContext() {
 	c.Response.StatusCode = x.status
 	c.Response.StatusReason = x.statusText
 	c.Response.Headers = x.respHeader
-	c.Elapsed = x.g.now().Sub(x.start)
+	// context.Elapsed is set by value.eval, for the expressions that
+	// read it (one clock read fewer per evaluation otherwise).
 }
 
 func (x *exchange) originalURL() policyexpr.Url {

@@ -15,6 +15,10 @@ type value struct {
 	lit string
 	ev  Evaluator
 	pos apim.Position
+	// elapsed is set when the expression may read context.Elapsed (its
+	// source names Elapsed, or it does not say its source): only then
+	// does an evaluation read the clock for it.
+	elapsed bool
 }
 
 // constant reports whether the value is known at load.
@@ -26,6 +30,9 @@ func (v *value) eval(x *exchange) (any, error) {
 		return v.lit, nil
 	}
 	x.syncContext()
+	if v.elapsed {
+		x.ec.Elapsed = x.g.now().Sub(x.start)
+	}
 	out, err := v.ev.Run(&x.ec)
 	if err != nil {
 		return nil, perr("expression", ReasonExpression, 500, "%s: %v", v.pos, err)
@@ -134,5 +141,9 @@ func (c *compiler) exprValue(x *policy.Expr) *value {
 		c.fail(x.Pos, "policy expression: %v", err)
 		return &value{pos: x.Pos}
 	}
-	return &value{ev: ev, pos: x.Pos}
+	elapsed := true
+	if s, ok := ev.(interface{ Source() string }); ok {
+		elapsed = strings.Contains(s.Source(), "Elapsed")
+	}
+	return &value{ev: ev, pos: x.Pos, elapsed: elapsed}
 }
