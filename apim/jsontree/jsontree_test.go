@@ -230,6 +230,7 @@ func TestParseReaderMatchesParse(t *testing.T) {
 		big.String(),
 		"", "\xef\xbb\xbf", "  \n", "{\"a\": [1, 2,\n  x]}", `{"a":1,"a":2}`, `{"a":`, `{} {}`, "[\n1,\n2\n]\n\n{}",
 		"\"\xff\"", "\xef\xbb", "[" + strings.Repeat("\n", 70000) + "1]",
+		"{\"big\": \"" + strings.Repeat("z", 200<<10) + "\", \"after\": 1}",
 	}
 	readers := map[string]func(string) io.Reader{
 		"whole":    func(s string) io.Reader { return strings.NewReader(s) },
