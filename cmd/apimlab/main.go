@@ -101,14 +101,13 @@ func main() {
 // tuneGC sets the collector for a batch run (lint, explain, inspect, sim,
 // diff, …) whose live heap is the parsed configuration: collecting less
 // often (GOGC 400) saves CPU on large templates. Against Go's default
-// (GOGC 100), lint on issue 16's sweep (with afterLoad's collection) took
-// about 20% less CPU for the same peak RSS at 10,000 backends, and 25% less
-// CPU for 10% more RSS at 40,000 (docs/benchmarks.md). The setting does
-// not depend on the input's size. There is deliberately no fixed soft
-// memory limit (issue 16): a limit below the
-// live heap of a large input makes the runtime collect continuously — a
-// 176 MiB limit made a 40,000-backend lint 8x slower than a
-// 10,000-backend one. Peak memory is kept down by allocating less instead
+// (GOGC 100), lint on issue 16's sweep took 28% less CPU at 10,000
+// backends and about 15% less at 40,000, for about 5% more peak RSS at both
+// (docs/benchmarks.md). The setting does not depend on the input's size.
+// There is deliberately no fixed soft memory limit (issue 16): a limit
+// below the live heap of a large input makes the runtime collect
+// continuously — a 176 MiB limit made a 40,000-backend lint 8x slower
+// than a 10,000-backend one. Peak memory is kept down by allocating less instead
 // (docs/benchmarks.md).
 //
 // `apimlab gateway` is a server and keeps Go's default (GOGC 100): its
