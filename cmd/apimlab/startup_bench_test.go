@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apimlab/apimlab/apim/load"
+	"github.com/apimlab/apimlab/gateway"
 	"github.com/apimlab/apimlab/internal/gen"
 )
 
@@ -136,4 +138,31 @@ func BenchmarkGatewayStartup(b *testing.B) {
 		b.ReportMetric(float64(m)/float64(time.Millisecond), []string{"ms-demo", "ms-10k"}[i])
 	}
 	fmt.Println()
+}
+
+// BenchmarkGatewayNew is the in-process part of BenchmarkGatewayStartup at
+// 10,000 backends: load.Load, load.Malformed and gateway.New on the same
+// generated template, one op each, so that a CPU profile (-cpuprofile)
+// shows what the start spends:
+//
+//	go test -run '^$' -bench GatewayNew -benchtime 3x -cpuprofile cpu.out ./cmd/apimlab
+func BenchmarkGatewayNew(b *testing.B) {
+	file := filepath.Join(b.TempDir(), "arm-10000.json")
+	if err := os.WriteFile(file, gen.ARM(10000, 1000), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		svc, err := load.Load([]string{file}, load.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := load.Malformed(svc); err != nil {
+			b.Fatal(err)
+		}
+		g, err := gateway.New(svc, gateway.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		g.Close()
+	}
 }
