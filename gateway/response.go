@@ -1,12 +1,14 @@
 package gateway
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // errorResponse makes the gateway's own error the current response, in
@@ -59,11 +61,26 @@ func (x *exchange) write() error {
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
 	x.dst.Writer = x.w
+	var held *bufio.Writer
 	if streaming(x.respHeader) {
-		x.dst.Writer = flushWriter{w: x.w, rc: http.NewResponseController(x.w)}
+		fw := flushWriter{w: x.w, rc: http.NewResponseController(x.w)}
+		x.dst.Writer = fw
+		_ = fw.rc.Flush() // the status and headers go at once
+		if !x.unbufferedResp {
+			// buffer-response="true" (the default): chunks reach the
+			// client 8 KB at a time, or at the end of the stream.
+			held = chunkBufs.Get().(*bufio.Writer)
+			held.Reset(fw)
+			x.dst.Writer = held
+		}
 	}
 	x.src = readErrReader{r: x.stream}
 	_, _ = io.CopyBuffer(&x.dst, &x.src, *bp)
+	if held != nil {
+		_ = held.Flush()
+		held.Reset(nil)
+		chunkBufs.Put(held)
+	}
 	err := x.src.err
 	x.src, x.dst = readErrReader{}, writerOnly{}
 	if err == io.EOF {
@@ -73,6 +90,10 @@ func (x *exchange) write() error {
 	}
 	return nil
 }
+
+// chunkBufs hold a streamed response's chunks until Azure's 8 KB
+// (forward-request buffer-response="true", the default).
+var chunkBufs = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 8<<10) }}
 
 // errBackendBody is returned by write when the backend's body failed
 // mid-way; ServeHTTP then aborts the client's response.

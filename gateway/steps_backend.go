@@ -123,6 +123,7 @@ type forwardStep struct {
 	failOnError bool
 	version     httpVersion // http-version (default "1")
 	follow      bool        // follow-redirects (literal)
+	unbuffered  bool        // buffer-response="false"
 	followVal   *value      // follow-redirects given as an expression
 	path        string
 	id          string
@@ -184,8 +185,17 @@ func (c *compiler) forward(e *policy.Element) step {
 			st.followVal = v
 		}
 	}
-	if at := e.Attr("buffer-response"); at != nil && at.Value != "true" {
-		c.fail(at.Pos, "<forward-request>: buffer-response=%q is not emulated", at.Value)
+	// buffer-response: Learn, "Forward request": "When set to true,
+	// chunks are buffered (8 KB, unless end of stream is detected) and only
+	// then returned to the caller. Set to false with backends such as
+	// those implementing server-sent events (SSE)…" Default true; no
+	// policy expressions.
+	if at := e.Attr("buffer-response"); at != nil {
+		b, err := strconv.ParseBool(strings.TrimSpace(at.Value))
+		if err != nil {
+			c.fail(at.Pos, "<forward-request>: buffer-response %q is not true or false", at.Value)
+		}
+		st.unbuffered = err == nil && !b
 	}
 	return st
 }
@@ -235,6 +245,7 @@ func (s *forwardStep) run(x *exchange) error {
 		}
 		follow = b
 	}
+	x.unbufferedResp = s.unbuffered
 	err := x.forward(attemptSpec{timeout: timeout, version: s.version, followRedirects: follow})
 	if err != nil {
 		if pe, ok := err.(*pipelineError); ok {
