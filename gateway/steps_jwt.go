@@ -156,11 +156,18 @@ func (s *validateJWTStep) token(x *exchange) (string, error) {
 		return s.tokenValue.str(x)
 	case s.header != "":
 		v := strings.TrimSpace(x.header.Get(s.header))
-		if s.scheme != "" {
-			sch, rest, ok := strings.Cut(v, " ")
-			if !ok || !strings.EqualFold(sch, s.scheme) {
+		sch, rest, hasScheme := strings.Cut(v, " ")
+		switch {
+		case s.scheme != "":
+			if !hasScheme || !strings.EqualFold(sch, s.scheme) {
 				return "", nil
 			}
+			v = strings.TrimSpace(rest)
+		case hasScheme && strings.EqualFold(s.header, "Authorization"):
+			// Learn's validate-jwt examples read header-name="Authorization"
+			// without require-scheme, and clients send "Bearer <token>"
+			// (users confirm it passes: MicrosoftDocs/azure-docs#108628): a
+			// token has no space, so the word before one is the scheme.
 			v = strings.TrimSpace(rest)
 		}
 		return v, nil

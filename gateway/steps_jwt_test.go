@@ -118,6 +118,35 @@ func TestValidateJWT(t *testing.T) {
 	}
 }
 
+// TestValidateJWTAuthorizationScheme: with header-name="Authorization" and
+// no require-scheme (Learn's examples), "Bearer <token>" and a bare token
+// both pass; another header is read as it is.
+func TestValidateJWTAuthorizationScheme(t *testing.T) {
+	be := newFakeBackend(t, "be", 200)
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	keys := `<issuer-signing-keys><key>` + base64.StdEncoding.EncodeToString(secret) + `</key></issuer-signing-keys>`
+	svc := &apim.Service{APIs: []*apim.API{
+		apiWith("/auth", be.URL, `<validate-jwt header-name="Authorization" failed-validation-httpcode="401">`+keys+`</validate-jwt>`),
+		apiWith("/custom", be.URL, `<validate-jwt header-name="X-Token" failed-validation-httpcode="401">`+keys+`</validate-jwt>`),
+	}}
+	_, front := startGateway(t, svc, Options{Clock: newFakeClock()})
+	tok := signHS256(t, secret, map[string]any{"exp": testStart.Unix() + 60})
+	for _, tt := range []struct {
+		path, header, value string
+		status              int
+	}{
+		{"/auth/x", "Authorization", "Bearer " + tok, 200},
+		{"/auth/x", "Authorization", "bearer " + tok, 200},
+		{"/auth/x", "Authorization", tok, 200},
+		{"/custom/x", "X-Token", tok, 200},
+		{"/custom/x", "X-Token", "Bearer " + tok, 401},
+	} {
+		if status, hdr, _ := get(t, front.URL+tt.path, map[string]string{tt.header: tt.value}); status != tt.status {
+			t.Errorf("%s %s: %.12s…: %d (%s), want %d", tt.path, tt.header, tt.value, status, hdr.Get(HeaderReason), tt.status)
+		}
+	}
+}
+
 // TestValidateAzureADToken: validate-azure-ad-token offline — the issuer
 // must be the tenant's Entra ID issuer and appid/azp one of
 // client-application-ids (Learn, "Validate Microsoft Entra token").
