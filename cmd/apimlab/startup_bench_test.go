@@ -39,6 +39,20 @@ func TestStartupChild(t *testing.T) {
 	}
 }
 
+// envRounds returns the positive integer in the environment variable
+// name, def when it is unset; anything else fails the benchmark.
+func envRounds(b *testing.B, name string, def int) int {
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		b.Fatalf("%s=%q: want a positive integer", name, s)
+	}
+	return n
+}
+
 // startupLine is what the gateway command prints once it listens.
 const startupLine = "apimlab gateway listening on http://"
 
@@ -96,13 +110,7 @@ func startChild(b *testing.B, file string) time.Duration {
 //
 //	go test -run '^$' -bench GatewayStartup -benchtime 1x ./cmd/apimlab
 func BenchmarkGatewayStartup(b *testing.B) {
-	rounds := 5
-	if s := os.Getenv("APIMLAB_STARTUP_ROUNDS"); s != "" {
-		var err error
-		if rounds, err = strconv.Atoi(s); err != nil || rounds < 1 {
-			b.Fatalf("APIMLAB_STARTUP_ROUNDS=%q: want a positive integer", s)
-		}
-	}
+	rounds := envRounds(b, "APIMLAB_STARTUP_ROUNDS", 5)
 	big := filepath.Join(b.TempDir(), "arm-10000.json")
 	data := gen.ARM(10000, 1000)
 	if err := os.WriteFile(big, data, 0o644); err != nil {

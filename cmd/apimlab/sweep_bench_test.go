@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -96,13 +95,7 @@ func median[T int64 | time.Duration](xs []T) T {
 //
 //	go test -run '^$' -bench LintSweep -benchtime 1x ./cmd/apimlab
 func BenchmarkLintSweep(b *testing.B) {
-	rounds := 3
-	if s := os.Getenv("APIMLAB_SWEEP_ROUNDS"); s != "" {
-		var err error
-		if rounds, err = strconv.Atoi(s); err != nil || rounds < 1 {
-			b.Fatalf("APIMLAB_SWEEP_ROUNDS=%q", s)
-		}
-	}
+	rounds := envRounds(b, "APIMLAB_SWEEP_ROUNDS", 3)
 	sizes := []int{1000, 10000, 40000}
 	dir := b.TempDir()
 	type row struct {
