@@ -6,6 +6,7 @@ import (
 
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/policy"
+	"github.com/apimlab/apimlab/apim/policyexpr"
 	"github.com/apimlab/apimlab/lint"
 )
 
@@ -55,7 +56,7 @@ func clientValued(x *policy.Expr, tainted map[string]bool) bool {
 	if !reads {
 		return false
 	}
-	if _, ok := resultLiterals(src, x.Block); !ok {
+	if _, ok := policyexpr.ResultLiterals(src, x.Block); !ok {
 		return true // some result is not a literal, and client values are read
 	}
 	// All results look literal, but a GetValueOrDefault's default is taken

@@ -5,6 +5,7 @@ import (
 
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/policy"
+	"github.com/apimlab/apimlab/apim/policyexpr"
 	"github.com/beevik/etree"
 )
 
@@ -45,7 +46,7 @@ func backendIDCandidates(a *policy.Attr) []string {
 		if a.Expr == nil {
 			return nil
 		}
-		lits, _ := resultLiterals(a.Expr.Src, a.Expr.Block)
+		lits, _ := policyexpr.ResultLiterals(a.Expr.Src, a.Expr.Block)
 		var out []string
 		for _, l := range lits {
 			l = strings.TrimSpace(l)

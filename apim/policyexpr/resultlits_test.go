@@ -1,10 +1,12 @@
-package rules
+package policyexpr
 
 import (
 	"slices"
 	"testing"
 )
 
+// TestResultLiterals: the literals in result positions, by hand; a
+// literal compared against, built up or inside a lambda is not a result.
 func TestResultLiterals(t *testing.T) {
 	tests := []struct {
 		src   string
@@ -39,20 +41,24 @@ func TestResultLiterals(t *testing.T) {
 		{src: `return context.Variables["x"];`, block: true, ok: false},
 		{src: `var x = "only a local";`, block: true, ok: false},
 		{src: `return f(() => { return "z"; });`, block: true, ok: false},
+		{src: `string F() { return "local"; } return "a";`, block: true, want: []string{"a"}, ok: true},
+		{src: `switch (x) { case 1: return "one"; default: return "other"; }`, block: true, want: []string{"one", "other"}, ok: true},
+		{src: `foreach (var h in hs) { if (h == "a") { return "found"; } } return null;`, block: true, want: []string{"found"}, ok: false},
 	}
 	for _, tt := range tests {
-		got, ok := resultLiterals(tt.src, tt.block)
+		got, ok := ResultLiterals(tt.src, tt.block)
 		if !slices.Equal(got, tt.want) || ok != tt.ok {
-			t.Errorf("resultLiterals(%q, %v) = %q, %v; want %q, %v", tt.src, tt.block, got, ok, tt.want, tt.ok)
+			t.Errorf("ResultLiterals(%q, %v) = %q, %v; want %q, %v", tt.src, tt.block, got, ok, tt.want, tt.ok)
 		}
 	}
 }
 
+// FuzzResultLiterals: any input, no panic.
 func FuzzResultLiterals(f *testing.F) {
 	for _, s := range []string{`a ? "x" : "y"`, `$"{a ?? "b"}"`, `@"x""y"`, `GetValueOrDefault<string>("a","b")`, `((((`, `?:??`} {
 		f.Add(s, false)
 	}
 	f.Fuzz(func(t *testing.T, src string, block bool) {
-		resultLiterals(src, block) // must not panic
+		ResultLiterals(src, block) // must not panic
 	})
 }
