@@ -30,17 +30,7 @@ func TestOnTransitionAndEventsDrainOnClose(t *testing.T) {
 		seen = append(seen, e)
 		mu.Unlock()
 	}})
-	admin := httptestServer(g.Admin())
-	defer admin.Close()
-	resp, err := testClient.Get(admin.URL + "/events")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	r := bufio.NewReader(resp.Body)
-	if _, err := r.ReadString('\n'); err != nil { // the greeting
-		t.Fatal(err)
-	}
+	r := subscribeEvents(t, g)
 	// Three breakers trip, and the gateway closes right after: every event
 	// published before Close reaches the stream before it ends.
 	for _, n := range names {
@@ -84,17 +74,7 @@ func TestRecordsOnEventStream(t *testing.T) {
 	a := apiWith("/a", be.URL, `<trace source="my-source" severity="error"><message>@("hello " + context.Request.Method)</message></trace>
 <log-to-eventhub logger-id="hub">@("event " + context.Request.Url.Path)</log-to-eventhub>`)
 	g, front := startGateway(t, &apim.Service{APIs: []*apim.API{a}}, Options{})
-	admin := httptestServer(g.Admin())
-	defer admin.Close()
-	resp, err := testClient.Get(admin.URL + "/events")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	r := bufio.NewReader(resp.Body)
-	if _, err := r.ReadString('\n'); err != nil { // the greeting
-		t.Fatal(err)
-	}
+	r := subscribeEvents(t, g)
 	// context.Request.Url is the URL forwarded to the backend (serviceUrl
 	// plus the path after the API's): "/p".
 	get(t, front.URL+"/a/p", nil)
@@ -124,4 +104,22 @@ func TestRecordsOnEventStream(t *testing.T) {
 	if hub.Policy != "log-to-eventhub" || hub.Name != "hub" || hub.Message != "event /p" {
 		t.Errorf("log-to-eventhub record %+v", hub)
 	}
+}
+
+// subscribeEvents opens g's /events stream on a loopback admin server and
+// reads its greeting; the stream and the server close with the test.
+func subscribeEvents(t *testing.T, g *Gateway) *bufio.Reader {
+	t.Helper()
+	admin := httptestServer(g.Admin())
+	t.Cleanup(admin.Close)
+	resp, err := testClient.Get(admin.URL + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	r := bufio.NewReader(resp.Body)
+	if _, err := r.ReadString('\n'); err != nil { // the greeting
+		t.Fatal(err)
+	}
+	return r
 }
