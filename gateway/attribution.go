@@ -111,18 +111,42 @@ type attemptWatch struct {
 	abort func()
 	// fired is set when forward-request's timeout fired (or was 0).
 	fired atomic.Bool
+	// cancel cancels the attempt (the timeout's action).
+	cancel context.CancelFunc
+}
+
+// reset makes w a fresh watch.
+func (w *attemptWatch) reset() {
+	w.body, w.traced, w.abort, w.cancel = nil, false, nil, nil
+	w.dialed.Store(false)
+	w.gotConn.Store(false)
+	w.onClient.Store(false)
+	w.onSlot.Store(false)
+	w.fired.Store(false)
 }
 
 // watch prepares req (whose body, if streamed, is the client's) for
-// attribution and returns the request to send with its watch.
+// attribution and returns the request to send with its watch. On the
+// wall clock without connection tracing, the watch is the exchange's own
+// (wallTimer.w), reused attempt after attempt: its timeout callback has
+// ended before the next attempt (wallTimer.disarm), and nothing else
+// writes it. A traced watch is allocated per attempt: the transport may
+// report a connection of an abandoned attempt after RoundTrip returned.
 func (x *exchange) watch(req *http.Request) (*http.Request, *attemptWatch) {
-	w := &attemptWatch{}
+	traced := x.g.opts.MaxConnsPerBackend > 0
+	var w *attemptWatch
+	if !traced && x.g.wallClock() {
+		w = &x.timer.w
+		w.reset()
+	} else {
+		w = &attemptWatch{}
+	}
 	if !x.hasBody && req.Body != nil && req.Body != http.NoBody && req.Body == x.r.Body {
 		w.body = &clientBody{r: req.Body}
 		req.Body = w.body
 		w.abort = x.abortClientBody
 	}
-	if x.g.opts.MaxConnsPerBackend > 0 {
+	if traced {
 		w.traced = true
 		req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
 			ConnectStart: func(string, string) { w.dialed.Store(true) },

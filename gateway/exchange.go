@@ -92,6 +92,9 @@ type exchange struct {
 	// reqConsumeFn and respConsumeFn drop a body read without
 	// preserveContent: true (body.go).
 	reqConsumeFn, respConsumeFn func()
+	// timer is forward-request's timeout on the wall clock, re-armed
+	// per attempt (attempt_timer.go).
+	timer *wallTimer
 }
 
 var exchangePool = sync.Pool{New: func() any { return new(exchange) }}
@@ -105,6 +108,7 @@ func (g *Gateway) getExchange(w http.ResponseWriter, r *http.Request) *exchange 
 		x.respBodyFn = x.responseBody
 		x.reqConsumeFn = x.consumeRequestBody
 		x.respConsumeFn = x.consumeResponseBody
+		x.timer = new(wallTimer)
 	}
 	// Request n draws from (Seed, n): a seeded run is reproducible.
 	x.pcg.Seed(g.opts.Seed, g.seq.Add(1))
@@ -128,11 +132,12 @@ func (x *exchange) release() {
 	}
 	clear(x.cancels)
 	cancels := x.cancels[:0]
+	x.timer.w.reset() // drop the last attempt's context and body
 	params := x.params
 	clear(params)
 	clear(x.after)
 	after := x.after[:0]
-	*x = exchange{cancels: cancels, params: params, after: after, pcg: x.pcg, rnd: x.rnd, reqBodyFn: x.reqBodyFn, respBodyFn: x.respBodyFn, reqConsumeFn: x.reqConsumeFn, respConsumeFn: x.respConsumeFn}
+	*x = exchange{cancels: cancels, params: params, after: after, pcg: x.pcg, rnd: x.rnd, reqBodyFn: x.reqBodyFn, respBodyFn: x.respBodyFn, reqConsumeFn: x.reqConsumeFn, respConsumeFn: x.respConsumeFn, timer: x.timer}
 	exchangePool.Put(x)
 }
 

@@ -265,9 +265,15 @@ func (x *exchange) roundTrip(b *backend, base *url.URL, a attemptSpec) (*http.Re
 		fired.Store(true)
 		cancel()
 	}
-	// Tagged with the request, so a virtual clock knows the timeout
-	// wakes it (sim/live).
-	t := clock.AfterFuncCtx(x.g.opts.Clock, ctx, max(timeout, 0), func() { watch.timedOut(); fired.Store(true); cancel() })
+	watch.cancel = cancel
+	var t clock.Timer
+	if x.g.wallClock() {
+		x.timer.arm(max(timeout, 0), watch)
+	} else {
+		// Tagged with the request, so a virtual clock knows the timeout
+		// wakes it (sim/live).
+		t = clock.AfterFuncCtx(x.g.opts.Clock, ctx, max(timeout, 0), func() { watch.timedOut(); fired.Store(true); cancel() })
+	}
 	var resp *http.Response
 	var err error
 	if a.followRedirects {
@@ -275,7 +281,11 @@ func (x *exchange) roundTrip(b *backend, base *url.URL, a attemptSpec) (*http.Re
 	} else {
 		resp, err = tr.RoundTrip(req)
 	}
-	t.Stop()
+	if t != nil {
+		t.Stop()
+	} else {
+		x.timer.disarm()
+	}
 	if err == nil && fired.Load() {
 		// The timeout fired and canceled the attempt, but a response
 		// raced in: the gateway stopped waiting, so it is a timeout.

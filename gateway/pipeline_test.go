@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -262,6 +263,36 @@ func TestConfigErrorsNamePositions(t *testing.T) {
 	for _, want := range []string{"t.json:9:12", `no backend "nope"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+}
+
+// TestForwardTimeoutAfterTimeout checks the wall-clock timer an exchange
+// re-arms for every attempt (attempt_timer.go): after an attempt timed out,
+// the next requests, served by the same pooled exchanges, are neither
+// marked timed out by the previous firing nor left without a timeout.
+func TestForwardTimeoutAfterTimeout(t *testing.T) {
+	release := make(chan struct{})
+	backend := httptestServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/slow") {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		_, _ = io.WriteString(w, "fast")
+	}))
+	defer backend.Close()
+	defer close(release)
+	svc := echoService(backend.URL, `<policies><inbound /><backend><forward-request timeout-ms="250" /></backend><outbound /></policies>`)
+	_, front := startGateway(t, svc, Options{})
+	for i := range 3 {
+		if code, h, _ := get(t, front.URL+"/e/slow", nil); code != 504 || h.Get(HeaderReason) != ReasonTimeout {
+			t.Errorf("round %d, slow: got %d %q, want 504 %s", i, code, h.Get(HeaderReason), ReasonTimeout)
+		}
+		if code, h, body := get(t, front.URL+"/e/fast", nil); code != 200 || body != "fast" {
+			t.Errorf("round %d, fast: got %d %q %q, want 200 fast", i, code, h.Get(HeaderReason), body)
 		}
 	}
 }
