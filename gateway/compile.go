@@ -8,6 +8,7 @@ import (
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/policy"
 	"github.com/beevik/etree"
+	"github.com/osteele/liquid"
 )
 
 // step is one compiled policy statement.
@@ -53,6 +54,8 @@ type compiler struct {
 	// layerOf maps the source element of every statement of the plan
 	// being compiled to its scope: 0 global, 1 product, 2 API, 3 operation.
 	layerOf map[*etree.Element]int
+	// liquid parses set-body Liquid templates; built on first use.
+	liquid *liquid.Engine
 }
 
 // layer returns the scope e (or its nearest enclosing statement) comes
@@ -154,7 +157,7 @@ func (c *compiler) step(e *policy.Element, s policy.Section, inResponse bool) st
 	case "set-status":
 		return c.setStatus(e)
 	case "set-body":
-		return c.setBody(e, respTarget)
+		return c.setBodyIn(e, respTarget, inResponse)
 	case "set-method":
 		return c.setMethod(e)
 	case "authentication-basic":

@@ -315,10 +315,16 @@ type setBodyStep struct {
 	resp bool
 }
 
-func (c *compiler) setBody(e *policy.Element, resp bool) step {
+// setBodyIn compiles <set-body>: resp is true when it sets the response
+// body, inReturn inside return-response (a Liquid template's input body
+// is empty there, Learn).
+func (c *compiler) setBodyIn(e *policy.Element, resp, inReturn bool) step {
 	if t := e.AttrValue("template", "none"); t != "none" {
-		c.fail(e.Pos, "<set-body template=%q>: templates are not emulated", t)
-		return nil
+		if !strings.EqualFold(strings.TrimSpace(t), "liquid") {
+			c.fail(e.Pos, "<set-body template=%q>: the only template Learn documents is \"liquid\"", t)
+			return nil
+		}
+		return c.liquidBody(e, resp, inReturn)
 	}
 	if len(e.Children) > 0 {
 		c.fail(e.Pos, "<set-body>: element content is not emulated (use text or an expression)")

@@ -64,6 +64,9 @@ func (c *compiler) sendRequest(e *policy.Element) step {
 				st.headers = append(st.headers, t)
 			}
 		case "set-body":
+			if t := ch.AttrValue("template", ""); t != "" {
+				c.fail(ch.Pos, "<%s>: <set-body template=%q> is not emulated in send-request (text or an expression only)", e.Name, t)
+			}
 			st.body = c.textValue(ch)
 		case "proxy":
 			st.proxy, _ = c.proxy(ch).(*proxyStep)

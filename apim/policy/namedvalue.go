@@ -104,8 +104,10 @@ func Substitute(doc *Document, lookup func(name string) (string, bool)) error {
 				continue
 			}
 			v, missing := replaceRefs(a.Value, refs, lookup)
-			for _, r := range missing {
-				errs = append(errs, unknownRef(r, a.seg.pos(r.Offset, a.Pos.Path)))
+			if !InLiquidTemplate(e) {
+				for _, r := range missing {
+					errs = append(errs, unknownRef(r, a.seg.pos(r.Offset, a.Pos.Path)))
+				}
 			}
 			a.Value = v
 			if a.Expr = wholeExpr(v, &segment{}); a.Expr != nil {
@@ -133,8 +135,10 @@ func substituteText(e *Element, lookup func(string) (string, bool)) []error {
 			continue
 		}
 		v, missing := replaceRefs(s.text, refs, lookup)
-		for _, r := range missing {
-			errs = append(errs, unknownRef(r, s.pos(r.Offset, e.TextPos.Path)))
+		if !InLiquidTemplate(e) {
+			for _, r := range missing {
+				errs = append(errs, unknownRef(r, s.pos(r.Offset, e.TextPos.Path)))
+			}
 		}
 		if v != s.text {
 			// Positions inside the new text no longer map to the source;
@@ -160,6 +164,20 @@ func substituteText(e *Element, lookup func(string) (string, bool)) []error {
 }
 
 // replaceRefs substitutes known refs and returns the unknown ones.
+// InLiquidTemplate reports whether e is a <set-body template="liquid">
+// or inside one (the element content of Learn's "Convert JSON to SOAP
+// using a Liquid template" example). There {{body.x}} is a Liquid output,
+// not a named value: Substitute replaces a {{name}} that names a named
+// value and leaves the others to Liquid instead of reporting them.
+func InLiquidTemplate(e *Element) bool {
+	for ; e != nil; e = e.Parent {
+		if e.Name == "set-body" && strings.EqualFold(strings.TrimSpace(e.AttrValue("template", "")), "liquid") {
+			return true
+		}
+	}
+	return false
+}
+
 func replaceRefs(s string, refs []Ref, lookup func(string) (string, bool)) (string, []Ref) {
 	var b strings.Builder
 	var missing []Ref

@@ -6,6 +6,7 @@ import (
 
 	"github.com/agnivade/levenshtein"
 	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/apim/policy"
 	"github.com/apimlab/apimlab/lint"
 )
 
@@ -52,8 +53,8 @@ func checkNamedValueUnknown(pass *lint.Pass) {
 			continue
 		}
 		for _, r := range p.Doc.NamedValueRefs() {
-			if svc.NamedValue(r.Name) != nil {
-				continue
+			if svc.NamedValue(r.Name) != nil || policy.InLiquidTemplate(r.Element) {
+				continue // in a Liquid template, {{body.x}} is Liquid's output, not a named value
 			}
 			fix := fmt.Sprintf("create named value %q or fix the reference", r.Name)
 			if s := closestNamedValue(svc, r.Name); s != "" {

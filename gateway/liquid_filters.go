@@ -1,0 +1,165 @@
+package gateway
+
+import (
+	"fmt"
+	"html"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apimlab/apimlab/apim/policyexpr"
+	"github.com/osteele/liquid/filters"
+)
+
+// liquidFilters are the filters of Learn's "Supported Liquid filters"
+// list (set-body policy), under the Pascal-case names APIM requires ("The
+// policy requires Pascal casing for Liquid filter names"). Most are
+// osteele/liquid's Shopify filters under APIM's name; Date formats with
+// .NET format strings (APIM's Liquid runs in "C# mode"), and AtLeast,
+// AtMost, Currency and H, which osteele/liquid lacks, are written here.
+var liquidFilters = func() map[string]any {
+	std := filterSet{}
+	filters.AddStandardFilters(std)
+	m := map[string]any{}
+	for _, name := range []string{"Abs", "Append", "Capitalize", "Compact", "Default", "DividedBy",
+		"Downcase", "Escape", "First", "Join", "Last", "Lstrip", "Map", "Minus", "Modulo", "Plus",
+		"Prepend", "Remove", "RemoveFirst", "Replace", "ReplaceFirst", "Round", "Rstrip", "Size",
+		"Slice", "Sort", "Split", "Strip", "StripHtml", "StripNewlines", "Times", "Truncate",
+		"TruncateWords", "Uniq", "Upcase", "UrlDecode", "UrlEncode"} {
+		fn, ok := std[snakeCase(name)]
+		if !ok {
+			panic("liquid: no standard filter for " + name)
+		}
+		m[name] = fn
+	}
+	m["H"] = html.EscapeString
+	m["NewlineToBr"] = func(s string) string { // DotLiquid keeps the newline
+		return strings.ReplaceAll(s, "\n", "<br />\n")
+	}
+	m["AtLeast"] = func(a, b float64) float64 { return math.Max(a, b) }
+	m["AtMost"] = func(a, b float64) float64 { return math.Min(a, b) }
+	m["Currency"] = currencyFilter
+	m["Date"] = nil // bound to the gateway's clock by newLiquidEngine
+	return m
+}()
+
+// liquidFilterNames returns the supported filter names, sorted.
+func liquidFilterNames() []string {
+	names := make([]string, 0, len(liquidFilters))
+	for n := range liquidFilters {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// filterSet collects osteele/liquid's standard filters by name.
+type filterSet map[string]any
+
+// AddFilter records one filter.
+func (f filterSet) AddFilter(name string, fn any) { f[name] = fn }
+
+// snakeCase is the Shopify name of an APIM filter name ("AtLeast" →
+// "at_least"; "TruncateWords" → "truncatewords", Shopify's spelling).
+func snakeCase(name string) string {
+	if name == "TruncateWords" {
+		return "truncatewords"
+	}
+	var b strings.Builder
+	for i, r := range name {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// currencyFilter is DotLiquid's Currency: a number formatted with .NET's
+// "C" format. apimlab formats in en-US ("$1,234.50", "-$1.00"), the only
+// culture it accepts as the optional argument (docs/semantics.md); input
+// that is not a number is returned unchanged.
+func currencyFilter(v any, culture func(string) string) (any, error) {
+	if c := culture("en-US"); !strings.EqualFold(c, "en-US") {
+		return nil, fmt.Errorf("filter Currency: culture %q is not emulated (en-US only)", c)
+	}
+	var f float64
+	switch t := v.(type) {
+	case int64:
+		f = float64(t)
+	case int:
+		f = float64(t)
+	case float64:
+		f = t
+	case string:
+		p, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
+		if err != nil {
+			return v, nil
+		}
+		f = p
+	default:
+		return v, nil
+	}
+	sign := ""
+	if f < 0 {
+		sign, f = "-", -f
+	}
+	s := strconv.FormatFloat(math.Round(f*100)/100, 'f', 2, 64)
+	whole, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return sign + "$" + b.String() + "." + frac, nil
+}
+
+// dateFilter is DotLiquid's Date in C# mode (Learn: "using a date filter
+// requires the use of Pascal casing and C# date formatting e.g.
+// {{body.foo.startDateTime| Date:"yyyyMMddTHH:mm:ssZ"}}"): a date, or a
+// string that parses as one ("now" and "today" included), formatted with a
+// .NET format string; anything else is returned unchanged.
+func dateFilter(now func() time.Time) func(any, func(string) string) (any, error) {
+	return func(v any, format func(string) string) (any, error) { return formatDate(v, format(""), now) }
+}
+
+func formatDate(v any, f string, now func() time.Time) (any, error) {
+	var t time.Time
+	switch d := v.(type) {
+	case dotnetTime:
+		t = d.t
+	case time.Time:
+		t = d.UTC()
+	case string:
+		switch s := strings.TrimSpace(d); strings.ToLower(s) {
+		case "now", "today":
+			t = now().UTC()
+			if strings.EqualFold(s, "today") {
+				t = t.Truncate(24 * time.Hour)
+			}
+		default:
+			p, ok := parseJSONDate(s)
+			if !ok {
+				pt, err := time.Parse("2006-01-02", s)
+				if err != nil {
+					return v, nil
+				}
+				p = dotnetTime{pt}
+			}
+			t = p.t
+		}
+	default:
+		return v, nil
+	}
+	if f == "" {
+		return dotnetTime{t}.String(), nil
+	}
+	return policyexpr.FormatDateTime(t, f), nil
+}
