@@ -6,9 +6,9 @@ import (
 	"strings"
 
 	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/apim/liquid"
 	"github.com/apimlab/apimlab/apim/policy"
 	"github.com/beevik/etree"
-	"github.com/osteele/liquid"
 )
 
 // step is one compiled policy statement.

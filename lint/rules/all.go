@@ -83,6 +83,7 @@ var All = []*lint.Rule{
 	PolicyValueInvalid,       // APIM414
 	UnknownPolicyAttribute,   // APIM415
 	ExpressionNotEvaluated,   // APIM416
+	LiquidTemplateInvalid,    // APIM417
 
 	// 5xx secrets
 	SecretInline,        // APIM501

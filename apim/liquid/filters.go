@@ -1,4 +1,4 @@
-package gateway
+package liquid
 
 import (
 	"fmt"
@@ -13,13 +13,13 @@ import (
 	"github.com/osteele/liquid/filters"
 )
 
-// liquidFilters are the filters of Learn's "Supported Liquid filters"
+// filterFuncs are the filters of Learn's "Supported Liquid filters"
 // list (set-body policy), under the Pascal-case names APIM requires ("The
 // policy requires Pascal casing for Liquid filter names"). Most are
 // osteele/liquid's Shopify filters under APIM's name; Date formats with
 // .NET format strings (APIM's Liquid runs in "C# mode"), and AtLeast,
 // AtMost, Currency and H, which osteele/liquid lacks, are written here.
-var liquidFilters = func() map[string]any {
+var filterFuncs = func() map[string]any {
 	std := filterSet{}
 	filters.AddStandardFilters(std)
 	m := map[string]any{}
@@ -41,14 +41,14 @@ var liquidFilters = func() map[string]any {
 	m["AtLeast"] = func(a, b float64) float64 { return math.Max(a, b) }
 	m["AtMost"] = func(a, b float64) float64 { return math.Min(a, b) }
 	m["Currency"] = currencyFilter
-	m["Date"] = nil // bound to the gateway's clock by newLiquidEngine
+	m["Date"] = nil // bound to the engine's clock by NewEngine
 	return m
 }()
 
-// liquidFilterNames returns the supported filter names, sorted.
-func liquidFilterNames() []string {
-	names := make([]string, 0, len(liquidFilters))
-	for n := range liquidFilters {
+// FilterNames returns the names of the filters APIM supports, sorted.
+func FilterNames() []string {
+	names := make([]string, 0, len(filterFuncs))
+	for n := range filterFuncs {
 		names = append(names, n)
 	}
 	slices.Sort(names)
@@ -133,8 +133,8 @@ func dateFilter(now func() time.Time) func(any, func(string) string) (any, error
 func formatDate(v any, f string, now func() time.Time) (any, error) {
 	var t time.Time
 	switch d := v.(type) {
-	case dotnetTime:
-		t = d.t
+	case DateTime:
+		t = d.T
 	case time.Time:
 		t = d.UTC()
 	case string:
@@ -145,21 +145,21 @@ func formatDate(v any, f string, now func() time.Time) (any, error) {
 				t = t.Truncate(24 * time.Hour)
 			}
 		default:
-			p, ok := parseJSONDate(s)
+			p, ok := ParseDate(s)
 			if !ok {
 				pt, err := time.Parse("2006-01-02", s)
 				if err != nil {
 					return v, nil
 				}
-				p = dotnetTime{pt}
+				p = DateTime{pt}
 			}
-			t = p.t
+			t = p.T
 		}
 	default:
 		return v, nil
 	}
 	if f == "" {
-		return dotnetTime{t}.String(), nil
+		return DateTime{t}.String(), nil
 	}
 	return policyexpr.FormatDateTime(t, f), nil
 }
