@@ -140,6 +140,14 @@ func TestLiquidSetBody(t *testing.T) {
 			want:  "POST /e/orders/9 ?x=1 abc ABC 9 ops ops",
 		},
 		{
+			name:    "context Url and OriginalUrl members, HasBody",
+			inbound: `<set-body template="liquid">{{context.Request.OriginalUrl.Scheme}}|{{context.Request.OriginalUrl.Host}}|{{context.Request.OriginalUrl.Path}}|{{context.Request.OriginalUrl.Query["x"]}}|{{context.Request.OriginalUrl.ToString}}|{{context.Request.Url.Path}}|{{context.Request.HasBody}}|{{context.Request.OriginalMethod}}</set-body>`,
+			ctype:   "application/json",
+			body:    `{}`,
+			path:    "/e/x?x=1&x=2",
+			want:    "http|127.0.0.1|/e/x|1,2|{front}/e/x?x=1&x=2|/x|true|POST",
+		},
+		{
 			name:    "tags and filters over a JSON array",
 			inbound: `<set-body template="liquid">{% for i in body.items %}{{i.name | Upcase}}={{i.qty | Times: 2}};{% endfor %}{{body.items | Map: "name" | Join: ","}} {{body.items | Size}}</set-body>`,
 			ctype:   "application/json",
@@ -148,12 +156,12 @@ func TestLiquidSetBody(t *testing.T) {
 		},
 		{
 			name:     "outbound: the response body, by the response Content-Type",
-			outbound: `<set-body template="liquid">{"status": {{context.Response.StatusCode}}, "name": "{{body.name}}"}</set-body>`,
+			outbound: `<set-body template="liquid">{"status": {{context.Response.StatusCode}}, "name": "{{body.name}}", "type": "{{context.Response.Headers["content-type"]}}"}</set-body>`,
 			respType: "application/problem+json",
 			respBody: `{"name":"widget"}`,
 			ctype:    "text/plain",
 			body:     "ignored",
-			want:     `{"status": 200, "name": "widget"}`,
+			want:     `{"status": 200, "name": "widget", "type": "application/problem+json"}`,
 		},
 		{
 			name:    "XML body (text/xml)",
@@ -224,8 +232,8 @@ func TestLiquidSetBody(t *testing.T) {
 			if code != want {
 				t.Fatalf("status %d, want %d; body %q", code, want, body)
 			}
-			if want == 200 && body != tt.want {
-				t.Errorf("body:\n%s\nwant:\n%s", body, tt.want)
+			if w := strings.ReplaceAll(tt.want, "{front}", front.URL); want == 200 && body != w {
+				t.Errorf("body:\n%s\nwant:\n%s", body, w)
 			}
 		})
 	}

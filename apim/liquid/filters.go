@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/apimlab/apimlab/apim/policyexpr"
 	"github.com/osteele/liquid/filters"
@@ -23,7 +25,7 @@ var filterFuncs = func() map[string]any {
 	std := filterSet{}
 	filters.AddStandardFilters(std)
 	m := map[string]any{}
-	for _, name := range []string{"Abs", "Append", "Capitalize", "Compact", "Default", "DividedBy",
+	for _, name := range []string{"Abs", "Append", "Compact", "Default", "DividedBy",
 		"Downcase", "Escape", "First", "Join", "Last", "Lstrip", "Map", "Minus", "Modulo", "Plus",
 		"Prepend", "Remove", "RemoveFirst", "Replace", "ReplaceFirst", "Round", "Rstrip", "Size",
 		"Slice", "Sort", "Split", "Strip", "StripHtml", "StripNewlines", "Times", "Truncate",
@@ -35,6 +37,14 @@ var filterFuncs = func() map[string]any {
 		m[name] = fn
 	}
 	m["H"] = html.EscapeString
+	m["Capitalize"] = func(s string) string { // Shopify and DotLiquid 2.2: the rest lower case
+		t := strings.TrimLeft(s, " \t\r\n")
+		if t == "" {
+			return s
+		}
+		r, n := utf8.DecodeRuneInString(t)
+		return s[:len(s)-len(t)] + string(unicode.ToUpper(r)) + strings.ToLower(t[n:])
+	}
 	m["NewlineToBr"] = func(s string) string { // DotLiquid keeps the newline
 		return strings.ReplaceAll(s, "\n", "<br />\n")
 	}
@@ -123,9 +133,10 @@ func currencyFilter(v any, culture func(string) string) (any, error) {
 
 // dateFilter is DotLiquid's Date in C# mode (Learn: "using a date filter
 // requires the use of Pascal casing and C# date formatting e.g.
-// {{body.foo.startDateTime| Date:"yyyyMMddTHH:mm:ssZ"}}"): a date, or a
-// string that parses as one ("now" and "today" included), formatted with a
-// .NET format string; anything else is returned unchanged.
+// {{body.foo.startDateTime| Date:"yyyyMMddTHH:mm:ssZ"}}"): a date, a
+// string that parses as one ("now" and "today": the engine's clock), or a
+// number of Unix seconds, formatted with a .NET format string; anything
+// else, or any input but a date with no format, is returned unchanged.
 func dateFilter(now func() time.Time) func(any, func(string) string) (any, error) {
 	return func(v any, format func(string) string) (any, error) { return formatDate(v, format(""), now) }
 }
@@ -134,16 +145,22 @@ func formatDate(v any, f string, now func() time.Time) (any, error) {
 	var t time.Time
 	switch d := v.(type) {
 	case DateTime:
+		if f == "" {
+			return d.String(), nil
+		}
 		t = d.T
 	case time.Time:
 		t = d.UTC()
+	case int64:
+		t = time.Unix(d, 0).UTC() // DotLiquid: a number is Unix seconds
+	case int:
+		t = time.Unix(int64(d), 0).UTC()
+	case float64:
+		t = time.UnixMilli(int64(d * 1000)).UTC()
 	case string:
-		switch s := strings.TrimSpace(d); strings.ToLower(s) {
-		case "now", "today":
-			t = now().UTC()
-			if strings.EqualFold(s, "today") {
-				t = t.Truncate(24 * time.Hour)
-			}
+		switch s := strings.TrimSpace(d); {
+		case strings.EqualFold(s, "now") || strings.EqualFold(s, "today"):
+			t = now().UTC() // DotLiquid: both are DateTimeOffset.Now
 		default:
 			p, ok := ParseDate(s)
 			if !ok {
@@ -159,7 +176,7 @@ func formatDate(v any, f string, now func() time.Time) (any, error) {
 		return v, nil
 	}
 	if f == "" {
-		return DateTime{t}.String(), nil
+		return v, nil // DotLiquid: input.ToString() when the format is empty
 	}
 	return policyexpr.FormatDateTime(t, f), nil
 }
