@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,7 +30,7 @@ var filterFuncs = func() map[string]any {
 		"Downcase", "Escape", "First", "Join", "Last", "Lstrip", "Map", "Minus", "Modulo", "Plus",
 		"Prepend", "Remove", "RemoveFirst", "Replace", "ReplaceFirst", "Round", "Rstrip", "Size",
 		"Slice", "Sort", "Split", "Strip", "StripHtml", "StripNewlines", "Times", "Truncate",
-		"TruncateWords", "Uniq", "Upcase", "UrlDecode", "UrlEncode"} {
+		"TruncateWords", "Upcase", "UrlDecode", "UrlEncode"} {
 		fn, ok := std[snakeCase(name)]
 		if !ok {
 			panic("liquid: no standard filter for " + name)
@@ -48,12 +49,25 @@ var filterFuncs = func() map[string]any {
 	m["NewlineToBr"] = func(s string) string { // DotLiquid keeps the newline
 		return strings.ReplaceAll(s, "\n", "<br />\n")
 	}
+	m["Uniq"] = uniq
 	m["AtLeast"] = func(a, b float64) float64 { return math.Max(a, b) }
 	m["AtMost"] = func(a, b float64) float64 { return math.Min(a, b) }
 	m["Currency"] = currencyFilter
 	m["Date"] = nil // bound to the engine's clock by NewEngine
 	return m
 }()
+
+// uniq is Uniq: the items in order, each once (osteele/liquid's panics
+// on a nil item, a JSON null in a body).
+func uniq(a []any) []any {
+	out := make([]any, 0, len(a))
+	for _, v := range a {
+		if !slices.ContainsFunc(out, func(o any) bool { return reflect.DeepEqual(o, v) }) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
 
 // FilterNames returns the names of the filters APIM supports, sorted.
 func FilterNames() []string {

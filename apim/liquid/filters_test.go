@@ -65,7 +65,7 @@ func TestFilters(t *testing.T) {
 		{`{{ 3 | Times: 2 }} {{ 183.357 | Times: 12 }}`, "6 2200.284"},
 		{`{{ "Ground control to Major Tom." | Truncate: 20 }} {{ "Ground control to Major Tom." | Truncate: 25, ", and so on" }}`, "Ground control to... Ground control, and so on"},
 		{`{{ "Ground control to Major Tom." | TruncateWords: 3 }}`, "Ground control to..."},
-		{`{{ nums | Uniq | Join: "," }}`, "3,1,2"},
+		{`{{ nums | Uniq | Join: "," }} {{ site | Uniq | Size }}`, "3,1,2 3"},
 		{`{{ "Parker Moore" | Upcase }}`, "PARKER MOORE"},
 		{`{{ "%27Stop%21%27+said+Fred" | UrlDecode }}`, "'Stop!' said Fred"},
 		{`{{ "john@liquid.com" | UrlEncode }} {{ "Tetsuro Takara" | UrlEncode }}`, "john%40liquid.com Tetsuro+Takara"},
@@ -114,6 +114,35 @@ func TestParseDate(t *testing.T) {
 		d, ok := ParseDate(tt.in)
 		if ok != tt.ok || ok && d.String() != tt.want {
 			t.Errorf("ParseDate(%q) = %q, %v; want %q, %v", tt.in, d.String(), ok, tt.want, tt.ok)
+		}
+	}
+}
+
+// TestRenderOddInput renders filters on bodies they do not expect (JSON
+// nulls, objects where strings are wanted): each gives an output or an
+// error, never a panic, since the body comes from the client.
+func TestRenderOddInput(t *testing.T) {
+	eng := NewEngine(nil)
+	body := map[string]any{"a": "hello", "arr": []any{map[string]any{"x": int64(1)}, nil, nil}}
+	tests := []struct {
+		src, want string
+		fails     bool
+	}{
+		{`{{ body.arr | Map: "x" | Uniq | Size }}`, "2", false},
+		{`{{ body.arr | Uniq | Size }}`, "2", false},
+		{`{{ body.a | Times: "x" }}`, "", true},
+		{`{{ body.a | DividedBy: 0 }}`, "", true},
+		{`{{ body.a | Currency: "fr-FR" }}`, "", true},
+		{`{{ body.arr[99].x }}|{{ body.a | Slice: -100, 2 }}`, "|", false},
+	}
+	for _, tt := range tests {
+		tpl, err := eng.e.ParseString(tt.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, rerr := (&Template{tpl}).Render(map[string]any{"body": body})
+		if (rerr != nil) != tt.fails || string(out) != tt.want {
+			t.Errorf("%s: %q, %v; want %q (error %v)", tt.src, out, rerr, tt.want, tt.fails)
 		}
 	}
 }

@@ -8,6 +8,7 @@
 package liquid
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -44,9 +45,20 @@ func NewEngine(now func() time.Time) *Engine {
 type Template struct{ t *osliquid.Template }
 
 // Render renders the template with the given variables (APIM binds
-// "body" and "context").
-func (t *Template) Render(bindings map[string]any) ([]byte, error) {
-	return t.t.Render(bindings)
+// "body" and "context"). The body comes from the client or the backend,
+// so a panic in a filter on an input it does not expect is returned as
+// an error, not raised.
+func (t *Template) Render(bindings map[string]any) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("liquid: %v", r)
+		}
+	}()
+	out, serr := t.t.Render(bindings)
+	if serr != nil {
+		return nil, errors.New(errPrefix.ReplaceAllString(serr.Error(), ""))
+	}
+	return out, nil
 }
 
 // Problem is a reason a template does not compile, at its position in
