@@ -22,8 +22,8 @@ var LiquidTemplateInvalid = &lint.Rule{
 		Title: "A set-body Liquid template uses a filter APIM does not support, or does not parse",
 		Why: "`set-body template=\"liquid\"` runs DotLiquid in \"C# mode\" (Learn, \"Set body\", " +
 			"https://learn.microsoft.com/azure/api-management/set-body-policy#using-liquid-templates-with-set-body): " +
-			"\"The policy requires Pascal casing for Liquid filter names (for example, \\\"AtLeast\\\" " +
-			"instead of \\\"at_least\\\")\", and only the filters of the page's \"Supported Liquid " +
+			"\"The policy requires Pascal casing for Liquid filter names (for example, \"AtLeast\" " +
+			"instead of \"at_least\")\", and only the filters of the page's \"Supported Liquid " +
 			"filters\" list exist. The Shopify names found in Liquid tutorials (`upcase`, `date`, " +
 			"`at_least`) are not among them, so the output is not transformed as written; an unclosed " +
 			"`{% if %}` or an unknown tag does not parse. `apimlab gateway` refuses such a template at load.",
