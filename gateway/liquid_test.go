@@ -78,7 +78,7 @@ func TestLiquidSetBody(t *testing.T) {
     }
 }
 </set-body>`,
-			ctype: "application/json",
+			ctype: "application/json; charset=utf-8",
 			body:  `{"customer":{"purchase":{"identifier":"ORD-17","orderShortDesc":"Two books"}}}`,
 			want: `{
 "order": {
