@@ -146,3 +146,23 @@ func TestRenderOddInput(t *testing.T) {
 		}
 	}
 }
+
+// TestReferencesBody checks which templates read the body variable.
+func TestReferencesBody(t *testing.T) {
+	tests := []struct {
+		src  string
+		want bool
+	}{
+		{`{{body.a}}`, true},
+		{`{% for i in body.items %}x{% endfor %}`, true},
+		{`{{ body | Size }}`, true},
+		{`{{context.Request.Headers["body"]}} "body" {{ "body" }}`, false},
+		{`{{context.Variables.body}}`, false},
+		{`no tags, body text`, false},
+	}
+	for _, tt := range tests {
+		if got := ReferencesBody(tt.src); got != tt.want {
+			t.Errorf("ReferencesBody(%q) = %v, want %v", tt.src, got, tt.want)
+		}
+	}
+}

@@ -222,10 +222,54 @@ type FilterUse struct {
 // output that uses it renders, APIM's set-body refuses it at load.
 func UnknownFilters(src string) []FilterUse {
 	var out []FilterUse
+	eachMarkup(src, func(markup string, line int) {
+		for _, name := range FilterNamesIn(markup) {
+			if _, ok := filterFuncs[name]; !ok {
+				out = append(out, FilterUse{Name: name, Line: line})
+			}
+		}
+	})
+	return out
+}
+
+// bodyRef matches the variable body (not a member named body).
+var bodyRef = regexp.MustCompile(`(^|[^.\w])body\b`)
+
+// ReferencesBody reports whether a {{ }} or {% %} of the template reads
+// the body variable, outside string literals.
+func ReferencesBody(src string) bool {
+	found := false
+	eachMarkup(src, func(markup string, _ int) {
+		found = found || bodyRef.MatchString(withoutStrings(markup))
+	})
+	return found
+}
+
+// withoutStrings blanks the string literals of markup.
+func withoutStrings(s string) string {
+	b := []byte(s)
+	var quote byte
+	for i, c := range b {
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+			b[i] = ' '
+		case c == '"' || c == '\'':
+			quote = c
+		}
+	}
+	return string(b)
+}
+
+// eachMarkup calls fn with the inside of every {{ }} and {% %} of src and
+// the (1-based) line it starts on.
+func eachMarkup(src string, fn func(markup string, line int)) {
 	for i := 0; i < len(src); {
 		k := strings.Index(src[i:], "{")
 		if k < 0 || i+k+1 >= len(src) {
-			break
+			return
 		}
 		start := i + k
 		var end string
@@ -240,17 +284,11 @@ func UnknownFilters(src string) []FilterUse {
 		}
 		n := strings.Index(src[start+2:], end)
 		if n < 0 {
-			break
+			return
 		}
-		body := src[start+2 : start+2+n]
-		for _, name := range FilterNamesIn(body) {
-			if _, ok := filterFuncs[name]; !ok {
-				out = append(out, FilterUse{Name: name, Line: 1 + strings.Count(src[:start], "\n")})
-			}
-		}
+		fn(src[start+2:start+2+n], 1+strings.Count(src[:start], "\n"))
 		i = start + 2 + n + 2
 	}
-	return out
 }
 
 // FilterNamesIn returns the names after each '|' outside string literals.

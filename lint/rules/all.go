@@ -67,23 +67,24 @@ var All = []*lint.Rule{
 	CertChecksSkipped,    // APIM315
 
 	// 4xx policies and routing
-	BackendIDUnknown,         // APIM401
-	BaseURLHardcoded,         // APIM402
-	SetBackendServiceInvalid, // APIM403
-	ExpressionInvalid,        // APIM404
-	MissingBase,              // APIM405
-	UnknownPolicy,            // APIM406
-	RetryStorm,               // APIM407
-	ForwardRequestTimeout,    // APIM408
-	NamedValueUnknown,        // APIM409
-	PolicyMisplaced,          // APIM410
-	RetryBodyNotBuffered,     // APIM411
-	RequestBodyConsumed,      // APIM412
-	BackendIDFromClient,      // APIM413
-	PolicyValueInvalid,       // APIM414
-	UnknownPolicyAttribute,   // APIM415
-	ExpressionNotEvaluated,   // APIM416
-	LiquidTemplateInvalid,    // APIM417
+	BackendIDUnknown,           // APIM401
+	BaseURLHardcoded,           // APIM402
+	SetBackendServiceInvalid,   // APIM403
+	ExpressionInvalid,          // APIM404
+	MissingBase,                // APIM405
+	UnknownPolicy,              // APIM406
+	RetryStorm,                 // APIM407
+	ForwardRequestTimeout,      // APIM408
+	NamedValueUnknown,          // APIM409
+	PolicyMisplaced,            // APIM410
+	RetryBodyNotBuffered,       // APIM411
+	RequestBodyConsumed,        // APIM412
+	BackendIDFromClient,        // APIM413
+	PolicyValueInvalid,         // APIM414
+	UnknownPolicyAttribute,     // APIM415
+	ExpressionNotEvaluated,     // APIM416
+	LiquidTemplateInvalid,      // APIM417
+	LiquidBodyInReturnResponse, // APIM418
 
 	// 5xx secrets
 	SecretInline,        // APIM501
