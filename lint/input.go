@@ -36,17 +36,19 @@ func Get[T any](p *Pass, in *Input[T]) T {
 		panic(fmt.Sprintf("rule %s reads input %q without listing it in Requires", p.Rule.ID, in.Name))
 	}
 	if v, ok := p.Config.provided[in]; ok {
-		return v.(T)
+		t, _ := v.(T) // a nil interface value is T's zero value
+		return t
 	}
 	if in.Compute == nil {
 		var zero T
 		return zero
 	}
-	return p.Memo(in, func() any {
+	t, _ := p.Memo(in, func() any {
 		inner := *p
 		inner.computing = true
 		return in.Compute(&inner)
 	}).(T)
+	return t
 }
 
 // Provide supplies the value of in for every run with cfg, instead of

@@ -59,3 +59,25 @@ func TestInputs(t *testing.T) {
 		t.Errorf("undeclared input: %v", res.Findings)
 	}
 }
+
+// TestInputNilInterface: an input of an interface type whose provided or
+// computed value is nil reads as nil, not as the rule's internal error
+// (a type assertion on a nil interface fails).
+func TestInputNilInterface(t *testing.T) {
+	provided := &Input[error]{Name: "provided"}
+	computed := &Input[error]{Name: "computed", Compute: func(*Pass) error { return nil }}
+	var got []error
+	var mu sync.Mutex
+	r := &Rule{ID: "APIM990", Name: "nil", Requires: []Requirement{provided, computed}, Check: func(p *Pass) {
+		a, b := Get(p, provided), Get(p, computed)
+		mu.Lock()
+		got = append(got, a, b)
+		mu.Unlock()
+	}}
+	cfg := &Config{}
+	Provide(cfg, provided, nil)
+	res := Run(&apim.Service{Sources: []string{"f"}}, []*Rule{r}, cfg, RunOptions{Now: time.Unix(0, 0)})
+	if len(res.Findings) != 0 || len(got) != 2 || got[0] != nil || got[1] != nil {
+		t.Errorf("findings %v, values %v; want none and two nils", res.Findings, got)
+	}
+}
