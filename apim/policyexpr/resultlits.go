@@ -57,7 +57,10 @@ func exprLiterals(x cexpr, lits []string, depth int) ([]string, bool) {
 	case *callExpr:
 		// …GetValueOrDefault(name, default) and GetValueOrDefault<T>(…):
 		// the default is what a policy author wrote as the value.
-		if m, isMember := e.fn.(*memberExpr); isMember && m.name == "GetValueOrDefault" && len(e.args) == 2 {
+		// Named arguments may come in any order: which one is the default
+		// is not known here.
+		if m, isMember := e.fn.(*memberExpr); isMember && m.name == "GetValueOrDefault" && len(e.args) == 2 &&
+			e.args[0].name == "" && e.args[1].name == "" {
 			return exprLiterals(e.args[1].x, lits, depth+1)
 		}
 	}

@@ -25,6 +25,9 @@ func TestResultLiterals(t *testing.T) {
 		{src: `context.Variables.GetValueOrDefault("backend", "orders")`, want: []string{"orders"}, ok: true},
 		{src: `context.Variables.GetValueOrDefault<string>("backend", "orders")`, want: []string{"orders"}, ok: true},
 		{src: `context.Request.Headers.GetValueOrDefault("X-B")`, ok: false},
+		// Named arguments may come in any order: the second one is not
+		// necessarily the default.
+		{src: `context.Variables.GetValueOrDefault<string>(defaultValue: "x", variableName: "b")`, ok: false},
 		{src: `(string)context.Variables["b"] ?? "fallback"`, want: []string{"fallback"}, ok: false},
 		{src: `@"verbatim ""q"""`, want: []string{`verbatim "q"`}, ok: true},
 		{src: `"esc\"aped"`, want: []string{`esc"aped`}, ok: true},
