@@ -307,7 +307,7 @@ func firstFault(sc *sim.Scenario, backend string) (from, to sim.Duration, ok boo
 // instance never closes after it.
 func recovery(r *sim.Result, backend string, to sim.Duration) sim.Duration {
 	state := map[int]string{} // per instance, the state at the instant considered
-	var done sim.Duration
+	done := to
 	for _, t := range r.Transitions {
 		if !strings.EqualFold(t.Backend, backend) {
 			continue

@@ -27,6 +27,10 @@ func TestRecovery(t *testing.T) {
 		{"already closed when the fault ended", []sim.Transition{tr(31, 0, sim.StateOpen), tr(50, 0, sim.StateClosed)}, 0},
 		{"later reopening by another fault ignored", []sim.Transition{tr(31, 0, sim.StateOpen), tr(65, 0, sim.StateClosed), tr(80, 0, sim.StateOpen)}, s(5)},
 		{"every instance counts", []sim.Transition{tr(31, 0, sim.StateOpen), tr(32, 1, sim.StateOpen), tr(62, 0, sim.StateClosed), tr(75, 1, sim.StateClosed)}, s(15)},
+		// Opened only after the fault ended (by a later fault): closed at
+		// the fault's end, so 0 (was -60 s: the fault's end subtracted
+		// from nothing).
+		{"opens only after the fault", []sim.Transition{tr(70, 0, sim.StateOpen), tr(90, 0, sim.StateClosed)}, 0},
 		{"never closes", []sim.Transition{tr(31, 0, sim.StateOpen)}, -1},
 		{"another backend ignored", []sim.Transition{tr(31, 0, sim.StateOpen), {At: s(61), Backend: "other", To: sim.StateClosed}, tr(90, 0, sim.StateClosed)}, s(30)},
 	}
