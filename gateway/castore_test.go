@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/certs"
 )
 
 // leafOnlyBackend starts an HTTPS backend that presents the test PKI's
@@ -104,5 +105,53 @@ func TestAdHocTargetVariants(t *testing.T) {
 				t.Errorf("status %d (reason %q), client certificate %q; want 200 with %q", code, h.Get(HeaderReason), h.Get("X-Client-Cert"), p.Client.Cert.Subject.CommonName)
 			}
 		})
+	}
+}
+
+// TestCAStoreIPTargetName: an ad hoc https target at an IP address (the
+// API's serviceUrl) is validated against that address when the CA store
+// holds an intermediate too (the case where the gateway verifies the
+// chain by hand): a certificate for another name is refused, as Go's own
+// verifier refuses it without a CA store intermediate.
+func TestCAStoreIPTargetName(t *testing.T) {
+	other, err := certs.NewPKI(certs.InitOptions{Hosts: []string{"other.test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "secure") }))
+	s.Config.ErrorLog = log.New(io.Discard, "", 0)
+	s.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{other.Server.Cert.Raw, other.Intermediate.Cert.Raw}, PrivateKey: other.Server.Key, Leaf: other.Server.Cert}}}
+	s.StartTLS()
+	t.Cleanup(s.Close)
+	for _, tc := range []struct {
+		name  string
+		store []*apim.CACertificate
+	}{
+		{"root only", []*apim.CACertificate{storeEntry("Root", other.Root.Cert)}},
+		{"root and an intermediate", []*apim.CACertificate{storeEntry("Root", other.Root.Cert), storeEntry("CertificateAuthority", other.Intermediate.Cert)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			svc := &apim.Service{CAStore: tc.store, APIs: []*apim.API{apiWith("/s", s.URL, "")}}
+			_, front := startGateway(t, svc, Options{})
+			code, h, body := get(t, front.URL+"/s", nil)
+			if code < 500 || h.Get(HeaderReason) != "BackendConnectionFailure" {
+				t.Fatalf("status %d, reason %q, body %q; want a BackendConnectionFailure (the certificate names other.test, not %s)", code, h.Get(HeaderReason), body, s.URL)
+			}
+		})
+	}
+}
+
+// TestCAStoreIPTargetValid: the same ad hoc IP target whose certificate
+// does carry the address (the test PKI's server certificate names
+// 127.0.0.1), sending its leaf alone, is accepted with the CA store's
+// intermediate.
+func TestCAStoreIPTargetValid(t *testing.T) {
+	p := testPKI(t)
+	s := leafOnlyBackend(t)
+	svc := &apim.Service{CAStore: []*apim.CACertificate{storeEntry("Root", p.Root.Cert), storeEntry("CertificateAuthority", p.Intermediate.Cert)},
+		APIs: []*apim.API{apiWith("/s", s.URL, "")}}
+	_, front := startGateway(t, svc, Options{})
+	if code, h, body := get(t, front.URL+"/s", nil); code != http.StatusOK || body != "secure" {
+		t.Fatalf("status %d (reason %q), body %q; want 200 from the backend", code, h.Get(HeaderReason), body)
 	}
 }

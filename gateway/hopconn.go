@@ -65,6 +65,18 @@ func hopDialTLS(dial dialFunc, cfg *tls.Config, timeout time.Duration) dialFunc 
 				c.ServerName = host
 			}
 		}
+		if verify := c.VerifyConnection; verify != nil {
+			// The connection state has no server name for an IP address
+			// (it is not sent as SNI): give VerifyConnection the address
+			// dialed, so a by-hand check validates it.
+			name := c.ServerName
+			c.VerifyConnection = func(cs tls.ConnectionState) error {
+				if cs.ServerName == "" {
+					cs.ServerName = name
+				}
+				return verify(cs)
+			}
+		}
 		tc := tls.Client(raw, c)
 		hctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
@@ -122,7 +134,7 @@ func (c *hopConn) collect() {
 		if !couldBeHead(c.head) {
 			break
 		}
-		end := bytes.Index(c.head, []byte("\r\n\r\n"))
+		end := headEnd(c.head)
 		if end < 0 {
 			if c.err != nil || len(c.head) >= maxHopHead {
 				break
@@ -135,7 +147,6 @@ func (c *hopConn) collect() {
 			c.err = err
 			continue
 		}
-		end += 4
 		h, informational := rewriteHead(c.head[:end], &c.rew)
 		if !informational {
 			if done == nil && len(h) == end {
@@ -159,6 +170,25 @@ func (c *hopConn) collect() {
 	c.out = append(done, c.head...)
 }
 
+// headEnd returns the length of the head b starts with, through its
+// blank line, or -1 when b holds no blank line yet. Lines may end in CRLF
+// or in a bare LF, which net/http's client accepts too.
+func headEnd(b []byte) int {
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], '\n')
+		if j < 0 {
+			return -1
+		}
+		i += j + 1
+		switch {
+		case i < len(b) && b[i] == '\n':
+			return i + 1
+		case i+1 < len(b) && b[i] == '\r' && b[i+1] == '\n':
+			return i + 2
+		}
+	}
+}
+
 // couldBeHead reports whether b starts (or could start) with "HTTP/1.".
 func couldBeHead(b []byte) bool {
 	const prefix = "HTTP/1."
@@ -173,10 +203,12 @@ func couldBeHead(b []byte) bool {
 // deletes it later), and so do the framing fields Content-Length and
 // Transfer-Encoding, whatever a backend lists.
 func rewriteHead(head []byte, buf *[]byte) ([]byte, bool) {
-	status, rest, _ := bytes.Cut(head, []byte("\r\n"))
+	status, rest, _ := bytes.Cut(head, []byte("\n"))
+	status = bytes.TrimSuffix(status, []byte("\r"))
 	informational := len(status) >= 10 && status[9] == '1'
 	var named [][]byte
-	for line := range bytes.SplitSeq(rest, []byte("\r\n")) {
+	for line := range bytes.SplitSeq(rest, []byte("\n")) {
+		line = bytes.TrimSuffix(line, []byte("\r"))
 		name, value, ok := bytes.Cut(line, []byte(":"))
 		if !ok || !bytes.EqualFold(bytes.TrimSpace(name), []byte("Connection")) {
 			continue
@@ -196,7 +228,8 @@ func rewriteHead(head []byte, buf *[]byte) ([]byte, bool) {
 	}
 	out := append((*buf)[:0], status...)
 	out = append(out, "\r\n"...)
-	for line := range bytes.SplitSeq(rest, []byte("\r\n")) {
+	for line := range bytes.SplitSeq(rest, []byte("\n")) {
+		line = bytes.TrimSuffix(line, []byte("\r"))
 		if len(line) == 0 {
 			continue
 		}

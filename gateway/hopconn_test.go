@@ -157,3 +157,47 @@ func TestConnectionCloseNamedHeaderNotForwarded(t *testing.T) {
 		}
 	}
 }
+
+// TestHopConnBareLFHead: net/http's client accepts a response head whose
+// lines end in a bare LF; hopConn must pass it on at its blank line, not
+// wait for a CRLF CRLF that never comes (the backend keeps the connection
+// open, so the request would hang until the forward-request timeout).
+func TestHopConnBareLFHead(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					if _, err := http.ReadRequest(br); err != nil {
+						return
+					}
+					_, _ = io.WriteString(c, "HTTP/1.1 200 OK\nX-Internal: 10.0.0.7\nConnection: X-Internal\nContent-Length: 2\n\nok")
+				}
+			}()
+		}
+	}()
+	svc := &apim.Service{APIs: []*apim.API{apiWith("/api", "http://"+ln.Addr().String(), "")}}
+	_, front := startGateway(t, svc, Options{})
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	for range 2 {
+		resp, err := client.Get(front.URL + "/api/x")
+		if err != nil {
+			t.Fatalf("GET: %v (want 200 ok at once)", err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(b) != "ok" || resp.Header.Get("X-Internal") != "" {
+			t.Errorf("got %d %q with headers %v: want 200 ok without X-Internal", resp.StatusCode, b, resp.Header)
+		}
+	}
+}

@@ -139,10 +139,15 @@ func (g *Gateway) verifyChain(host string, name bool) func(tls.ConnectionState) 
 		for _, c := range storeInters {
 			inter.AddCert(c)
 		}
-		opts := x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
 		if name {
-			opts.DNSName = serverName(cs, host)
+			// VerifyHostname, not VerifyOptions.DNSName: an empty name (an
+			// IP address target of the ad hoc transport, whose host is
+			// not known here) must fail, not skip the check.
+			if err := cs.PeerCertificates[0].VerifyHostname(serverName(cs, host)); err != nil {
+				return err
+			}
 		}
+		opts := x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
 		_, err := cs.PeerCertificates[0].Verify(opts)
 		return err
 	}
