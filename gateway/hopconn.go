@@ -27,13 +27,27 @@ const maxHopHead = 64 << 10
 // everything else passes through. Bytes that do not start with "HTTP/1."
 // (a response body arriving after more of a request body was written)
 // pass through as well.
+//
+// A connection that does not carry HTTP/1 in plain text is left alone:
+// when its first bytes written (or the first after a CONNECT's response,
+// the tunnel's) are a TLS record or the HTTP/2 preface, reads pass
+// through untouched from then on. That is the case of net/http's own TLS
+// (HTTP/2 variants, CONNECT tunnels through a proxy) and of h2c, whose
+// bytes could otherwise be taken for the start of a head and held.
 type hopConn struct {
 	net.Conn
 	wrote atomic.Bool // a request was written since the last head
-	head  []byte      // the head being collected (reused)
-	out   []byte      // processed bytes not yet returned
-	err   error       // the read error to return once out is drained
-	rew   []byte      // rewrite buffer (reused)
+	// raw is set when the connection carries no plaintext HTTP/1.
+	raw atomic.Bool
+	// begun is set once the stream's first bytes were written; a
+	// CONNECT's response clears it (the tunnel is a new stream).
+	begun atomic.Bool
+	// connect is set while a CONNECT request waits for its response.
+	connect atomic.Bool
+	head    []byte // the head being collected (reused)
+	out     []byte // processed bytes not yet returned
+	err     error  // the read error to return once out is drained
+	rew     []byte // rewrite buffer (reused)
 }
 
 // dialFunc is a DialContext.
@@ -101,6 +115,19 @@ func hopDial(dial dialFunc) dialFunc {
 
 // Write notes that a request (or more of one) was written.
 func (c *hopConn) Write(p []byte) (int, error) {
+	if c.raw.Load() {
+		return c.Conn.Write(p)
+	}
+	if len(p) > 0 && !c.begun.Swap(true) {
+		switch {
+		case p[0] == 0x16 || bytes.HasPrefix(p, []byte("PRI * HTTP/2")):
+			// A TLS handshake record or the HTTP/2 connection preface.
+			c.raw.Store(true)
+			return c.Conn.Write(p)
+		case bytes.HasPrefix(p, []byte("CONNECT ")):
+			c.connect.Store(true)
+		}
+	}
 	c.wrote.Store(true)
 	return c.Conn.Write(p)
 }
@@ -109,7 +136,7 @@ func (c *hopConn) Write(p []byte) (int, error) {
 func (c *hopConn) Read(p []byte) (int, error) {
 	if len(c.out) == 0 && c.err == nil {
 		n, err := c.Conn.Read(p)
-		if n == 0 || !c.wrote.Swap(false) {
+		if n == 0 || c.raw.Load() || !c.wrote.Swap(false) {
 			return n, err
 		}
 		c.head = append(c.head[:0], p[:n]...)
@@ -149,6 +176,9 @@ func (c *hopConn) collect() {
 		}
 		h, informational := rewriteHead(c.head[:end], &c.rew)
 		if !informational {
+			if c.connect.Swap(false) {
+				c.begun.Store(false) // the tunnel's first bytes come next
+			}
 			if done == nil && len(h) == end {
 				c.out = c.head // nothing removed: no copy
 				return

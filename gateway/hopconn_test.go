@@ -201,3 +201,124 @@ func TestHopConnBareLFHead(t *testing.T) {
 		}
 	}
 }
+
+// h2Frame is an HTTP/2 frame (RFC 9113 §4.1) written by hand.
+func h2Frame(typ, flags byte, stream uint32, payload []byte) []byte {
+	n := len(payload)
+	b := []byte{byte(n >> 16), byte(n >> 8), byte(n), typ, flags, byte(stream >> 24), byte(stream >> 16), byte(stream >> 8), byte(stream)}
+	return append(b, payload...)
+}
+
+// TestHopConnNotUnderHTTP2: forward-request http-version="2" to an
+// http:// backend speaks h2c; its frames are no HTTP/1 heads. The backend
+// here sends a DATA frame's header, waits for the PING ack it asked for
+// (so the gateway wrote since its last read), then the frame's one-byte
+// payload "H": a reader taking it for the start of "HTTP/1." would wait
+// for more bytes that never come.
+func TestHopConnNotUnderHTTP2(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		br := bufio.NewReader(c)
+		preface := make([]byte, 24)
+		if _, err := io.ReadFull(br, preface); err != nil {
+			return
+		}
+		_, _ = c.Write(h2Frame(4, 0, 0, nil)) // SETTINGS
+		readFrame := func() (typ, flags byte, stream uint32, ok bool) {
+			h := make([]byte, 9)
+			if _, err := io.ReadFull(br, h); err != nil {
+				return 0, 0, 0, false
+			}
+			n := int(h[0])<<16 | int(h[1])<<8 | int(h[2])
+			if _, err := io.CopyN(io.Discard, br, int64(n)); err != nil {
+				return 0, 0, 0, false
+			}
+			return h[3], h[4], uint32(h[5]&0x7f)<<24 | uint32(h[6])<<16 | uint32(h[7])<<8 | uint32(h[8]), true
+		}
+		var stream uint32
+		for stream == 0 {
+			typ, flags, id, ok := readFrame()
+			if !ok {
+				return
+			}
+			switch {
+			case typ == 4 && flags&1 == 0:
+				_, _ = c.Write(h2Frame(4, 1, 0, nil)) // SETTINGS ack
+			case typ == 1:
+				stream = id
+			}
+		}
+		var out []byte
+		out = append(out, h2Frame(1, 4, stream, []byte{0x88})...)    // HEADERS :status 200, END_HEADERS
+		out = append(out, h2Frame(6, 0, 0, make([]byte, 8))...)      // PING
+		out = append(out, h2Frame(0, 1, stream, []byte("H"))[:9]...) // DATA header, END_STREAM
+		_, _ = c.Write(out)
+		for {
+			typ, flags, _, ok := readFrame()
+			if !ok {
+				return
+			}
+			if typ == 6 && flags&1 != 0 {
+				break
+			}
+		}
+		_, _ = c.Write([]byte("H"))
+		_, _ = io.Copy(io.Discard, br)
+	}()
+	a := apiWith("/a", "http://"+ln.Addr().String(), "")
+	a.Policy = doc(apim.ScopeAPI, policyDoc("", `<forward-request http-version="2" />`, ""))
+	_, front := startGateway(t, &apim.Service{APIs: []*apim.API{a}}, Options{})
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Get(front.URL + "/a")
+	if err != nil {
+		t.Fatalf("GET: %v (want 200 H at once)", err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(b) != "H" || err != nil {
+		t.Errorf("got %d %q (%v): want 200 H", resp.StatusCode, b, err)
+	}
+}
+
+// TestHopConnTunnelRaw: after a CONNECT's 200, the tunnel's first bytes
+// are a TLS ClientHello (a handshake record, 0x16): hopConn reads the
+// tunnel untouched from then on, even bytes that look like a head.
+func TestHopConnTunnelRaw(t *testing.T) {
+	client, server := net.Pipe()
+	defer client.Close()
+	defer server.Close()
+	head := "HTTP/1.1 200 OK\r\nConnection: X-A\r\nX-A: 1\r\n\r\n"
+	go func() {
+		br := bufio.NewReader(server)
+		if _, err := http.ReadRequest(br); err != nil {
+			return
+		}
+		_, _ = io.WriteString(server, "HTTP/1.1 200 Connection established\r\n\r\n")
+		b := make([]byte, 1)
+		if _, err := io.ReadFull(br, b); err != nil {
+			return
+		}
+		_, _ = io.WriteString(server, head)
+	}()
+	hc := &hopConn{Conn: client}
+	_ = client.SetDeadline(time.Now().Add(5 * time.Second))
+	br := bufio.NewReader(hc)
+	_, _ = io.WriteString(hc, "CONNECT b:443 HTTP/1.1\r\nHost: b:443\r\n\r\n")
+	if r, err := http.ReadResponse(br, nil); err != nil || r.StatusCode != 200 {
+		t.Fatalf("CONNECT response %v %v", r, err)
+	}
+	_, _ = hc.Write([]byte{0x16})
+	got := make([]byte, len(head))
+	if _, err := io.ReadFull(br, got); err != nil || string(got) != head || !hc.raw.Load() {
+		t.Errorf("tunnel read %q (%v), raw %v: want %q untouched", got, err, hc.raw.Load(), head)
+	}
+}
