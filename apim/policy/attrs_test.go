@@ -41,6 +41,9 @@ func TestLookupAttribute(t *testing.T) {
 		{"publish-to-dapr", "topic", true, true, false},
 		{"item", "key", true, true, false},
 		{"validate-content", "max-size", true, true, false},
+		// <content case-insensitive-property-names> (validate-content): the
+		// policy toolkit compiles it (ValidateContent.CaseInsensitivePropertyNames).
+		{"content", "case-insensitive-property-names", true, true, false},
 		{"validate-parameters", "errors-variable-name", true, true, true},
 		{"validate-status-code", "errors-variable-name", true, true, false}, // its page does not say
 		{"path", "unspecified-parameter-action", true, false, false},        // path takes specified only
