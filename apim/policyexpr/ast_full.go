@@ -12,13 +12,15 @@ type (
 		body   cexpr      // expression body, or nil
 		block  *blockStmt // block body, or nil
 	}
-	// isExpr is x is T [name], x is null or x is not null.
+	// isExpr is x is T [name], x is null, x is not null, or a constant
+	// pattern x is "eu" / x is 42 / x is true (with or without not).
 	isExpr struct {
-		off  int
-		x    cexpr
-		t    *typeRef // nil for the null patterns
-		name string   // declaration pattern variable, or ""
-		not  bool     // is not …
+		off      int
+		x        cexpr
+		t        *typeRef // nil for the null and constant patterns
+		name     string   // declaration pattern variable, or ""
+		not      bool     // is not …
+		constant cexpr    // the constant of a constant pattern, or nil
 	}
 	// anonExpr is new { a = 1, b }.
 	anonExpr struct {

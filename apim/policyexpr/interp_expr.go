@@ -971,6 +971,12 @@ func (c *icompiler) is(e *isExpr) (ifn, error) {
 			return nil, err
 		}
 	}
+	var constant ifn
+	if e.constant != nil {
+		if constant, err = c.expr(e.constant); err != nil {
+			return nil, err
+		}
+	}
 	not := e.not
 	return func(fr *iframe) (any, error) {
 		v, err := x(fr)
@@ -978,9 +984,18 @@ func (c *icompiler) is(e *isExpr) (ifn, error) {
 			return nil, err
 		}
 		var ok bool
-		if n == "" {
+		switch {
+		case constant != nil:
+			// A constant pattern: the value equals the constant (same
+			// type, as object.Equals).
+			cv, err := constant(fr)
+			if err != nil {
+				return nil, err
+			}
+			ok = v != nil && objEquals(v, cv)
+		case n == "":
 			ok = v == nil
-		} else {
+		default:
 			ok = v != nil && isOfType(v, n)
 		}
 		if ok && slot >= 0 {

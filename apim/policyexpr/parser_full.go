@@ -416,14 +416,24 @@ func (p *parser) lambda() (cexpr, error) {
 	return l, nil
 }
 
-// isPattern parses what follows 'is': null, not null, a type, or a type
-// with a designation.
+// isPattern parses what follows 'is': null, not null, a constant, a type,
+// or a type with a designation.
 func (p *parser) isPattern(t token, x cexpr) (cexpr, error) {
 	ie := &isExpr{off: t.off, x: x}
 	if p.accept("not") {
 		ie.not = true
 	}
 	if p.accept("null") {
+		return ie, nil
+	}
+	// A constant pattern (C# 7): a literal string, number, character or
+	// boolean.
+	if n := p.peek(); n.kind == tString || n.kind == tInt || n.kind == tReal || n.kind == tChar || n.text == "true" || n.text == "false" {
+		c, err := p.primary()
+		if err != nil {
+			return nil, err
+		}
+		ie.constant = c
 		return ie, nil
 	}
 	ty, ok := p.tryType()
