@@ -44,10 +44,14 @@ type hopConn struct {
 	begun atomic.Bool
 	// connect is set while a CONNECT request waits for its response.
 	connect atomic.Bool
-	head    []byte // the head being collected (reused)
-	out     []byte // processed bytes not yet returned
-	err     error  // the read error to return once out is drained
-	rew     []byte // rewrite buffer (reused)
+	// answered is set when a final head was read: until a write starts
+	// a new request, writes are more of the answered request's body (a
+	// backend may answer early) and the bytes read are its response's.
+	answered atomic.Bool
+	head     []byte // the head being collected (reused)
+	out      []byte // processed bytes not yet returned
+	err      error  // the read error to return once out is drained
+	rew      []byte // rewrite buffer (reused)
 }
 
 // dialFunc is a DialContext.
@@ -128,8 +132,25 @@ func (c *hopConn) Write(p []byte) (int, error) {
 			c.connect.Store(true)
 		}
 	}
+	if c.answered.Load() {
+		if !requestStart(p) {
+			return c.Conn.Write(p)
+		}
+		c.answered.Store(false)
+	}
 	c.wrote.Store(true)
 	return c.Conn.Write(p)
+}
+
+// requestStart reports whether p starts like a request line: a method
+// token and a space (RFC 9110 §9.1, §5.6.2).
+func requestStart(p []byte) bool {
+	i := 0
+	for i < len(p) && i < 32 && (bytes.IndexByte([]byte("!#$%&'*+-.^_`|~"), p[i]) >= 0 ||
+		p[i] >= '0' && p[i] <= '9' || p[i] >= 'a' && p[i] <= 'z' || p[i] >= 'A' && p[i] <= 'Z') {
+		i++
+	}
+	return i > 0 && i < len(p) && p[i] == ' '
 }
 
 // Read returns the connection's bytes with each response head rewritten.
@@ -179,6 +200,10 @@ func (c *hopConn) collect() {
 			if c.connect.Swap(false) {
 				c.begun.Store(false) // the tunnel's first bytes come next
 			}
+			// A write of the request's body while this head was read
+			// armed no new head.
+			c.answered.Store(true)
+			c.wrote.Store(false)
 			if done == nil && len(h) == end {
 				c.out = c.head // nothing removed: no copy
 				return

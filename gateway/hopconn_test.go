@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -320,5 +321,54 @@ func TestHopConnTunnelRaw(t *testing.T) {
 	got := make([]byte, len(head))
 	if _, err := io.ReadFull(br, got); err != nil || string(got) != head || !hc.raw.Load() {
 		t.Errorf("tunnel read %q (%v), raw %v: want %q untouched", got, err, hc.raw.Load(), head)
+	}
+}
+
+// TestHopConnBodyAfterEarlyResponse: a backend that answers before it has
+// read the whole request body (here: its head at once, its body once more
+// of the request body came) sends a body that looks like a response head.
+// More of the request body written after the head was read is not a new
+// request: the body passes through untouched (byte for byte, as its
+// Content-Length counts it).
+func TestHopConnBodyAfterEarlyResponse(t *testing.T) {
+	const respBody = "HTTP/1.1 200 OK\r\nConnection: X-A\r\nX-A: 1\r\n\r\n"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		br := bufio.NewReader(c)
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: "+strconv.Itoa(len(respBody))+"\r\n\r\n")
+		_, _ = io.ReadAll(req.Body) // the whole request body, written after the head was read
+		_, _ = io.WriteString(c, respBody)
+	}()
+	svc := &apim.Service{APIs: []*apim.API{apiWith("/api", "http://"+ln.Addr().String(), "")}}
+	_, front := startGateway(t, svc, Options{})
+	pr, pw := io.Pipe()
+	go func() {
+		_, _ = io.WriteString(pw, "first")
+		time.Sleep(200 * time.Millisecond) // the backend's head is read by now
+		_, _ = io.WriteString(pw, "second")
+		pw.Close()
+	}()
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Post(front.URL+"/api/x", "text/plain", pr)
+	if err != nil {
+		t.Fatalf("POST: %v", err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(b) != respBody || err != nil {
+		t.Errorf("got %d %q (%v): want 200 with the body %q untouched", resp.StatusCode, b, err, respBody)
 	}
 }
