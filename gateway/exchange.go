@@ -132,6 +132,12 @@ func (x *exchange) release() {
 	}
 	clear(x.cancels)
 	cancels := x.cancels[:0]
+	if x.timer.cur.Load() != nil {
+		// Still armed: an attempt ended without disarming (a panic on
+		// its way). A pooled exchange must not carry a live timeout into
+		// the next request.
+		x.timer.disarm()
+	}
 	x.timer.w.reset() // drop the last attempt's context and body
 	params := x.params
 	clear(params)

@@ -103,7 +103,9 @@ func (s *liquidStep) body(x *exchange) (any, error) {
 	if kind == "xml" {
 		root, err := parseXMLTree(text)
 		if err != nil {
-			return nil, perr("set-body", ReasonExpression, http.StatusInternalServerError, "liquid template: the body is not XML: %v", err)
+			pe := perr("set-body", ReasonExpression, http.StatusInternalServerError, "liquid template: the body is not XML.")
+			pe.detail = err.Error() // the parser's words go to the log, not to the client
+			return nil, pe
 		}
 		return map[string]any{root.name: s.xmlValue(root.jsonValue())}, nil
 	}
@@ -111,7 +113,9 @@ func (s *liquidStep) body(x *exchange) (any, error) {
 	d.UseNumber()
 	var v any
 	if err := d.Decode(&v); err != nil {
-		return nil, perr("set-body", ReasonExpression, http.StatusInternalServerError, "liquid template: the body is not JSON: %v", err)
+		pe := perr("set-body", ReasonExpression, http.StatusInternalServerError, "liquid template: the body is not JSON.")
+		pe.detail = err.Error() // the parser's words go to the log, not to the client
+		return nil, pe
 	}
 	return s.liquidValue(v), nil
 }
