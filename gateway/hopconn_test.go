@@ -129,27 +129,8 @@ func TestHopConnStream(t *testing.T) {
 // leak X-Internal to the client (net/http deletes such a Connection
 // header while parsing, so removeHop alone could not see the name).
 func TestConnectionCloseNamedHeaderNotForwarded(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
-					return
-				}
-				_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nX-Internal: 10.0.0.7\r\nX-Public: yes\r\nConnection: close, X-Internal\r\nContent-Length: 2\r\n\r\nok")
-			}()
-		}
-	}()
-	svc := &apim.Service{APIs: []*apim.API{apiWith("/api", "http://"+ln.Addr().String(), "")}}
+	addr := rawBackend(t, "HTTP/1.1 200 OK\r\nX-Internal: 10.0.0.7\r\nX-Public: yes\r\nConnection: close, X-Internal\r\nContent-Length: 2\r\n\r\nok")
+	svc := &apim.Service{APIs: []*apim.API{apiWith("/api", "http://"+addr, "")}}
 	_, front := startGateway(t, svc, Options{})
 	for range 2 {
 		status, h, body := get(t, front.URL+"/api/x", nil)
@@ -164,30 +145,8 @@ func TestConnectionCloseNamedHeaderNotForwarded(t *testing.T) {
 // wait for a CRLF CRLF that never comes (the backend keeps the connection
 // open, so the request would hang until the forward-request timeout).
 func TestHopConnBareLFHead(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					if _, err := http.ReadRequest(br); err != nil {
-						return
-					}
-					_, _ = io.WriteString(c, "HTTP/1.1 200 OK\nX-Internal: 10.0.0.7\nConnection: X-Internal\nContent-Length: 2\n\nok")
-				}
-			}()
-		}
-	}()
-	svc := &apim.Service{APIs: []*apim.API{apiWith("/api", "http://"+ln.Addr().String(), "")}}
+	addr := rawBackend(t, "HTTP/1.1 200 OK\nX-Internal: 10.0.0.7\nConnection: X-Internal\nContent-Length: 2\n\nok")
+	svc := &apim.Service{APIs: []*apim.API{apiWith("/api", "http://"+addr, "")}}
 	_, front := startGateway(t, svc, Options{})
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	for range 2 {
@@ -371,4 +330,38 @@ func TestHopConnBodyAfterEarlyResponse(t *testing.T) {
 	if resp.StatusCode != 200 || string(b) != respBody || err != nil {
 		t.Errorf("got %d %q (%v): want 200 with the body %q untouched", resp.StatusCode, b, err, respBody)
 	}
+}
+
+// rawBackend serves a fixed response, written byte for byte, to every
+// request of every connection on a loopback listener, and returns its
+// address: backends net/http's server would not write (bare-LF heads,
+// Connection naming fields).
+func rawBackend(t *testing.T, response string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					if _, err := http.ReadRequest(br); err != nil {
+						return
+					}
+					if _, err := io.WriteString(c, response); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
 }
