@@ -65,6 +65,8 @@ var All = []*lint.Rule{
 	ServerCertUntrusted,  // APIM313
 	IncompleteChain,      // APIM314
 	CertChecksSkipped,    // APIM315
+	CADetailsUnsupported, // APIM316
+	CAStoreUnsupported,   // APIM317
 
 	// 4xx policies and routing
 	BackendIDUnknown,           // APIM401

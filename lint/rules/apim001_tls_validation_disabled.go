@@ -33,7 +33,12 @@ var TLSValidationDisabled = &lint.Rule{
 			"When a backend has CA certificate details, Microsoft Learn (\"Backends in API Management\", " +
 			"Configure CA certificate) says API Management \"always validates the certificate name and " +
 			"certificate chain, regardless of whether you enable or disable validation settings\": a " +
-			"false flag there has no effect and is reported at info severity only, as dead configuration.",
+			"false flag there has no effect and is reported at info severity only, as dead configuration. " +
+			"That page also says CA certificate details can currently be configured only in the v2 tiers: " +
+			"when the service's tier is known (`lint --sku`, `sku` in .apimlab.yaml, the service " +
+			"resource's `sku.name`) and is not a v2 tier, the details are not counted on (APIM316 reports " +
+			"them) and a false flag next to them is an error like any other. The fix hint names the way to " +
+			"trust a private CA that Learn documents for the tier.",
 		Bad: `{
   "type": "Microsoft.ApiManagement/service/backends",
   "name": "contoso/orders",
@@ -58,13 +63,18 @@ var TLSValidationDisabled = &lint.Rule{
 }
 
 func checkTLSValidationDisabled(pass *lint.Pass) {
+	tier, _, tierKnown := serviceTier(pass)
+	// Learn documents backend CA certificate details for the v2 tiers
+	// only: on another known tier they do not make the flags dead.
+	caDetailsApply := !tierKnown || tier.V2()
+	trustFix := "to accept a private CA, " + privateCAFix(tier, tierKnown)
 	for _, b := range pass.Service.Backends {
 		if b.TLS == nil || plainHTTP(b) {
 			continue // over http:// there is no TLS to validate: APIM002 reports the URL
 		}
 		// With CA certificate details APIM validates name and chain
 		// whatever the flags say (Learn, Backends in API Management).
-		pinned := len(b.TLS.ServerCertificateThumbprints) > 0 || len(b.TLS.ServerX509Names) > 0
+		pinned := caDetailsApply && (len(b.TLS.ServerCertificateThumbprints) > 0 || len(b.TLS.ServerX509Names) > 0)
 		report := func(f apim.Field[bool], canonical, what string) {
 			if !f.Known() || f.Value {
 				return
@@ -81,7 +91,7 @@ func checkTLSValidationDisabled(pass *lint.Pass) {
 				return
 			}
 			pass.ReportFixf(f.At(b.TLS.Pos), backendSubject(b),
-				"remove tls."+canonical+" or set it to true; trust a private CA through the service CA store instead",
+				"remove tls."+canonical+" or set it to true; "+trustFix,
 				"backend %q: tls.%s is false%s: the gateway %s",
 				b.Name, canonical, spelledAs(f.Key, canonical), what)
 		}

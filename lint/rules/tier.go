@@ -41,3 +41,29 @@ func configName(pass *lint.Pass) string {
 	}
 	return ".apimlab.yaml"
 }
+
+// caStoreTier reports whether Learn documents the service's CA
+// certificates (properties.certificates) for tier t: "Add a custom CA
+// certificate in Azure API Management" applies to "Developer | Basic |
+// Standard | Premium".
+func caStoreTier(t apim.Tier) bool {
+	return t == apim.Developer || t == apim.Basic || t == apim.Standard || t == apim.Premium
+}
+
+// privateCAFix says how a service of tier t (ok false: unknown) can trust
+// a backend certificate issued by a private CA, as Learn documents it: the
+// service's CA certificates in the classic tiers, the backend's CA
+// certificate details in the v2 tiers ("Backends in API Management":
+// "Currently, you can only configure CA certificate details in a backend
+// entity in the v2 tiers"), neither in Consumption.
+func privateCAFix(t apim.Tier, ok bool) string {
+	switch {
+	case ok && t.V2():
+		return "reference the private CA in the backend's CA certificate details (tls.serverCertificateThumbprints or tls.serverX509Names)"
+	case ok && caStoreTier(t):
+		return "upload the private CA to the service's CA certificates (properties.certificates[], storeName Root; intermediates CertificateAuthority)"
+	case ok && t == apim.Consumption:
+		return "give the backend a certificate from a publicly trusted CA: Learn documents neither the service's CA certificates nor backend CA details for Consumption"
+	}
+	return "trust a private CA through the service's CA certificates (classic tiers) or the backend's CA certificate details (tls.serverCertificateThumbprints/serverX509Names, v2 tiers)"
+}
