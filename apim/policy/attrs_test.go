@@ -56,6 +56,24 @@ func TestLookupAttribute(t *testing.T) {
 		{"send-request", "timeout", true, true, false},
 		{"log-to-eventhub", "logger-id", true, true, true},      // "aren't allowed"
 		{"log-to-eventhub", "partition-key", true, true, false}, // "are allowed"
+		// Checked against the Learn pages (issue 12): no caching policy
+		// documents a cache-id (cache-lookup-value: key, default-value,
+		// variable-name, caching-type; cache-store-value: key, value,
+		// duration, caching-type; cache-remove-value: key, caching-type;
+		// cache-lookup: vary-by-developer, vary-by-developer-groups,
+		// caching-type, downstream-caching-type, must-revalidate,
+		// allow-private-response-caching; cache-store: duration,
+		// cache-response), nor does the policy toolkit's CacheLookupValueConfig.
+		{"cache-lookup-value", "cache-id", true, false, false},
+		{"cache-store-value", "cache-id", true, false, false},
+		{"cache-remove-value", "cache-id", true, false, false},
+		{"cache-lookup", "cache-id", true, false, false},
+		{"cache-store", "cache-id", true, false, false},
+		{"cache-store", "cache-response", true, true, false},
+		// authentication-managed-identity documents client-id ("The client
+		// ID of the user-assigned identity in Microsoft Entra ID. Policy
+		// expressions aren't allowed."), also inside send-request.
+		{"authentication-managed-identity", "output-token-variable-name", true, true, true},
 	}
 	for _, tt := range tests {
 		a, known, ok := LookupAttribute(tt.elem, tt.attr)
