@@ -253,11 +253,19 @@ func (x *exchange) roundTrip(b *backend, base *url.URL, a attemptSpec) (*http.Re
 		// request"). Options.PreserveBodies buffers it instead.
 		x.body, x.hasBody = nil, true
 	}
-	var tr http.RoundTripper
+	var ht *http.Transport
 	if b != nil {
-		tr = b.variant(x.g, x.clientCert, a.version)
+		ht = b.variant(x.g, x.clientCert, a.version)
 	} else {
-		tr = x.g.adhocFor(x.clientCert, a.version)
+		ht = x.g.adhocFor(x.clientCert, a.version)
+	}
+	var tr http.RoundTripper = ht
+	if watch.body == nil && !watch.traced && !a.followRedirects {
+		// No streamed body, no connection slots, no redirects: the
+		// synchronous client may take it (h1client.go).
+		if h1 := x.g.h1For(ht); h1.fast(req) {
+			tr = h1
+		}
 	}
 	fired := &watch.fired
 	if timeout <= 0 {

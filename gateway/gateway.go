@@ -48,6 +48,9 @@ type Gateway struct {
 	byURL         map[string]*backend // Single backends by urlKey
 	adhoc         *http.Transport     // base-url targets
 	adhocVariants sync.Map
+	// h1 holds the synchronous HTTP/1.1 client of each transport
+	// (*http.Transport → *h1Client, h1client.go).
+	h1 sync.Map
 
 	roots      *x509.CertPool
 	inters     []*x509.Certificate         // the CA store's CertificateAuthority entries (not trust anchors)
@@ -156,21 +159,7 @@ func (g *Gateway) Close() {
 	g.closeOnce.Do(func() {
 		close(g.closed)
 		g.events.close()
-		for _, b := range g.backendList {
-			b.closeIdle()
-		}
-		for _, a := range g.apis {
-			if a.service != nil {
-				a.service.closeIdle()
-			}
-		}
-		if g.adhoc != nil {
-			g.adhoc.CloseIdleConnections()
-		}
-		g.adhocVariants.Range(func(_, v any) bool {
-			v.(*http.Transport).CloseIdleConnections()
-			return true
-		})
+		g.closeIdleConns()
 	})
 }
 

@@ -233,6 +233,7 @@ func (g *Gateway) closeIdleConns() {
 		v.(*http.Transport).CloseIdleConnections()
 		return true
 	})
+	g.closeH1Idle()
 }
 
 // Options returns the effective options (defaults applied).

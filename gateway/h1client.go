@@ -1,0 +1,443 @@
+package gateway
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/net/http/httpguts"
+)
+
+// h1Client sends a backend transport's plain HTTP/1.1 requests on the
+// calling goroutine: the attempt writes its request and reads the response
+// head itself, and the goroutine reading the body puts the connection back
+// when the body ends. http.Transport instead hands every request to the
+// connection's write goroutine and every response back from its read
+// goroutine, and wakes that goroutine again when the body ends: three
+// hand-offs per request, about a fifth of a proxied request's CPU on
+// loopback (BenchmarkServeHTTP, the bare proxy with each transport; see
+// docs/benchmarks.md).
+//
+// It is a client of one http.Transport's configuration and uses nothing of
+// its own on the wire: the transport's dialers (hopConn, the backend's TLS
+// configuration and handshake timeout), its idle limits and timeout, and
+// net/http's framing (Request.Write, http.ReadResponse and its body
+// readers). Requests it does not take go through the transport itself
+// (fast): streamed client bodies (a backend may answer before it read
+// them, which needs the transport's concurrent write), HTTP/2, proxies,
+// Expect and Upgrade, connection slots (Options.MaxConnsPerBackend) and
+// redirects followed.
+//
+// As the transport does, it retries a replayable request once on a new
+// connection when a reused one turns out closed before any of the
+// response arrived, and it does not reuse a connection whose peer closed
+// it or sent bytes nobody asked for while it was idle (probeIdle).
+type h1Client struct {
+	tr  *http.Transport
+	now func() time.Time
+
+	mu    sync.Mutex
+	idle  map[h1Key][]*h1Conn // most recently used last
+	count int                 // idle connections in all
+	sweep *time.Timer         // closes connections idle past IdleConnTimeout
+}
+
+// h1Key is a connection pool: the scheme and the URL's host (with its port
+// if any) of the requests it serves.
+type h1Key struct {
+	tls  bool
+	host string
+}
+
+// h1Conn is one backend connection of an h1Client.
+type h1Conn struct {
+	cl     *h1Client
+	key    h1Key
+	c      net.Conn
+	br     *bufio.Reader
+	bw     *bufio.Writer
+	idleAt time.Time
+	reused bool
+}
+
+// probeAfter is how long a connection stays idle before its reuse costs
+// a look at the socket (probeIdle, one system call): a connection reused
+// sooner (under load, within microseconds) was in use a moment ago, and a
+// backend that closed it in that moment is the race every keep-alive
+// client has (the request is retried when replayable).
+const probeAfter = time.Millisecond
+
+// errH1BodyClosed is a read of a response body after its Close.
+var errH1BodyClosed = errors.New("http: read on closed response body")
+
+// h1For returns the synchronous client of transport tr.
+func (g *Gateway) h1For(tr *http.Transport) *h1Client {
+	if c, ok := g.h1.Load(tr); ok {
+		return c.(*h1Client)
+	}
+	c, _ := g.h1.LoadOrStore(tr, &h1Client{tr: tr, now: time.Now})
+	return c.(*h1Client)
+}
+
+// closeH1Idle closes the idle connections of every synchronous client.
+func (g *Gateway) closeH1Idle() {
+	g.h1.Range(func(_, v any) bool {
+		v.(*h1Client).closeIdle()
+		return true
+	})
+}
+
+// fast reports whether the client takes req, an attempt's request whose
+// body, if any, is buffered (GetBody set).
+func (c *h1Client) fast(req *http.Request) bool {
+	u := req.URL
+	switch {
+	case u.Scheme == "https" && c.tr.DialTLSContext == nil, u.Scheme != "http" && u.Scheme != "https", u.Host == "":
+		return false
+	case c.tr.MaxConnsPerHost > 0, c.tr.Protocols != nil:
+		return false
+	case req.Body != nil && req.Body != http.NoBody && req.GetBody == nil:
+		return false
+	case len(req.Header["Expect"]) > 0, len(req.Header["Upgrade"]) > 0, len(req.Trailer) > 0:
+		return false
+	case !httpguts.ValidHeaderFieldName(req.Method):
+		// The transport's error for an invalid method.
+		return false
+	}
+	for k, vs := range req.Header {
+		if !httpguts.ValidHeaderFieldName(k) {
+			return false
+		}
+		for _, v := range vs {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				return false
+			}
+		}
+	}
+	if c.tr.Proxy != nil {
+		if p, err := c.tr.Proxy(req); p != nil || err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// RoundTrip sends req (which fast accepted) and returns the response head;
+// the body streams from the connection.
+func (c *h1Client) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	k := h1Key{tls: req.URL.Scheme == "https", host: req.URL.Host}
+	for {
+		pc := c.get(k)
+		if pc == nil {
+			var err error
+			if pc, err = c.dial(ctx, k); err != nil {
+				return nil, err
+			}
+		}
+		resp, err := pc.roundTrip(req)
+		if err == nil {
+			return resp, nil
+		}
+		pc.c.Close()
+		if !pc.reused || ctx.Err() != nil || !retryable(req, err) {
+			return nil, err
+		}
+		// A kept-alive connection the backend had closed: once more on a
+		// new one, as the transport does.
+		if req.GetBody != nil {
+			body, gerr := req.GetBody()
+			if gerr != nil {
+				return nil, err
+			}
+			r2 := *req
+			r2.Body = body
+			req = &r2
+		}
+		k.host = req.URL.Host
+		c.discard(k) // the others are likely closed too
+	}
+}
+
+// retryable reports whether a request that failed with err on a reused
+// connection, before any of its response was read, may be sent again:
+// the transport's rule (a replayable request: GET, HEAD, OPTIONS, TRACE
+// or an Idempotency-Key, with a body that can be rewound).
+func retryable(req *http.Request, err error) bool {
+	var nr *noResponseError
+	if !errors.As(err, &nr) {
+		return false
+	}
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		return false
+	}
+	switch req.Method {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return len(req.Header["Idempotency-Key"]) > 0 || len(req.Header["X-Idempotency-Key"]) > 0
+}
+
+// noResponseError is a connection that failed (closed, reset) before any
+// byte of the response arrived: writing the request or waiting for the
+// response's first byte.
+type noResponseError struct{ err error }
+
+func (e *noResponseError) Error() string { return e.err.Error() }
+func (e *noResponseError) Unwrap() error { return e.err }
+
+// roundTrip writes req on pc and reads the final response head.
+func (pc *h1Conn) roundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	stop := context.AfterFunc(ctx, pc.abort)
+	fail := func(err error) (*http.Response, error) {
+		stop()
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, cerr
+		}
+		return nil, err
+	}
+	if err := req.Write(pc.bw); err != nil {
+		return fail(&noResponseError{err})
+	}
+	if err := pc.bw.Flush(); err != nil {
+		return fail(&noResponseError{err})
+	}
+	// Nothing of a response yet: a reused connection the backend had
+	// closed (errNoResponse), where a request may be sent again.
+	if _, err := pc.br.Peek(1); err != nil {
+		return fail(&noResponseError{err})
+	}
+	for {
+		resp, err := http.ReadResponse(pc.br, req)
+		if err != nil {
+			return fail(err)
+		}
+		if resp.StatusCode >= 100 && resp.StatusCode < 200 {
+			if resp.StatusCode == http.StatusSwitchingProtocols {
+				// Nobody asked to switch (Upgrade goes through the
+				// transport).
+				return fail(errors.New("net/http: backend switched protocols unasked"))
+			}
+			continue // 100 Continue, 103 Early Hints: no body
+		}
+		b := &h1Body{pc: pc, body: resp.Body, ctx: ctx, stop: stop, reuse: !resp.Close && !req.Close}
+		if resp.Body == http.NoBody {
+			// HEAD, 204, 304: done with the head.
+			b.finish(true)
+			return resp, nil
+		}
+		resp.Body = b
+		return resp, nil
+	}
+}
+
+// abort ends the connection's blocked reads and writes (the request's
+// context is done).
+func (pc *h1Conn) abort() { _ = pc.c.SetDeadline(aLongTimeAgo) }
+
+// h1Body is a response body: at its end the connection goes back to the
+// pool, closed early it is closed.
+type h1Body struct {
+	pc    *h1Conn
+	body  io.ReadCloser
+	ctx   context.Context
+	stop  func() bool
+	reuse bool
+
+	mu     sync.Mutex
+	done   bool
+	closed bool
+}
+
+func (b *h1Body) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	done, closed := b.done, b.closed
+	b.mu.Unlock()
+	switch {
+	case closed:
+		return 0, errH1BodyClosed
+	case done:
+		return 0, io.EOF
+	}
+	n, err := b.body.Read(p)
+	switch {
+	case err == io.EOF:
+		b.finish(true)
+	case err != nil:
+		b.finish(false)
+		if cerr := b.ctx.Err(); cerr != nil {
+			err = cerr
+		}
+	}
+	return n, err
+}
+
+func (b *h1Body) Close() error {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	b.finish(false)
+	return nil
+}
+
+// finish releases the connection once: back to the pool after a complete
+// body (ok) unless the request's context already ended it, closed
+// otherwise.
+func (b *h1Body) finish(ok bool) {
+	b.mu.Lock()
+	if b.done {
+		b.mu.Unlock()
+		return
+	}
+	b.done = true
+	b.mu.Unlock()
+	if b.stop() && ok && b.reuse && b.pc.br.Buffered() == 0 {
+		b.pc.cl.put(b.pc)
+		return
+	}
+	b.pc.c.Close()
+}
+
+// dial opens a connection for k with the transport's dialers.
+func (c *h1Client) dial(ctx context.Context, k h1Key) (*h1Conn, error) {
+	addr := k.host
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		if k.tls {
+			addr = net.JoinHostPort(addr, "443")
+		} else {
+			addr = net.JoinHostPort(addr, "80")
+		}
+	}
+	var conn net.Conn
+	var err error
+	if k.tls {
+		conn, err = c.tr.DialTLSContext(ctx, "tcp", addr)
+	} else {
+		conn, err = c.tr.DialContext(ctx, "tcp", addr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &h1Conn{cl: c, key: k, c: conn, br: bufio.NewReader(conn), bw: bufio.NewWriter(conn)}, nil
+}
+
+// get takes the most recently used idle connection of k that is still
+// usable, nil when there is none.
+func (c *h1Client) get(k h1Key) *h1Conn {
+	for {
+		c.mu.Lock()
+		l := c.idle[k]
+		if len(l) == 0 {
+			c.mu.Unlock()
+			return nil
+		}
+		pc := l[len(l)-1]
+		l[len(l)-1] = nil
+		c.idle[k] = l[:len(l)-1]
+		c.count--
+		c.mu.Unlock()
+		idle := c.now().Sub(pc.idleAt)
+		if idle < c.idleTimeout() && (idle < probeAfter || probeIdle(pc.c)) {
+			pc.reused = true
+			return pc
+		}
+		pc.c.Close()
+	}
+}
+
+// put returns pc to its pool (closed when the pool is full).
+func (c *h1Client) put(pc *h1Conn) {
+	pc.idleAt = c.now()
+	c.mu.Lock()
+	if c.idle == nil {
+		c.idle = make(map[h1Key][]*h1Conn)
+	}
+	l := c.idle[pc.key]
+	if lim := c.tr.MaxIdleConnsPerHost; lim > 0 && len(l) >= lim {
+		c.mu.Unlock()
+		pc.c.Close()
+		return
+	}
+	c.idle[pc.key] = append(l, pc)
+	c.count++
+	if c.sweep == nil {
+		c.sweep = time.AfterFunc(c.idleTimeout(), c.expire)
+	}
+	c.mu.Unlock()
+}
+
+// idleTimeout is the transport's IdleConnTimeout (90 s when unset).
+func (c *h1Client) idleTimeout() time.Duration {
+	if d := c.tr.IdleConnTimeout; d > 0 {
+		return d
+	}
+	return idleConnTimeout
+}
+
+// expire closes the connections idle for IdleConnTimeout or longer and
+// arms itself again while any stay idle.
+func (c *h1Client) expire() {
+	timeout := c.idleTimeout()
+	now := c.now()
+	var old []*h1Conn
+	c.mu.Lock()
+	for k, l := range c.idle {
+		// Oldest first: the expired ones are a prefix.
+		n := 0
+		for n < len(l) && now.Sub(l[n].idleAt) >= timeout {
+			n++
+		}
+		old = append(old, l[:n]...)
+		c.idle[k] = append(l[:0], l[n:]...)
+		clear(l[len(l)-n:])
+		c.count -= n
+		if len(c.idle[k]) == 0 {
+			delete(c.idle, k)
+		}
+	}
+	if c.count > 0 {
+		c.sweep.Reset(timeout)
+	} else {
+		c.sweep = nil
+	}
+	c.mu.Unlock()
+	for _, pc := range old {
+		pc.c.Close()
+	}
+}
+
+// discard closes k's idle connections.
+func (c *h1Client) discard(k h1Key) {
+	c.mu.Lock()
+	l := c.idle[k]
+	delete(c.idle, k)
+	c.count -= len(l)
+	c.mu.Unlock()
+	for _, pc := range l {
+		pc.c.Close()
+	}
+}
+
+// closeIdle closes every idle connection (the transport's
+// CloseIdleConnections).
+func (c *h1Client) closeIdle() {
+	c.mu.Lock()
+	idle := c.idle
+	c.idle, c.count = nil, 0
+	if c.sweep != nil {
+		c.sweep.Stop()
+		c.sweep = nil
+	}
+	c.mu.Unlock()
+	for _, l := range idle {
+		for _, pc := range l {
+			pc.c.Close()
+		}
+	}
+}

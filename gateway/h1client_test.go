@@ -1,0 +1,369 @@
+package gateway
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/apimlab/apimlab/apim"
+)
+
+// scriptBackend accepts connections on loopback and answers each request
+// with answer(conn number, request number on that connection, request,
+// connection), which writes the response bytes itself and returns false to
+// close the connection. It returns the address and the number of
+// connections accepted so far.
+func scriptBackend(t *testing.T, answer func(conn, n int, r *http.Request, c net.Conn) bool) (string, *atomic.Int32) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns atomic.Int32
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			id := int(conns.Add(1))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for n := 1; ; n++ {
+					r, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					_, _ = io.Copy(io.Discard, r.Body)
+					if !answer(id, n, r, c) {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String(), &conns
+}
+
+// h1Service is one API forwarding to addr, buffering request bodies (so
+// POSTs take the synchronous client too).
+func h1Service(addr string) *apim.Service {
+	return &apim.Service{
+		Policy: doc(apim.ScopeGlobal, `<policies><inbound /><backend><forward-request buffer-request-body="true" /></backend><outbound /><on-error /></policies>`),
+		APIs:   []*apim.API{apiWith("/api", "http://"+addr, "")},
+	}
+}
+
+// sendH1 sends method with body through the gateway and returns the status
+// and body.
+func sendH1(t *testing.T, front, method, body string) (int, string) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, front+"/api/x", rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := testClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s: %v", method, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+const okResponse = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+// idleConns is the number of idle connections of the gateway's
+// synchronous clients.
+func idleConns(g *Gateway) int {
+	n := 0
+	g.h1.Range(func(_, v any) bool {
+		c := v.(*h1Client)
+		c.mu.Lock()
+		n += c.count
+		c.mu.Unlock()
+		return true
+	})
+	return n
+}
+
+func TestH1ReusesConnections(t *testing.T) {
+	addr, conns := scriptBackend(t, func(_, _ int, r *http.Request, c net.Conn) bool {
+		if r.Method == http.MethodHead {
+			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n")
+			return true
+		}
+		_, _ = io.WriteString(c, okResponse)
+		return true
+	})
+	g, front := startGateway(t, h1Service(addr), Options{})
+	for _, m := range []string{"GET", "POST", "HEAD", "GET", "DELETE"} {
+		body := ""
+		if m == "POST" {
+			body = "payload"
+		}
+		status, got := sendH1(t, front.URL, m, body)
+		want := "ok"
+		if m == "HEAD" {
+			want = ""
+		}
+		if status != 200 || got != want {
+			t.Fatalf("%s: %d %q, want 200 %q", m, status, got, want)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d backend connections for five sequential requests, want 1 (kept alive)", n)
+	}
+	if n := idleConns(g); n != 1 {
+		t.Errorf("%d idle connections in the synchronous client, want 1", n)
+	}
+	g.Close()
+	if n := idleConns(g); n != 0 {
+		t.Errorf("%d idle connections after Close, want 0", n)
+	}
+}
+
+// A backend that closes a kept-alive connection without saying so: a
+// replayable request that finds it closed is sent again on a new
+// connection, and a connection found closed while idle is not used at all
+// (a buffered POST, which is not replayable, still succeeds).
+func TestH1BackendClosedIdleConnection(t *testing.T) {
+	addr, conns := scriptBackend(t, func(_, _ int, _ *http.Request, c net.Conn) bool {
+		_, _ = io.WriteString(c, okResponse)
+		return false // closes after every response, without Connection: close
+	})
+	_, front := startGateway(t, h1Service(addr), Options{})
+	for i, m := range []string{"GET", "GET", "GET"} {
+		if status, got := sendH1(t, front.URL, m, ""); status != 200 || got != "ok" {
+			t.Fatalf("request %d (%s, at once): %d %q, want 200 ok", i, m, status, got)
+		}
+	}
+	for i := range 3 {
+		time.Sleep(2 * probeAfter) // idle long enough to be probed
+		if status, got := sendH1(t, front.URL, "POST", "body"); status != 200 || got != "ok" {
+			t.Fatalf("POST %d after an idle moment: %d %q, want 200 ok", i, status, got)
+		}
+	}
+	if n := conns.Load(); n != 6 {
+		t.Errorf("%d backend connections, want 6 (one per request)", n)
+	}
+}
+
+// Bytes a backend sends after a response, or while a connection is idle,
+// are nobody's answer: the connection is not used again.
+func TestH1UnsolicitedBytesNotReused(t *testing.T) {
+	addr, conns := scriptBackend(t, func(_, n int, _ *http.Request, c net.Conn) bool {
+		_, _ = io.WriteString(c, okResponse)
+		if n == 1 {
+			// A second, unrequested response.
+			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale")
+		}
+		return true
+	})
+	_, front := startGateway(t, h1Service(addr), Options{})
+	for i := range 3 {
+		if status, got := sendH1(t, front.URL, "GET", ""); status != 200 || got != "ok" {
+			t.Fatalf("request %d: %d %q, want 200 ok (never the unrequested response)", i, status, got)
+		}
+		time.Sleep(2 * probeAfter)
+	}
+	if n := conns.Load(); n != 3 {
+		t.Errorf("%d backend connections, want 3 (none reused after unrequested bytes)", n)
+	}
+}
+
+// 1xx heads before the final one (103 Early Hints) are read past, as the
+// transport does.
+func TestH1InformationalHeads(t *testing.T) {
+	addr, _ := scriptBackend(t, func(_, _ int, _ *http.Request, c net.Conn) bool {
+		_, _ = io.WriteString(c, "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"+okResponse)
+		return true
+	})
+	_, front := startGateway(t, h1Service(addr), Options{})
+	for range 2 {
+		if status, got := sendH1(t, front.URL, "GET", ""); status != 200 || got != "ok" {
+			t.Fatalf("%d %q, want 200 ok", status, got)
+		}
+	}
+}
+
+// A connection whose response timed out is closed, never reused.
+func TestH1TimeoutClosesConnection(t *testing.T) {
+	addr, conns := scriptBackend(t, func(_, _ int, r *http.Request, c net.Conn) bool {
+		if r.URL.Query().Has("slow") {
+			time.Sleep(300 * time.Millisecond)
+		}
+		_, _ = io.WriteString(c, okResponse)
+		return true
+	})
+	svc := &apim.Service{
+		Policy: doc(apim.ScopeGlobal, `<policies><inbound /><backend><forward-request timeout-ms="@(context.Request.Url.Query.ContainsKey(&quot;slow&quot;) ? 50 : 10000)" /></backend><outbound /><on-error /></policies>`),
+		APIs:   []*apim.API{apiWith("/api", "http://"+addr, "")},
+	}
+	_, front := startGateway(t, svc, Options{})
+	if status, _, _ := get(t, front.URL+"/api/x?slow", nil); status != 504 {
+		t.Fatalf("slow backend: %d, want 504", status)
+	}
+	if status, _, body := get(t, front.URL+"/api/x", nil); status != 200 || body != "ok" {
+		t.Fatalf("next request: %d %q, want 200 ok", status, body)
+	}
+	if n := conns.Load(); n != 2 {
+		t.Errorf("%d backend connections, want 2 (the timed-out one closed)", n)
+	}
+}
+
+// fakeConn is a net.Conn that records Close.
+type fakeConn struct {
+	net.Conn
+	closed atomic.Bool
+}
+
+func (c *fakeConn) Close() error { c.closed.Store(true); return nil }
+
+func TestH1IdleExpiry(t *testing.T) {
+	now := time.Unix(1000, 0)
+	c := &h1Client{tr: &http.Transport{IdleConnTimeout: 90 * time.Second}, now: func() time.Time { return now }}
+	k := h1Key{host: "b:80"}
+	var fcs []*fakeConn
+	for i := range 3 {
+		fc := &fakeConn{}
+		fcs = append(fcs, fc)
+		c.put(&h1Conn{cl: c, key: k, c: fc})
+		now = now.Add(time.Duration(i+1) * 20 * time.Second) // idle since 1000, 1020, 1060
+	}
+	// now = 1120: the first two (idle 120 s and 100 s) are past the 90 s.
+	c.expire()
+	if !fcs[0].closed.Load() || !fcs[1].closed.Load() || fcs[2].closed.Load() {
+		t.Fatalf("closed = %v %v %v, want true true false", fcs[0].closed.Load(), fcs[1].closed.Load(), fcs[2].closed.Load())
+	}
+	if c.count != 1 || len(c.idle[k]) != 1 || c.idle[k][0].c != net.Conn(fcs[2]) {
+		t.Fatalf("idle after expiry: count %d, %d in the pool, want the newest only", c.count, len(c.idle[k]))
+	}
+	// A connection idle past the timeout is not handed out either.
+	now = now.Add(2 * time.Minute)
+	if pc := c.get(k); pc != nil {
+		t.Fatal("get returned a connection idle past IdleConnTimeout")
+	}
+	if !fcs[2].closed.Load() {
+		t.Error("the expired connection was not closed")
+	}
+	c.closeIdle()
+}
+
+// fast takes exactly the requests the synchronous client can send as the
+// transport would; the others go through the transport.
+func TestH1FastPath(t *testing.T) {
+	g, err := New(h1Service("127.0.0.1:1"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	plain := g.adhoc
+	slots := plain.Clone()
+	slots.MaxConnsPerHost = 4
+	proxied := plain.Clone()
+	proxied.Proxy = func(*http.Request) (*url.URL, error) { return url.Parse("http://proxy:3128") }
+	h2 := g.adhocFor("", http2or1)
+	noTLSDial := plain.Clone()
+	noTLSDial.DialTLSContext = nil
+
+	newReq := func(method, target string, body io.Reader) *http.Request {
+		r, err := http.NewRequestWithContext(context.Background(), method, target, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	streamed := newReq("POST", "http://b/x", io.NopCloser(strings.NewReader("x")))
+	streamed.GetBody = nil
+	for _, c := range []struct {
+		name string
+		tr   *http.Transport
+		req  *http.Request
+		want bool
+	}{
+		{"GET", plain, newReq("GET", "http://b/x", nil), true},
+		{"https GET", plain, newReq("GET", "https://b/x", nil), true},
+		{"buffered POST", plain, newReq("POST", "http://b/x", strings.NewReader("x")), true},
+		{"streamed body", plain, streamed, false},
+		{"Expect: 100-continue", plain, withHeader(newReq("POST", "http://b/x", strings.NewReader("x")), "Expect", "100-continue"), false},
+		{"Upgrade", plain, withHeader(newReq("GET", "http://b/x", nil), "Upgrade", "websocket"), false},
+		{"invalid header value", plain, withHeader(newReq("GET", "http://b/x", nil), "X-Bad", "a\nb"), false},
+		{"invalid header name", plain, withHeader(newReq("GET", "http://b/x", nil), "X Bad", "v"), false},
+		{"connection slots", slots, newReq("GET", "http://b/x", nil), false},
+		{"proxy", proxied, newReq("GET", "http://b/x", nil), false},
+		{"HTTP/2 variant", h2, newReq("GET", "https://b/x", nil), false},
+		{"https without the hop dialer", noTLSDial, newReq("GET", "https://b/x", nil), false},
+		{"other scheme", plain, newReq("GET", "ftp://b/x", nil), false},
+	} {
+		if got := g.h1For(c.tr).fast(c.req); got != c.want {
+			t.Errorf("%s: fast = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func withHeader(r *http.Request, k, v string) *http.Request {
+	r.Header[k] = []string{v}
+	return r
+}
+
+// A response body closed before its end closes the connection (the rest
+// of the body is still on it); the next request dials.
+func TestH1EarlyCloseNotReused(t *testing.T) {
+	big := strings.Repeat("x", 1<<20)
+	backend := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, big)
+	}))
+	var conns atomic.Int32
+	backend.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	backend.Start()
+	defer backend.Close()
+	g, err := New(h1Service(strings.TrimPrefix(backend.URL, "http://")), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	tr := g.h1For(g.adhoc)
+	for range 2 {
+		req, _ := http.NewRequest("GET", backend.URL+"/", nil)
+		resp, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 10)
+		if _, err := io.ReadFull(resp.Body, buf); err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if _, err := resp.Body.Read(buf); err == nil {
+			t.Error("read after Close succeeded")
+		}
+	}
+	if n := conns.Load(); n != 2 {
+		t.Errorf("%d connections, want 2 (a half-read body's connection is closed)", n)
+	}
+}
