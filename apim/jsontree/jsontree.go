@@ -314,8 +314,18 @@ func (v *Value) Path() string {
 	if v == nil {
 		return ""
 	}
-	// Walk up once, then write the steps root first: one allocation for
-	// the steps and one for the string, whatever the depth.
+	var buf [128]byte
+	return string(v.AppendPath(buf[:0]))
+}
+
+// AppendPath appends v's JSON path (Path) to b and returns the extended
+// buffer, so that a caller making many paths can write them into shared
+// blocks instead of allocating each (issue 16). A nil v appends nothing.
+func (v *Value) AppendPath(b []byte) []byte {
+	if v == nil {
+		return b
+	}
+	// Walk up once, then write the steps root first, whatever the depth.
 	var stack [16]*Value
 	chain := stack[:0]
 	for n := v; n != nil; n = n.up {
@@ -327,8 +337,7 @@ func (v *Value) Path() string {
 		}
 		chain = append(chain, n)
 	}
-	var buf [128]byte
-	b := append(buf[:0], '$')
+	b = append(b, '$')
 	for i := len(chain) - 1; i >= 0; i-- {
 		n := chain[i]
 		par, k := n.up, int(n.idx)
@@ -343,7 +352,7 @@ func (v *Value) Path() string {
 			b = append(b, scanStep(par, n)...)
 		}
 	}
-	return string(b)
+	return b
 }
 
 // appendMember appends an object key as a path step.
@@ -408,6 +417,47 @@ func (v *Value) PositionWithPath() apim.Position {
 	p := v.Pos.Position()
 	p.Path = v.Path()
 	return p
+}
+
+// Paths makes positions with their JSON paths, as PositionWithPath does,
+// writing the path strings into shared blocks instead of allocating each:
+// a loader keeps every path it makes, several per backend of a template
+// with tens of thousands (issue 16). The zero value is ready to use; a
+// Paths is not safe for concurrent use.
+type Paths struct{ block []byte }
+
+// Position returns v's position with its JSON path.
+func (ps *Paths) Position(v *Value) apim.Position {
+	if v == nil {
+		return apim.Position{}
+	}
+	p := v.Pos.Position()
+	var buf [128]byte
+	p.Path = blockString(&ps.block, v.AppendPath(buf[:0]))
+	return p
+}
+
+// blockSize is the size of one block of string bytes (the parser's text,
+// Paths); a string longer than a sixteenth of it is allocated on its own.
+const blockSize = 16 << 10
+
+// blockString copies b into *block, starting a new block when it is full,
+// and returns the copy as a string: one allocation per block instead of
+// one per string. A block's bytes are never written again once handed
+// out, so the strings stay immutable.
+func blockString(block *[]byte, b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > blockSize/16 {
+		return string(b)
+	}
+	if cap(*block)-len(*block) < len(b) {
+		*block = make([]byte, 0, blockSize)
+	}
+	start := len(*block)
+	*block = append(*block, b...)
+	return unsafe.String(&(*block)[start], len(b))
 }
 
 // IsNull reports whether v is missing or JSON null.
@@ -487,6 +537,13 @@ type Lines struct {
 	file   *string
 	starts []int
 	last   int // index of the line of the previous lookup
+	// first is the number of line starts dropped before starts[0]: a
+	// streaming parse (ParseReader) looks offsets up in increasing order,
+	// so it only keeps the lines from the last one looked up to the last
+	// byte read instead of an index of the whole file: a 40,000-backend
+	// template has 950,000 lines, and the index grown to hold them
+	// allocated 42 MB (issue 16).
+	first int
 }
 
 // NewLines indexes the line starts of data.
@@ -527,7 +584,7 @@ func (l *Lines) Loc(off int64) Loc {
 		}
 	}
 	l.last = i
-	return Loc{file: l.file, line: int32(i + 1), col: int32(o - l.starts[i] + 1)}
+	return Loc{file: l.file, line: int32(l.first + i + 1), col: int32(o - l.starts[i] + 1)}
 }
 
 // ErrEmpty is returned for a file with no JSON value.
@@ -560,7 +617,7 @@ func ParseReader(file string, r io.Reader) (*Value, error) {
 		br.Discard(3)
 		bom = 3
 	}
-	l := &Lines{File: file, starts: []int{0}}
+	l := &Lines{File: file, starts: append(make([]int, 0, lineWindow), 0)}
 	l.file = &l.File
 	lr := &lineReader{r: br, lines: l, off: bom}
 	p := &parser{lines: l, bom: int64(bom)}
@@ -589,13 +646,31 @@ func (lr *lineReader) Read(b []byte) (int, error) {
 			break
 		}
 		i += j + 1
-		lr.lines.starts = append(lr.lines.starts, lr.off+i)
+		lr.add(lr.off + i)
 	}
 	lr.off += n
 	if err != nil && err != io.EOF && lr.err == nil {
 		lr.err = err
 	}
 	return n, err
+}
+
+// lineWindow is the initial capacity of a streaming parse's line index:
+// more than the lines of the bytes read ahead of the parser.
+const lineWindow = 4096
+
+// add records a line start. When the index is full, the lines before the
+// one last looked up are dropped rather than the index grown: the parser
+// asks for positions in increasing order.
+func (lr *lineReader) add(start int) {
+	l := lr.lines
+	if len(l.starts) == cap(l.starts) && l.last > len(l.starts)/2 {
+		n := copy(l.starts, l.starts[l.last:])
+		l.starts = l.starts[:n]
+		l.first += l.last
+		l.last = 0
+	}
+	l.starts = append(l.starts, start)
 }
 
 // document reads the top-level value and checks nothing follows it.
@@ -801,27 +876,9 @@ func (p *parser) value() (*Value, error) {
 	return v, nil
 }
 
-// textLen is the size of one block of string bytes; a string longer than
-// a sixteenth of it is allocated on its own.
-const textLen = 16 << 10
-
-// str copies b into the current text block and returns it as a string:
-// one allocation per block instead of one per string. A block's bytes are
-// never written again once handed out, so the strings stay immutable.
-func (p *parser) str(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	if len(b) > textLen/16 {
-		return string(b)
-	}
-	if cap(p.text)-len(p.text) < len(b) {
-		p.text = make([]byte, 0, textLen)
-	}
-	start := len(p.text)
-	p.text = append(p.text, b...)
-	return unsafe.String(&p.text[start], len(b))
-}
+// str copies b into the current text block and returns it as a string
+// (blockString).
+func (p *parser) str(b []byte) string { return blockString(&p.text, b) }
 
 // maxKeys bounds the key intern table.
 const maxKeys = 4096

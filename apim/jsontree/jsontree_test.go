@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/apimlab/apimlab/apim"
 )
 
 func TestParsePositionsAndPaths(t *testing.T) {
@@ -212,22 +214,32 @@ func TestNotes(t *testing.T) {
 	}
 }
 
-// TestParseReaderMatchesParse checks that streaming a document gives the
-// tree, positions and errors Parse gives on the same bytes, whatever the
-// read sizes (one byte at a time crosses every line and token boundary).
-func TestParseReaderMatchesParse(t *testing.T) {
+// resourcesDoc is a template-like document of n resources, four lines
+// each, with an escaped string and a key that is no identifier.
+func resourcesDoc(n int) string {
 	var big strings.Builder
 	big.WriteString("{\n  \"resources\": [\n")
-	for i := range 400 {
+	for i := range n {
 		if i > 0 {
 			big.WriteString(",\n")
 		}
-		fmt.Fprintf(&big, "    {\n      \"name\": \"b-%d\",\n      \"properties\": { \"url\": \"https://h%d\\u002fx\", \"n\": %d, \"ok\": true, \"none\": null }\n    }", i, i, i)
+		fmt.Fprintf(&big, "    {\n      \"name\": \"b-%d\",\n      \"properties\": { \"url\": \"https://h%d\\u002fx\", \"n\": %d, \"ok\": true, \"none\": null, \"odd key\": [1] }\n    }", i, i, i)
 	}
 	big.WriteString("\n  ]\n}\n")
+	return big.String()
+}
+
+// TestParseReaderMatchesParse checks that streaming a document gives the
+// tree, positions and errors Parse gives on the same bytes, whatever the
+// read sizes (one byte at a time crosses every line and token boundary).
+// The large document has more lines than the streaming line index keeps
+// (lineWindow), so its compaction is crossed too, with an error at the end.
+func TestParseReaderMatchesParse(t *testing.T) {
+	big := resourcesDoc(2000)
 	docs := []string{
 		"\xef\xbb\xbf{\n  \"resources\": [\n    { \"type\": \"x\", \"Properties\": { \"url\": \"https://a\", \"odd key\": 1 } }\n  ]\n}",
-		big.String(),
+		big,
+		strings.TrimSuffix(big, "\n  ]\n}\n") + ",\n    x\n  ]\n}\n",
 		"", "\xef\xbb\xbf", "  \n", "{\"a\": [1, 2,\n  x]}", `{"a":1,"a":2}`, `{"a":`, `{} {}`, "[\n1,\n2\n]\n\n{}",
 		"\"\xff\"", "\xef\xbb", "[" + strings.Repeat("\n", 70000) + "1]",
 		"{\"big\": \"" + strings.Repeat("z", 200<<10) + "\", \"after\": 1}",
@@ -292,5 +304,38 @@ func TestParseReaderReadError(t *testing.T) {
 	}
 	if _, err := ParseReader("e.json", iotest.ErrReader(boom)); !errors.Is(err, boom) {
 		t.Errorf("error = %v, want %v", err, boom)
+	}
+}
+
+// TestPathsMatchPositionWithPath checks that Paths gives every value the
+// position and path PositionWithPath gives it, across block boundaries and
+// for a path too long to share a block.
+func TestPathsMatchPositionWithPath(t *testing.T) {
+	src := strings.TrimSuffix(resourcesDoc(3000), "\n  ]\n}\n") + fmt.Sprintf("\n  ], %q: {\"x\": 1}}", strings.Repeat("k", 2000))
+	root, err := Parse("p.json", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ps Paths
+	n := 0
+	var walk func(v *Value)
+	walk = func(v *Value) {
+		n++
+		if got, want := ps.Position(v), v.PositionWithPath(); got != want {
+			t.Fatalf("Paths.Position = %+v, want %+v", got, want)
+		}
+		for _, e := range v.Arr {
+			walk(e)
+		}
+		for _, m := range v.Obj {
+			walk(m.Value)
+		}
+	}
+	walk(root)
+	if got := ps.Position(nil); got != (apim.Position{}) {
+		t.Errorf("Paths.Position(nil) = %+v", got)
+	}
+	if n < 20000 {
+		t.Fatalf("walked %d values", n)
 	}
 }
