@@ -208,6 +208,8 @@ type resolver struct {
 	seen         map[string]bool
 	issues       []*apim.Error
 	res          []Resource
+	// paths holds the JSON paths of the resources' positions.
+	paths jsontree.Paths
 }
 
 type exprEntry struct {
@@ -271,12 +273,22 @@ func (r *resolver) finish() *Result {
 	return &Result{Resources: r.res, Issues: r.issues}
 }
 
+// maxExprs bounds the expression cache. Expressions evaluated many times
+// (a copy loop's body, a variable) stay in it; a template of 40,000
+// resources whose names are each an expression of their own would
+// otherwise keep 40,000 syntax trees and a map growing to hold them until
+// the whole template is resolved (issue 16).
+const maxExprs = 4096
+
 // parse returns the cached parse of an expression string.
 func (r *resolver) parse(s string) (Expr, error) {
 	if e, ok := r.exprs[s]; ok {
 		return e.x, e.err
 	}
 	x, err := ParseExpr(s)
+	if len(r.exprs) >= maxExprs {
+		clear(r.exprs)
+	}
 	r.exprs[s] = exprEntry{x, err}
 	return x, err
 }
