@@ -147,11 +147,11 @@ func (b *builder) service(r *resource) {
 	}
 	d := &b.dec
 	if sku := d.object(r.Node, "sku"); sku != nil && b.svc.SKU == nil {
-		b.svc.SKU = &apim.SKU{Pos: sku.PositionWithPath(), Name: d.str(sku, "name"), Capacity: d.integer(sku, "capacity")}
+		b.svc.SKU = &apim.SKU{Pos: b.dec.at(sku), Name: d.str(sku, "name"), Capacity: d.integer(sku, "capacity")}
 	}
 	for _, c := range d.array(r.props(), "certificates") {
 		ca := &apim.CACertificate{
-			Pos:                 c.PositionWithPath(),
+			Pos:                 b.dec.at(c),
 			StoreName:           d.str(c, "storeName"),
 			EncodedCertificate:  d.str(c, "encodedCertificate"),
 			CertificatePassword: d.str(c, "certificatePassword"),
@@ -186,7 +186,7 @@ func (b *builder) backend(r *resource) {
 		d.issue(t.Pos, apim.Malformed, "backend %q: type %q is neither Single nor Pool", be.Name, t.Value)
 	}
 	if tls := d.object(p, "tls"); tls != nil {
-		be.TLS = &apim.TLS{Pos: tls.PositionWithPath(),
+		be.TLS = &apim.TLS{Pos: b.dec.at(tls),
 			ValidateCertificateChain:     d.boolean(tls, "validateCertificateChain"),
 			ValidateCertificateName:      d.boolean(tls, "validateCertificateName"),
 			ServerCertificateThumbprints: d.strList(tls, "serverCertificateThumbprints"),
@@ -197,10 +197,10 @@ func (b *builder) backend(r *resource) {
 		be.Credentials = b.credentials(c)
 	}
 	if px := d.object(p, "proxy"); px != nil {
-		be.Proxy = &apim.Proxy{Pos: px.PositionWithPath(), URL: d.str(px, "url"), Username: d.str(px, "username"), Password: d.str(px, "password")}
+		be.Proxy = &apim.Proxy{Pos: b.dec.at(px), URL: d.str(px, "url"), Username: d.str(px, "username"), Password: d.str(px, "password")}
 	}
 	if sf := d.object(d.object(p, "properties"), "serviceFabricCluster"); sf != nil {
-		be.ServiceFabric = &apim.ServiceFabric{Pos: sf.PositionWithPath(),
+		be.ServiceFabric = &apim.ServiceFabric{Pos: b.dec.at(sf),
 			ClientCertificateID:           d.str(sf, "clientCertificateId"),
 			ClientCertificateThumbprint:   d.str(sf, "clientCertificatethumbprint"),
 			ManagementEndpoints:           d.strList(sf, "managementEndpoints"),
@@ -222,7 +222,7 @@ func (b *builder) backend(r *resource) {
 func (b *builder) x509Names(obj *jsontree.Value) []apim.X509Name {
 	var out []apim.X509Name
 	for _, n := range b.dec.array(obj, "serverX509Names") {
-		out = append(out, apim.X509Name{Pos: n.PositionWithPath(), Name: b.dec.str(n, "name"),
+		out = append(out, apim.X509Name{Pos: b.dec.at(n), Name: b.dec.str(n, "name"),
 			IssuerCertificateThumbprint: b.dec.str(n, "issuerCertificateThumbprint")})
 	}
 	return out
@@ -230,17 +230,17 @@ func (b *builder) x509Names(obj *jsontree.Value) []apim.X509Name {
 
 func (b *builder) credentials(c *jsontree.Value) *apim.Credentials {
 	d := &b.dec
-	cr := &apim.Credentials{Pos: c.PositionWithPath(),
+	cr := &apim.Credentials{Pos: b.dec.at(c),
 		CertificateIDs: d.strList(c, "certificateIds"),
 		Certificate:    d.strList(c, "certificate"),
 		Header:         b.keyValues(c, "header"),
 		Query:          b.keyValues(c, "query"),
 	}
 	if a := d.object(c, "authorization"); a != nil {
-		cr.Authorization = &apim.Authorization{Pos: a.PositionWithPath(), Scheme: d.str(a, "scheme"), Parameter: d.str(a, "parameter")}
+		cr.Authorization = &apim.Authorization{Pos: b.dec.at(a), Scheme: d.str(a, "scheme"), Parameter: d.str(a, "parameter")}
 	}
 	if mi := d.object(c, "managedIdentity"); mi != nil {
-		cr.ManagedIdentity = &apim.ManagedIdentity{Pos: mi.PositionWithPath(), ClientID: d.str(mi, "clientId"), Resource: d.str(mi, "resource")}
+		cr.ManagedIdentity = &apim.ManagedIdentity{Pos: b.dec.at(mi), ClientID: d.str(mi, "clientId"), Resource: d.str(mi, "resource")}
 	}
 	return cr
 }
@@ -270,23 +270,23 @@ func (b *builder) keyValues(c *jsontree.Value, key string) []apim.KeyValues {
 
 func (b *builder) circuitBreaker(cb *jsontree.Value) *apim.CircuitBreaker {
 	d := &b.dec
-	out := &apim.CircuitBreaker{Pos: cb.PositionWithPath()}
+	out := &apim.CircuitBreaker{Pos: b.dec.at(cb)}
 	for _, r := range d.array(cb, "rules") {
-		rule := &apim.BreakerRule{Pos: r.PositionWithPath(),
+		rule := &apim.BreakerRule{Pos: b.dec.at(r),
 			Name:             d.str(r, "name"),
 			TripDuration:     d.duration(r, "tripDuration"),
 			AcceptRetryAfter: d.boolean(r, "acceptRetryAfter"),
 			FailureResponse:  b.failureResponse(r),
 		}
 		if fc := d.object(r, "failureCondition"); fc != nil {
-			cond := &apim.FailureCondition{Pos: fc.PositionWithPath(),
+			cond := &apim.FailureCondition{Pos: b.dec.at(fc),
 				Count:        d.integer(fc, "count"),
 				Percentage:   d.integer(fc, "percentage"),
 				Interval:     d.duration(fc, "interval"),
 				ErrorReasons: d.strList(fc, "errorReasons"),
 			}
 			for _, sr := range d.array(fc, "statusCodeRanges") {
-				cond.StatusCodeRanges = append(cond.StatusCodeRanges, apim.StatusRange{Pos: sr.PositionWithPath(),
+				cond.StatusCodeRanges = append(cond.StatusCodeRanges, apim.StatusRange{Pos: b.dec.at(sr),
 					Min: d.integer(sr, "min"), Max: d.integer(sr, "max")})
 			}
 			rule.FailureCondition = cond
@@ -301,18 +301,18 @@ func (b *builder) failureResponse(obj *jsontree.Value) *apim.FailureResponse {
 	if fr == nil {
 		return nil
 	}
-	return &apim.FailureResponse{Pos: fr.PositionWithPath(), StatusCode: b.dec.integer(fr, "statusCode")}
+	return &apim.FailureResponse{Pos: b.dec.at(fr), StatusCode: b.dec.integer(fr, "statusCode")}
 }
 
 func (b *builder) pool(pool *jsontree.Value) *apim.PoolConfig {
 	d := &b.dec
-	pc := &apim.PoolConfig{Pos: pool.PositionWithPath(), FailureResponse: b.failureResponse(pool)}
+	pc := &apim.PoolConfig{Pos: b.dec.at(pool), FailureResponse: b.failureResponse(pool)}
 	for i, s := range d.array(pool, "services") {
 		if s.Kind != jsontree.Object && s.Kind != jsontree.Unknown {
 			d.issue(s.Position(), apim.Malformed, "services[%d]: expected an object with an id, got %s", i, s.Kind)
 			continue
 		}
-		m := &apim.PoolMember{Pos: s.PositionWithPath(),
+		m := &apim.PoolMember{Pos: b.dec.at(s),
 			ID:                      d.str(s, "id"),
 			Priority:                d.integer(s, "priority"),
 			Weight:                  d.integer(s, "weight"),
@@ -324,7 +324,7 @@ func (b *builder) pool(pool *jsontree.Value) *apim.PoolConfig {
 		pc.Services = append(pc.Services, m)
 	}
 	if sa := d.object(pool, "sessionAffinity"); sa != nil {
-		aff := &apim.SessionAffinity{Pos: sa.PositionWithPath()}
+		aff := &apim.SessionAffinity{Pos: b.dec.at(sa)}
 		if sid := d.object(sa, "sessionId"); sid != nil {
 			aff.SessionIDName, aff.Source = d.str(sid, "name"), d.str(sid, "source")
 		}
@@ -363,7 +363,7 @@ func (b *builder) certificate(r *resource) {
 		Thumbprint: d.str(p, "thumbprint"), Subject: d.str(p, "subject"), Expiration: d.str(p, "expirationDate"),
 	}
 	if kv := d.object(p, "keyVault"); kv != nil {
-		c.KeyVault = &apim.KeyVaultRef{Pos: kv.PositionWithPath(), SecretIdentifier: d.str(kv, "secretIdentifier"),
+		c.KeyVault = &apim.KeyVaultRef{Pos: b.dec.at(kv), SecretIdentifier: d.str(kv, "secretIdentifier"),
 			IdentityClientID: d.str(kv, "identityClientId")}
 	}
 	b.svc.Certificates = append(b.svc.Certificates, c)
@@ -375,7 +375,7 @@ func (b *builder) namedValue(r *resource) {
 	nv := &apim.NamedValue{Name: r.name(0), Pos: r.Pos, Workspace: r.Workspace,
 		DisplayName: d.str(p, "displayName"), Value: d.str(p, "value"), Secret: d.boolean(p, "secret")}
 	if kv := d.object(p, "keyVault"); kv != nil {
-		nv.KeyVault = &apim.KeyVaultRef{Pos: kv.PositionWithPath(), SecretIdentifier: d.str(kv, "secretIdentifier"),
+		nv.KeyVault = &apim.KeyVaultRef{Pos: b.dec.at(kv), SecretIdentifier: d.str(kv, "secretIdentifier"),
 			IdentityClientID: d.str(kv, "identityClientId")}
 	}
 	for _, t := range d.strList(p, "tags") {

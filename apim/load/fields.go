@@ -12,7 +12,12 @@ import (
 // issues (type mismatches) as it goes.
 type decoder struct {
 	issues *[]*apim.Error
+	// paths holds the JSON paths of the model's positions (at).
+	paths jsontree.Paths
 }
+
+// at returns where v starts, with its JSON path.
+func (d *decoder) at(v *jsontree.Value) apim.Position { return d.paths.Position(v) }
 
 func (d *decoder) issue(pos apim.Position, code apim.Code, format string, args ...any) {
 	*d.issues = append(*d.issues, apim.Errorf(pos, code, format, args...))

@@ -80,7 +80,14 @@ var misplaced = map[string]string{
 // did-you-mean, and members spelled with non-canonical case. Arrays of
 // objects are checked element by element against the same shape.
 func (d *decoder) checkShape(obj *jsontree.Value, s shape, root string) {
-	d.shapeAt(obj, s, []string{root})
+	// Room for the deepest shape: appending a level then writes in place
+	// instead of copying the path once per nested object (five times per
+	// backend with a circuit breaker; issue 16). Siblings overwrite the
+	// same slot, which is safe since a level's path is only read while
+	// that level is walked.
+	path := make([]string, 1, 8)
+	path[0] = root
+	d.shapeAt(obj, s, path)
 }
 
 // shapeAt walks obj against s; path holds the property names down to obj
