@@ -107,10 +107,13 @@ func BenchmarkGatewayVsProxy(b *testing.B) {
 	}
 	base := contenders[0]
 	baseMax, baseLow := median(base.maxes), median(base.lows)
-	fmt.Printf("\n%-28s %12s %14s %10s %10s %16s\n", "", "req/s", "CPU µs/req", "p99@2k", "success", "vs bare")
+	fmt.Printf("\n%-28s %12s %14s %7s %10s %10s %16s\n", "", "req/s", "CPU µs/req", "cores", "p99@2k", "success", "vs bare")
 	for _, c := range contenders {
 		mx, lo := median(c.maxes), median(c.lows)
-		fmt.Printf("%-28s %12.0f %14.1f %10s %9.2f%% %5.2f× %4.2f× %+6dµs\n", c.name, mx.rps, mx.cpuPerReq, lo.p99.Round(time.Microsecond), 100*mx.success,
+		// cores: the process's CPU in use at the maximum rate (of
+		// GOMAXPROCS); well below it, the phase measured latency
+		// (APIMLAB_BENCH_WORKERS requests in flight), not saturation.
+		fmt.Printf("%-28s %12.0f %14.1f %7.2f %10s %9.2f%% %5.2f× %4.2f× %+6dµs\n", c.name, mx.rps, mx.cpuPerReq, mx.rps*mx.cpuPerReq/1e6, lo.p99.Round(time.Microsecond), 100*mx.success,
 			mx.rps/baseMax.rps, mx.cpuPerReq/baseMax.cpuPerReq, (lo.p99 - baseLow.p99).Microseconds())
 	}
 	fmt.Printf("(vs bare: throughput, CPU per request, p99 at 2,000 rps; medians of %d rounds of %v per phase)\nrequests sent (for per-request figures from pprof -tagfocus contender=NAME):", rounds, phase)
@@ -257,7 +260,8 @@ func attack(b *testing.B, name, target string, freq int, d time.Duration) result
 	opts := []func(*vegeta.Attacker){vegeta.Client(&http.Client{Transport: tr, Timeout: 10 * time.Second})}
 	rate := vegeta.Rate{Freq: freq, Per: time.Second}
 	if freq == 0 {
-		opts = append(opts, vegeta.Workers(8), vegeta.MaxWorkers(8))
+		w := benchWorkers(b)
+		opts = append(opts, vegeta.Workers(w), vegeta.MaxWorkers(w))
 	}
 	atk := vegeta.NewAttacker(opts...)
 	targeter := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: target})
@@ -280,6 +284,20 @@ func attack(b *testing.B, name, target string, freq int, d time.Duration) result
 		success:   m.Success,
 		requests:  m.Requests,
 	}
+}
+
+// benchWorkers is the number of vegeta workers (requests in flight) of
+// the maximum-rate phase: APIMLAB_BENCH_WORKERS, 8 by default.
+func benchWorkers(b *testing.B) uint64 {
+	v := os.Getenv("APIMLAB_BENCH_WORKERS")
+	if v == "" {
+		return 8
+	}
+	n, err := strconv.ParseUint(v, 10, 32)
+	if err != nil || n == 0 {
+		b.Fatalf("APIMLAB_BENCH_WORKERS: want a positive integer, got %q", v)
+	}
+	return n
 }
 
 // cpuTime is the process's user+system CPU time.

@@ -215,8 +215,6 @@ func (x *exchange) roundTrip(b *backend, base *url.URL, a attemptSpec) (*http.Re
 			h[k] = v
 		}
 	}
-	ctx, cancel := context.WithCancel(x.forwardContext())
-	x.cancels = append(x.cancels, cancel)
 	// Built on the stack and copied once by WithContext: one allocation
 	// of the request per attempt, not two.
 	out := http.Request{
@@ -244,6 +242,30 @@ func (x *exchange) roundTrip(b *backend, base *url.URL, a attemptSpec) (*http.Re
 	default:
 		out.Body = http.NoBody
 	}
+	var ht *http.Transport
+	if b != nil {
+		ht = b.variant(x.g, x.clientCert, a.version)
+	} else {
+		ht = x.g.adhocFor(x.clientCert, a.version)
+	}
+	// No streamed body, proxy, connection slots or redirects: the
+	// synchronous client takes the attempt (h1client.go), and its call is
+	// what the timeout cancels. Otherwise the transport gets a context of
+	// its own to cancel.
+	ctx := x.forwardContext()
+	var h1 *h1Client
+	var call *h1Call
+	var cancel context.CancelFunc
+	if x.proxy == nil && x.g.opts.MaxConnsPerBackend <= 0 && !a.followRedirects {
+		if c := x.g.h1For(ht); c.fast(&out) {
+			h1, call = c, &h1Call{}
+			cancel = call.abort
+		}
+	}
+	if call == nil {
+		ctx, cancel = context.WithCancel(ctx)
+	}
+	x.cancels = append(x.cancels, cancel)
 	req, watch := x.watch(out.WithContext(ctx))
 	if !x.hasBody {
 		// The client's body streams to this attempt and is gone after
@@ -252,20 +274,6 @@ func (x *exchange) roundTrip(b *backend, base *url.URL, a attemptSpec) (*http.Re
 		// buffered request "will be reused on retry" (Learn, "Forward
 		// request"). Options.PreserveBodies buffers it instead.
 		x.body, x.hasBody = nil, true
-	}
-	var ht *http.Transport
-	if b != nil {
-		ht = b.variant(x.g, x.clientCert, a.version)
-	} else {
-		ht = x.g.adhocFor(x.clientCert, a.version)
-	}
-	var tr http.RoundTripper = ht
-	if watch.body == nil && !watch.traced && !a.followRedirects {
-		// No streamed body, no connection slots, no redirects: the
-		// synchronous client may take it (h1client.go).
-		if h1 := x.g.h1For(ht); h1.fast(req) {
-			tr = h1
-		}
 	}
 	fired := &watch.fired
 	if timeout <= 0 {
@@ -284,10 +292,13 @@ func (x *exchange) roundTrip(b *backend, base *url.URL, a attemptSpec) (*http.Re
 	}
 	var resp *http.Response
 	var err error
-	if a.followRedirects {
-		resp, err = follow(tr, req)
-	} else {
-		resp, err = tr.RoundTrip(req)
+	switch {
+	case call != nil:
+		resp, err = h1.do(req, call)
+	case a.followRedirects:
+		resp, err = follow(ht, req)
+	default:
+		resp, err = ht.RoundTrip(req)
 	}
 	if t != nil {
 		t.Stop()

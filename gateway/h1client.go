@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -40,6 +41,11 @@ import (
 type h1Client struct {
 	tr  *http.Transport
 	now func() time.Time
+	// proxied: the transport sends through an HTTP proxy (a backend
+	// entity's proxy; proxyFunc answers the same for every request
+	// without the proxy policy's context value, which fast's callers
+	// rule out).
+	proxied bool
 
 	mu    sync.Mutex
 	idle  map[h1Key][]*h1Conn // most recently used last
@@ -80,7 +86,13 @@ func (g *Gateway) h1For(tr *http.Transport) *h1Client {
 	if c, ok := g.h1.Load(tr); ok {
 		return c.(*h1Client)
 	}
-	c, _ := g.h1.LoadOrStore(tr, &h1Client{tr: tr, now: time.Now})
+	nc := &h1Client{tr: tr, now: time.Now}
+	if tr.Proxy != nil {
+		probe := &http.Request{URL: &url.URL{Scheme: "http", Host: "backend"}, Header: http.Header{}}
+		p, err := tr.Proxy(probe)
+		nc.proxied = p != nil || err != nil
+	}
+	c, _ := g.h1.LoadOrStore(tr, nc)
 	return c.(*h1Client)
 }
 
@@ -119,49 +131,153 @@ func (c *h1Client) fast(req *http.Request) bool {
 			}
 		}
 	}
-	if c.tr.Proxy != nil {
-		if p, err := c.tr.Proxy(req); p != nil || err != nil {
-			return false
-		}
-	}
-	return true
+	return !c.proxied
 }
 
 // RoundTrip sends req (which fast accepted) and returns the response head;
-// the body streams from the connection.
+// the body streams from the connection. The request's context ends it.
 func (c *h1Client) RoundTrip(req *http.Request) (*http.Response, error) {
+	return c.do(req, &h1Call{})
+}
+
+// do sends req as call: call.abort (forward-request's timeout) ends it as
+// the end of the request's context does.
+func (c *h1Client) do(req *http.Request, call *h1Call) (*http.Response, error) {
 	ctx := req.Context()
+	if ctx.Done() != nil {
+		call.stop = context.AfterFunc(ctx, call.abort)
+	}
 	k := h1Key{tls: req.URL.Scheme == "https", host: req.URL.Host}
 	for {
 		pc := c.get(k)
 		if pc == nil {
+			dctx, cancel := context.WithCancel(ctx)
+			if !call.dialing(cancel) {
+				cancel()
+				call.end()
+				return nil, abortError(ctx)
+			}
 			var err error
-			if pc, err = c.dial(ctx, k); err != nil {
+			pc, err = c.dial(dctx, k)
+			call.dialing(nil)
+			cancel()
+			if err != nil {
+				call.end()
+				if call.wasAborted() {
+					return nil, abortError(ctx)
+				}
 				return nil, err
 			}
 		}
-		resp, err := pc.roundTrip(req)
+		if !call.hold(pc) {
+			c.put(pc) // unused, still good
+			call.end()
+			return nil, abortError(ctx)
+		}
+		resp, err := pc.roundTrip(req, call)
 		if err == nil {
 			return resp, nil
 		}
 		pc.c.Close()
-		if !pc.reused || ctx.Err() != nil || !retryable(req, err) {
+		if !pc.reused || call.wasAborted() || !retryable(req, err) {
+			call.end()
 			return nil, err
 		}
 		// A kept-alive connection the backend had closed: once more on a
 		// new one, as the transport does.
+		call.hold(nil)
 		if req.GetBody != nil {
 			body, gerr := req.GetBody()
 			if gerr != nil {
+				call.end()
 				return nil, err
 			}
 			r2 := *req
 			r2.Body = body
 			req = &r2
 		}
-		k.host = req.URL.Host
 		c.discard(k) // the others are likely closed too
 	}
+}
+
+// h1Call is one round trip of an h1Client and the way to end it. abort
+// (forward-request's timeout, the end of the request's context) puts a
+// past deadline on the connection the call holds, cancels its dial, or,
+// before either, makes it fail at once; once the call ended (its response
+// body read or closed) abort does nothing, so a connection back in the
+// pool is never touched. The forwarding attempt uses it instead of a
+// context of its own.
+type h1Call struct {
+	mu      sync.Mutex
+	pc      *h1Conn
+	cancel  context.CancelFunc // the dial in progress
+	aborted bool
+	ended   bool
+	stop    func() bool // unregisters abort from the request's context
+}
+
+// abort ends the call (see h1Call).
+func (c *h1Call) abort() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended || c.aborted {
+		return
+	}
+	c.aborted = true
+	if c.pc != nil {
+		c.pc.abort()
+	}
+	if c.cancel != nil {
+		c.cancel()
+	}
+}
+
+// dialing records the dial in progress (nil: none); false when the call
+// was aborted.
+func (c *h1Call) dialing(cancel context.CancelFunc) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cancel = cancel
+	return !c.aborted
+}
+
+// hold makes pc (nil: none) the call's connection; false when the call
+// was aborted.
+func (c *h1Call) hold(pc *h1Conn) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pc = pc
+	return !c.aborted
+}
+
+// wasAborted reports whether abort ran before the call ended.
+func (c *h1Call) wasAborted() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.aborted
+}
+
+// end ends the call and reports whether its connection is untouched by
+// abort.
+func (c *h1Call) end() bool {
+	c.mu.Lock()
+	c.ended, c.pc = true, nil
+	ok := !c.aborted
+	c.mu.Unlock()
+	if c.stop != nil {
+		c.stop()
+	}
+	return ok
+}
+
+// abortError is the error of an aborted call: the context's, or
+// context.Canceled (the timeout's), as the transport reports a canceled
+// request.
+func abortError(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return context.Canceled
 }
 
 // retryable reports whether a request that failed with err on a reused
@@ -192,13 +308,10 @@ func (e *noResponseError) Error() string { return e.err.Error() }
 func (e *noResponseError) Unwrap() error { return e.err }
 
 // roundTrip writes req on pc and reads the final response head.
-func (pc *h1Conn) roundTrip(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	stop := context.AfterFunc(ctx, pc.abort)
+func (pc *h1Conn) roundTrip(req *http.Request, call *h1Call) (*http.Response, error) {
 	fail := func(err error) (*http.Response, error) {
-		stop()
-		if cerr := ctx.Err(); cerr != nil {
-			return nil, cerr
+		if call.wasAborted() {
+			return nil, abortError(req.Context())
 		}
 		return nil, err
 	}
@@ -209,7 +322,7 @@ func (pc *h1Conn) roundTrip(req *http.Request) (*http.Response, error) {
 		return fail(&noResponseError{err})
 	}
 	// Nothing of a response yet: a reused connection the backend had
-	// closed (errNoResponse), where a request may be sent again.
+	// closed (noResponseError), where a request may be sent again.
 	if _, err := pc.br.Peek(1); err != nil {
 		return fail(&noResponseError{err})
 	}
@@ -226,7 +339,7 @@ func (pc *h1Conn) roundTrip(req *http.Request) (*http.Response, error) {
 			}
 			continue // 100 Continue, 103 Early Hints: no body
 		}
-		b := &h1Body{pc: pc, body: resp.Body, ctx: ctx, stop: stop, reuse: !resp.Close && !req.Close}
+		b := &h1Body{pc: pc, body: resp.Body, call: call, ctx: req.Context(), reuse: !resp.Close && !req.Close}
 		if resp.Body == http.NoBody {
 			// HEAD, 204, 304: done with the head.
 			b.finish(true)
@@ -237,8 +350,7 @@ func (pc *h1Conn) roundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// abort ends the connection's blocked reads and writes (the request's
-// context is done).
+// abort ends the connection's blocked reads and writes.
 func (pc *h1Conn) abort() { _ = pc.c.SetDeadline(aLongTimeAgo) }
 
 // h1Body is a response body: at its end the connection goes back to the
@@ -246,8 +358,8 @@ func (pc *h1Conn) abort() { _ = pc.c.SetDeadline(aLongTimeAgo) }
 type h1Body struct {
 	pc    *h1Conn
 	body  io.ReadCloser
+	call  *h1Call
 	ctx   context.Context
-	stop  func() bool
 	reuse bool
 
 	mu     sync.Mutex
@@ -271,8 +383,8 @@ func (b *h1Body) Read(p []byte) (int, error) {
 		b.finish(true)
 	case err != nil:
 		b.finish(false)
-		if cerr := b.ctx.Err(); cerr != nil {
-			err = cerr
+		if b.call.wasAborted() {
+			err = abortError(b.ctx)
 		}
 	}
 	return n, err
@@ -286,8 +398,8 @@ func (b *h1Body) Close() error {
 	return nil
 }
 
-// finish releases the connection once: back to the pool after a complete
-// body (ok) unless the request's context already ended it, closed
+// finish ends the call and releases the connection once: back to the
+// pool after a complete body (ok) unless the call was aborted, closed
 // otherwise.
 func (b *h1Body) finish(ok bool) {
 	b.mu.Lock()
@@ -297,7 +409,7 @@ func (b *h1Body) finish(ok bool) {
 	}
 	b.done = true
 	b.mu.Unlock()
-	if b.stop() && ok && b.reuse && b.pc.br.Buffered() == 0 {
+	if b.call.end() && ok && b.reuse && b.pc.br.Buffered() == 0 {
 		b.pc.cl.put(b.pc)
 		return
 	}

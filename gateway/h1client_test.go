@@ -367,3 +367,25 @@ func TestH1EarlyCloseNotReused(t *testing.T) {
 		t.Errorf("%d connections, want 2 (a half-read body's connection is closed)", n)
 	}
 }
+
+// forward-request's timeout ends a dial that hangs: the synchronous
+// client's call cancels the dial's context.
+func TestH1TimeoutDuringDial(t *testing.T) {
+	var canceled atomic.Bool
+	opts := Options{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		<-ctx.Done()
+		canceled.Store(true)
+		return nil, ctx.Err()
+	}}
+	svc := &apim.Service{
+		Policy: doc(apim.ScopeGlobal, `<policies><inbound /><backend><forward-request timeout-ms="50" /></backend><outbound /><on-error /></policies>`),
+		APIs:   []*apim.API{apiWith("/api", "http://backend.test", "")},
+	}
+	_, front := startGateway(t, svc, opts)
+	if status, _, _ := get(t, front.URL+"/api/x", nil); status != 504 {
+		t.Fatalf("hanging dial: %d, want 504", status)
+	}
+	if !canceled.Load() {
+		t.Error("the dial's context was not canceled by the timeout")
+	}
+}
