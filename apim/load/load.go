@@ -35,6 +35,12 @@ type Options struct {
 	// only one when there is exactly one, "all" loads the folder once per
 	// environment, "none" applies none.
 	Environment string
+	// Resolved, when set, is called once an ARM template's resources are
+	// resolved and before the model is built from them: its parse tree and
+	// the resolution's intermediates are allocated by then, the model not
+	// yet. The CLI collects garbage there when a collection is due soon
+	// (issue 16); a library does not force collections itself.
+	Resolved func()
 
 	sequential bool // build backends one by one (tests)
 }
@@ -627,6 +633,9 @@ func (l *loader) template(p string, root *jsontree.Value) error {
 	}
 	issues = append(issues, sb.svc.Issues...)
 	skipped := sb.svc.Skipped
+	if l.opts.Resolved != nil {
+		l.opts.Resolved()
+	}
 	l.route(p, rs, issues, func(b *builder) {
 		b.svc.SecureValues = append(b.svc.SecureValues, res.SecureValues...)
 		b.svc.Parameters = append(b.svc.Parameters, res.Parameters...)

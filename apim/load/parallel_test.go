@@ -41,3 +41,27 @@ func TestParallelBuildMatchesSequential(t *testing.T) {
 		t.Error("the parallel build differs from the sequential one")
 	}
 }
+
+// TestResolvedHook checks that Options.Resolved is called once per ARM
+// template and not for other inputs.
+func TestResolvedHook(t *testing.T) {
+	dir := t.TempDir()
+	var files []string
+	for name, data := range map[string]string{
+		"a.json": string(gen.ARM(20, 2)),
+		"b.json": string(gen.ARM(5, 1)),
+		"p.xml":  "<policies><inbound><base /></inbound></policies>",
+	} {
+		files = append(files, filepath.Join(dir, name))
+		if err := os.WriteFile(files[len(files)-1], []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	calls := 0
+	if _, err := LoadServices(files, Options{Resolved: func() { calls++ }}); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 2 {
+		t.Errorf("Resolved called %d times, want 2 (two templates and a policy file)", calls)
+	}
+}
