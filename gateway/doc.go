@@ -22,5 +22,14 @@
 // core instead (hop-by-hop headers, X-Forwarded-*, pooled copy buffers,
 // flushing for streamed responses).
 //
+// # Backend connections
+//
+// Each backend's http.Transport holds its configuration (dialers through
+// hopConn, TLS, idle limits). An HTTP/1.1 call without a streamed request
+// body, proxy or connection cap is sent on the calling goroutine by that
+// transport's synchronous client (h1client.go: the transport's dialers and
+// net/http's own framing, without the hand-offs to per-connection
+// goroutines); the others go through the transport itself.
+//
 // Choices where Azure documents nothing are listed in docs/semantics.md.
 package gateway

@@ -389,3 +389,26 @@ func TestH1TimeoutDuringDial(t *testing.T) {
 		t.Error("the dial's context was not canceled by the timeout")
 	}
 }
+
+// send-request's calls take the synchronous client too: kept alive.
+func TestH1SendRequestKeepsAlive(t *testing.T) {
+	addr, conns := scriptBackend(t, func(_, _ int, _ *http.Request, c net.Conn) bool {
+		_, _ = io.WriteString(c, okResponse)
+		return true
+	})
+	svc := &apim.Service{
+		APIs: []*apim.API{apiWith("/api", "http://127.0.0.1:1", `<send-request mode="new" response-variable-name="r" timeout="5"><set-url>http://`+addr+`/side</set-url><set-method>POST</set-method><set-body>hi</set-body></send-request><return-response response-variable-name="r" />`)},
+	}
+	g, front := startGateway(t, svc, Options{})
+	for range 3 {
+		if status, _, body := get(t, front.URL+"/api/x", nil); status != 200 || body != "ok" {
+			t.Fatalf("%d %q, want 200 ok", status, body)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections for three send-requests, want 1", n)
+	}
+	if n := idleConns(g); n != 1 {
+		t.Errorf("%d idle connections in the synchronous client, want 1", n)
+	}
+}

@@ -164,7 +164,7 @@ func (s *sendRequestStep) send(x *exchange) (policyexpr.Response, error) {
 	// Through the backend entity with this URL, if any.
 	b := x.g.backendForURL(&url.URL{Scheme: target.Scheme, Host: target.Host})
 	var lease backends.Lease
-	var tr http.RoundTripper = x.g.adhoc
+	ht := x.g.adhoc
 	name := target.Host
 	if b != nil {
 		member, l, err := x.admit(b)
@@ -182,7 +182,7 @@ func (s *sendRequestStep) send(x *exchange) (policyexpr.Response, error) {
 				h[k] = v
 			}
 		}
-		tr = b.transportFor(x.g, "")
+		ht = b.transportFor(x.g, "")
 	}
 	base, err := s.proxy.context(x)
 	if err != nil {
@@ -199,6 +199,13 @@ func (s *sendRequestStep) send(x *exchange) (policyexpr.Response, error) {
 		req.Body, req.ContentLength = http.NoBody, 0
 	}
 	t := clock.AfterFuncCtx(x.g.opts.Clock, ctx, max(s.timeout, 0), cancel)
+	var tr http.RoundTripper = ht
+	if s.proxy == nil {
+		// As forward-request's attempts (h1client.go).
+		if c := x.g.h1For(ht); c.fast(req) {
+			tr = c
+		}
+	}
 	start := x.g.now()
 	resp, err := tr.RoundTrip(req)
 	if err != nil {
