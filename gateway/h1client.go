@@ -65,6 +65,7 @@ type h1Conn struct {
 	cl     *h1Client
 	key    h1Key
 	c      net.Conn
+	lr     headLimit // between c and br
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	idleAt time.Time
@@ -77,6 +78,13 @@ type h1Conn struct {
 // backend that closed it in that moment is the race every keep-alive
 // client has (the request is retried when replayable).
 const probeAfter = time.Millisecond
+
+// maxSyncBody is the largest buffered request body the synchronous client
+// sends: it writes the whole request before reading, and a body that fits
+// a connection's initial send and receive windows is written even when the
+// backend answers (413, 401) without reading it. A larger one goes through
+// the transport, which reads the response while it writes.
+const maxSyncBody = 32 << 10
 
 // errH1BodyClosed is a read of a response body after its Close.
 var errH1BodyClosed = errors.New("http: read on closed response body")
@@ -113,7 +121,7 @@ func (c *h1Client) fast(req *http.Request) bool {
 		return false
 	case c.tr.MaxConnsPerHost > 0, c.tr.Protocols != nil:
 		return false
-	case req.Body != nil && req.Body != http.NoBody && req.GetBody == nil:
+	case req.Body != nil && req.Body != http.NoBody && (req.GetBody == nil || req.ContentLength > maxSyncBody):
 		return false
 	case len(req.Header["Expect"]) > 0, len(req.Header["Upgrade"]) > 0, len(req.Trailer) > 0:
 		return false
@@ -196,7 +204,6 @@ func (c *h1Client) do(req *http.Request, call *h1Call) (*http.Response, error) {
 			r2.Body = body
 			req = &r2
 		}
-		c.discard(k) // the others are likely closed too
 	}
 }
 
@@ -326,9 +333,18 @@ func (pc *h1Conn) roundTrip(req *http.Request, call *h1Call) (*http.Response, er
 	if _, err := pc.br.Peek(1); err != nil {
 		return fail(&noResponseError{err})
 	}
+	limit := pc.cl.tr.MaxResponseHeaderBytes
+	if limit <= 0 {
+		limit = defaultMaxHeaderBytes
+	}
+	pc.lr.n = limit
+	defer func() { pc.lr.n = -1 }()
 	for {
 		resp, err := http.ReadResponse(pc.br, req)
 		if err != nil {
+			if pc.lr.n == 0 {
+				err = errHeadTooLarge
+			}
 			return fail(err)
 		}
 		if resp.StatusCode >= 100 && resp.StatusCode < 200 {
@@ -351,7 +367,13 @@ func (pc *h1Conn) roundTrip(req *http.Request, call *h1Call) (*http.Response, er
 }
 
 // abort ends the connection's blocked reads and writes.
-func (pc *h1Conn) abort() { _ = pc.c.SetDeadline(aLongTimeAgo) }
+func (pc *h1Conn) abort() {
+	if pc.c.SetDeadline(aLongTimeAgo) != nil {
+		// A connection without deadlines (Options.DialContext's): closing
+		// it ends its reads and writes.
+		_ = pc.c.Close()
+	}
+}
 
 // h1Body is a response body: at its end the connection goes back to the
 // pool, closed early it is closed.
@@ -436,7 +458,40 @@ func (c *h1Client) dial(ctx context.Context, k h1Key) (*h1Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &h1Conn{cl: c, key: k, c: conn, br: bufio.NewReader(conn), bw: bufio.NewWriter(conn)}, nil
+	pc := &h1Conn{cl: c, key: k, c: conn, bw: bufio.NewWriter(conn)}
+	pc.lr = headLimit{r: conn, n: -1}
+	pc.br = bufio.NewReader(&pc.lr)
+	return pc, nil
+}
+
+// defaultMaxHeaderBytes is the transport's bound on a response head when
+// MaxResponseHeaderBytes is unset (net/http: 10 MB).
+const defaultMaxHeaderBytes = 10 << 20
+
+// errHeadTooLarge is the transport's error for a head over the bound.
+var errHeadTooLarge = errors.New("net/http: server response headers exceeded the limit")
+
+// headLimit reads from r at most n more bytes while a response head is
+// read (n < 0: no bound), as the transport bounds heads by
+// MaxResponseHeaderBytes.
+type headLimit struct {
+	r io.Reader
+	n int64
+}
+
+func (l *headLimit) Read(p []byte) (int, error) {
+	if l.n < 0 {
+		return l.r.Read(p)
+	}
+	if l.n == 0 {
+		return 0, errHeadTooLarge
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	return n, err
 }
 
 // get takes the most recently used idle connection of k that is still
@@ -520,18 +575,6 @@ func (c *h1Client) expire() {
 	}
 	c.mu.Unlock()
 	for _, pc := range old {
-		pc.c.Close()
-	}
-}
-
-// discard closes k's idle connections.
-func (c *h1Client) discard(k h1Key) {
-	c.mu.Lock()
-	l := c.idle[k]
-	delete(c.idle, k)
-	c.count -= len(l)
-	c.mu.Unlock()
-	for _, pc := range l {
 		pc.c.Close()
 	}
 }

@@ -306,6 +306,7 @@ func TestH1FastPath(t *testing.T) {
 		{"https GET", plain, newReq("GET", "https://b/x", nil), true},
 		{"buffered POST", plain, newReq("POST", "http://b/x", strings.NewReader("x")), true},
 		{"streamed body", plain, streamed, false},
+		{"buffered body over 32 KiB", plain, newReq("PUT", "http://b/x", strings.NewReader(strings.Repeat("x", maxSyncBody+1))), false},
 		{"Expect: 100-continue", plain, withHeader(newReq("POST", "http://b/x", strings.NewReader("x")), "Expect", "100-continue"), false},
 		{"Upgrade", plain, withHeader(newReq("GET", "http://b/x", nil), "Upgrade", "websocket"), false},
 		{"invalid header value", plain, withHeader(newReq("GET", "http://b/x", nil), "X-Bad", "a\nb"), false},
@@ -410,5 +411,31 @@ func TestH1SendRequestKeepsAlive(t *testing.T) {
 	}
 	if n := idleConns(g); n != 1 {
 		t.Errorf("%d idle connections in the synchronous client, want 1", n)
+	}
+}
+
+// A response head over the transport's MaxResponseHeaderBytes is an
+// error, as the transport makes it.
+func TestH1HeadLimit(t *testing.T) {
+	addr, _ := scriptBackend(t, func(_, _ int, _ *http.Request, c net.Conn) bool {
+		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nX-Big: "+strings.Repeat("a", 8<<10)+"\r\nContent-Length: 2\r\n\r\nok")
+		return true
+	})
+	c := &h1Client{tr: &http.Transport{DialContext: (&net.Dialer{}).DialContext, MaxResponseHeaderBytes: 1 << 10}, now: time.Now}
+	defer c.closeIdle()
+	req, _ := http.NewRequest("GET", "http://"+addr+"/", nil)
+	if resp, err := c.RoundTrip(req); err == nil {
+		resp.Body.Close()
+		t.Fatal("an 8 KB head passed a 1 KB limit")
+	}
+	c.tr.MaxResponseHeaderBytes = 16 << 10
+	resp, err := c.RoundTrip(req)
+	if err != nil {
+		t.Fatalf("an 8 KB head under a 16 KB limit: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "ok" {
+		t.Errorf("body %q, want ok", b)
 	}
 }
