@@ -107,16 +107,16 @@ func BenchmarkGatewayVsProxy(b *testing.B) {
 	}
 	base := contenders[0]
 	baseMax, baseLow := median(base.maxes), median(base.lows)
-	fmt.Printf("\n%-28s %12s %14s %7s %10s %10s %16s\n", "", "req/s", "CPU µs/req", "cores", "p99@2k", "success", "vs bare")
+	fmt.Printf("\n%-28s %12s %14s %7s %10s %12s %10s %16s\n", "", "req/s", "CPU µs/req", "cores", "p99@2k", "CPU µs@2k", "success", "vs bare")
 	for _, c := range contenders {
 		mx, lo := median(c.maxes), median(c.lows)
 		// cores: the process's CPU in use at the maximum rate (of
 		// GOMAXPROCS); well below it, the phase measured latency
 		// (APIMLAB_BENCH_WORKERS requests in flight), not saturation.
-		fmt.Printf("%-28s %12.0f %14.1f %7.2f %10s %9.2f%% %5.2f× %4.2f× %+6dµs\n", c.name, mx.rps, mx.cpuPerReq, mx.rps*mx.cpuPerReq/1e6, lo.p99.Round(time.Microsecond), 100*mx.success,
+		fmt.Printf("%-28s %12.0f %14.1f %7.2f %10s %12.1f %9.2f%% %5.2f× %4.2f× %+6dµs\n", c.name, mx.rps, mx.cpuPerReq, mx.rps*mx.cpuPerReq/1e6, lo.p99.Round(time.Microsecond), lo.cpuPerReq, 100*mx.success,
 			mx.rps/baseMax.rps, mx.cpuPerReq/baseMax.cpuPerReq, (lo.p99 - baseLow.p99).Microseconds())
 	}
-	fmt.Printf("(vs bare: throughput, CPU per request, p99 at 2,000 rps; medians of %d rounds of %v per phase)\nrequests sent (for per-request figures from pprof -tagfocus contender=NAME):", rounds, phase)
+	fmt.Printf("(vs bare: throughput, CPU per request, p99 at 2,000 rps; CPU µs@2k: the process's CPU per request at 2,000 rps; medians of %d rounds of %v per phase)\nrequests sent (for per-request figures from pprof -tagfocus contender=NAME):", rounds, phase)
 	for _, c := range contenders {
 		var n uint64
 		for _, r := range slices.Concat(c.maxes, c.lows) {
