@@ -338,7 +338,6 @@ func (pc *h1Conn) roundTrip(req *http.Request, call *h1Call) (*http.Response, er
 		limit = defaultMaxHeaderBytes
 	}
 	pc.lr.n = limit
-	defer func() { pc.lr.n = -1 }()
 	for {
 		resp, err := http.ReadResponse(pc.br, req)
 		if err != nil {
@@ -355,6 +354,10 @@ func (pc *h1Conn) roundTrip(req *http.Request, call *h1Call) (*http.Response, er
 			}
 			continue // 100 Continue, 103 Early Hints: no body
 		}
+		// The head is read: the body is not bounded. Now, before the
+		// connection can go back to the pool (at once for a response
+		// without a body) and to another call.
+		pc.lr.n = -1
 		b := &h1Body{pc: pc, body: resp.Body, call: call, ctx: req.Context(), reuse: !resp.Close && !req.Close}
 		if resp.Body == http.NoBody {
 			// HEAD, 204, 304: done with the head.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -437,5 +438,46 @@ func TestH1HeadLimit(t *testing.T) {
 	resp.Body.Close()
 	if string(b) != "ok" {
 		t.Errorf("body %q, want ok", b)
+	}
+}
+
+// Concurrent calls whose responses have no body (204) share the pool: a
+// call puts its connection back as soon as the head is read, another call
+// takes it at once, and nothing of the first call may touch it after
+// (its head limit was reset after the put: a data race, and the second
+// call's head unbounded).
+func TestH1NoBodyResponsesShareConnections(t *testing.T) {
+	addr, _ := scriptBackend(t, func(_, _ int, _ *http.Request, c net.Conn) bool {
+		_, _ = io.WriteString(c, "HTTP/1.1 204 No Content\r\n\r\n")
+		return true
+	})
+	c := &h1Client{tr: &http.Transport{DialContext: (&net.Dialer{}).DialContext}, now: time.Now}
+	defer c.closeIdle()
+	call := func() error {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/", nil)
+		resp, err := c.RoundTrip(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		return nil
+	}
+	// The second call waits (with the pool's lock only, as calls do) for
+	// the first one's connection to be idle and takes it.
+	var errA, errB error
+	var wg sync.WaitGroup
+	wg.Go(func() { errA = call() })
+	wg.Go(func() {
+		for idle := 0; idle == 0; {
+			c.mu.Lock()
+			idle = c.count
+			c.mu.Unlock()
+			runtime.Gosched()
+		}
+		errB = call()
+	})
+	wg.Wait()
+	if errA != nil || errB != nil {
+		t.Fatal(errA, errB)
 	}
 }
