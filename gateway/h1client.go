@@ -51,6 +51,10 @@ type h1Client struct {
 	idle  map[h1Key][]*h1Conn // most recently used last
 	count int                 // idle connections in all
 	sweep *time.Timer         // closes connections idle past IdleConnTimeout
+	// closing: closeIdle ran and no call asked for a connection since;
+	// a connection that becomes idle meanwhile is closed (the transport's
+	// CloseIdleConnections), so none outlives a closed gateway.
+	closing bool
 }
 
 // h1Key is a connection pool: the scheme and the URL's host (with its port
@@ -498,10 +502,12 @@ func (l *headLimit) Read(p []byte) (int, error) {
 }
 
 // get takes the most recently used idle connection of k that is still
-// usable, nil when there is none.
+// usable, nil when there is none. A call asking for a connection undoes
+// closeIdle, as in the transport.
 func (c *h1Client) get(k h1Key) *h1Conn {
 	for {
 		c.mu.Lock()
+		c.closing = false
 		l := c.idle[k]
 		if len(l) == 0 {
 			c.mu.Unlock()
@@ -521,7 +527,8 @@ func (c *h1Client) get(k h1Key) *h1Conn {
 	}
 }
 
-// put returns pc to its pool (closed when the pool is full).
+// put returns pc to its pool (closed when the pool is full or closeIdle
+// ran since the last get).
 func (c *h1Client) put(pc *h1Conn) {
 	pc.idleAt = c.now()
 	c.mu.Lock()
@@ -529,7 +536,7 @@ func (c *h1Client) put(pc *h1Conn) {
 		c.idle = make(map[h1Key][]*h1Conn)
 	}
 	l := c.idle[pc.key]
-	if lim := c.tr.MaxIdleConnsPerHost; lim > 0 && len(l) >= lim {
+	if lim := c.tr.MaxIdleConnsPerHost; c.closing || lim > 0 && len(l) >= lim {
 		c.mu.Unlock()
 		pc.c.Close()
 		return
@@ -587,7 +594,7 @@ func (c *h1Client) expire() {
 func (c *h1Client) closeIdle() {
 	c.mu.Lock()
 	idle := c.idle
-	c.idle, c.count = nil, 0
+	c.idle, c.count, c.closing = nil, 0, true
 	if c.sweep != nil {
 		c.sweep.Stop()
 		c.sweep = nil

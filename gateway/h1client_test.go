@@ -481,3 +481,46 @@ func TestH1NoBodyResponsesShareConnections(t *testing.T) {
 		t.Fatal(errA, errB)
 	}
 }
+
+// After closeIdle (Gateway.Close, the server's trim), a connection that
+// becomes idle is closed rather than kept, until a call asks for one
+// again: the transport's CloseIdleConnections. No connection and no
+// expiry timer outlive a closed gateway's last response.
+func TestH1CloseIdleClosesLaterIdle(t *testing.T) {
+	addr, conns := scriptBackend(t, func(_, _ int, _ *http.Request, c net.Conn) bool {
+		_, _ = io.WriteString(c, okResponse)
+		return true
+	})
+	c := &h1Client{tr: &http.Transport{DialContext: (&net.Dialer{}).DialContext}, now: time.Now}
+	defer c.closeIdle()
+	call := func() *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("GET", "http://"+addr+"/", nil)
+		resp, err := c.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	resp := call()
+	c.closeIdle() // while the response is in flight
+	if b, _ := io.ReadAll(resp.Body); string(b) != "ok" {
+		t.Fatalf("body %q, want ok", b)
+	}
+	resp.Body.Close()
+	c.mu.Lock()
+	n, sweep := c.count, c.sweep
+	c.mu.Unlock()
+	if n != 0 || sweep != nil {
+		t.Fatalf("after closeIdle, the in-flight call's connection went idle (%d idle, sweep timer %v), want it closed", n, sweep != nil)
+	}
+	// The next calls keep connections alive again.
+	for range 2 {
+		resp := call()
+		_, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	if n := conns.Load(); n != 2 {
+		t.Errorf("%d connections, want 2 (the one closed after closeIdle, then one kept alive)", n)
+	}
+}
