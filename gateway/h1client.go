@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"golang.org/x/net/http/httpguts"
+	"golang.org/x/net/idna"
 )
 
 // h1Client sends a backend transport's plain HTTP/1.1 requests on the
@@ -447,14 +448,22 @@ func (b *h1Body) finish(ok bool) {
 
 // dial opens a connection for k with the transport's dialers.
 func (c *h1Client) dial(ctx context.Context, k h1Key) (*h1Conn, error) {
-	addr := k.host
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		if k.tls {
-			addr = net.JoinHostPort(addr, "443")
-		} else {
-			addr = net.JoinHostPort(addr, "80")
+	// The transport's address (canonicalAddr): the host without IPv6
+	// brackets, in ASCII (IDNA), and the scheme's port when none is given.
+	u := url.URL{Host: k.host}
+	host, port := u.Hostname(), u.Port()
+	if !ascii(host) {
+		if a, err := idna.Lookup.ToASCII(host); err == nil {
+			host = a
 		}
 	}
+	if port == "" {
+		port = "80"
+		if k.tls {
+			port = "443"
+		}
+	}
+	addr := net.JoinHostPort(host, port)
 	var conn net.Conn
 	var err error
 	if k.tls {
@@ -469,6 +478,16 @@ func (c *h1Client) dial(ctx context.Context, k h1Key) (*h1Conn, error) {
 	pc.lr = headLimit{r: conn, n: -1}
 	pc.br = bufio.NewReader(&pc.lr)
 	return pc, nil
+}
+
+// ascii reports whether s is all ASCII.
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // defaultMaxHeaderBytes is the transport's bound on a response head when

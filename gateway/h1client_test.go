@@ -3,6 +3,7 @@ package gateway
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -522,5 +523,52 @@ func TestH1CloseIdleClosesLaterIdle(t *testing.T) {
 	}
 	if n := conns.Load(); n != 2 {
 		t.Errorf("%d connections, want 2 (the one closed after closeIdle, then one kept alive)", n)
+	}
+}
+
+// The synchronous client dials the address the transport dials for the
+// same URL: the default port of the scheme, IPv6 literals in brackets,
+// international host names in their ASCII form.
+func TestH1DialAddress(t *testing.T) {
+	var mu sync.Mutex
+	var dialed string
+	record := func(_ context.Context, _, addr string) (net.Conn, error) {
+		mu.Lock()
+		dialed = addr
+		mu.Unlock()
+		return nil, errors.New("not dialing")
+	}
+	tr := &http.Transport{DialContext: record, DialTLSContext: record}
+	c := &h1Client{tr: tr, now: time.Now}
+	last := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		a := dialed
+		dialed = ""
+		return a
+	}
+	for _, u := range []string{
+		"http://b/", "http://B.example/", "http://b:8080/", "https://b/", "https://b:8443/",
+		"http://[::1]/", "https://[::1]/", "http://[::1]:81/",
+		"http://[fe80::1%25eth0]/", "http://bücher.example/", "https://BÜCHER.example:444/",
+	} {
+		req, err := http.NewRequest("GET", u, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tr.RoundTrip(req); err == nil {
+			t.Fatalf("%s: the transport dialed", u)
+		}
+		want := last()
+		if !c.fast(req) {
+			t.Errorf("%s: not taken by the synchronous client", u)
+			continue
+		}
+		if _, err := c.RoundTrip(req); err == nil {
+			t.Fatalf("%s: the synchronous client dialed", u)
+		}
+		if got := last(); got != want {
+			t.Errorf("%s: dialed %q, the transport %q", u, got, want)
+		}
 	}
 }
