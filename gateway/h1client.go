@@ -439,11 +439,24 @@ func (b *h1Body) finish(ok bool) {
 	}
 	b.done = true
 	b.mu.Unlock()
-	if b.call.end() && ok && b.reuse && b.pc.br.Buffered() == 0 {
+	if b.call.end() && ok && b.reuse && b.pc.clean() {
 		b.pc.cl.put(b.pc)
 		return
 	}
 	b.pc.c.Close()
+}
+
+// clean reports whether nothing is left of pc's last response: no byte
+// read and not consumed (a byte nobody asked for), and no end of the
+// connection seen. crypto/tls reports a TLS 1.2 close_notify that came
+// with a response's last bytes along with them; the transport does not
+// reuse a connection that saw its end (sawEOF) either.
+func (pc *h1Conn) clean() bool {
+	if pc.br.Buffered() > 0 || pc.lr.err != nil {
+		return false
+	}
+	hc, ok := pc.c.(*hopConn)
+	return !ok || !hc.pending()
 }
 
 // dial opens a connection for k with the transport's dialers.
@@ -499,15 +512,20 @@ var errHeadTooLarge = errors.New("net/http: server response headers exceeded the
 
 // headLimit reads from r at most n more bytes while a response head is
 // read (n < 0: no bound), as the transport bounds heads by
-// MaxResponseHeaderBytes.
+// MaxResponseHeaderBytes, and keeps the first error a read of r returned.
 type headLimit struct {
-	r io.Reader
-	n int64
+	r   io.Reader
+	n   int64
+	err error
 }
 
 func (l *headLimit) Read(p []byte) (int, error) {
 	if l.n < 0 {
-		return l.r.Read(p)
+		n, err := l.r.Read(p)
+		if err != nil && l.err == nil {
+			l.err = err
+		}
+		return n, err
 	}
 	if l.n == 0 {
 		return 0, errHeadTooLarge
@@ -517,6 +535,9 @@ func (l *headLimit) Read(p []byte) (int, error) {
 	}
 	n, err := l.r.Read(p)
 	l.n -= int64(n)
+	if err != nil && l.err == nil {
+		l.err = err
+	}
 	return n, err
 }
 

@@ -3,6 +3,7 @@ package gateway
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -26,6 +27,28 @@ import (
 // connections accepted so far.
 func scriptBackend(t *testing.T, answer func(conn, n int, r *http.Request, c net.Conn) bool) (string, *atomic.Int32) {
 	t.Helper()
+	return loopbackBackend(t, func(id int, c net.Conn) {
+		defer c.Close()
+		br := bufio.NewReader(c)
+		for n := 1; ; n++ {
+			r, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			_, _ = io.Copy(io.Discard, r.Body)
+			if !answer(id, n, r, c) {
+				return
+			}
+		}
+	})
+}
+
+// loopbackBackend accepts connections on loopback and serves each with
+// serve(conn number, connection) on a goroutine of its own, until the
+// test ends. It returns the address and the number of connections
+// accepted so far.
+func loopbackBackend(t *testing.T, serve func(id int, c net.Conn)) (string, *atomic.Int32) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -33,33 +56,16 @@ func scriptBackend(t *testing.T, answer func(conn, n int, r *http.Request, c net
 	var conns atomic.Int32
 	var wg sync.WaitGroup
 	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
 			id := int(conns.Add(1))
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for n := 1; ; n++ {
-					r, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					_, _ = io.Copy(io.Discard, r.Body)
-					if !answer(id, n, r, c) {
-						return
-					}
-				}
-			}()
+			wg.Go(func() { serve(id, c) })
 		}
-	}()
+	})
 	return ln.Addr().String(), &conns
 }
 
@@ -570,5 +576,74 @@ func TestH1DialAddress(t *testing.T) {
 		if got := last(); got != want {
 			t.Errorf("%s: dialed %q, the transport %q", u, got, want)
 		}
+	}
+}
+
+// holdConn holds what is written to it, once hold is set, until Close
+// sends it all in one write: a TLS response and the close_notify after it
+// arrive together.
+type holdConn struct {
+	net.Conn
+	hold bool
+	buf  []byte
+}
+
+func (c *holdConn) Write(p []byte) (int, error) {
+	if !c.hold {
+		return c.Conn.Write(p)
+	}
+	c.buf = append(c.buf, p...)
+	return len(p), nil
+}
+
+func (c *holdConn) Close() error {
+	_ = c.Conn.SetWriteDeadline(time.Time{}) // tls.Conn.Close set it to now
+	_, _ = c.Conn.Write(c.buf)
+	return c.Conn.Close()
+}
+
+// A TLS 1.2 backend that closes its connection after a response, its
+// close_notify arriving with the response: crypto/tls reports the end of
+// the connection with the response's last bytes, and the connection is
+// not reused (the transport's sawEOF). A POST sent on it at once (no idle
+// probe yet), which is not retried, failed.
+func TestH1ConnectionEndedWithResponseNotReused(t *testing.T) {
+	// TLS 1.3 encrypts the alert: crypto/tls sees it on the next read only.
+	cfg := &tls.Config{Certificates: []tls.Certificate{testPKI(t).Server.TLSCertificate()}, MaxVersion: tls.VersionTLS12}
+	addr, conns := loopbackBackend(t, func(_ int, raw net.Conn) {
+		hc := &holdConn{Conn: raw}
+		tc := tls.Server(hc, cfg)
+		defer tc.Close()
+		if tc.Handshake() != nil {
+			return
+		}
+		r, err := http.ReadRequest(bufio.NewReader(tc))
+		if err != nil {
+			return
+		}
+		_, _ = io.Copy(io.Discard, r.Body)
+		hc.hold = true
+		_, _ = io.WriteString(tc, okResponse)
+	})
+	dial := (&net.Dialer{}).DialContext
+	tr := &http.Transport{DialContext: hopDial(dial), DialTLSContext: hopDialTLS(dial, &tls.Config{InsecureSkipVerify: true}, 5*time.Second)}
+	// A clock that stands still: connections are reused without a probe.
+	now := time.Now()
+	c := &h1Client{tr: tr, now: func() time.Time { return now }}
+	defer c.closeIdle()
+	for i := range 3 {
+		req, _ := http.NewRequest("POST", "https://"+addr+"/", strings.NewReader("body"))
+		resp, err := c.RoundTrip(req)
+		if err != nil {
+			t.Fatalf("POST %d: %v", i, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(b) != "ok" {
+			t.Fatalf("POST %d: body %q, want ok", i, b)
+		}
+	}
+	if n := conns.Load(); n != 3 {
+		t.Errorf("%d connections, want 3", n)
 	}
 }

@@ -174,6 +174,11 @@ func (c *hopConn) Read(p []byte) (int, error) {
 	return 0, err
 }
 
+// pending reports whether Read holds bytes or an error of the connection
+// not returned yet: after a complete response, bytes nobody asked for or
+// the end of the connection (h1Conn.clean).
+func (c *hopConn) pending() bool { return len(c.out) > 0 || c.err != nil }
+
 // collect reads until c.head holds whole heads (or cannot be one) and
 // leaves the result in c.out.
 func (c *hopConn) collect() {
