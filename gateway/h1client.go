@@ -598,12 +598,30 @@ func (c *h1Client) idleTimeout() time.Duration {
 }
 
 // expire closes the connections idle for IdleConnTimeout or longer and
-// arms itself again while any stay idle.
+// arms itself again, for the next one to expire, while any stay idle.
 func (c *h1Client) expire() {
-	timeout := c.idleTimeout()
-	now := c.now()
-	var old []*h1Conn
 	c.mu.Lock()
+	old, next := c.expired(c.now())
+	if c.count > 0 {
+		c.sweep.Reset(next)
+	} else {
+		c.sweep = nil
+	}
+	c.mu.Unlock()
+	for _, pc := range old {
+		pc.c.Close()
+	}
+}
+
+// expired takes out of the pool the connections idle for IdleConnTimeout
+// or longer at now and returns them, with the time until the next of the
+// others expires (IdleConnTimeout when there is none): the transport
+// closes each connection when its own idle time is up, not up to twice
+// that. c.mu is held.
+func (c *h1Client) expired(now time.Time) ([]*h1Conn, time.Duration) {
+	timeout := c.idleTimeout()
+	next := timeout
+	var old []*h1Conn
 	for k, l := range c.idle {
 		// Oldest first: the expired ones are a prefix.
 		n := 0
@@ -614,19 +632,13 @@ func (c *h1Client) expire() {
 		c.idle[k] = append(l[:0], l[n:]...)
 		clear(l[len(l)-n:])
 		c.count -= n
-		if len(c.idle[k]) == 0 {
+		if rest := c.idle[k]; len(rest) > 0 {
+			next = min(next, rest[0].idleAt.Add(timeout).Sub(now))
+		} else {
 			delete(c.idle, k)
 		}
 	}
-	if c.count > 0 {
-		c.sweep.Reset(timeout)
-	} else {
-		c.sweep = nil
-	}
-	c.mu.Unlock()
-	for _, pc := range old {
-		pc.c.Close()
-	}
+	return old, next
 }
 
 // closeIdle closes every idle connection (the transport's

@@ -267,6 +267,14 @@ func TestH1IdleExpiry(t *testing.T) {
 	if c.count != 1 || len(c.idle[k]) != 1 || c.idle[k][0].c != net.Conn(fcs[2]) {
 		t.Fatalf("idle after expiry: count %d, %d in the pool, want the newest only", c.count, len(c.idle[k]))
 	}
+	// The sweep comes back when the newest is due (idle since 1060: at
+	// 1150), not a whole timeout later.
+	c.mu.Lock()
+	_, next := c.expired(now)
+	c.mu.Unlock()
+	if next != 30*time.Second {
+		t.Errorf("next sweep in %v, want 30s (when the remaining connection's idle time is up)", next)
+	}
 	// A connection idle past the timeout is not handed out either.
 	now = now.Add(2 * time.Minute)
 	if pc := c.get(k); pc != nil {
