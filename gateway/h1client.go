@@ -35,10 +35,11 @@ import (
 // Expect and Upgrade, connection slots (Options.MaxConnsPerBackend) and
 // redirects followed.
 //
-// As the transport does, it retries a replayable request once on a new
+// As the transport does, it sends a replayable request again on a new
 // connection when a reused one turns out closed before any of the
-// response arrived, and it does not reuse a connection whose peer closed
-// it or sent bytes nobody asked for while it was idle (probeIdle).
+// response arrived (any request whose body can be rewound when not a
+// byte of it was written), and it does not reuse a connection whose peer
+// closed it or sent bytes nobody asked for while it was idle (probeIdle).
 type h1Client struct {
 	tr  *http.Transport
 	now func() time.Time
@@ -73,6 +74,7 @@ type h1Conn struct {
 	lr     headLimit // between c and br
 	br     *bufio.Reader
 	bw     *bufio.Writer
+	cw     countWriter // between bw and c
 	idleAt time.Time
 	reused bool
 }
@@ -294,8 +296,9 @@ func abortError(ctx context.Context) error {
 
 // retryable reports whether a request that failed with err on a reused
 // connection, before any of its response was read, may be sent again:
-// the transport's rule (a replayable request: GET, HEAD, OPTIONS, TRACE
-// or an Idempotency-Key, with a body that can be rewound).
+// the transport's rule (a request with a body that can be rewound, of
+// which nothing was written, or that is replayable: GET, HEAD, OPTIONS,
+// TRACE or an Idempotency-Key).
 func retryable(req *http.Request, err error) bool {
 	var nr *noResponseError
 	if !errors.As(err, &nr) {
@@ -303,6 +306,9 @@ func retryable(req *http.Request, err error) bool {
 	}
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		return false
+	}
+	if nr.nothingWritten {
+		return true
 	}
 	switch req.Method {
 	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
@@ -313,8 +319,12 @@ func retryable(req *http.Request, err error) bool {
 
 // noResponseError is a connection that failed (closed, reset) before any
 // byte of the response arrived: writing the request or waiting for the
-// response's first byte.
-type noResponseError struct{ err error }
+// response's first byte. nothingWritten: not a byte of the request went
+// out.
+type noResponseError struct {
+	err            error
+	nothingWritten bool
+}
 
 func (e *noResponseError) Error() string { return e.err.Error() }
 func (e *noResponseError) Unwrap() error { return e.err }
@@ -327,16 +337,17 @@ func (pc *h1Conn) roundTrip(req *http.Request, call *h1Call) (*http.Response, er
 		}
 		return nil, err
 	}
+	start := pc.cw.n
 	if err := req.Write(pc.bw); err != nil {
-		return fail(&noResponseError{err})
+		return fail(&noResponseError{err: err, nothingWritten: pc.cw.n == start})
 	}
 	if err := pc.bw.Flush(); err != nil {
-		return fail(&noResponseError{err})
+		return fail(&noResponseError{err: err, nothingWritten: pc.cw.n == start})
 	}
 	// Nothing of a response yet: a reused connection the backend had
 	// closed (noResponseError), where a request may be sent again.
 	if _, err := pc.br.Peek(1); err != nil {
-		return fail(&noResponseError{err})
+		return fail(&noResponseError{err: err})
 	}
 	limit := pc.cl.tr.MaxResponseHeaderBytes
 	if limit <= 0 {
@@ -446,6 +457,18 @@ func (b *h1Body) finish(ok bool) {
 	b.pc.c.Close()
 }
 
+// countWriter counts the bytes written to w.
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
 // clean reports whether nothing is left of pc's last response: no byte
 // read and not consumed (a byte nobody asked for), and no end of the
 // connection seen. crypto/tls reports a TLS 1.2 close_notify that came
@@ -487,7 +510,9 @@ func (c *h1Client) dial(ctx context.Context, k h1Key) (*h1Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	pc := &h1Conn{cl: c, key: k, c: conn, bw: bufio.NewWriter(conn)}
+	pc := &h1Conn{cl: c, key: k, c: conn}
+	pc.cw.w = conn
+	pc.bw = bufio.NewWriter(&pc.cw)
 	pc.lr = headLimit{r: conn, n: -1}
 	pc.br = bufio.NewReader(&pc.lr)
 	return pc, nil

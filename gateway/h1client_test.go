@@ -639,19 +639,60 @@ func TestH1ConnectionEndedWithResponseNotReused(t *testing.T) {
 	now := time.Now()
 	c := &h1Client{tr: tr, now: func() time.Time { return now }}
 	defer c.closeIdle()
-	for i := range 3 {
-		req, _ := http.NewRequest("POST", "https://"+addr+"/", strings.NewReader("body"))
-		resp, err := c.RoundTrip(req)
-		if err != nil {
-			t.Fatalf("POST %d: %v", i, err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if string(b) != "ok" {
-			t.Fatalf("POST %d: body %q, want ok", i, b)
-		}
+	for range 3 {
+		postOK(t, c, "https://"+addr+"/")
 	}
 	if n := conns.Load(); n != 3 {
 		t.Errorf("%d connections, want 3", n)
+	}
+}
+
+// A reused connection the backend reset, found so by the request's first
+// write: nothing of the request went out, so it is sent again on a new
+// connection whatever its method, as the transport does
+// (nothingWrittenError). A POST failed.
+func TestH1NothingWrittenRetried(t *testing.T) {
+	reset, resetDone := make(chan struct{}), make(chan struct{})
+	addr, conns := scriptBackend(t, func(id, _ int, _ *http.Request, c net.Conn) bool {
+		_, _ = io.WriteString(c, okResponse)
+		if id == 1 {
+			<-reset
+			_ = c.(*net.TCPConn).SetLinger(0) // Close sends RST
+			_ = c.Close()
+			close(resetDone)
+			return false
+		}
+		return true
+	})
+	release := sync.OnceFunc(func() { close(reset) })
+	t.Cleanup(release) // before the backend's cleanup waits for it
+	// A clock that stands still: the reset connection is reused without a
+	// probe.
+	now := time.Now()
+	c := &h1Client{tr: &http.Transport{DialContext: (&net.Dialer{}).DialContext}, now: func() time.Time { return now }}
+	defer c.closeIdle()
+	postOK(t, c, "http://"+addr+"/")
+	release()
+	<-resetDone
+	time.Sleep(10 * time.Millisecond) // the RST has arrived
+	postOK(t, c, "http://"+addr+"/")
+	if n := conns.Load(); n != 2 {
+		t.Errorf("%d connections, want 2", n)
+	}
+}
+
+// postOK sends a POST to url through c and fails the test unless the
+// answer is ok.
+func postOK(t *testing.T, c *h1Client, url string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, strings.NewReader("body"))
+	resp, err := c.RoundTrip(req)
+	if err != nil {
+		t.Fatalf("POST: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "ok" {
+		t.Fatalf("POST: body %q, want ok", b)
 	}
 }
