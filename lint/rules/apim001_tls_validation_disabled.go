@@ -38,7 +38,8 @@ var TLSValidationDisabled = &lint.Rule{
 			"when the service's tier is known (`lint --sku`, `sku` in .apimlab.yaml, the service " +
 			"resource's `sku.name`) and is not a v2 tier, the details are not counted on (APIM316 reports " +
 			"them) and a false flag next to them is an error like any other. The fix hint names the way to " +
-			"trust a private CA that Learn documents for the tier.",
+			"trust a private CA that Learn documents for the tier (for a backend in a workspace, never the " +
+			"service's CA certificates: Learn says workspaces don't support CA certificates).",
 		Bad: `{
   "type": "Microsoft.ApiManagement/service/backends",
   "name": "contoso/orders",
@@ -67,7 +68,6 @@ func checkTLSValidationDisabled(pass *lint.Pass) {
 	// Learn documents backend CA certificate details for the v2 tiers
 	// only: on another known tier they do not make the flags dead.
 	caDetailsApply := !tierKnown || tier.V2()
-	trustFix := "to accept a private CA, " + privateCAFix(tier, tierKnown)
 	for _, b := range pass.Service.Backends {
 		if b.TLS == nil || plainHTTP(b) {
 			continue // over http:// there is no TLS to validate: APIM002 reports the URL
@@ -91,7 +91,7 @@ func checkTLSValidationDisabled(pass *lint.Pass) {
 				return
 			}
 			pass.ReportFixf(f.At(b.TLS.Pos), backendSubject(b),
-				"remove tls."+canonical+" or set it to true; "+trustFix,
+				"remove tls."+canonical+" or set it to true; to accept a private CA, "+backendCAFix(tier, tierKnown, b),
 				"backend %q: tls.%s is false%s: the gateway %s",
 				b.Name, canonical, spelledAs(f.Key, canonical), what)
 		}

@@ -38,7 +38,10 @@ var CADetailsUnsupported = &lint.Rule{
 			"(`properties.certificates[]`: the root with `storeName: Root`, intermediates with " +
 			"`CertificateAuthority`) and remove the backend's CA details; on Consumption, which has " +
 			"neither, give the backend a certificate from a publicly trusted CA; or move the service to a " +
-			"v2 tier, where the backend's CA details are the way to trust a custom CA.",
+			"v2 tier, where the backend's CA details are the way to trust a custom CA. A backend in a " +
+			"workspace cannot use the service's CA certificates (Learn, \"Workspaces in Azure API " +
+			"Management\": \"Workspaces don't support CA certificates\"): on a classic tier, give it a " +
+			"certificate from a publicly trusted CA or move to a v2 tier.",
 		Bad: `"sku": { "name": "Premium", "capacity": 1 }   (service)
 "tls": { "serverX509Names": [ { "name": "Contoso Issuing CA",
          "issuerCertificateThumbprint": "0123…4567" } ] }   (backend)`,
@@ -82,7 +85,7 @@ func checkCADetailsUnsupported(pass *lint.Pass) {
 		if !pos.IsValid() {
 			pos = b.Pos
 		}
-		pass.ReportFixf(pos, backendSubject(b), privateCAFix(tier, true)+", or use a v2 tier",
+		pass.ReportFixf(pos, backendSubject(b), backendCAFix(tier, true, b)+", or use a v2 tier",
 			"backend %q sets CA certificate details (%s), but the service tier is %s (%s): Learn says CA certificate "+
 				"details can currently be configured in a backend entity only in the v2 tiers",
 			b.Name, strings.Join(props, ", "), tier, where)

@@ -67,3 +67,21 @@ func privateCAFix(t apim.Tier, ok bool) string {
 	}
 	return "trust a private CA through the service's CA certificates (classic tiers) or the backend's CA certificate details (tls.serverCertificateThumbprints/serverX509Names, v2 tiers)"
 }
+
+// backendCAFix is privateCAFix for backend b: a backend in a workspace
+// cannot use the service's CA certificates (Learn, "Workspaces in Azure
+// API Management", constraints: "Workspaces don't support CA
+// certificates"; "Add a custom CA certificate": "Currently, this feature
+// isn't available in workspaces"), so on a classic or unknown tier its
+// hint does not send it there.
+func backendCAFix(t apim.Tier, ok bool, b *apim.Backend) string {
+	if b == nil || b.Workspace == "" || ok && (t.V2() || t == apim.Consumption) {
+		return privateCAFix(t, ok)
+	}
+	if ok {
+		return "give the backend a certificate from a publicly trusted CA: Learn says workspaces don't support the service's CA " +
+			"certificates and documents the backend's CA certificate details for the v2 tiers only"
+	}
+	return "reference the private CA in the backend's CA certificate details (tls.serverCertificateThumbprints or " +
+		"tls.serverX509Names, v2 tiers): Learn says workspaces don't support the service's CA certificates"
+}
