@@ -53,6 +53,8 @@ type h1Client struct {
 	idle  map[h1Key][]*h1Conn // most recently used last
 	count int                 // idle connections in all
 	sweep *time.Timer         // closes connections idle past IdleConnTimeout
+	// dials are the dials no call waits for any more (h1Dial).
+	dials map[*h1Dial]struct{}
 	// closing: closeIdle ran and no call asked for a connection since;
 	// a connection that becomes idle meanwhile is closed (the transport's
 	// CloseIdleConnections), so none outlives a closed gateway.
@@ -166,16 +168,8 @@ func (c *h1Client) do(req *http.Request, call *h1Call) (*http.Response, error) {
 	for {
 		pc := c.get(k)
 		if pc == nil {
-			dctx, cancel := context.WithCancel(ctx)
-			if !call.dialing(cancel) {
-				cancel()
-				call.end()
-				return nil, abortError(ctx)
-			}
 			var err error
-			pc, err = c.dial(dctx, k)
-			call.dialing(nil)
-			cancel()
+			pc, err = c.dialFor(ctx, k, call)
 			if err != nil {
 				call.end()
 				if call.wasAborted() {
@@ -216,15 +210,15 @@ func (c *h1Client) do(req *http.Request, call *h1Call) (*http.Response, error) {
 
 // h1Call is one round trip of an h1Client and the way to end it. abort
 // (forward-request's timeout, the end of the request's context) puts a
-// past deadline on the connection the call holds, cancels its dial, or,
-// before either, makes it fail at once; once the call ended (its response
-// body read or closed) abort does nothing, so a connection back in the
-// pool is never touched. The forwarding attempt uses it instead of a
-// context of its own.
+// past deadline on the connection the call holds, stops its wait for a
+// dial, or, before either, makes it fail at once; once the call ended (its
+// response body read or closed) abort does nothing, so a connection back
+// in the pool is never touched. The forwarding attempt uses it instead of
+// a context of its own.
 type h1Call struct {
 	mu      sync.Mutex
 	pc      *h1Conn
-	cancel  context.CancelFunc // the dial in progress
+	dial    *h1Dial // the dial the call waits for
 	aborted bool
 	ended   bool
 	stop    func() bool // unregisters abort from the request's context
@@ -241,17 +235,17 @@ func (c *h1Call) abort() {
 	if c.pc != nil {
 		c.pc.abort()
 	}
-	if c.cancel != nil {
-		c.cancel()
+	if c.dial != nil {
+		close(c.dial.quit)
 	}
 }
 
-// dialing records the dial in progress (nil: none); false when the call
-// was aborted.
-func (c *h1Call) dialing(cancel context.CancelFunc) bool {
+// dialing records the dial the call waits for (nil: none); false when the
+// call was aborted.
+func (c *h1Call) dialing(d *h1Dial) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.cancel = cancel
+	c.dial = d
 	return !c.aborted
 }
 
@@ -482,6 +476,75 @@ func (pc *h1Conn) clean() bool {
 	return !ok || !hc.pending()
 }
 
+// h1Dial is a connection being dialed for a call. As in the transport, a
+// call that stops waiting (aborted: a timeout, a client gone) leaves the
+// dial going, and its connection goes to the pool for the next call (a
+// backend slower to connect than the timeout is still reached); closeIdle
+// cancels the dials nobody waits for.
+type h1Dial struct {
+	cancel context.CancelFunc
+	quit   chan struct{} // closed when the call stops waiting (abort)
+	done   chan struct{} // closed when the dial ended
+
+	mu        sync.Mutex
+	pc        *h1Conn
+	err       error
+	finished  bool // pc and err are set
+	abandoned bool // the call stopped waiting first
+}
+
+// dialFor dials a connection for k on behalf of call (see h1Dial); an
+// error when the call was aborted first.
+func (c *h1Client) dialFor(ctx context.Context, k h1Key, call *h1Call) (*h1Conn, error) {
+	// The request's values, not its end.
+	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	d := &h1Dial{cancel: cancel, quit: make(chan struct{}), done: make(chan struct{})}
+	if !call.dialing(d) {
+		cancel()
+		return nil, context.Canceled
+	}
+	go c.runDial(dctx, k, d)
+	select {
+	case <-d.done:
+	case <-d.quit:
+	}
+	call.dialing(nil)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.finished {
+		d.abandoned = true
+		c.mu.Lock()
+		if c.dials == nil {
+			c.dials = make(map[*h1Dial]struct{})
+		}
+		c.dials[d] = struct{}{}
+		c.mu.Unlock()
+		return nil, context.Canceled
+	}
+	return d.pc, d.err
+}
+
+// runDial dials for d and, when its call stopped waiting, puts the
+// connection in the pool.
+func (c *h1Client) runDial(ctx context.Context, k h1Key, d *h1Dial) {
+	pc, err := c.dial(ctx, k)
+	d.cancel()
+	d.mu.Lock()
+	d.pc, d.err, d.finished = pc, err, true
+	abandoned := d.abandoned
+	d.mu.Unlock()
+	close(d.done)
+	if !abandoned {
+		return
+	}
+	c.mu.Lock()
+	delete(c.dials, d)
+	c.mu.Unlock()
+	if err == nil {
+		c.put(pc)
+	}
+}
+
 // dial opens a connection for k with the transport's dialers.
 func (c *h1Client) dial(ctx context.Context, k h1Key) (*h1Conn, error) {
 	// The transport's address (canonicalAddr): the host without IPv6
@@ -666,17 +729,20 @@ func (c *h1Client) expired(now time.Time) ([]*h1Conn, time.Duration) {
 	return old, next
 }
 
-// closeIdle closes every idle connection (the transport's
-// CloseIdleConnections).
+// closeIdle closes every idle connection and cancels the dials no call
+// waits for (the transport's CloseIdleConnections).
 func (c *h1Client) closeIdle() {
 	c.mu.Lock()
-	idle := c.idle
-	c.idle, c.count, c.closing = nil, 0, true
+	idle, dials := c.idle, c.dials
+	c.idle, c.count, c.closing, c.dials = nil, 0, true, nil
 	if c.sweep != nil {
 		c.sweep.Stop()
 		c.sweep = nil
 	}
 	c.mu.Unlock()
+	for d := range dials {
+		d.cancel()
+	}
 	for _, l := range idle {
 		for _, pc := range l {
 			pc.c.Close()

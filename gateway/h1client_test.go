@@ -385,25 +385,70 @@ func TestH1EarlyCloseNotReused(t *testing.T) {
 	}
 }
 
-// forward-request's timeout ends a dial that hangs: the synchronous
-// client's call cancels the dial's context.
+// forward-request's timeout ends the wait for a dial that hangs (504),
+// not the dial: as in the transport, it goes on for the pool, until the
+// gateway closes (closeIdle cancels the dials nobody waits for).
 func TestH1TimeoutDuringDial(t *testing.T) {
-	var canceled atomic.Bool
+	canceled := make(chan struct{})
 	opts := Options{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 		<-ctx.Done()
-		canceled.Store(true)
+		close(canceled)
 		return nil, ctx.Err()
 	}}
 	svc := &apim.Service{
 		Policy: doc(apim.ScopeGlobal, `<policies><inbound /><backend><forward-request timeout-ms="50" /></backend><outbound /><on-error /></policies>`),
 		APIs:   []*apim.API{apiWith("/api", "http://backend.test", "")},
 	}
-	_, front := startGateway(t, svc, opts)
+	g, front := startGateway(t, svc, opts)
 	if status, _, _ := get(t, front.URL+"/api/x", nil); status != 504 {
 		t.Fatalf("hanging dial: %d, want 504", status)
 	}
-	if !canceled.Load() {
-		t.Error("the dial's context was not canceled by the timeout")
+	select {
+	case <-canceled:
+		t.Fatal("the timeout canceled the dial; the transport lets it go on for the pool")
+	default:
+	}
+	g.Close()
+	select {
+	case <-canceled:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not cancel the dial nobody waits for")
+	}
+}
+
+// A backend slower to connect than forward-request's timeout: the
+// attempt times out (504), the connection it dialed goes to the pool, and
+// the next request uses it, as with the transport. Each dial used to be
+// canceled by its attempt's timeout: the backend was never reached.
+func TestH1SlowDialServesNextRequest(t *testing.T) {
+	addr, conns := scriptBackend(t, func(_, _ int, _ *http.Request, c net.Conn) bool {
+		_, _ = io.WriteString(c, okResponse)
+		return true
+	})
+	opts := Options{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		time.Sleep(150 * time.Millisecond) // longer than the timeout
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}}
+	svc := &apim.Service{
+		Policy: doc(apim.ScopeGlobal, `<policies><inbound /><backend><forward-request timeout-ms="50" /></backend><outbound /><on-error /></policies>`),
+		APIs:   []*apim.API{apiWith("/api", "http://backend.test", "")},
+	}
+	g, front := startGateway(t, svc, opts)
+	if status, _, _ := get(t, front.URL+"/api/x", nil); status != 504 {
+		t.Fatalf("slow dial: %d, want 504", status)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for idleConns(g) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the abandoned dial's connection never reached the pool")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if status, _, body := get(t, front.URL+"/api/x", nil); status != 200 || body != "ok" {
+		t.Fatalf("next request: %d %q, want 200 ok on the pooled connection", status, body)
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections, want 1", n)
 	}
 }
 
