@@ -400,19 +400,27 @@ type h1Body struct {
 	mu     sync.Mutex
 	done   bool
 	closed bool
+	rerr   error // the first error a read returned (io.EOF at the end)
 }
 
 func (b *h1Body) Read(p []byte) (int, error) {
 	b.mu.Lock()
-	done, closed := b.done, b.closed
+	closed, rerr := b.closed, b.rerr
 	b.mu.Unlock()
 	switch {
 	case closed:
 		return 0, errH1BodyClosed
-	case done:
-		return 0, io.EOF
+	case rerr != nil:
+		// As the transport's body: a body that broke off does not read
+		// as ended.
+		return 0, rerr
 	}
 	n, err := b.body.Read(p)
+	if err != nil {
+		b.mu.Lock()
+		b.rerr = err
+		b.mu.Unlock()
+	}
 	switch {
 	case err == io.EOF:
 		b.finish(true)

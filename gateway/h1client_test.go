@@ -741,3 +741,27 @@ func postOK(t *testing.T, c *h1Client, url string) {
 		t.Fatalf("POST: body %q, want ok", b)
 	}
 }
+
+// A response body that broke off keeps failing: a read after the error
+// returns it again, as the transport's body does, never io.EOF (a
+// truncated body read as complete).
+func TestH1BodyErrorSticks(t *testing.T) {
+	addr, _ := scriptBackend(t, func(_, _ int, _ *http.Request, c net.Conn) bool {
+		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nok")
+		return false // 8 bytes short
+	})
+	c := &h1Client{tr: &http.Transport{DialContext: (&net.Dialer{}).DialContext}, now: time.Now}
+	defer c.closeIdle()
+	req, _ := http.NewRequest("GET", "http://"+addr+"/", nil)
+	resp, err := c.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if _, err := io.ReadAll(resp.Body); err != io.ErrUnexpectedEOF {
+		t.Fatalf("read: %v, want %v", err, io.ErrUnexpectedEOF)
+	}
+	if n, err := resp.Body.Read(make([]byte, 8)); n != 0 || err != io.ErrUnexpectedEOF {
+		t.Errorf("read after the error: %d, %v, want 0, %v", n, err, io.ErrUnexpectedEOF)
+	}
+}
