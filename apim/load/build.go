@@ -146,8 +146,8 @@ func (b *builder) service(r *resource) {
 		b.svc.Pos = r.Pos
 	}
 	d := &b.dec
-	if sku := d.object(r.Node, "sku"); sku != nil && b.svc.SKU == nil {
-		b.svc.SKU = &apim.SKU{Pos: b.dec.at(sku), Name: d.str(sku, "name"), Capacity: d.integer(sku, "capacity")}
+	if sku := d.object(r.Node, "sku"); sku != nil {
+		b.svc.SKU = mergeSKU(b.svc.SKU, &apim.SKU{Pos: b.dec.at(sku), Name: d.str(sku, "name"), Capacity: d.integer(sku, "capacity")})
 	}
 	for _, c := range d.array(r.props(), "certificates") {
 		ca := &apim.CACertificate{

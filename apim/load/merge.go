@@ -1,6 +1,7 @@
 package load
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/apimlab/apimlab/apim"
@@ -39,9 +40,7 @@ func Merge(svcs []*apim.Service) *apim.Service {
 		if out.Policy == nil {
 			out.Policy = s.Policy
 		}
-		if out.SKU == nil {
-			out.SKU = s.SKU
-		}
+		out.SKU = mergeSKU(out.SKU, s.SKU)
 		out.Coverage.Complete = out.Coverage.Complete || s.Coverage.Complete
 		for k, ok := range s.Coverage.Kinds {
 			if ok {
@@ -87,4 +86,46 @@ func Merge(svcs []*apim.Service) *apim.Service {
 		out.Root = svcs[0].Root
 	}
 	return out
+}
+
+// mergeSKU joins two declarations of a service's sku (the same service
+// declared twice, by two resources whose conditions could not be
+// evaluated or by two files; services merged by Merge). The first wins,
+// but when the two do not name the same tier the tier is not known: which
+// one Azure ends up with depends on what is deployed, and judging the
+// service by the first made the tier-aware rules report on a tier it may
+// not have.
+func mergeSKU(prev, next *apim.SKU) *apim.SKU {
+	if prev == nil {
+		return next
+	}
+	if next == nil || !prev.Name.Known() || sameTier(prev.Name, next.Name) {
+		return prev
+	}
+	out := *prev
+	out.Name = apim.Field[string]{Set: true, Pos: prev.Name.Pos, Key: prev.Name.Key,
+		Unknown: fmt.Sprintf("the service is declared with sku.name %s at %s and %s at %s",
+			skuNameText(prev.Name), prev.Name.Pos, skuNameText(next.Name), next.Name.Pos)}
+	return &out
+}
+
+// sameTier reports whether two known sku names name the same tier (or, for
+// names that are not tiers, are the same name but for case).
+func sameTier(a, b apim.Field[string]) bool {
+	if !a.Known() || !b.Known() {
+		return false
+	}
+	ta, oka := apim.ParseTier(a.Value)
+	tb, okb := apim.ParseTier(b.Value)
+	if oka || okb {
+		return oka && okb && ta == tb
+	}
+	return strings.EqualFold(strings.TrimSpace(a.Value), strings.TrimSpace(b.Value))
+}
+
+func skuNameText(f apim.Field[string]) string {
+	if f.Known() {
+		return fmt.Sprintf("%q", f.Value)
+	}
+	return "unknown"
 }

@@ -32,8 +32,9 @@ var CADetailsUnsupported = &lint.Rule{
 			"and `serverX509Names` of a Service Fabric backend (`properties.serviceFabricCluster`) are the " +
 			"cluster's server certificate, not CA details, and are not reported.\n\n" +
 			"The tier is `lint --sku`, else `sku` in .apimlab.yaml, else the `sku.name` of the " +
-			"`Microsoft.ApiManagement/service` resource in the inputs; without any the tier is unknown and " +
-			"nothing is reported.",
+			"`Microsoft.ApiManagement/service` resource in the inputs (when the inputs declare the service " +
+			"more than once with different tiers, as two resources whose conditions depend on a parameter " +
+			"without a value, none); without any the tier is unknown and nothing is reported.",
 		Fix: "On Developer, Basic, Standard or Premium, upload the CA to the service's CA certificates " +
 			"(`properties.certificates[]`: the root with `storeName: Root`, intermediates with " +
 			"`CertificateAuthority`) and remove the backend's CA details; on Consumption, which has " +

@@ -33,7 +33,8 @@ var CAStoreUnsupported = &lint.Rule{
 			"So on BasicV2, StandardV2, PremiumV2 or Consumption these entries cannot be counted on to make " +
 			"any backend's certificate trusted. Learn does not say whether Azure rejects the property on those " +
 			"tiers or stores it unused. One finding per service, at its first entry. The tier is `lint " +
-			"--sku`, else `sku` in .apimlab.yaml, else the service resource's `sku.name`; without any the " +
+			"--sku`, else `sku` in .apimlab.yaml, else the service resource's `sku.name` (none when the " +
+			"inputs declare the service with different tiers); without any the " +
 			"tier is unknown and nothing is reported (the Isolated tier, which Learn's page does not " +
 			"name, is not reported either).",
 		Fix: "On a v2 tier, reference the CA in the CA certificate details of each backend that needs it " +
