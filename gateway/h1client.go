@@ -85,7 +85,8 @@ type h1Conn struct {
 // a look at the socket (probeIdle, one system call): a connection reused
 // sooner (under load, within microseconds) was in use a moment ago, and a
 // backend that closed it in that moment is the race every keep-alive
-// client has (the request is retried when replayable).
+// client has (the request is retried when replayable). A request that is
+// not replayable looks at once (h1Client.do).
 const probeAfter = time.Millisecond
 
 // maxSyncBody is the largest buffered request body the synchronous client
@@ -165,8 +166,11 @@ func (c *h1Client) do(req *http.Request, call *h1Call) (*http.Response, error) {
 		call.stop = context.AfterFunc(ctx, call.abort)
 	}
 	k := h1Key{tls: req.URL.Scheme == "https", host: req.URL.Host}
+	// A request that cannot be sent again must not meet a connection
+	// whose end already arrived: it looks at every idle connection.
+	probe := !replayable(req)
 	for {
-		pc := c.get(k)
+		pc := c.get(k, probe)
 		if pc == nil {
 			var err error
 			pc, err = c.dialFor(ctx, k, call)
@@ -301,9 +305,13 @@ func retryable(req *http.Request, err error) bool {
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		return false
 	}
-	if nr.nothingWritten {
-		return true
-	}
+	return nr.nothingWritten || replayable(req)
+}
+
+// replayable reports whether req may be sent twice (the transport's
+// isReplayable, less the body, which retryable checks): GET, HEAD,
+// OPTIONS, TRACE, or a request with an Idempotency-Key.
+func replayable(req *http.Request) bool {
 	switch req.Method {
 	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
 		return true
@@ -638,9 +646,10 @@ func (l *headLimit) Read(p []byte) (int, error) {
 }
 
 // get takes the most recently used idle connection of k that is still
-// usable, nil when there is none. A call asking for a connection undoes
+// usable, nil when there is none; probe: look at the socket of one idle
+// for less than probeAfter too. A call asking for a connection undoes
 // closeIdle, as in the transport.
-func (c *h1Client) get(k h1Key) *h1Conn {
+func (c *h1Client) get(k h1Key, probe bool) *h1Conn {
 	for {
 		c.mu.Lock()
 		c.closing = false
@@ -655,7 +664,7 @@ func (c *h1Client) get(k h1Key) *h1Conn {
 		c.count--
 		c.mu.Unlock()
 		idle := c.now().Sub(pc.idleAt)
-		if idle < c.idleTimeout() && (idle < probeAfter || probeIdle(pc.c)) {
+		if idle < c.idleTimeout() && (idle < probeAfter && !probe || probeIdle(pc.c)) {
 			pc.reused = true
 			return pc
 		}

@@ -277,7 +277,7 @@ func TestH1IdleExpiry(t *testing.T) {
 	}
 	// A connection idle past the timeout is not handed out either.
 	now = now.Add(2 * time.Minute)
-	if pc := c.get(k); pc != nil {
+	if pc := c.get(k, false); pc != nil {
 		t.Fatal("get returned a connection idle past IdleConnTimeout")
 	}
 	if !fcs[2].closed.Load() {
@@ -763,5 +763,32 @@ func TestH1BodyErrorSticks(t *testing.T) {
 	}
 	if n, err := resp.Body.Read(make([]byte, 8)); n != 0 || err != io.ErrUnexpectedEOF {
 		t.Errorf("read after the error: %d, %v, want 0, %v", n, err, io.ErrUnexpectedEOF)
+	}
+}
+
+// A backend that closes each connection right after its response without
+// saying so: a request that cannot be sent again (a POST) is not sent on
+// a connection whose end already arrived, however short its idle time
+// (the transport's read goroutine sees that end at once). POSTs within
+// probeAfter of the previous response failed.
+func TestH1ClosedConnectionNotUsedForPOST(t *testing.T) {
+	closed := make(chan struct{}, 1)
+	addr, conns := scriptBackend(t, func(_, _ int, _ *http.Request, c net.Conn) bool {
+		_, _ = io.WriteString(c, okResponse)
+		_ = c.Close()
+		closed <- struct{}{}
+		return false
+	})
+	// A clock that stands still: every reuse is within probeAfter.
+	now := time.Now()
+	c := &h1Client{tr: &http.Transport{DialContext: (&net.Dialer{}).DialContext}, now: func() time.Time { return now }}
+	defer c.closeIdle()
+	for range 3 {
+		postOK(t, c, "http://"+addr+"/")
+		<-closed
+		time.Sleep(5 * time.Millisecond) // the FIN has arrived
+	}
+	if n := conns.Load(); n != 3 {
+		t.Errorf("%d connections, want 3", n)
 	}
 }
