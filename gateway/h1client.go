@@ -488,8 +488,29 @@ func (pc *h1Conn) clean() bool {
 	if pc.br.Buffered() > 0 || pc.lr.err != nil {
 		return false
 	}
-	hc, ok := pc.c.(*hopConn)
-	return !ok || !hc.pending()
+	if hc, ok := pc.c.(*hopConn); ok && hc.pending() {
+		return false
+	}
+	return !pc.key.tls || pc.tlsQuiet()
+}
+
+// tlsQuiet reports whether a TLS connection holds no record past the
+// response: crypto/tls may have read more records from the socket than
+// the response's (a body sent with the answer to a HEAD), which neither
+// br nor probeIdle sees. A read with a past deadline returns what it
+// holds, or fails at once, without a system call; records after a
+// handshake (session tickets) are consumed on the way.
+func (pc *h1Conn) tlsQuiet() bool {
+	if pc.c.SetReadDeadline(aLongTimeAgo) != nil {
+		return false
+	}
+	var b [1]byte
+	n, err := pc.c.Read(b[:])
+	if pc.c.SetReadDeadline(time.Time{}) != nil {
+		return false
+	}
+	var ne net.Error
+	return n == 0 && errors.As(err, &ne) && ne.Timeout()
 }
 
 // h1Dial is a connection being dialed for a call. As in the transport, a

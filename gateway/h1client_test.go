@@ -649,9 +649,15 @@ func (c *holdConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (c *holdConn) Close() error {
+// flush sends what was held in one write and holds no more.
+func (c *holdConn) flush() {
 	_ = c.Conn.SetWriteDeadline(time.Time{}) // tls.Conn.Close set it to now
 	_, _ = c.Conn.Write(c.buf)
+	c.buf, c.hold = nil, false
+}
+
+func (c *holdConn) Close() error {
+	c.flush()
 	return c.Conn.Close()
 }
 
@@ -790,5 +796,56 @@ func TestH1ClosedConnectionNotUsedForPOST(t *testing.T) {
 	}
 	if n := conns.Load(); n != 3 {
 		t.Errorf("%d connections, want 3", n)
+	}
+}
+
+// A TLS backend that sends a body with its answer to a HEAD, in a TLS
+// record of its own that arrives with the head: crypto/tls holds it, where
+// neither the buffered reader nor the socket shows it, and the connection
+// is not reused (the transport's read goroutine reads it at once and
+// drops the connection). The next request read those bytes as its
+// response.
+func TestH1TLSStrayBytesNotReused(t *testing.T) {
+	cfg := &tls.Config{Certificates: []tls.Certificate{testPKI(t).Server.TLSCertificate()}}
+	addr, conns := loopbackBackend(t, func(_ int, raw net.Conn) {
+		hc := &holdConn{Conn: raw}
+		tc := tls.Server(hc, cfg)
+		defer tc.Close()
+		br := bufio.NewReader(tc)
+		for {
+			r, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			_, _ = io.Copy(io.Discard, r.Body)
+			if r.Method != http.MethodHead {
+				_, _ = io.WriteString(tc, okResponse)
+				continue
+			}
+			hc.hold = true
+			_, _ = io.WriteString(tc, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
+			_, _ = io.WriteString(tc, "stray") // a record of its own
+			hc.flush()
+		}
+	})
+	dial := (&net.Dialer{}).DialContext
+	tr := &http.Transport{DialContext: hopDial(dial), DialTLSContext: hopDialTLS(dial, &tls.Config{InsecureSkipVerify: true}, 5*time.Second)}
+	c := &h1Client{tr: tr, now: time.Now}
+	defer c.closeIdle()
+	for _, m := range []string{"HEAD", "GET"} {
+		req, _ := http.NewRequest(m, "https://"+addr+"/", nil)
+		resp, err := c.RoundTrip(req)
+		if err != nil {
+			t.Fatalf("%s: %v", m, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || m == "GET" && string(b) != "ok" {
+			t.Fatalf("%s: %d %q", m, resp.StatusCode, b)
+		}
+		time.Sleep(2 * probeAfter)
+	}
+	if n := conns.Load(); n != 2 {
+		t.Errorf("%d connections, want 2 (the one with stray bytes dropped)", n)
 	}
 }
