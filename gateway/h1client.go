@@ -79,6 +79,10 @@ type h1Conn struct {
 	cw     countWriter // between bw and c
 	idleAt time.Time
 	reused bool
+	// bodiless: the last response had no body (HEAD, 204, 304), which
+	// backends are known to send anyway, after the head: the connection
+	// is looked at before its next use, however soon (get).
+	bodiless bool
 }
 
 // probeAfter is how long a connection stays idle before its reuse costs
@@ -377,7 +381,8 @@ func (pc *h1Conn) roundTrip(req *http.Request, call *h1Call) (*http.Response, er
 		// without a body) and to another call.
 		pc.lr.n = -1
 		b := &h1Body{pc: pc, body: resp.Body, call: call, ctx: req.Context(), reuse: !resp.Close && !req.Close}
-		if resp.Body == http.NoBody {
+		pc.bodiless = resp.Body == http.NoBody
+		if pc.bodiless {
 			// HEAD, 204, 304: done with the head.
 			b.finish(true)
 			return resp, nil
@@ -668,7 +673,7 @@ func (l *headLimit) Read(p []byte) (int, error) {
 
 // get takes the most recently used idle connection of k that is still
 // usable, nil when there is none; probe: look at the socket of one idle
-// for less than probeAfter too. A call asking for a connection undoes
+// for less than probeAfter too (as for one after a bodiless response). A call asking for a connection undoes
 // closeIdle, as in the transport.
 func (c *h1Client) get(k h1Key, probe bool) *h1Conn {
 	for {
@@ -685,7 +690,7 @@ func (c *h1Client) get(k h1Key, probe bool) *h1Conn {
 		c.count--
 		c.mu.Unlock()
 		idle := c.now().Sub(pc.idleAt)
-		if idle < c.idleTimeout() && (idle < probeAfter && !probe || probeIdle(pc.c)) {
+		if idle < c.idleTimeout() && (idle < probeAfter && !probe && !pc.bodiless || probeIdle(pc.c)) {
 			pc.reused = true
 			return pc
 		}
