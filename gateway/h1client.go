@@ -504,10 +504,12 @@ func (pc *h1Conn) clean() bool {
 // the response's (a body sent with the answer to a HEAD), which neither
 // br nor probeIdle sees. A read with a past deadline returns what it
 // holds, or fails at once, without a system call; records after a
-// handshake (session tickets) are consumed on the way.
+// handshake (session tickets) are consumed on the way. A connection
+// without deadlines (Options.DialContext's) cannot be looked at: it is
+// assumed quiet, as probeIdle assumes a connection that is not a socket.
 func (pc *h1Conn) tlsQuiet() bool {
 	if pc.c.SetReadDeadline(aLongTimeAgo) != nil {
-		return false
+		return true
 	}
 	var b [1]byte
 	n, err := pc.c.Read(b[:])
