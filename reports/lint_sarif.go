@@ -1,14 +1,18 @@
 package reports
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf16"
 
+	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/lint"
 )
 
@@ -34,7 +38,10 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool        sarifTool         `json:"tool"`
+	Tool sarifTool `json:"tool"`
+	// ColumnKind says how startColumn counts: SARIF's default, UTF-16
+	// code units (what GitHub code scanning reads), stated explicitly.
+	ColumnKind  string            `json:"columnKind"`
 	Invocations []sarifInvocation `json:"invocations"`
 	Results     []sarifResult     `json:"results"`
 }
@@ -139,12 +146,13 @@ func (s *SARIF) Print(w io.Writer, r *lint.Result) error {
 		index[rule.ID] = i
 		rules = append(rules, sarifRuleOf(rule))
 	}
+	cols := utf16Columns(r.Findings, r.Suppressed)
 	results := make([]sarifResult, 0, len(r.Findings)+len(r.Suppressed))
 	for _, f := range r.Findings {
-		results = append(results, sarifResultOf(f, index))
+		results = append(results, sarifResultOf(f, index, cols))
 	}
 	for _, f := range r.Suppressed {
-		res := sarifResultOf(f, index)
+		res := sarifResultOf(f, index, cols)
 		if sp := f.Suppression; sp != nil {
 			kind := "external"
 			if sp.Kind == "inline" {
@@ -163,6 +171,7 @@ func (s *SARIF) Print(w io.Writer, r *lint.Result) error {
 				InformationURI: "https://github.com/apimlab/apimlab",
 				Rules:          rules,
 			}},
+			ColumnKind:  "utf16CodeUnits",
 			Invocations: []sarifInvocation{{ExecutionSuccessful: true}},
 			Results:     results,
 		}},
@@ -213,7 +222,7 @@ func category(id string) string {
 	return "apimlab"
 }
 
-func sarifResultOf(f lint.Finding, index map[string]int) sarifResult {
+func sarifResultOf(f lint.Finding, index map[string]int, cols lineTexts) sarifResult {
 	res := sarifResult{RuleID: f.Rule, Level: f.Severity.SARIFLevel(), Message: sarifText{Text: f.Message},
 		PartialFingerprints: map[string]string{"apimlabFinding/v1": fingerprint(f)}}
 	if i, ok := index[f.Rule]; ok {
@@ -226,7 +235,7 @@ func sarifResultOf(f lint.Finding, index map[string]int) sarifResult {
 	if f.Pos.File != "" {
 		loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{URI: fileURI(f.Pos.File)}}
 		if f.Pos.Line > 0 {
-			loc.PhysicalLocation.Region = &sarifRegion{StartLine: f.Pos.Line, StartColumn: f.Pos.Col}
+			loc.PhysicalLocation.Region = &sarifRegion{StartLine: f.Pos.Line, StartColumn: cols.utf16Column(f.Pos)}
 		}
 	}
 	if f.Subject.Name != "" {
@@ -256,4 +265,80 @@ func fileURI(p string) string {
 func fingerprint(f lint.Finding) string {
 	h := sha256.Sum256([]byte(f.Rule + "\x00" + f.Pos.File + "\x00" + f.Subject.Kind + "/" + f.Subject.Name + "\x00" + f.Message))
 	return hex.EncodeToString(h[:16])
+}
+
+// lineTexts holds the text of the lines findings point into, by file and
+// line number, up to each line's last column named.
+type lineTexts map[string]map[int]string
+
+// utf16Columns reads, once per file, the lines findings point into past
+// their first byte: apimlab's columns count bytes, SARIF's count UTF-16
+// code units, and the two differ on a line with non-ASCII text before the
+// column. Files it cannot read are left out (their columns stay byte
+// columns, the same for ASCII text).
+func utf16Columns(lists ...[]lint.Finding) lineTexts {
+	want := map[string]map[int]int{} // file → line → the largest column
+	for _, fs := range lists {
+		for _, f := range fs {
+			p := f.Pos
+			if p.File == "" || p.Line <= 0 || p.Col <= 1 {
+				continue
+			}
+			if want[p.File] == nil {
+				want[p.File] = map[int]int{}
+			}
+			want[p.File][p.Line] = max(want[p.File][p.Line], p.Col)
+		}
+	}
+	out := lineTexts{}
+	for file, lines := range want {
+		fh, err := os.Open(file)
+		if err != nil {
+			continue
+		}
+		last := 0
+		for l := range lines {
+			last = max(last, l)
+		}
+		got := map[int]string{}
+		br := bufio.NewReader(fh)
+		for n := 1; n <= last; n++ {
+			if col, ok := lines[n]; ok {
+				line, err := br.ReadBytes('\n')
+				got[n] = string(line[:min(len(line), col-1)])
+				if err != nil {
+					break
+				}
+				continue
+			}
+			var err error
+			for {
+				if _, err = br.ReadSlice('\n'); err != bufio.ErrBufferFull {
+					break
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
+		fh.Close()
+		out[file] = got
+	}
+	return out
+}
+
+// utf16Column is p's column in UTF-16 code units (1-based), counted on
+// the line's text; p.Col when the text is unknown.
+func (t lineTexts) utf16Column(p apim.Position) int {
+	line, ok := t[p.File][p.Line]
+	if !ok || p.Col <= 1 {
+		return p.Col
+	}
+	prefix := line[:min(len(line), p.Col-1)]
+	n := 0
+	for _, r := range prefix {
+		n += utf16.RuneLen(r) // an invalid byte is U+FFFD: one unit
+	}
+	// Bytes past the line's end (a column beyond it) count one each.
+	return 1 + n + (p.Col - 1 - len(prefix))
 }
