@@ -490,15 +490,7 @@ func TestH1HeadLimit(t *testing.T) {
 		t.Fatal("an 8 KB head passed a 1 KB limit")
 	}
 	c.tr.MaxResponseHeaderBytes = 16 << 10
-	resp, err := c.RoundTrip(req)
-	if err != nil {
-		t.Fatalf("an 8 KB head under a 16 KB limit: %v", err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if string(b) != "ok" {
-		t.Errorf("body %q, want ok", b)
-	}
+	roundTripOK(t, c, req) // an 8 KB head under a 16 KB limit
 }
 
 // Concurrent calls whose responses have no body (204) share the pool: a
@@ -737,14 +729,21 @@ func TestH1NothingWrittenRetried(t *testing.T) {
 func postOK(t *testing.T, c *h1Client, url string) {
 	t.Helper()
 	req, _ := http.NewRequest("POST", url, strings.NewReader("body"))
+	roundTripOK(t, c, req)
+}
+
+// roundTripOK sends req through c and fails the test unless the answer's
+// body is ok.
+func roundTripOK(t *testing.T, c *h1Client, req *http.Request) {
+	t.Helper()
 	resp, err := c.RoundTrip(req)
 	if err != nil {
-		t.Fatalf("POST: %v", err)
+		t.Fatalf("%s: %v", req.Method, err)
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if string(b) != "ok" {
-		t.Fatalf("POST: body %q, want ok", b)
+		t.Fatalf("%s: body %q, want ok", req.Method, b)
 	}
 }
 
