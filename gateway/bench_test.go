@@ -35,9 +35,12 @@ import (
 // 5), the contenders' order rotating each round, each phase
 // APIMLAB_BENCH_DURATION long (default 2s), reported as medians. The
 // gateway sends its debug header (x-apimlab-backend) as it does by
-// default; APIMLAB_BENCH_NO_DEBUG_HEADERS=1 measures it without. CPU is
-// the whole process's (vegeta, backend and proxy share it), so the ratios
-// compare like with like.
+// default; APIMLAB_BENCH_NO_DEBUG_HEADERS=1 measures it without.
+// APIMLAB_BENCH_WORKERS sets vegeta's workers at maximum rate (default 8);
+// APIMLAB_BENCH_EXTRA=1 adds two contenders: the bare proxy on the
+// gateway's synchronous backend client, and the gateway with no policy.
+// CPU is the whole process's (vegeta, backend and proxy share it), so the
+// ratios compare like with like.
 func BenchmarkGatewayVsProxy(b *testing.B) {
 	phase := 2 * time.Second
 	if v := os.Getenv("APIMLAB_BENCH_DURATION"); v != "" {
@@ -91,6 +94,33 @@ func BenchmarkGatewayVsProxy(b *testing.B) {
 		srv := labeledServer(c.name, "proxy", g)
 		defer srv.Close()
 		contenders = append(contenders, &contender{name: c.name, url: srv.URL})
+	}
+	if os.Getenv("APIMLAB_BENCH_EXTRA") != "" {
+		// Two more contenders that split the figures above: the bare
+		// proxy on the gateway's synchronous backend client (h1client.go)
+		// instead of http.Transport, and the gateway with no policy (an
+		// API's serviceUrl only).
+		be := newBackend("bare on h1Client")
+		defer be.Close()
+		u, _ := url.Parse(be.URL)
+		var g0 Gateway
+		h1 := g0.h1For(&http.Transport{DialContext: (&net.Dialer{}).DialContext, MaxIdleConnsPerHost: maxIdlePerHost, IdleConnTimeout: idleConnTimeout})
+		defer h1.closeIdle()
+		rp := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(u); pr.SetXForwarded() }, Transport: h1, BufferPool: bufferPool{}}
+		srv := labeledServer("bare on h1Client", "proxy", rp)
+		defer srv.Close()
+		contenders = append(contenders, &contender{name: "bare on h1Client", url: srv.URL})
+
+		be2 := newBackend("gateway, serviceUrl only")
+		defer be2.Close()
+		g, err := New(&apim.Service{APIs: []*apim.API{apiWith("/api", be2.URL, "")}}, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer g.Close()
+		srv2 := labeledServer("gateway, serviceUrl only", "proxy", g)
+		defer srv2.Close()
+		contenders = append(contenders, &contender{name: "gateway, serviceUrl only", url: srv2.URL})
 	}
 
 	// The order rotates every round: one noisy phase or the position in
