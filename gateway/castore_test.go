@@ -8,6 +8,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 
 	"github.com/apimlab/apimlab/apim"
@@ -153,5 +154,39 @@ func TestCAStoreIPTargetValid(t *testing.T) {
 	_, front := startGateway(t, svc, Options{})
 	if code, h, body := get(t, front.URL+"/s", nil); code != http.StatusOK || body != "secure" {
 		t.Fatalf("status %d (reason %q), body %q; want 200 from the backend", code, h.Get(HeaderReason), body)
+	}
+}
+
+// TestCAStoreIPTargetHTTP2: the same ad hoc IP target through
+// forward-request http-version "2or1" and "2" (HTTP/2 over TLS with ALPN):
+// the certificate carries the address and the chain is built with the CA
+// store's intermediate, so it is accepted on every version, as on HTTP/1.1.
+func TestCAStoreIPTargetHTTP2(t *testing.T) {
+	p := testPKI(t)
+	var proto atomic.Value
+	s := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		proto.Store(r.Proto)
+		_, _ = io.WriteString(w, "secure")
+	}))
+	s.Config.ErrorLog = log.New(io.Discard, "", 0)
+	s.EnableHTTP2 = true
+	s.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{p.Server.Cert.Raw}, PrivateKey: p.Server.Key, Leaf: p.Server.Cert}}}
+	s.StartTLS()
+	t.Cleanup(s.Close)
+	for _, tc := range []struct{ version, wantProto string }{
+		{"1", "HTTP/1.1"}, {"2or1", "HTTP/2.0"}, {"2", "HTTP/2.0"},
+	} {
+		t.Run(tc.version, func(t *testing.T) {
+			svc := &apim.Service{CAStore: []*apim.CACertificate{storeEntry("Root", p.Root.Cert), storeEntry("CertificateAuthority", p.Intermediate.Cert)},
+				Policy: doc(apim.ScopeGlobal, `<policies><inbound /><backend><forward-request http-version="`+tc.version+`" /></backend><outbound /><on-error /></policies>`),
+				APIs:   []*apim.API{apiWith("/s", s.URL, "")}}
+			_, front := startGateway(t, svc, Options{})
+			if code, h, body := get(t, front.URL+"/s", nil); code != http.StatusOK || body != "secure" {
+				t.Fatalf("status %d (reason %q), body %q; want 200 from the backend", code, h.Get(HeaderReason), body)
+			}
+			if got := proto.Load(); got != tc.wantProto {
+				t.Errorf("backend saw %v, want %s", got, tc.wantProto)
+			}
+		})
 	}
 }

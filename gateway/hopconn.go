@@ -67,11 +67,21 @@ func (g *Gateway) backendDial() dialFunc {
 	return d.DialContext
 }
 
-// hopDialTLS is an HTTP/1.1 transport's DialTLSContext: it dials with
-// dial, runs the TLS handshake with cfg (the server name from addr when
-// cfg has none, as net/http does) within timeout, and wraps the
-// connection in a hopConn above TLS.
+// hopDialTLS is an HTTP/1.1 transport's DialTLSContext: tlsDial wrapping
+// the connection in a hopConn above TLS.
 func hopDialTLS(dial dialFunc, cfg *tls.Config, timeout time.Duration) dialFunc {
+	return tlsDial(dial, cfg, timeout, true)
+}
+
+// tlsDial is a transport's DialTLSContext: it dials with dial and runs the
+// TLS handshake with cfg (the server name from addr when cfg has none, as
+// net/http does; VerifyConnection is given that name for an IP address,
+// which the connection state leaves empty) within timeout. hop wraps the
+// connection in a hopConn above TLS (HTTP/1.1); without it the *tls.Conn
+// is returned as it is, so net/http reads the protocol ALPN agreed on
+// (HTTP/2 variants: cfg's NextProtos are net/http's, set before the first
+// dial).
+func tlsDial(dial dialFunc, cfg *tls.Config, timeout time.Duration, hop bool) dialFunc {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		raw, err := dial(ctx, network, addr)
 		if err != nil {
@@ -101,6 +111,9 @@ func hopDialTLS(dial dialFunc, cfg *tls.Config, timeout time.Duration) dialFunc 
 		if err := tc.HandshakeContext(hctx); err != nil {
 			_ = raw.Close()
 			return nil, err
+		}
+		if !hop {
+			return tc, nil
 		}
 		return &hopConn{Conn: tc}, nil
 	}

@@ -200,11 +200,10 @@ func (g *Gateway) derive(base *http.Transport, certKey string, v httpVersion) *h
 	}
 	v.configure(t)
 	// HTTP/1.1 over TLS reads heads through hopConn with this variant's
-	// TLS configuration; HTTP/2 needs net/http's own TLS dial (ALPN).
-	t.DialTLSContext = nil
-	if v == http1 {
-		t.DialTLSContext = hopDialTLS(g.backendDial(), t.TLSClientConfig, tlsHandshake)
-	}
+	// TLS configuration; HTTP/2 variants get the *tls.Conn itself, so
+	// net/http sees the protocol ALPN agreed on, with the same name check
+	// for an IP address target.
+	t.DialTLSContext = tlsDial(g.backendDial(), t.TLSClientConfig, tlsHandshake, v == http1)
 	return t
 }
 
