@@ -74,7 +74,7 @@ bench:
 	$(GO) test -run '^$$' -bench 'BenchmarkLoad' -benchmem ./apim/load
 	$(GO) test -run '^$$' -bench 'BenchmarkLint' -benchmem -benchtime 5x ./lint
 	$(GO) test -run '^$$' -bench 'LintSweep' -benchtime 1x ./cmd/apimlab
-	$(GO) test -run '^$$' -bench 'ServeHTTP' -benchmem -count 4 ./gateway
+	$(GO) test -run '^$$' -bench 'ServeHTTP' -benchmem -cpu 1,2 -count 2 ./gateway
 	$(GO) test -run '^$$' -bench 'GatewayVsProxy' -benchtime 1x ./gateway
 	$(GO) test -run '^$$' -bench 'GatewayStartup' -benchtime 1x ./cmd/apimlab
 	$(GO) test -run '^$$' -bench . -benchmem ./breaker ./pool ./apim/policyexpr
