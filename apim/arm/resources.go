@@ -108,6 +108,12 @@ func (s *scope) instance(r *value, p *parent, e *env, countUnknown string) {
 		node.Obj = append(node.Obj, jsontree.Member{Key: m.Key, KeyPos: m.KeyPos, Value: v})
 	}
 	res.Node = node
+	if s.depth == 0 && len(e.loops) == 0 && !deploy && r.Get("resources") == nil {
+		// Declared once, outside copy loops and nested templates, with no
+		// child resources inside: the declaration is this resource's alone
+		// (Result.Release).
+		res.decl = r
+	}
 
 	typ := node.Get("type")
 	res.Type = typ.Text()

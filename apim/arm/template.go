@@ -51,6 +51,29 @@ type Resource struct {
 	// copy loop could not be computed. The resource then stands for the
 	// whole loop, resolved with copyIndex() unknown.
 	CountUnknown string
+
+	// decl is the resource's declaration in the template when nothing
+	// else shares it (Release).
+	decl *jsontree.Value
+}
+
+// Release drops what the result holds of resource i's values once the
+// caller has read them: its Node, and its declaration in the template when
+// that is the resource's alone (not a copy loop's, shared by every
+// iteration, nor one in a nested template or holding child resources),
+// which is emptied (jsontree.Value.Release). A loader building a model
+// from a large template releases each resource once built, so that a
+// collection during the build can free the parse tree bit by bit instead
+// of keeping it whole until the end (issue 16). Only the caller that
+// parsed the template may call it: the template must not be read again
+// after its first Release.
+func (res *Result) Release(i int) {
+	r := &res.Resources[i]
+	r.Node = nil
+	if r.decl != nil {
+		r.decl.Release()
+		r.decl = nil
+	}
 }
 
 // Result is the outcome of Resolve.

@@ -156,6 +156,57 @@ func (v *Value) DerivedFrom(src *Value) *Value {
 	return v
 }
 
+// Release empties v's subtree once its owner has no more use for it: v is
+// taken out of its parent (the parent's slot becomes nil) and every link
+// below it (members, elements, parent links, notes) is cleared, so that
+// nothing in it keeps any other value alive. Values come from shared slabs
+// (and members and elements from shared blocks) that stay allocated as long
+// as any value in them is reachable, and a reachable slab keeps everything
+// its values point to: in a parsed tree every slab reaches its neighbours,
+// so taking a subtree out of its parent alone frees nothing while any other
+// part of the tree is in use. Release frees the subtree's slabs once no
+// other live value shares them (issue 16: a loader releasing each resource
+// of a large template as soon as its model is built).
+//
+// The caller must own the subtree: its values must not be read again
+// (strings taken from them stay valid), and nothing else may share them
+// (an ARM copy loop's template is shared by every iteration). A member or
+// element whose parent link names another value is only unlinked. Paths
+// of values outside the subtree are unchanged.
+func (v *Value) Release() {
+	if v == nil {
+		return
+	}
+	if par := v.Parent(); par != nil {
+		switch k := int(v.idx); {
+		case k < len(par.Arr) && par.Arr[k] == v:
+			par.Arr[k] = nil
+		case k < len(par.Obj) && par.Obj[k].Value == v:
+			par.Obj[k].Value = nil
+		}
+	}
+	v.clear()
+}
+
+// clear drops every pointer of v's subtree (Release). A member or element
+// whose parent link names another value (shared from elsewhere, or
+// computed from a template value) is only unlinked, not emptied.
+func (v *Value) clear() {
+	for i := range v.Obj {
+		if c := v.Obj[i].Value; c != nil && c.Parent() == v {
+			c.clear()
+		}
+		v.Obj[i].Value = nil
+	}
+	for i, c := range v.Arr {
+		if c != nil && c.Parent() == v {
+			c.clear()
+		}
+		v.Arr[i] = nil
+	}
+	v.Obj, v.Arr, v.up, v.derived, v.note = nil, nil, nil, false, nil
+}
+
 // Member is a name/value pair of an object.
 type Member struct {
 	Key    string

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/apim/arm"
 	"github.com/apimlab/apimlab/apim/jsontree"
 )
 
@@ -18,6 +19,22 @@ type resource struct {
 	ID        string
 	Node      *jsontree.Value
 	Pos       apim.Position
+	// resolved and index name the resource in the ARM resolution it came
+	// from (release).
+	resolved *arm.Result
+	index    int
+}
+
+// release drops the resource's node once its model is built; for an ARM
+// resource, the resolution's node and the resource's declaration in the
+// template go too (arm.Result.Release), so that a collection during the
+// rest of the build can free them (issue 16).
+func (r *resource) release() {
+	r.Node = nil
+	if r.resolved != nil {
+		r.resolved.Release(r.index)
+		r.resolved = nil
+	}
 }
 
 // props returns the resource's "properties" object (or an empty object).
@@ -41,6 +58,8 @@ type builder struct {
 	dec decoder
 	// sequential turns off the parallel backend build (tests compare).
 	sequential bool
+	// building is Options.Building.
+	building func()
 	// apis and products index the entities by workspace and lower-cased
 	// name: templates with thousands of APIs and policies look them up
 	// once per resource.

@@ -7,10 +7,17 @@ import (
 	"github.com/apimlab/apimlab/apim"
 )
 
-// addAll adds resources in order. Backends, which large templates hold by
-// the thousand and which are independent of each other, are built on every
-// core in contiguous chunks; their order in Service.Backends and their
-// issues are the same as a sequential build's.
+// buildSteps is the number of steps a large backend build is split into
+// when Options.Building is set; the hook runs between them.
+const buildSteps = 8
+
+// addAll adds resources in order, releasing each once built (release).
+// Backends, which large templates hold by the thousand and which are
+// independent of each other, are built on every core in contiguous chunks;
+// their order in Service.Backends and their issues are the same as a
+// sequential build's. With a Building hook, a build of many backends runs
+// in buildSteps steps, every core on its next part of its chunk, with the
+// hook between steps.
 func (b *builder) addAll(rs []*resource) {
 	var backends []*resource
 	for _, r := range rs {
@@ -19,31 +26,51 @@ func (b *builder) addAll(rs []*resource) {
 			continue
 		}
 		b.add(r)
+		r.release()
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(backends)/256)
 	if b.sequential {
 		workers = 1
 	}
+	steps := 1
+	if b.building != nil && len(backends) >= 256*buildSteps {
+		steps = buildSteps
+	}
 	if workers < 2 {
-		for _, r := range backends {
-			b.add(r)
+		for s := range steps {
+			if s > 0 {
+				b.building()
+			}
+			for _, r := range backends[s*len(backends)/steps : (s+1)*len(backends)/steps] {
+				b.backend(r)
+				r.release()
+			}
 		}
 		return
 	}
 	parts := make([]*builder, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := w*len(backends)/workers, (w+1)*len(backends)/workers
-		part := &builder{svc: &apim.Service{Backends: make([]*apim.Backend, 0, hi-lo)}}
-		part.dec.issues = &part.svc.Issues
-		parts[w] = part
-		wg.Go(func() {
-			for _, r := range backends[lo:hi] {
-				part.backend(r)
-			}
-		})
+	for w := range parts {
+		n := (w+1)*len(backends)/workers - w*len(backends)/workers
+		parts[w] = &builder{svc: &apim.Service{Backends: make([]*apim.Backend, 0, n)}}
+		parts[w].dec.issues = &parts[w].svc.Issues
 	}
-	wg.Wait()
+	for s := range steps {
+		if s > 0 {
+			b.building()
+		}
+		var wg sync.WaitGroup
+		for w, part := range parts {
+			lo, hi := w*len(backends)/workers, (w+1)*len(backends)/workers
+			chunk := backends[lo+s*(hi-lo)/steps : lo+(s+1)*(hi-lo)/steps]
+			wg.Go(func() {
+				for _, r := range chunk {
+					part.backend(r)
+					r.release()
+				}
+			})
+		}
+		wg.Wait()
+	}
 	for _, part := range parts {
 		b.svc.Backends = append(b.svc.Backends, part.svc.Backends...)
 		b.svc.Issues = append(b.svc.Issues, part.svc.Issues...)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/apimlab/apimlab/apim/summary"
@@ -11,12 +12,12 @@ import (
 )
 
 // TestParallelBuildMatchesSequential loads a template large enough for the
-// parallel backend build and checks that the model (backends in template
-// order, every field, every issue, every position) equals a one-by-one
-// build's.
+// parallel backend build, and for a build in steps with a Building hook,
+// and checks that the model (backends in template order, every field,
+// every issue, every position) equals a one-by-one build's.
 func TestParallelBuildMatchesSequential(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "big.json")
-	if err := os.WriteFile(file, gen.ARM(2000, 10), 0o644); err != nil {
+	if err := os.WriteFile(file, gen.ARM(2100, 10), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	view := func(opts Options) string {
@@ -24,8 +25,8 @@ func TestParallelBuildMatchesSequential(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(svc.Backends) != 2000 {
-			t.Fatalf("%d backends, want 2000", len(svc.Backends))
+		if len(svc.Backends) != 2100 {
+			t.Fatalf("%d backends, want 2100", len(svc.Backends))
 		}
 		out, err := json.Marshal(summary.Of(svc, summary.Options{}))
 		if err != nil {
@@ -37,13 +38,28 @@ func TestParallelBuildMatchesSequential(t *testing.T) {
 		}
 		return names + string(out)
 	}
-	if par, seq := view(Options{}), view(Options{sequential: true}); par != seq {
+	seq := view(Options{sequential: true})
+	if par := view(Options{}); par != seq {
 		t.Error("the parallel build differs from the sequential one")
+	}
+	// In steps, with a collection between them (the CLI's policy at its
+	// most eager): resources are released as they are built, so a
+	// collection frees them while the rest are being built.
+	for _, sequential := range []bool{false, true} {
+		calls := 0
+		got := view(Options{sequential: sequential, Building: func() { calls++; runtime.GC() }})
+		if got != seq {
+			t.Errorf("sequential %v: the build in steps differs from the sequential one", sequential)
+		}
+		if calls != buildSteps-1 {
+			t.Errorf("sequential %v: Building called %d times, want %d", sequential, calls, buildSteps-1)
+		}
 	}
 }
 
 // TestResolvedHook checks that Options.Resolved is called once per ARM
-// template and not for other inputs.
+// template and not for other inputs, and Options.Building not for small
+// templates.
 func TestResolvedHook(t *testing.T) {
 	dir := t.TempDir()
 	var files []string
@@ -57,11 +73,14 @@ func TestResolvedHook(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	calls := 0
-	if _, err := LoadServices(files, Options{Resolved: func() { calls++ }}); err != nil {
+	calls, steps := 0, 0
+	if _, err := LoadServices(files, Options{Resolved: func() { calls++ }, Building: func() { steps++ }}); err != nil {
 		t.Fatal(err)
 	}
 	if calls != 2 {
 		t.Errorf("Resolved called %d times, want 2 (two templates and a policy file)", calls)
+	}
+	if steps != 0 {
+		t.Errorf("Building called %d times for templates of 20 and 5 backends, want 0", steps)
 	}
 }

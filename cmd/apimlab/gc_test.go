@@ -34,27 +34,30 @@ func TestTuneGC(t *testing.T) {
 
 // TestBeforeBuild: the metrics beforeBuild reads exist (a renamed metric
 // would silently turn the policy off), it collects once the heap has
-// reached half its goal, and not below.
+// passed 45/64 of the way from the live heap to the goal, and not below.
 func TestBeforeBuild(t *testing.T) {
-	heap, goal, ok := heapAndGoal()
-	if !ok || goal == 0 || heap == 0 {
-		t.Fatalf("heapAndGoal = %d, %d, %v", heap, goal, ok)
+	runtime.GC() // the live heap is 0 before the first collection
+	heap, live, goal, ok := heapLiveGoal()
+	if !ok || goal == 0 || heap == 0 || live == 0 {
+		t.Fatalf("heapLiveGoal = %d, %d, %d, %v", heap, live, goal, ok)
 	}
 	for _, tt := range []struct {
-		heap, goal uint64
-		want       bool
+		heap, live, goal uint64
+		want             bool
 	}{
-		{0, 100, false}, {20, 100, false}, {49, 100, false}, {50, 100, true}, {90, 100, true}, {150, 100, true},
+		{0, 0, 640, false}, {100, 0, 640, false}, {449, 0, 640, false}, {450, 0, 640, true}, {900, 0, 640, true},
+		{100, 100, 740, false}, {549, 100, 740, false}, {550, 100, 740, true},
+		{500, 100, 100, false}, {500, 200, 100, false}, // no goal above the live heap
 	} {
-		if got := collectionDue(tt.heap, tt.goal); got != tt.want {
-			t.Errorf("collectionDue(%d, %d) = %v, want %v", tt.heap, tt.goal, got, tt.want)
+		if got := collectionDue(tt.heap, tt.live, tt.goal); got != tt.want {
+			t.Errorf("collectionDue(%d, %d, %d) = %v, want %v", tt.heap, tt.live, tt.goal, got, tt.want)
 		}
 	}
 	prev := debug.SetGCPercent(100)
 	defer debug.SetGCPercent(prev)
 	runtime.GC()
 	keep := make([][]byte, 0, 64)
-	for heap, goal, _ := heapAndGoal(); !collectionDue(heap, goal+goal/4); heap, goal, _ = heapAndGoal() {
+	for heap, live, goal, _ := heapLiveGoal(); !collectionDue(heap, live, goal); heap, live, goal, _ = heapLiveGoal() {
 		keep = append(keep, make([]byte, 256<<10))
 	}
 	var before, after runtime.MemStats
@@ -62,7 +65,7 @@ func TestBeforeBuild(t *testing.T) {
 	beforeBuild()
 	runtime.ReadMemStats(&after)
 	if after.NumGC == before.NumGC {
-		t.Errorf("no collection with the heap past half its goal")
+		t.Errorf("no collection with the heap past the pacer's minimum trigger")
 	}
 	runtime.KeepAlive(keep)
 }

@@ -135,37 +135,47 @@ func tuneGC(args []string) {
 func afterLoad() { runtime.GC() }
 
 // beforeBuild runs between resolving a template and building the model
-// from it (load.Options.Resolved). When the heap has reached half its
-// goal, the next collection would most likely fall in the middle of the
-// model build, where both cores allocate and the collector's assists and
-// write barriers slow them down; collecting now, while only the parse
-// tree and the resolution's intermediates are live, does the same marking
-// at a quiet point and lets the build reuse the resolution's garbage. On
-// issue 16's sweep inputs the collection otherwise fell inside the build
-// in most runs: with it lint's median CPU time went from 0.38 to 0.32 s
-// at 10,000 backends and from 1.6 to 1.33 s at 40,000 (and varied much
-// less), peak RSS from 433 to 422 MB at 40,000 and unchanged at 10,000
-// (docs/benchmarks.md). Below half the goal no collection is due during
-// the build and none is forced, so a folder of many templates does not
+// from it (load.Options.Resolved) and between the steps of a large build
+// (load.Options.Building). It collects when the runtime could start a
+// collection on its own any moment: the heap is past the point where Go's
+// pacer may trigger one (about 70% of the way from the live heap to the
+// goal). Collecting then does the marking at a quiet point instead of in
+// the middle of the build, where both cores allocate and the collector's
+// assists and write barriers slow them down; on issue 16's sweep inputs a
+// collection otherwise fell inside the build in most runs (with it lint's
+// median CPU time went from 0.38 to 0.32 s at 10,000 backends and from 1.6
+// to 1.33 s at 40,000). Collecting no earlier than that matters at 40,000
+// backends: the build releases each resource once built, so a collection
+// a few steps into the build frees that part of the parse tree for the
+// rest of it, where one before the build freed only the resolution's
+// garbage (sweep peak RSS 424 → 382 MB, CPU unchanged; docs/benchmarks.md).
+// Below that point none is forced, so a folder of many templates does not
 // collect once per template.
 func beforeBuild() {
-	if heap, goal, ok := heapAndGoal(); ok && collectionDue(heap, goal) {
+	if heap, live, goal, ok := heapLiveGoal(); ok && collectionDue(heap, live, goal) {
 		runtime.GC()
 	}
 }
 
-// collectionDue reports whether the heap has reached half its goal.
-func collectionDue(heap, goal uint64) bool { return heap >= goal/2 }
+// collectionDue reports whether the heap has passed the earliest point at
+// which the runtime may trigger a collection: 45/64 of the way from the
+// live heap to the goal (the pacer's minimum trigger).
+func collectionDue(heap, live, goal uint64) bool {
+	return goal > live && heap >= live+(goal-live)*45/64
+}
 
-// heapAndGoal reads the bytes of heap objects (live and not yet swept) and
-// the collector's current heap goal.
-func heapAndGoal() (heap, goal uint64, ok bool) {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/goal:bytes"}}
+// heapLiveGoal reads the bytes of heap objects (live and not yet swept),
+// the live heap as of the last collection and the collector's current
+// heap goal.
+func heapLiveGoal() (heap, live, goal uint64, ok bool) {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}, {Name: "/gc/heap/goal:bytes"}}
 	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 || s[1].Value.Kind() != metrics.KindUint64 {
-		return 0, 0, false
+	for _, x := range s {
+		if x.Value.Kind() != metrics.KindUint64 {
+			return 0, 0, 0, false
+		}
 	}
-	return s[0].Value.Uint64(), s[1].Value.Uint64(), true
+	return s[0].Value.Uint64(), s[1].Value.Uint64(), s[2].Value.Uint64(), true
 }
 
 // commandName is the first argument that is not a flag.
