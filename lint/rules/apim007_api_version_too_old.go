@@ -43,16 +43,19 @@ var learnIntroduced = map[string]string{
 }
 
 func checkAPIVersionTooOld(pass *lint.Pass) {
+	type use struct {
+		key, what string
+		pos       apim.Position
+	}
+	// One list for every backend: grown anew per backend it took 9 MB in
+	// 76,000 allocations at 40,000 backends (issue 16).
+	var uses []use
 	for _, b := range pass.Service.Backends {
 		if !b.APIVersion.Known() || strings.TrimSpace(b.APIVersion.Value) == "" {
 			continue
 		}
 		ver := strings.TrimSpace(b.APIVersion.Value)
-		type use struct {
-			key, what string
-			pos       apim.Position
-		}
-		var uses []use
+		uses = uses[:0]
 		if cb := b.CircuitBreaker; cb != nil {
 			uses = append(uses, use{"BackendContractProperties.circuitBreaker", "circuitBreaker", cb.Pos})
 			for _, r := range cb.Rules {
