@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bufio"
 	"context"
 	"io"
 	"net"
@@ -173,4 +174,25 @@ func loopbackDialer(serverURL string) func(ctx context.Context, network, addr st
 	return func(ctx context.Context, network, _ string) (net.Conn, error) {
 		return d.DialContext(ctx, network, real)
 	}
+}
+
+// acceptOne listens on loopback, hands the first connection (with a
+// reader on it) to serve in a goroutine, closes it when serve returns,
+// and returns the address; the listener closes with the test.
+func acceptOne(t *testing.T, serve func(c net.Conn, br *bufio.Reader)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		serve(c, bufio.NewReader(c))
+	}()
+	return ln.Addr().String()
 }

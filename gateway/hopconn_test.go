@@ -176,18 +176,7 @@ func h2Frame(typ, flags byte, stream uint32, payload []byte) []byte {
 // payload "H": a reader taking it for the start of "HTTP/1." would wait
 // for more bytes that never come.
 func TestHopConnNotUnderHTTP2(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		br := bufio.NewReader(c)
+	addr := acceptOne(t, func(c net.Conn, br *bufio.Reader) {
 		preface := make([]byte, 24)
 		if _, err := io.ReadFull(br, preface); err != nil {
 			return
@@ -233,8 +222,8 @@ func TestHopConnNotUnderHTTP2(t *testing.T) {
 		}
 		_, _ = c.Write([]byte("H"))
 		_, _ = io.Copy(io.Discard, br)
-	}()
-	a := apiWith("/a", "http://"+ln.Addr().String(), "")
+	})
+	a := apiWith("/a", "http://"+addr, "")
 	a.Policy = doc(apim.ScopeAPI, policyDoc("", `<forward-request http-version="2" />`, ""))
 	_, front := startGateway(t, &apim.Service{APIs: []*apim.API{a}}, Options{})
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
@@ -291,18 +280,7 @@ func TestHopConnTunnelRaw(t *testing.T) {
 // Content-Length counts it).
 func TestHopConnBodyAfterEarlyResponse(t *testing.T) {
 	const respBody = "HTTP/1.1 200 OK\r\nConnection: X-A\r\nX-A: 1\r\n\r\n"
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		br := bufio.NewReader(c)
+	addr := acceptOne(t, func(c net.Conn, br *bufio.Reader) {
 		req, err := http.ReadRequest(br)
 		if err != nil {
 			return
@@ -310,8 +288,8 @@ func TestHopConnBodyAfterEarlyResponse(t *testing.T) {
 		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: "+strconv.Itoa(len(respBody))+"\r\n\r\n")
 		_, _ = io.ReadAll(req.Body) // the whole request body, written after the head was read
 		_, _ = io.WriteString(c, respBody)
-	}()
-	svc := &apim.Service{APIs: []*apim.API{apiWith("/api", "http://"+ln.Addr().String(), "")}}
+	})
+	svc := &apim.Service{APIs: []*apim.API{apiWith("/api", "http://"+addr, "")}}
 	_, front := startGateway(t, svc, Options{})
 	pr, pw := io.Pipe()
 	go func() {
@@ -338,30 +316,9 @@ func TestHopConnBodyAfterEarlyResponse(t *testing.T) {
 // Connection naming fields).
 func rawBackend(t *testing.T, response string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					if _, err := http.ReadRequest(br); err != nil {
-						return
-					}
-					if _, err := io.WriteString(c, response); err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return ln.Addr().String()
+	addr, _ := scriptBackend(t, func(_, _ int, _ *http.Request, c net.Conn) bool {
+		_, err := io.WriteString(c, response)
+		return err == nil
+	})
+	return addr
 }
