@@ -615,6 +615,20 @@ func NewLines(file string, data []byte) *Lines {
 	return l
 }
 
+// reset makes l the index of data's lines, reusing its storage.
+func (l *Lines) reset(data []byte) {
+	l.starts = append(l.starts[:0], 0)
+	for i := 0; ; {
+		j := bytes.IndexByte(data[i:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+		l.starts = append(l.starts, i)
+	}
+	l.last, l.first = 0, 0
+}
+
 // Pos converts a byte offset into a Position.
 func (l *Lines) Pos(off int64) apim.Position { return l.Loc(off).Position() }
 
@@ -662,6 +676,12 @@ func Parse(file string, data []byte) (*Value, error) {
 // once, issue 16). An error reading r other than io.EOF is returned as it
 // is, not as malformed JSON.
 func ParseReader(file string, r io.Reader) (*Value, error) {
+	return parseReader(file, r, parallelFor(r))
+}
+
+// parseReader is ParseReader with the workers that build large arrays
+// (nil: all on the calling goroutine).
+func parseReader(file string, r io.Reader, pool *workers) (*Value, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	bom := 0
 	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\xef\xbb\xbf")) {
@@ -673,6 +693,7 @@ func ParseReader(file string, r io.Reader) (*Value, error) {
 	lr := &lineReader{r: br, lines: l, off: bom}
 	p := &parser{lines: l, bom: int64(bom)}
 	p.dec = jsontext.NewDecoder(lr)
+	p.pool = pool
 	root, err := p.document()
 	if lr.err != nil {
 		return nil, lr.err
@@ -763,6 +784,15 @@ type parser struct {
 	// keys interns object keys: a template repeats a few dozen names
 	// ("type", "properties", …) hundreds of thousands of times.
 	keys map[string]string
+	// pool, when set, builds the elements of the arrays at the top two
+	// levels on other goroutines (parallel.go).
+	pool *workers
+	// sub marks a worker's parser, which reads one array element at a
+	// time: its offsets count from the element's start, at base in the
+	// file, with depth containers open around it.
+	sub   bool
+	base  Loc
+	depth int
 }
 
 // valueSlab is the number of Values in one slab: as many as fit in 32 KiB,
@@ -808,9 +838,21 @@ func (p *parser) takeElems(n int) []*Value {
 	return s
 }
 
-func (p *parser) pos(off int64) Loc { return p.lines.Loc(off + p.bom) }
+func (p *parser) pos(off int64) Loc {
+	l := p.lines.Loc(off + p.bom)
+	if p.sub {
+		if l.line == 1 {
+			l.col += p.base.col - 1
+		}
+		l.line += p.base.line - 1
+	}
+	return l
+}
 
 func (p *parser) wrap(err error) error {
+	if ae, ok := asPositioned(err); ok {
+		return ae // a worker's, positioned already
+	}
 	var se *jsontext.SyntacticError
 	off := p.dec.InputOffset()
 	msg := err.Error()
@@ -832,7 +874,7 @@ func (p *parser) wrap(err error) error {
 const maxDepth = 10000
 
 func (p *parser) value() (*Value, error) {
-	if p.dec.StackDepth() > maxDepth {
+	if p.dec.StackDepth()+p.depth > maxDepth {
 		return nil, fmt.Errorf("nesting deeper than %d", maxDepth)
 	}
 	switch p.dec.PeekKind() {
@@ -876,6 +918,9 @@ func (p *parser) value() (*Value, error) {
 		}
 		v := p.newValue()
 		v.Kind, v.Pos = Array, p.pos(p.dec.InputOffset()-1)
+		if p.pool != nil && p.dec.StackDepth() <= 2 {
+			return p.parallelArray(v)
+		}
 		base := len(p.elems)
 		for p.dec.PeekKind() != ']' {
 			child, err := p.value()

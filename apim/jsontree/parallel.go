@@ -1,0 +1,202 @@
+package jsontree
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"runtime"
+	"sync"
+
+	"github.com/apimlab/apimlab/apim"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// A large document is parsed on every core: the elements of the arrays
+// at its top two levels (an ARM template's resources, a REST list's
+// value, an az CLI listing) are read as raw text on the reading goroutine,
+// which validates them, and built into values by workers, a batch of
+// elements at a time. The tree is the one a sequential parse builds, with
+// the same positions; only which slabs hold which values differs. Issue
+// 16: the parse of a 40,000-backend template was a third of lint's wall
+// time, on one core.
+
+// parallelMin is the input size from which ParseReader builds large
+// arrays on several cores; below it the batches would not pay for
+// themselves.
+const parallelMin = 4 << 20
+
+// batchBytes is about how much element text one batch holds (a
+// variable so that tests can make batches of one element).
+var batchBytes = 256 << 10
+
+// batch is a run of consecutive elements of one array.
+type batch struct {
+	raw   []byte // their text, back to back
+	elems []rawElem
+	out   []*Value
+	err   error // the first element's error, positioned in the file
+}
+
+// rawElem is where one element's text ends in its batch's raw and where
+// it starts in the file.
+type rawElem struct {
+	end   int
+	at    Loc
+	depth int // containers open around it
+}
+
+// workers hands out the sub-parsers that build batches: at most one per
+// core at a time, each keeping its slabs and key table from batch to
+// batch. The reader waits while a batch per core is queued besides those
+// being built, so the raw text held at once stays a few batches whatever
+// the input size, and built batches' buffers are reused.
+type workers struct {
+	free  chan *parser
+	queue chan struct{}
+	mu    sync.Mutex
+	bufs  [][]byte
+}
+
+func newWorkers(n int) *workers {
+	w := &workers{free: make(chan *parser, n), queue: make(chan struct{}, 2*n)}
+	for range n {
+		w.free <- &parser{dec: jsontext.NewDecoder(bytes.NewBuffer(nil)), lines: &Lines{}, sub: true}
+	}
+	return w
+}
+
+// buffer returns an empty buffer for a batch's text.
+func (w *workers) buffer() []byte {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if n := len(w.bufs); n > 0 {
+		b := w.bufs[n-1]
+		w.bufs = w.bufs[:n-1]
+		return b[:0]
+	}
+	return make([]byte, 0, 2*batchBytes)
+}
+
+// build parses every element of b, then gives back its text buffer (the
+// values copy what they keep) and its place in the queue.
+func (w *workers) build(b *batch) {
+	p := <-w.free
+	defer func() {
+		w.free <- p
+		w.mu.Lock()
+		w.bufs = append(w.bufs, b.raw)
+		w.mu.Unlock()
+		b.raw = nil
+		<-w.queue
+	}()
+	b.out = make([]*Value, len(b.elems))
+	start := 0
+	for i, e := range b.elems {
+		raw := b.raw[start:e.end]
+		start = e.end
+		p.lines.reset(raw)
+		p.lines.file = e.at.file
+		p.base, p.depth = e.at, e.depth
+		p.dec.Reset(bytes.NewBuffer(raw))
+		v, err := p.value()
+		if err != nil {
+			b.err = p.wrap(err)
+			return
+		}
+		b.out[i] = v
+	}
+}
+
+// parallelArray reads the elements of the array v (its '[' read) as raw
+// text and has the workers build them.
+func (p *parser) parallelArray(v *Value) (*Value, error) {
+	var (
+		wg      sync.WaitGroup
+		batches []*batch
+		cur     = &batch{raw: p.pool.buffer()}
+	)
+	send := func() {
+		b := cur
+		batches = append(batches, b)
+		p.pool.queue <- struct{}{}
+		wg.Go(func() { p.pool.build(b) })
+		cur = &batch{raw: p.pool.buffer()}
+	}
+	// fail returns the first error in file order: a worker's, in an
+	// element before the one the reader stopped at, or the reader's.
+	fail := func(err error) (*Value, error) {
+		wg.Wait()
+		for _, b := range batches {
+			if b.err != nil {
+				return nil, b.err
+			}
+		}
+		return nil, err
+	}
+	depth := p.dec.StackDepth()
+	for p.dec.PeekKind() != ']' {
+		raw, err := p.dec.ReadValue()
+		if err != nil {
+			return fail(err)
+		}
+		at := p.pos(p.dec.InputOffset() - int64(len(raw)))
+		cur.raw = append(cur.raw, raw...)
+		cur.elems = append(cur.elems, rawElem{end: len(cur.raw), at: at, depth: depth})
+		if len(cur.raw) >= batchBytes {
+			send()
+		}
+	}
+	if _, err := p.dec.ReadToken(); err != nil {
+		return fail(err)
+	}
+	if len(cur.elems) > 0 {
+		send()
+	}
+	wg.Wait()
+	n := 0
+	for _, b := range batches {
+		if b.err != nil {
+			return nil, b.err
+		}
+		n += len(b.out)
+	}
+	if n > 0 {
+		v.Arr = p.takeElems(n)
+		i := 0
+		for _, b := range batches {
+			for _, c := range b.out {
+				c.up, c.idx = v, int32(i)
+				v.Arr[i] = c
+				i++
+			}
+		}
+	}
+	return v, nil
+}
+
+// parallelFor returns the workers for a document read from r: nil unless
+// r is a file of at least parallelMin bytes and there is more than one
+// core to build it on.
+func parallelFor(r any) *workers {
+	n := runtime.GOMAXPROCS(0)
+	if n < 2 {
+		return nil
+	}
+	st, ok := r.(interface{ Stat() (fs.FileInfo, error) })
+	if !ok {
+		return nil
+	}
+	fi, err := st.Stat()
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() < parallelMin {
+		return nil
+	}
+	return newWorkers(n)
+}
+
+// asPositioned returns err when it is already positioned in the file (a
+// worker's), so wrap leaves it as it is.
+func asPositioned(err error) (*apim.Error, bool) {
+	var ae *apim.Error
+	ok := errors.As(err, &ae)
+	return ae, ok
+}

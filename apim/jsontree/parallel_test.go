@@ -1,0 +1,200 @@
+package jsontree
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/apimlab/apimlab/internal/gen"
+)
+
+// sameTree reports the first difference between two parsed trees: kinds,
+// values, positions, member names and their positions, parent links.
+func sameTree(path string, a, b *Value) error {
+	if (a == nil) != (b == nil) {
+		return fmt.Errorf("%s: nil %v vs %v", path, a == nil, b == nil)
+	}
+	if a == nil {
+		return nil
+	}
+	if a.Kind != b.Kind || a.Bool != b.Bool || a.Str != b.Str || a.Origin != b.Origin {
+		return fmt.Errorf("%s: %s %q vs %s %q", path, a.Kind, a.Str, b.Kind, b.Str)
+	}
+	if a.Position() != b.Position() {
+		return fmt.Errorf("%s: at %s vs %s", path, a.Position(), b.Position())
+	}
+	if a.Path() != b.Path() {
+		return fmt.Errorf("%s: path %s vs %s", path, a.Path(), b.Path())
+	}
+	if len(a.Obj) != len(b.Obj) || len(a.Arr) != len(b.Arr) {
+		return fmt.Errorf("%s: %d/%d members, %d/%d elements", path, len(a.Obj), len(b.Obj), len(a.Arr), len(b.Arr))
+	}
+	for i := range a.Obj {
+		ma, mb := a.Obj[i], b.Obj[i]
+		if ma.Key != mb.Key || ma.KeyPos.Position() != mb.KeyPos.Position() {
+			return fmt.Errorf("%s: member %d %q at %s vs %q at %s", path, i, ma.Key, ma.KeyPos, mb.Key, mb.KeyPos)
+		}
+		if ma.Value.Parent() != a || mb.Value.Parent() != b {
+			return fmt.Errorf("%s.%s: parent link", path, ma.Key)
+		}
+		if err := sameTree(path+"."+ma.Key, ma.Value, mb.Value); err != nil {
+			return err
+		}
+	}
+	for i := range a.Arr {
+		if a.Arr[i].Parent() != a || b.Arr[i].Parent() != b {
+			return fmt.Errorf("%s[%d]: parent link", path, i)
+		}
+		if err := sameTree(fmt.Sprintf("%s[%d]", path, i), a.Arr[i], b.Arr[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parseBoth parses data sequentially (Parse, whole input in memory) and
+// with workers building the top arrays in batches of one element or of
+// batch bytes.
+func parseBoth(t *testing.T, name string, data []byte, batch int) (seq, par *Value, seqErr, parErr error) {
+	t.Helper()
+	saved := batchBytes
+	batchBytes = batch
+	defer func() { batchBytes = saved }()
+	seq, seqErr = Parse(name, data)
+	par, parErr = parseReader(name, bytes.NewReader(data), newWorkers(3))
+	return
+}
+
+// TestParallelSameTree: a parse whose top arrays are built by workers
+// gives the sequential parse's tree, positions and paths, on generated
+// templates, on every JSON file of the repository's fixtures and test
+// data, and on layouts chosen to move lines and columns around (an
+// element on the line of '[', CRLF, tabs, a byte order mark, multi-byte
+// characters, escapes, nested and root arrays, scalars).
+func TestParallelSameTree(t *testing.T) {
+	inputs := map[string][]byte{
+		"gen-300.json": gen.ARM(300, 30),
+		"first-on-bracket-line.json": []byte(`{"resources": [{"a": 1,
+  "b": [1, 2, {"c": "x"}]}, {"d": null}
+	, 7, "s", true, [ [1], {} ],
+	{"é": "ü\u00e9\n", "k": "\"q\""}]}`),
+		"crlf-bom.json":     []byte("\xef\xbb\xbf{\r\n  \"resources\": [\r\n    { \"name\": \"a\",\r\n\t\"v\": [1,\r\n 2] },\r\n    { \"name\": \"b\" }\r\n  ],\r\n  \"outputs\": {}\r\n}\r\n"),
+		"root-array.json":   []byte("[\n {\"a\": [1, 2]},\n {\"b\": {\"c\": [3]}},\n 4, \"five\", null\n]\n"),
+		"empty-arrays.json": []byte(`{"a": [], "b": [[]], "c": {"d": [1, 2]}}`),
+		"scalar.json":       []byte(`"just a string"`),
+		"one-line.json":     []byte(`{"value":[{"id":"/x/1","properties":{"url":"https://a"}},{"id":"/x/2","properties":{"url":"https://b","list":["p","q"]}}],"nextLink":null}`),
+	}
+	root := filepath.Join("..", "..")
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && d.Name() == ".git" {
+			return filepath.SkipDir
+		}
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") {
+			return nil
+		}
+		if data, err := os.ReadFile(p); err == nil {
+			inputs[p] = data
+		}
+		return nil
+	})
+	if len(inputs) < 50 {
+		t.Fatalf("only %d inputs: the fixtures were not found", len(inputs))
+	}
+	for name, data := range inputs {
+		for _, batch := range []int{1, 200, 256 << 10} {
+			seq, par, seqErr, parErr := parseBoth(t, name, data, batch)
+			if fmt.Sprint(seqErr) != fmt.Sprint(parErr) {
+				t.Errorf("%s (batch %d): error %v, sequential %v", name, batch, parErr, seqErr)
+				continue
+			}
+			if err := sameTree("$", seq, par); err != nil {
+				t.Errorf("%s (batch %d): %v", name, batch, err)
+			}
+		}
+	}
+}
+
+// TestParallelErrors: malformed input gives the sequential parse's error
+// at the same place, whichever batch the fault is in, and the first fault
+// in file order wins when a worker's element and the reader both fail.
+func TestParallelErrors(t *testing.T) {
+	var deep strings.Builder
+	deep.WriteString(`{"resources": [{"a": 1}, `)
+	for range 10010 {
+		deep.WriteString("[")
+	}
+	for range 10010 {
+		deep.WriteString("]")
+	}
+	deep.WriteString("]}")
+	cases := map[string]string{
+		"syntax in an element":        "{\"resources\": [\n {\"a\": 1},\n {\"b\": 2,, \"c\": 3},\n {\"d\": 4}\n]}",
+		"duplicate name in element":   "{\"resources\": [\n {\"a\": 1},\n {\"b\": 2, \"b\": 3}\n]}",
+		"invalid UTF-8 in element":    "{\"resources\": [{\"a\": \"\xff\"}]}",
+		"missing comma between":       "{\"resources\": [{\"a\": 1} {\"b\": 2}]}",
+		"truncated in element":        "{\"resources\": [{\"a\": 1}, {\"b\": [1, 2",
+		"truncated after element":     "{\"resources\": [{\"a\": 1}, {\"b\": 2}",
+		"trailing comma":              "{\"resources\": [{\"a\": 1},]}",
+		"data after the document":     "{\"resources\": [{\"a\": 1}]} {}",
+		"bad escape in element":       "{\"resources\": [{\"a\": \"\\x\"}]}",
+		"nesting too deep in element": deep.String(),
+	}
+	for name, in := range cases {
+		for _, batch := range []int{1, 256 << 10} {
+			_, _, seqErr, parErr := parseBoth(t, name, []byte(in), batch)
+			if seqErr == nil {
+				t.Fatalf("%s: the sequential parse accepted it", name)
+			}
+			// The reader validates a whole element at once, so jsontext
+			// may word a fault in it differently ("at start of string
+			// (expecting '"')" for "at start of value"); the place and
+			// the kind of error are the same.
+			if at(seqErr) != at(parErr) || !strings.Contains(fmt.Sprint(parErr), ": malformed JSON: ") {
+				t.Errorf("%s (batch %d):\n got  %v\n want %v", name, batch, parErr, seqErr)
+			}
+		}
+	}
+}
+
+// TestParallelOnlyForLargeFiles: ParseReader builds on several cores only
+// when reading a regular file of parallelMin bytes or more.
+func TestParallelOnlyForLargeFiles(t *testing.T) {
+	dir := t.TempDir()
+	small, large := filepath.Join(dir, "small.json"), filepath.Join(dir, "large.json")
+	if err := os.WriteFile(small, []byte(`{"resources": []}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(large, bytes.Repeat([]byte(" "), parallelMin), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		path string
+		want bool
+	}{{small, false}, {large, true}} {
+		f, err := os.Open(c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := parallelFor(f) != nil
+		f.Close()
+		if want := c.want && maxProcs() > 1; got != want {
+			t.Errorf("%s: parallel %v, want %v", filepath.Base(c.path), got, want)
+		}
+	}
+	if parallelFor(bytes.NewReader(make([]byte, parallelMin))) != nil {
+		t.Error("a reader that is not a file was parsed in parallel")
+	}
+}
+
+func maxProcs() int { return runtime.GOMAXPROCS(0) }
+
+// at returns the file:line:col an error starts with.
+func at(err error) string {
+	s, _, _ := strings.Cut(fmt.Sprint(err), ": malformed JSON")
+	return s
+}
