@@ -25,7 +25,11 @@ var MissingBase = &lint.Rule{
 			"altogether inherits the outer policy and is fine, and a <backend> section that has its " +
 			"own forward-request (say, inside a retry, or in a policy fragment it includes) leaves out " +
 			"<base/> on purpose: inheriting the " +
-			"outer forward-request would call the backend twice.",
+			"outer forward-request would call the backend twice. An empty <backend/> is the way to " +
+			"not call a backend at all (Learn, forward-request: \"Removing this policy results in the " +
+			"request not being forwarded to the backend service. Policies in the outbound section are " +
+			"evaluated immediately upon the successful completion of the policies in the inbound " +
+			"section.\"), as in policies that build the response themselves, and is not reported either.",
 		Fix: "Add `<base />` to the section (usually first), or suppress the finding with a reason " +
 			"when discarding the outer policy is deliberate.",
 		Bad: `<policies>
@@ -65,6 +69,13 @@ func checkMissingBase(pass *lint.Pass) {
 				// retry, or from an included fragment): inheriting the
 				// outer forward-request would call the backend twice, so
 				// leaving out <base/> is the pattern.
+				continue
+			}
+			if s == policy.Backend && len(sec.Children) == 0 && sec.Text == "" {
+				// An empty <backend/> deliberately calls no backend: the
+				// outbound section runs right after inbound (the OAuth
+				// endpoints of Azure-Samples/AI-Gateway's
+				// mcp-client-authorization lab, token.policy.xml).
 				continue
 			}
 			nested := ""

@@ -58,6 +58,25 @@ func TestPolicyRuleEdges(t *testing.T) {
 			&apim.Service{APIs: []*apim.API{{Name: "a", Operations: []*apim.Operation{{Name: "o",
 				Policy: xmlDoc(apim.ScopeOperation, "a/o", `<policies><outbound /></policies>`)}}}}},
 			[]string{`<outbound> of the operation "a/o" policy has no <base/>`}},
+		// An empty <backend/> calls no backend on purpose (Learn,
+		// forward-request; Azure-Samples/AI-Gateway
+		// labs/mcp-client-authorization/src/apim-oauth/token.policy.xml);
+		// other empty sections, and a backend section with content but no
+		// forward-request, still drop the outer policy.
+		{"405 empty backend: calls no backend on purpose", MissingBase,
+			&apim.Service{Standalone: []*apim.PolicyDoc{xmlDoc(apim.ScopeAPI, "a",
+				`<policies><inbound><base /></inbound><backend /><outbound><base /></outbound></policies>`)}}, nil},
+		{"405 backend holding only a comment: empty", MissingBase,
+			&apim.Service{Standalone: []*apim.PolicyDoc{xmlDoc(apim.ScopeAPI, "a",
+				`<policies><backend><!-- no backend call --></backend></policies>`)}}, nil},
+		{"405 empty outbound: reported", MissingBase,
+			&apim.Service{Standalone: []*apim.PolicyDoc{xmlDoc(apim.ScopeAPI, "a",
+				`<policies><backend /><outbound /></policies>`)}},
+			[]string{`<outbound> of the API "a" policy has no <base/>`}},
+		{"405 backend with policies but no forward-request: reported", MissingBase,
+			&apim.Service{Standalone: []*apim.PolicyDoc{xmlDoc(apim.ScopeAPI, "a",
+				`<policies><backend><choose><when condition="@(true)"><base /></when></choose></backend></policies>`)}},
+			[]string{`<backend> of the API "a" policy has no <base/>`}},
 		{"502 secret from an unresolved parameter: skipped", NamedValueNotSecret,
 			&apim.Service{NamedValues: []*apim.NamedValue{unknownSecret}}, nil},
 		{"502 secret-looking name", NamedValueNotSecret,
