@@ -20,7 +20,10 @@ var UnknownProperty = &lint.Rule{
 			"match, with the closest known name. A policy written with the legacy names " +
 			"`policyContent` and `contentFormat` is read as `value` and `format` and reported here: " +
 			"the REST and ARM references of current API versions list only `value` and `format` " +
-			"(https://learn.microsoft.com/azure/templates/microsoft.apimanagement/service/apis/policies).",
+			"(https://learn.microsoft.com/azure/templates/microsoft.apimanagement/service/apis/policies). " +
+			"In an APIOps tree the same goes for a JSON, XML or YAML file whose name is not an artifact " +
+			"file name (the publisher ignores it) and for a configuration.<env>.yaml entry that names " +
+			"no artifact (it overrides nothing); both are info findings, with their own fix.",
 		Fix: "Use the schema's spelling (the message suggests it), or remove the property; write a " +
 			"policy's `policyContent` as `value` and `contentFormat` as `format`.",
 		Bad: `{

@@ -29,6 +29,15 @@ func ProblemRule(is *apim.Error) string {
 	return ""
 }
 
+// issueFixes are the fix hints of load issue kinds that the reporting
+// rule's own Fix does not describe (an empty hint falls back to it).
+var issueFixes = map[apim.IssueKind]string{
+	apim.IssueUnknownFile: "rename the file to the artifact file name APIOps uses (the message suggests one when " +
+		"the name is close), or move it out of the artifact folder",
+	apim.IssueUnmatchedOverride: "spell the entry's name as the artifact's folder name, or remove the entry if the " +
+		"artifact is gone",
+}
+
 // reportIssues reports the service's load issues of class code (the
 // reporting rule's Problems); the subject is the file. keep, when non-nil,
 // selects issues.
@@ -37,6 +46,6 @@ func reportIssues(pass *lint.Pass, code apim.Code, keep func(*apim.Error) bool) 
 		if is == nil || is.Code != code || keep != nil && !keep(is) {
 			continue
 		}
-		pass.Reportf(is.Pos, fileSubject(is.Pos.File), "%s", is.Msg)
+		pass.ReportFixf(is.Pos, fileSubject(is.Pos.File), issueFixes[is.Kind], "%s", is.Msg)
 	}
 }
