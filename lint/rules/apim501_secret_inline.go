@@ -71,8 +71,10 @@ var sasPublic = map[string]bool{
 
 func checkSecretInline(pass *lint.Pass) {
 	svc := pass.Service
-	const fix = "reference a secret named value ({{name}}) or a secureString parameter"
-	const paramFix = "declare the parameter secureString (@secure() in Bicep), or reference a secret named value ({{name}})"
+	// The fixes of credentials: take them from a secret named value or a
+	// secure parameter. The secret named values below get their own.
+	fix := "reference a secret named value ({{name}}) or a secureString parameter"
+	paramFix := "declare the parameter secureString (@secure() in Bicep), or reference a secret named value ({{name}})"
 	// secret reports the first literal or plain-parameter value of vs, one
 	// finding per property (not per array element), sink and source both
 	// shown for a parameter.
@@ -127,6 +129,12 @@ func checkSecretInline(pass *lint.Pass) {
 			secret(subj, p.Pos, fmt.Sprintf("backend %q: proxy password", b.Name), p.Password)
 		}
 	}
+	// A secret named value is what credentials reference: its own value
+	// belongs in Key Vault (Learn, "Use named values in Azure API Management
+	// policies": "Using key vault secrets is recommended") or a secure
+	// parameter, not in another named value.
+	fix = "store the value in Key Vault and reference it (keyVault.secretIdentifier), or pass it through a secureString parameter"
+	paramFix = "declare the parameter secureString (@secure() in Bicep), or store the value in Key Vault (keyVault.secretIdentifier)"
 	for _, nv := range svc.NamedValues {
 		if nv.Secret.Value && nv.KeyVault == nil {
 			secret(lint.Subject{Kind: "named-value", Name: nv.Name}, nv.Pos, fmt.Sprintf("secret named value %q", nv.Name), nv.Value)
