@@ -25,6 +25,30 @@ func poolBackends(svc *apim.Service) []*apim.Backend {
 	return out
 }
 
+// memberPools maps the lower-case name of every backend that is a member
+// of a pool to the name of a pool that holds it with at least one other
+// backend, or to "" when every pool holding it holds it alone: that other
+// member is where its traffic goes while its breaker is open.
+func memberPools(svc *apim.Service) map[string]string {
+	out := map[string]string{}
+	for _, p := range poolBackends(svc) {
+		names := map[string]bool{}
+		for _, m := range poolMembers(p) {
+			if m.Name != "" {
+				names[strings.ToLower(m.Name)] = true
+			}
+		}
+		for n := range names {
+			if len(names) > 1 {
+				out[n] = p.Name
+			} else if _, ok := out[n]; !ok {
+				out[n] = ""
+			}
+		}
+	}
+	return out
+}
+
 // poolMembers returns the members of a pool backend (nil when it has none).
 func poolMembers(b *apim.Backend) []*apim.PoolMember {
 	if b.PoolConfig == nil {

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/apimlab/apimlab/lint"
@@ -17,7 +18,10 @@ var BreakerTwitchy = &lint.Rule{
 	Doc: lint.Doc{
 		Title: "A circuit breaker trips on normal traffic",
 		Why: "An open breaker turns every request to the backend into a 503 for the trip duration " +
-			"(Learn, \"Backends in API Management\", circuit breaker). Some settings are twitchy " +
+			"(Learn, \"Backends in API Management\", circuit breaker); a member of a load-balanced " +
+			"pool with other members leaves the pool's rotation instead, and its traffic goes to them " +
+			"(lower priority groups are used when the higher ones are \"unavailable because circuit " +
+			"breaker rules are tripped\"), which the message says. Some settings are twitchy " +
 			"whatever the traffic, and are warnings: a count of 3 or fewer failures (a couple of " +
 			"stray errors open the circuit), a low percentage, and a trip duration under 10 seconds " +
 			"(the backend gets no time to recover and the circuit flaps); counting 4xx is APIM205's. " +
@@ -53,10 +57,21 @@ func checkBreakerTwitchy(pass *lint.Pass) {
 	minReq := int(pass.Float("minRequests", breakermodel.DefaultMinRequests))
 	cache := tripCache{}
 	conds := conditions(pass, minReq)
+	pools := memberPools(pass.Service)
 	for i, br := range breakerRules(pass) {
 		b, r := br.b, br.rule
 		if b.IsPool() {
 			continue // APIM206
+		}
+		// Who an open circuit cuts off: a pool member with a peer leaves
+		// the pool's rotation and its traffic goes to the others (Learn,
+		// "Backends in API Management": lower priority groups are used
+		// when the higher ones are "unavailable because circuit breaker
+		// rules are tripped"); any other backend fails every caller.
+		open, opens := "open the circuit for every caller", "opens the circuit for every caller"
+		if p := pools[strings.ToLower(b.Name)]; p != "" {
+			open = fmt.Sprintf("take it out of pool %q's rotation, moving its traffic to the other members", p)
+			opens = fmt.Sprintf("takes it out of pool %q's rotation, moving its traffic to the other members", p)
 		}
 		subj := backendSubject(b)
 		if d := r.TripDuration; durationOK(d) && d.D < minTrip {
@@ -72,13 +87,13 @@ func checkBreakerTwitchy(pass *lint.Pass) {
 		switch {
 		case c.Count > 0 && c.Count <= maxCount:
 			pass.ReportFixf(fc.Count.At(fc.Pos), subj, "raise count, or use a percentage",
-				"%s trips on %d failure(s) in %s: a couple of stray errors open the circuit for every caller, whatever the traffic",
-				br.label(), c.Count, fc.Interval.Value)
+				"%s trips on %d failure(s) in %s: a couple of stray errors %s, whatever the traffic",
+				br.label(), c.Count, fc.Interval.Value, open)
 			continue
 		case c.Percentage > 0 && c.Percentage <= maxPct:
 			pass.ReportFixf(fc.Percentage.At(fc.Pos), subj, "raise percentage above the backend's normal error rate with a margin",
-				"%s trips at %d%% failures in %s: a brief blip of errors opens the circuit for every caller",
-				br.label(), c.Percentage, fc.Interval.Value)
+				"%s trips at %d%% failures in %s: a brief blip of errors %s",
+				br.label(), c.Percentage, fc.Interval.Value, opens)
 			continue
 		}
 		traffic := baselineTraffic(pass, b)

@@ -40,20 +40,13 @@ var BreakerRetryAfterUnbounded = &lint.Rule{
 }
 
 func checkBreakerRetryAfterUnbounded(pass *lint.Pass) {
-	inPool := map[string]bool{}
-	for _, p := range poolBackends(pass.Service) {
-		for _, m := range poolMembers(p) {
-			if m.Name != "" {
-				inPool[strings.ToLower(m.Name)] = true
-			}
-		}
-	}
+	pools := memberPools(pass.Service)
 	for _, br := range breakerRules(pass) {
 		r := br.rule
 		if !r.AcceptRetryAfter.Known() || !r.AcceptRetryAfter.Value || r.FailureCondition == nil {
 			continue
 		}
-		if br.b.IsPool() || inPool[strings.ToLower(br.b.Name)] {
+		if _, member := pools[strings.ToLower(br.b.Name)]; br.b.IsPool() || member {
 			continue // APIM206 for pools; a member hands its traffic to its peers
 		}
 		if !counts429(r) {

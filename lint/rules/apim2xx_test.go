@@ -72,6 +72,18 @@ func TestBreakerTwitchy(t *testing.T) {
 		{"count 3 whatever the traffic", svcOf(tSingle("orders", 1, tRule(10, 3, 0, "PT1M", "PT1M", serverErrors))), nil,
 			[]want{{12, `warning: breaker "orders" trips on 3 failure\(s\) in PT1M: .* whatever the traffic`}}},
 		{"healthy", svcOf(tSingle("orders", 1, tRule(10, 0, 50, "PT1M", "PT1M", serverErrors))), nil, nil},
+		// A pool member's open circuit moves its traffic to its peers
+		// (the shape of Azure-Samples/AI-Gateway modules/apim/v3/
+		// inference-api.bicep: members with count 1 on 429 in PT1M).
+		{"pool member with a peer", svcOf(tSingle("foundry1", 1, tRule(10, 1, 0, "PT1M", "PT1M", [2]int{429, 429})), tSingle("foundry2", 2),
+			tPool("inference-backend-pool", 20, tMember("foundry1", 21, unset, unset), tMember("foundry2", 22, unset, unset))), nil,
+			[]want{{12, `warning: ^breaker "foundry1" trips on 1 failure\(s\) in PT1M: a couple of stray errors take it out of pool "inference-backend-pool"'s rotation, moving its traffic to the other members, whatever the traffic$`}}},
+		{"low percentage on a pool member", svcOf(tSingle("a", 1, tRule(10, 0, 5, "PT1M", "PT1M", serverErrors)), tSingle("b", 2),
+			tPool("p", 20, tMember("a", 21, unset, unset), tMember("b", 22, unset, unset))), nil,
+			[]want{{12, `trips at 5% failures in PT1M: a brief blip of errors takes it out of pool "p"'s rotation`}}},
+		{"alone in its pool: every caller", svcOf(tSingle("a", 1, tRule(10, 1, 0, "PT1M", "PT1M", serverErrors)),
+			tPool("p", 20, tMember("a", 21, unset, unset), tMember("a", 22, unset, unset))), nil,
+			[]want{{12, `a couple of stray errors open the circuit for every caller, whatever the traffic$`}}},
 		{"short trip", svcOf(tSingle("orders", 1, tRule(10, 0, 50, "PT1M", "PT5S", serverErrors))), nil,
 			[]want{{30, `opens for only PT5S \(under 10s\)`}}},
 		{"low count on quiet backend", svcOf(tSingle("audit", 1, tRule(10, 2, 0, "PT1M", "PT1M", serverErrors))), quiet,
