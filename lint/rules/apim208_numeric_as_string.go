@@ -1,6 +1,9 @@
 package rules
 
 import (
+	"path/filepath"
+	"strings"
+
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/lint"
 )
@@ -84,7 +87,7 @@ func (r quotedReporter) boolField(name string, f apim.Field[bool]) {
 func (r quotedReporter) report(name, key, raw string, pos apim.Position) {
 	r.pass.ReportFixf(pos, backendSubject(r.b), "write "+raw+" without quotes",
 		"backend %q: %s is the string %q; write it as a %s",
-		r.b.Name, name+spelledAs(key, lastSegment(name)), raw, kindOf(raw))
+		r.b.Name, name+spelledAs(key, lastSegment(name)), raw, kindOf(raw, pos.File))
 }
 
 func lastSegment(name string) string {
@@ -96,9 +99,15 @@ func lastSegment(name string) string {
 	return name
 }
 
-func kindOf(raw string) string {
-	if equalFold(raw, "true") || equalFold(raw, "false") {
-		return "JSON boolean"
+// kindOf names what raw should be written as in the file it is in: an
+// APIOps configuration.<env>.yaml override is YAML, not JSON.
+func kindOf(raw, file string) string {
+	lang := "JSON"
+	if ext := strings.ToLower(filepath.Ext(file)); ext == ".yaml" || ext == ".yml" {
+		lang = "YAML"
 	}
-	return "JSON number"
+	if equalFold(raw, "true") || equalFold(raw, "false") {
+		return lang + " boolean"
+	}
+	return lang + " number"
 }
