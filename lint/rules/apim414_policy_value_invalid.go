@@ -29,7 +29,9 @@ var PolicyValueInvalid = &lint.Rule{
 			"`azure-openai-token-limit` tokens-per-minute and token-quota; `mock-response` " +
 			"status-code; `set-status` code; `check-header` failed-check-httpcode; `validate-jwt` " +
 			"failed-validation-httpcode. A literal that is not a whole number (\"ten\", \"1.5\", \"PT30S\", an " +
-			"unreplaced `RETRY_COUNT`) cannot be used: error. A deploy-time placeholder (`{tpm}`, " +
+			"unreplaced `RETRY_COUNT`, an expression missing its closing bracket such as " +
+			"`@(context.Response.StatusCode`, which the message points out) cannot be used: error. " +
+			"A deploy-time placeholder (`{tpm}`, " +
 			"`#{count}#`, `$(count)`) is reported as a warning: it is fine if the release pipeline " +
 			"replaces it, and what Azure receives if it does not. A `{{name]`, `{{name}` or " +
 			"`{name}}` is a named value reference with a typo (Learn, \"Use named values in " +
@@ -123,11 +125,19 @@ func checkPolicyValueInvalid(pass *lint.Pass) {
 			if _, err := strconv.Atoi(v); err == nil {
 				continue
 			}
-			hint := ""
-			if isAllCaps(v) {
+			hint, fix := "", "write a whole number, a policy expression or a {{named value}}"
+			switch {
+			case isAllCaps(v):
 				hint = " (a placeholder the pipeline did not replace?)"
+			case strings.HasPrefix(v, "@(") || strings.HasPrefix(v, "@{"):
+				// An expression whose closing bracket is missing, as in
+				// Azure/api-management-policy-snippets "Use custom error
+				// messages for jwt-validate policy with on-error handler":
+				// <set-status code="@(context.Response.StatusCode" />.
+				hint = " (it starts like a policy expression but is not a complete one)"
+				fix = "complete the expression: @(…) ends with its ')' and @{…} with its '}'"
 			}
-			pass.ReportFixf(a.Pos, subj, "write a whole number, a policy expression or a {{named value}}",
+			pass.ReportFixf(a.Pos, subj, fix,
 				"<%s> %s=%q is not a whole number%s: the attribute takes a number or a policy expression",
 				e.Name, name, a.Source, hint)
 		}
