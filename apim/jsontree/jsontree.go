@@ -5,6 +5,8 @@
 //
 // Tokenising is done by github.com/go-json-experiment/json/jsontext, which is
 // strict (RFC 8259, no duplicate names, valid UTF-8) and exposes byte offsets.
+// A large file's top arrays are validated by jsontext a whole element at a
+// time and built on every core (parallel.go, validated.go).
 package jsontree
 
 import (
@@ -693,7 +695,7 @@ func parseReader(file string, r io.Reader, pool *workers) (*Value, error) {
 	lr := &lineReader{r: br, lines: l, off: bom}
 	p := &parser{lines: l, bom: int64(bom)}
 	p.dec = jsontext.NewDecoder(lr)
-	p.pool = pool
+	p.pool, p.input = pool, lr
 	root, err := p.document()
 	if lr.err != nil {
 		return nil, lr.err
@@ -785,8 +787,10 @@ type parser struct {
 	// ("type", "properties", …) hundreds of thousands of times.
 	keys map[string]string
 	// pool, when set, builds the elements of the arrays at the top two
-	// levels on other goroutines (parallel.go).
-	pool *workers
+	// levels on other goroutines (parallel.go); input is what the decoder
+	// reads from.
+	pool  *workers
+	input io.Reader
 	// sub marks a worker's parser, which reads one array element at a
 	// time: its offsets count from the element's start, at base in the
 	// file, with depth containers open around it.
@@ -838,6 +842,19 @@ func (p *parser) takeElems(n int) []*Value {
 	return s
 }
 
+// pop takes the members or elements read since base off the stack, as
+// the container's slice from take (nil for none).
+func pop[T any](stack *[]T, base int, take func(int) []T) []T {
+	var out []T
+	if n := len(*stack) - base; n > 0 {
+		out = take(n)
+		copy(out, (*stack)[base:])
+	}
+	clear((*stack)[base:])
+	*stack = (*stack)[:base]
+	return out
+}
+
 func (p *parser) pos(off int64) Loc {
 	l := p.lines.Loc(off + p.bom)
 	if p.sub {
@@ -861,7 +878,7 @@ func (p *parser) wrap(err error) error {
 		msg = se.Err.Error()
 	}
 	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
-		if off == 0 {
+		if off == 0 && !p.sub { // a sub-parser's offset 0 is an element's start
 			msg = ErrEmpty.Error()
 		} else {
 			msg = "unexpected end of JSON input"
@@ -905,12 +922,7 @@ func (p *parser) value() (*Value, error) {
 		if _, err := p.dec.ReadToken(); err != nil {
 			return nil, err
 		}
-		if n := len(p.members) - base; n > 0 {
-			v.Obj = p.takeMembers(n)
-			copy(v.Obj, p.members[base:])
-		}
-		clear(p.members[base:])
-		p.members = p.members[:base]
+		v.Obj = pop(&p.members, base, p.takeMembers)
 		return v, nil
 	case '[':
 		if _, err := p.dec.ReadToken(); err != nil {
@@ -933,12 +945,7 @@ func (p *parser) value() (*Value, error) {
 		if _, err := p.dec.ReadToken(); err != nil {
 			return nil, err
 		}
-		if n := len(p.elems) - base; n > 0 {
-			v.Arr = p.takeElems(n)
-			copy(v.Arr, p.elems[base:])
-		}
-		clear(p.elems[base:])
-		p.elems = p.elems[:base]
+		v.Arr = pop(&p.elems, base, p.takeElems)
 		return v, nil
 	case 0:
 		// PeekKind reports 0 on error or EOF; ReadToken returns the error.

@@ -3,6 +3,7 @@ package jsontree
 import (
 	"bytes"
 	"errors"
+	"io"
 	"io/fs"
 	"runtime"
 	"sync"
@@ -60,7 +61,7 @@ type workers struct {
 func newWorkers(n int) *workers {
 	w := &workers{free: make(chan *parser, n), queue: make(chan struct{}, 2*n)}
 	for range n {
-		w.free <- &parser{dec: jsontext.NewDecoder(bytes.NewBuffer(nil)), lines: &Lines{}, sub: true}
+		w.free <- &parser{lines: &Lines{}, sub: true}
 	}
 	return w
 }
@@ -97,10 +98,9 @@ func (w *workers) build(b *batch) {
 		p.lines.reset(raw)
 		p.lines.file = e.at.file
 		p.base, p.depth = e.at, e.depth
-		p.dec.Reset(bytes.NewBuffer(raw))
-		v, err := p.value()
+		v, err := p.built(raw)
 		if err != nil {
-			b.err = p.wrap(err)
+			b.err = err
 			return
 		}
 		b.out[i] = v
@@ -134,9 +134,16 @@ func (p *parser) parallelArray(v *Value) (*Value, error) {
 		return nil, err
 	}
 	depth := p.dec.StackDepth()
-	for p.dec.PeekKind() != ']' {
+	for {
+		k := p.dec.PeekKind()
+		if k == ']' {
+			break
+		}
 		raw, err := p.dec.ReadValue()
 		if err != nil {
+			if k != 0 { // not at the element's start: inside it
+				err = p.again(err)
+			}
 			return fail(err)
 		}
 		at := p.pos(p.dec.InputOffset() - int64(len(raw)))
@@ -199,4 +206,39 @@ func asPositioned(err error) (*apim.Error, bool) {
 	var ae *apim.Error
 	ok := errors.As(err, &ae)
 	return ae, ok
+}
+
+// again reads the element the reader failed on a second time, token by
+// token as a sequential parse does, from the decoder's unread bytes and
+// the rest of the input, and returns that parse's error: jsontext reading
+// a whole value may stop at another byte of a malformed one ("{n" at its
+// end: the name cannot start with n, where a sequential parse runs out of
+// input first). err is returned when the element cannot be read again.
+func (p *parser) again(err error) error {
+	if se := (*jsontext.SyntacticError)(nil); errors.As(err, &se) && se.Err != nil && se.Err.Error() == "exceeded max depth" {
+		// The reader's decoder counts every container open around the
+		// fault, as a sequential parse's does; one reading the element
+		// alone would not.
+		return err
+	}
+	unread := p.dec.UnreadBuffer()
+	i := skipSpace(unread, 0)
+	if i < len(unread) && unread[i] == ',' {
+		i = skipSpace(unread, i+1)
+	}
+	if i >= len(unread) {
+		return err
+	}
+	start := p.dec.InputOffset() + int64(i)
+	if se := (*jsontext.SyntacticError)(nil); errors.As(err, &se) && se.ByteOffset <= start {
+		return err // at the element's first byte: the reader knows it is in an array
+	}
+	q := &parser{lines: &Lines{starts: []int{0}}, sub: true, base: p.pos(start), depth: p.dec.StackDepth()}
+	q.lines.file = q.base.file
+	rest := io.MultiReader(bytes.NewReader(bytes.Clone(unread[i:])), p.input)
+	q.dec = jsontext.NewDecoder(&lineReader{r: rest, lines: q.lines})
+	if _, qerr := q.value(); qerr != nil {
+		return q.wrap(qerr)
+	}
+	return err
 }

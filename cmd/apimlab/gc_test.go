@@ -34,7 +34,8 @@ func TestTuneGC(t *testing.T) {
 
 // TestBeforeBuild: the metrics beforeBuild reads exist (a renamed metric
 // would silently turn the policy off), it collects once the heap has
-// passed 45/64 of the way from the live heap to the goal, and not below.
+// passed 45/64 of the way from the live heap to the goal or three times
+// the live heap, and not below.
 func TestBeforeBuild(t *testing.T) {
 	runtime.GC() // the live heap is 0 before the first collection
 	heap, live, goal, ok := heapLiveGoal()
@@ -46,7 +47,8 @@ func TestBeforeBuild(t *testing.T) {
 		want             bool
 	}{
 		{0, 0, 640, false}, {100, 0, 640, false}, {449, 0, 640, false}, {450, 0, 640, true}, {900, 0, 640, true},
-		{100, 100, 740, false}, {549, 100, 740, false}, {550, 100, 740, true},
+		{100, 100, 740, false}, {299, 100, 740, false}, {300, 100, 740, true}, // three times the live heap
+		{100, 100, 200, false}, {169, 100, 200, false}, {170, 100, 200, true}, // the trigger first (GOGC 100)
 		{500, 100, 100, false}, {500, 200, 100, false}, // no goal above the live heap
 	} {
 		if got := collectionDue(tt.heap, tt.live, tt.goal); got != tt.want {
