@@ -74,6 +74,22 @@ func (r *Redactor) join(o *Redactor) *Redactor {
 	if o != nil {
 		out.secrets = append(out.secrets, o.secrets...)
 	}
+	return out.with()
+}
+
+// with returns a redactor masking r's values and more (values shorter
+// than four bytes are not masked, as apim.Service.Secrets leaves them:
+// masking every "1" would garble the output).
+func (r *Redactor) with(more ...string) *Redactor {
+	out := &Redactor{}
+	if r != nil {
+		out.secrets = append(out.secrets, r.secrets...)
+	}
+	for _, v := range more {
+		if len(v) >= 4 {
+			out.secrets = append(out.secrets, v)
+		}
+	}
 	slices.SortFunc(out.secrets, func(a, b string) int {
 		if len(a) != len(b) {
 			return len(b) - len(a)

@@ -95,6 +95,12 @@ type Rule struct {
 	// secrets (inline credentials, passwords). Printers never quote the
 	// source line of their findings.
 	Sensitive bool
+	// Secrets, when set, returns the values the rule recognises as
+	// secrets that the loader does not mark (a credential written as a
+	// literal in a policy). Run masks them in every finding of every rule,
+	// its messages and the source lines printers quote, whether or not
+	// the rule itself is enabled.
+	Secrets func(*Pass) []string
 	// Requires lists the inputs (Input) the rule reads with Get.
 	Requires []Requirement
 	// Problems is the class of load problems (apim.Service.Issues) the

@@ -161,7 +161,9 @@ func Run(svc *apim.Service, rules []*Rule, cfg *Config, opts RunOptions) *Result
 		byID[r.ID] = r
 	}
 	levels := issueLevels(svc)
-	redact := NewRedactor(svc)
+	secrets, failed := ruleSecrets(rules, svc, cfg, now, memo)
+	all = append(all, failed...)
+	redact := NewRedactor(svc).with(secrets...)
 	label := svc.Label()
 	for i := range all {
 		f := &all[i]
@@ -261,6 +263,26 @@ func runRule(r *Rule, svc *apim.Service, cfg *Config, now time.Time, memo *memo,
 	pass.memo = memo
 	r.Check(pass)
 	return Finding{}, true
+}
+
+// ruleSecrets returns the values the rules' Secrets hooks recognise as
+// secrets, for every rule given (enabled or not: a disabled APIM501 must
+// not let another rule's finding quote a literal credential), and an
+// internal-error finding for a hook that panicked.
+func ruleSecrets(rules []*Rule, svc *apim.Service, cfg *Config, now time.Time, memo *memo) (secrets []string, failed []Finding) {
+	for _, r := range rules {
+		if r.Secrets == nil {
+			continue
+		}
+		f, ok := runRule(&Rule{ID: r.ID, Name: r.Name, Check: func(p *Pass) {
+			p.Rule = r
+			secrets = append(secrets, r.Secrets(p)...)
+		}}, svc, cfg, now, memo, func(Finding) {})
+		if !ok {
+			failed = append(failed, f)
+		}
+	}
+	return secrets, failed
 }
 
 // panicSite extracts the first frame below runtime.gopanic from a stack

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,15 @@ func TestNoSecretsInReportsCredentials(t *testing.T) {
 	paramLine := fakeRule("APIM998", "points-at-parameters", lint.Warning, lint.Finding{
 		Pos: at("testdata/secrets/template.parameters.json", 4, 36), Message: "parameter apiKey"})
 	res = lint.Merge(res, lint.Run(svcs[0], []*lint.Rule{paramLine}, nil, lint.RunOptions{}))
+	if text := printNoSecrets(t, "", res, forbidden); !strings.Contains(text, `"apiKey": { "value": "`+lint.Mask+`" }`) {
+		t.Errorf("text output does not quote the parameters line masked:\n%s", text)
+	}
+}
+
+// printNoSecrets prints res in every format, reports any of forbidden in
+// the output, and returns the text format's.
+func printNoSecrets(t *testing.T, label string, res *lint.Result, forbidden []string) (text string) {
+	t.Helper()
 	for _, name := range PrinterNames() {
 		p, err := NewPrinter(name, Options{})
 		if err != nil {
@@ -63,13 +73,14 @@ func TestNoSecretsInReportsCredentials(t *testing.T) {
 		}
 		for _, s := range forbidden {
 			if i := strings.Index(out.String(), s); i >= 0 {
-				t.Errorf("%s output contains secret %q: …%s…", name, s, out.String()[max(0, i-60):min(out.Len(), i+len(s)+20)])
+				t.Errorf("%s%s output contains secret %q: …%s…", label, name, s, out.String()[max(0, i-60):min(out.Len(), i+len(s)+20)])
 			}
 		}
-		if name == "text" && !strings.Contains(out.String(), `"apiKey": { "value": "`+lint.Mask+`" }`) {
-			t.Errorf("text output does not quote the parameters line masked:\n%s", out.String())
+		if name == "text" {
+			text = out.String()
 		}
 	}
+	return text
 }
 
 // The caret still points at the same text when a masked value stands
@@ -95,6 +106,39 @@ func TestRedactLineKeepsTheCaret(t *testing.T) {
 		}
 		if gotCol != want {
 			t.Errorf("col = %d, want %d", gotCol, want)
+		}
+	}
+}
+
+// TestNoSecretsInReportsPolicyCredentials: credentials written as literals
+// in a policy (a credential header, a credential query parameter, an
+// authentication-basic password, the password in a set-backend-service
+// base-url) are masked in every format when another rule's finding quotes
+// their line, APIM501 enabled or not: the loader does not mark them
+// secret, APIM501's Secrets hook does (a review found the text printer
+// quoting an api-key in full under an APIM405 finding).
+func TestNoSecretsInReportsPolicyCredentials(t *testing.T) {
+	svcs, err := load.LoadServices([]string{"testdata/secrets-policy/policy.xml"}, load.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forbidden := []string{"hdr-policy-secret-111", "qry-policy-secret-222", "basic-policy-secret-333", "url-policy-secret-444"}
+	for _, disable := range [][]string{nil, {"APIM501"}} {
+		res := lint.Run(svcs[0], rules.All, nil, lint.RunOptions{Now: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), Disable: disable})
+		lines := map[int]bool{}
+		for _, f := range res.Findings {
+			if !f.Sensitive {
+				lines[f.Pos.Line] = true
+			}
+		}
+		for l := 4; l <= 7; l++ {
+			if !lines[l] {
+				t.Fatalf("disable %v: no non-sensitive finding on line %d of the fixture: %v", disable, l, res.Findings)
+			}
+		}
+		label := fmt.Sprintf("disable %v: ", disable)
+		if text := printNoSecrets(t, label, res, forbidden); !strings.Contains(text, "<value>"+lint.Mask+"</value>") {
+			t.Errorf("%stext output does not quote the header line masked:\n%s", label, text)
 		}
 	}
 }

@@ -39,7 +39,8 @@ var SecretInline = &lint.Rule{
 		Good:  `"credentials": { "header": { "x-api-key": [ "{{orders-api-key}}" ] } }`,
 		Since: "0.1.0",
 	},
-	Check: checkSecretInline,
+	Check:   checkSecretInline,
+	Secrets: policySecretValues,
 }
 
 // credentialHeaders are headers and query parameters whose value is a
@@ -150,15 +151,44 @@ func checkSecretInline(pass *lint.Pass) {
 func checkPolicySecrets(pass *lint.Pass, p *parsedPolicy) {
 	subj := policySubject(p.Src)
 	const fix = "use a secret named value: {{name}}"
+	policyCredentials(p, func(pos apim.Position, value, message string) {
+		pass.ReportFixf(pos, subj, fix, "%s", message)
+	})
+}
+
+// policySecretValues returns the credentials written as literals in the
+// service's policies (lint.Rule.Secrets): the loader cannot tell them
+// from other policy text, and any rule's finding on that line would quote
+// them.
+func policySecretValues(pass *lint.Pass) []string {
+	var out []string
+	for _, p := range servicePolicies(pass).All {
+		if p.Doc != nil {
+			policyCredentials(p, func(_ apim.Position, secret, _ string) {
+				out = append(out, secret)
+			})
+		}
+	}
+	return out
+}
+
+// policyCredentials calls found for each credential written as a literal
+// in p: an authentication-basic or authentication-certificate password,
+// the password of a set-backend-service base-url, a credential header or
+// query parameter set to a literal value; with where it is written, the
+// secret and what to say about it.
+func policyCredentials(p *parsedPolicy, found func(pos apim.Position, secret, message string)) {
 	walkPolicy(p.Doc, func(e *policy.Element) bool {
 		switch e.Name {
 		case "authentication-basic", "authentication-certificate":
 			if a := e.Attr("password"); literalValue(a) && strings.TrimSpace(a.Value) != "" {
-				pass.ReportFixf(a.Pos, subj, fix, "<%s> password is a literal", e.Name)
+				found(a.Pos, a.Value, fmt.Sprintf("<%s> password is a literal", e.Name))
 			}
 		case "set-backend-service":
-			if a := e.Attr("base-url"); literalValue(a) && urlHasPassword(a.Value) {
-				pass.ReportFixf(a.Pos, subj, fix, "set-backend-service base-url carries a password in its user information")
+			if a := e.Attr("base-url"); literalValue(a) {
+				if pw, ok := urlPassword(a.Value); ok {
+					found(a.Pos, pw, "set-backend-service base-url carries a password in its user information")
+				}
 			}
 		case "set-header", "set-query-parameter":
 			name := strings.ToLower(strings.TrimSpace(e.AttrValue("name", "")))
@@ -177,8 +207,7 @@ func checkPolicySecrets(pass *lint.Pass, p *parsedPolicy) {
 				if !pos.IsValid() {
 					pos = v.Pos
 				}
-				pass.ReportFixf(pos, subj, fix, "%s sets credential %s %q to a literal value",
-					fmt.Sprintf("<%s>", e.Name), what, e.AttrValue("name", ""))
+				found(pos, v.Text, fmt.Sprintf("<%s> sets credential %s %q to a literal value", e.Name, what, e.AttrValue("name", "")))
 			}
 		}
 		return true

@@ -81,15 +81,20 @@ func isLoopback(host string) bool {
 // urlHasPassword reports whether s is a URL with a password in its user
 // information (https://user:password@host).
 func urlHasPassword(s string) bool {
+	_, ok := urlPassword(s)
+	return ok
+}
+
+// urlPassword returns the password in s's user information, if any.
+func urlPassword(s string) (string, bool) {
 	if !strings.Contains(s, "@") {
-		return false // user information needs an @: no parse (issue 16)
+		return "", false // user information needs an @: no parse (issue 16)
 	}
 	u, err := url.Parse(strings.TrimSpace(s))
 	if err != nil || u.User == nil {
-		return false
+		return "", false
 	}
-	_, ok := u.User.Password()
-	return ok
+	return u.User.Password()
 }
 
 // urlHasSecrets reports whether a URL carries a password or a query
