@@ -13,6 +13,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/internal/textfile"
 	"github.com/apimlab/apimlab/lint"
 )
 
@@ -296,12 +297,17 @@ func utf16Columns(lists ...[]lint.Finding) lineTexts {
 		if err != nil {
 			continue
 		}
+		text, err := textfile.NewReader(fh)
+		if err != nil {
+			fh.Close()
+			continue
+		}
 		last := 0
 		for l := range lines {
 			last = max(last, l)
 		}
 		got := map[int]string{}
-		br := bufio.NewReader(fh)
+		br := bufio.NewReader(text)
 		for n := 1; n <= last; n++ {
 			if col, ok := lines[n]; ok {
 				line, err := br.ReadBytes('\n')

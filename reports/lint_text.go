@@ -2,11 +2,11 @@ package reports
 
 import (
 	"io"
-	"os"
 	"slices"
 	"strings"
 
 	"github.com/apimlab/apimlab/internal/errw"
+	"github.com/apimlab/apimlab/internal/textfile"
 	"github.com/apimlab/apimlab/lint"
 )
 
@@ -49,7 +49,7 @@ func (t *Text) Print(w io.Writer, r *lint.Result) error {
 	ew := errw.New(w)
 	read := t.ReadFile
 	if read == nil {
-		read = os.ReadFile
+		read = textfile.ReadFile
 	}
 	lines := map[string][]string{}
 	source := func(file string, line int) (string, bool) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/jsontree"
+	"github.com/apimlab/apimlab/internal/textfile"
 )
 
 // APIOps artifact folders (Azure/apiops extractor output) keep one folder per
@@ -208,7 +209,7 @@ func (b *builder) infoResource(path, kind string, names []string, ws string) err
 
 // policyFile reads a policy XML file into a PolicyDoc and hands it to set.
 func (b *builder) policyFile(path string, scope apim.Scope, owner string, set func(*apim.PolicyDoc)) error {
-	data, err := os.ReadFile(path)
+	data, err := textfile.ReadFile(path)
 	if err != nil {
 		return err
 	}
@@ -229,7 +230,11 @@ func (b *builder) parseJSON(path string) (*jsontree.Value, error) {
 	// Streamed: the file's bytes are never all in memory (36 MB for a
 	// 40,000-backend template, issue 16). A read error is not an
 	// *apim.Error and is returned as os.ReadFile's would have been.
-	node, err := jsontree.ParseReader(path, f)
+	r, err := textfile.NewReader(f)
+	if err != nil {
+		return nil, err
+	}
+	node, err := jsontree.ParseReader(path, r)
 	var ae *apim.Error
 	if err != nil && !errors.As(err, &ae) {
 		return nil, err

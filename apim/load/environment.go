@@ -9,6 +9,7 @@ import (
 
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/jsontree"
+	"github.com/apimlab/apimlab/internal/textfile"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -90,7 +91,7 @@ func extractorFilters(root string) []apim.EntityKind {
 	}
 	for _, dir := range []string{root, filepath.Dir(filepath.Clean(root))} {
 		for _, n := range []string{"configuration.extractor.yaml", "configuration.extractor.yml"} {
-			data, err := os.ReadFile(filepath.Join(dir, n))
+			data, err := textfile.ReadFile(filepath.Join(dir, n))
 			if err != nil {
 				continue
 			}
@@ -115,7 +116,7 @@ func extractorFilters(root string) []apim.EntityKind {
 // YAML, an entry without a name) are issues with positions in the file.
 func parseEnvironment(env, file string) *envConfig {
 	c := &envConfig{name: env, file: file, entries: map[string]map[string]*envEntry{}}
-	data, err := os.ReadFile(file)
+	data, err := textfile.ReadFile(file)
 	if err != nil {
 		c.issues = append(c.issues, unreadable(file, err))
 		return c

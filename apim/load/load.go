@@ -19,6 +19,7 @@ import (
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/arm"
 	"github.com/apimlab/apimlab/apim/jsontree"
+	"github.com/apimlab/apimlab/internal/textfile"
 )
 
 // Options controls loading.
@@ -97,7 +98,7 @@ func LoadServices(paths []string, opts Options) ([]*apim.Service, error) {
 	if len(opts.Parameters) > 0 {
 		l.params = arm.Params{}
 		for _, p := range opts.Parameters {
-			data, err := os.ReadFile(p)
+			data, err := textfile.ReadFile(p)
 			if err != nil {
 				return nil, fmt.Errorf("parameters file: %w", err)
 			}
@@ -523,7 +524,7 @@ func (l *loader) infoFile(p string) error {
 // (checked as an API-scope policy, the scope samples are written for).
 // The file joins its service in finish.
 func (l *loader) policyXML(p string) error {
-	data, err := os.ReadFile(p)
+	data, err := textfile.ReadFile(p)
 	if err != nil {
 		return fmt.Errorf("cannot read %s: %w", p, unwrapPathErr(err))
 	}
@@ -580,7 +581,7 @@ func (l *loader) template(p string, root *jsontree.Value) error {
 	var paramsFile string
 	if params == nil {
 		pf := strings.TrimSuffix(p, filepath.Ext(p)) + ".parameters.json"
-		if data, err := os.ReadFile(pf); err == nil {
+		if data, err := textfile.ReadFile(pf); err == nil {
 			ps, err := arm.ParseParametersFile(pf, data)
 			if err != nil {
 				var ae *apim.Error
