@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/lint"
 	"github.com/apimlab/apimlab/lint/breakermodel"
 )
@@ -25,6 +26,11 @@ var BreakerTwitchy = &lint.Rule{
 			"whatever the traffic, and are warnings: a count of 3 or fewer failures (a couple of " +
 			"stray errors open the circuit), a low percentage, and a trip duration under 10 seconds " +
 			"(the backend gets no time to recover and the circuit flaps); counting 4xx is APIM205's. " +
+			"A rule that counts only 429 responses and accepts Retry-After is what Learn recommends " +
+			"for Azure OpenAI backends (\"implementing circuit breaker rules to handle the 429 " +
+			"responses and accept the Retry-After duration\"): a 429 is the backend asking for less " +
+			"traffic and the circuit stays open as long as it says, so its count and percentage are " +
+			"not checked (its trip duration still is; APIM207 reports it on a backend in no pool). " +
 			"Whether a threshold is reached by ordinary background failures depends on traffic: " +
 			"apimlab estimates the expected false trips per day with a sliding-window model " +
 			"(lint/breakermodel: Naus's scan-statistic approximation for counts; percentage " +
@@ -81,7 +87,7 @@ func checkBreakerTwitchy(pass *lint.Pass) {
 		}
 		fc := r.FailureCondition
 		c, ok := conds[i].c, conds[i].ok
-		if !ok {
+		if !ok || throttleOnly(r) {
 			continue
 		}
 		switch {
@@ -103,6 +109,27 @@ func checkBreakerTwitchy(pass *lint.Pass) {
 					br.label(), describeCondition(fc), formatRate(trips), traffic.RPS, formatPercent(traffic.FailureRate), maxTrips))
 		}
 	}
+}
+
+// throttleOnly reports whether r is the rule Learn recommends for Azure
+// OpenAI backends ("Backends in API Management": "implementing circuit
+// breaker rules to handle the 429 responses and accept the Retry-After
+// duration"): it counts 429 responses and nothing else, and accepts
+// Retry-After. A 429 is the backend asking for less traffic, not a stray
+// error, and the circuit stays open as long as the backend says, so a low
+// count is the point of the rule, not a twitch (APIM207 reports such a
+// rule on a backend in no pool).
+func throttleOnly(r *apim.BreakerRule) bool {
+	fc := r.FailureCondition
+	if fc == nil || !r.AcceptRetryAfter.Known() || !r.AcceptRetryAfter.Value || len(fc.ErrorReasons) > 0 || len(fc.StatusCodeRanges) == 0 {
+		return false
+	}
+	for _, sr := range fc.StatusCodeRanges {
+		if !sr.Min.Known() || !sr.Max.Known() || sr.Min.Value != 429 || sr.Max.Value != 429 {
+			return false
+		}
+	}
+	return true
 }
 
 // twitchyFix suggests a threshold the backend's normal traffic does not reach.
