@@ -189,6 +189,12 @@ func (l *loader) addLoose(file string, scratch *builder, add func(b *builder)) {
 			b.svc.Skipped = append(b.svc.Skipped, scratch.svc.Skipped...)
 			b.svc.Sources = append(b.svc.Sources, scratch.svc.Sources...)
 			b.svc.SecureValues = append(b.svc.SecureValues, scratch.svc.SecureValues...)
+			for f, note := range scratch.svc.FileNotes {
+				if b.svc.FileNotes == nil {
+					b.svc.FileNotes = map[string]string{}
+				}
+				b.svc.FileNotes[f] = note
+			}
 		}
 		if add != nil {
 			add(b)

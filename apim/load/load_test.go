@@ -224,3 +224,38 @@ func TestModelNodesCarryJSONPaths(t *testing.T) {
 		})
 	}
 }
+
+// TestListExample: a REST API spec example of a list operation (the shape
+// of azure-rest-api-specs' ApiManagementListBackends.json: parameters and
+// a 200 response whose body is a page of resources) is an example that
+// sends nothing, as a GET of one resource is: no resources, no APIM901
+// "not an API Management configuration", the file labelled an example.
+func TestListExample(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ApiManagementListBackends.json")
+	const example = `{
+  "parameters": {"api-version": "2025-09-01-preview", "resourceGroupName": "rg1", "serviceName": "apimService1", "subscriptionId": "00000000-0000-0000-0000-000000000000"},
+  "responses": {"200": {"body": {"count": 1, "nextLink": "", "value": [
+    {"name": "b1", "type": "Microsoft.ApiManagement/service/backends",
+     "id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ApiManagement/service/apimService1/backends/b1",
+     "properties": {"url": "https://b1.example", "protocol": "http", "tls": {"validateCertificateChain": false}}}
+  ]}}}
+}`
+	if err := os.WriteFile(path, []byte(example), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	svcs, err := LoadServices([]string{path}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, svc := range svcs {
+		if len(svc.Backends) != 0 || len(svc.Issues) != 0 {
+			t.Errorf("backends %d, issues %v; want none (a list example sends nothing)", len(svc.Backends), svc.Issues)
+		}
+		if got := svc.FileNotes[path]; got != "example request" {
+			t.Errorf("FileNotes = %v, want the file labelled example request", svc.FileNotes)
+		}
+	}
+	if len(svcs) == 0 {
+		t.Fatal("no service")
+	}
+}

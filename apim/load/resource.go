@@ -128,7 +128,10 @@ func collectREST(root *jsontree.Value, b *builder) (rs []*resource, held []apim.
 }
 
 // exampleBody returns the resource body of the 200 or 201 response of an
-// API spec example file, or nil when root is not one.
+// API spec example file, or nil when root is not one. The body of a list
+// operation's example (ApiManagementListBackends.json: a page of
+// resources under value) counts too: like a GET of one resource it sends
+// nothing, and the file is an example, not malformed input.
 func exampleBody(root *jsontree.Value) *jsontree.Value {
 	if root.Kind != jsontree.Object || root.Get("parameters") == nil {
 		return nil
@@ -138,7 +141,14 @@ func exampleBody(root *jsontree.Value) *jsontree.Value {
 		return nil
 	}
 	for _, code := range []string{"200", "201"} {
-		if body := resp.Lookup(code, "body"); body != nil && isRESTResource(body) {
+		body := resp.Lookup(code, "body")
+		if body == nil {
+			continue
+		}
+		if isRESTResource(body) {
+			return body
+		}
+		if v := body.Get("value"); v != nil && v.Kind == jsontree.Array && len(v.Arr) > 0 && isRESTResource(v.Arr[0]) {
 			return body
 		}
 	}
