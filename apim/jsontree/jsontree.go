@@ -696,6 +696,14 @@ func parseReader(file string, r io.Reader, pool *workers) (*Value, error) {
 	p := &parser{lines: l, bom: int64(bom)}
 	p.dec = jsontext.NewDecoder(lr)
 	p.pool, p.input = pool, lr
+	p.ahead = func(fill bool) []byte {
+		n := br.Buffered()
+		if fill {
+			n = br.Size()
+		}
+		b, _ := br.Peek(n)
+		return b
+	}
 	root, err := p.document()
 	if lr.err != nil {
 		return nil, lr.err
@@ -791,6 +799,12 @@ type parser struct {
 	// reads from.
 	pool  *workers
 	input io.Reader
+	// inArray is set while parallelArray reads an array: an element it
+	// reads token by token builds its own arrays here.
+	inArray bool
+	// ahead returns the bytes read from the input ahead of the decoder
+	// (after filling the read buffer when fill is set), for wholeAhead.
+	ahead func(fill bool) []byte
 	// sub marks a worker's parser, which reads one array element at a
 	// time: its offsets count from the element's start, at base in the
 	// file, with depth containers open around it.
@@ -930,7 +944,7 @@ func (p *parser) value() (*Value, error) {
 		}
 		v := p.newValue()
 		v.Kind, v.Pos = Array, p.pos(p.dec.InputOffset()-1)
-		if p.pool != nil && p.dec.StackDepth() <= 2 {
+		if p.pool != nil && !p.inArray && p.dec.StackDepth() <= 2 {
 			return p.parallelArray(v)
 		}
 		base := len(p.elems)

@@ -78,9 +78,16 @@ func (w *workers) buffer() []byte {
 	return make([]byte, 0, 2*batchBytes)
 }
 
-// build parses every element of b, then gives back its text buffer (the
-// values copy what they keep) and its place in the queue.
+// build parses every element of b on a worker goroutine, then gives
+// back b's place in the queue.
 func (w *workers) build(b *batch) {
+	defer func() { <-w.queue }()
+	w.buildHere(b)
+}
+
+// buildHere parses every element of b with one of the sub-parsers, then
+// gives back its text buffer (the values copy what they keep).
+func (w *workers) buildHere(b *batch) {
 	p := <-w.free
 	defer func() {
 		w.free <- p
@@ -88,7 +95,6 @@ func (w *workers) build(b *batch) {
 		w.bufs = append(w.bufs, b.raw)
 		w.mu.Unlock()
 		b.raw = nil
-		<-w.queue
 	}()
 	b.out = make([]*Value, len(b.elems))
 	start := 0
@@ -108,19 +114,25 @@ func (w *workers) build(b *batch) {
 }
 
 // parallelArray reads the elements of the array v (its '[' read) as raw
-// text and has the workers build them.
+// text and has the workers build them. An element that is not whole in
+// the decoder's buffer (it runs past the buffer's end, or it is larger
+// than a batch: a nested deployment's template) is read token by token
+// here instead, as a sequential parse reads it, so that the reader never
+// holds more than the decoder's buffer and a few batches.
 func (p *parser) parallelArray(v *Value) (*Value, error) {
 	var (
 		wg      sync.WaitGroup
 		batches []*batch
-		cur     = &batch{raw: p.pool.buffer()}
+		cur     = &batch{}
+		sent    bool
 	)
 	send := func() {
 		b := cur
 		batches = append(batches, b)
 		p.pool.queue <- struct{}{}
+		sent = true
 		wg.Go(func() { p.pool.build(b) })
-		cur = &batch{raw: p.pool.buffer()}
+		cur = &batch{}
 	}
 	// fail returns the first error in file order: a worker's, in an
 	// element before the one the reader stopped at, or the reader's.
@@ -133,11 +145,24 @@ func (p *parser) parallelArray(v *Value) (*Value, error) {
 		}
 		return nil, err
 	}
+	p.inArray = true
+	defer func() { p.inArray = false }()
 	depth := p.dec.StackDepth()
 	for {
 		k := p.dec.PeekKind()
 		if k == ']' {
 			break
+		}
+		if (k == '{' || k == '[') && !p.wholeAhead() {
+			if len(cur.elems) > 0 {
+				send()
+			}
+			c, err := p.value()
+			if err != nil {
+				return fail(err)
+			}
+			batches = append(batches, &batch{out: []*Value{c}})
+			continue
 		}
 		raw, err := p.dec.ReadValue()
 		if err != nil {
@@ -147,6 +172,9 @@ func (p *parser) parallelArray(v *Value) (*Value, error) {
 			return fail(err)
 		}
 		at := p.pos(p.dec.InputOffset() - int64(len(raw)))
+		if cur.raw == nil {
+			cur.raw = p.pool.buffer()
+		}
 		cur.raw = append(cur.raw, raw...)
 		cur.elems = append(cur.elems, rawElem{end: len(cur.raw), at: at, depth: depth})
 		if len(cur.raw) >= batchBytes {
@@ -157,7 +185,13 @@ func (p *parser) parallelArray(v *Value) (*Value, error) {
 		return fail(err)
 	}
 	if len(cur.elems) > 0 {
-		send()
+		if sent {
+			send()
+		} else {
+			// A small array: a goroutine would cost more than it saves.
+			batches = append(batches, cur)
+			p.pool.buildHere(cur)
+		}
 	}
 	wg.Wait()
 	n := 0
@@ -208,6 +242,16 @@ func asPositioned(err error) (*apim.Error, bool) {
 	return ae, ok
 }
 
+// wholeAhead reports whether the element that comes next is whole in the
+// decoder's buffer and the bytes read ahead of it (wholeAhead), reading
+// more ahead once if it is not.
+func (p *parser) wholeAhead() bool {
+	if p.ahead == nil {
+		return wholeAhead(p.dec.UnreadBuffer())
+	}
+	return wholeAhead(p.dec.UnreadBuffer(), p.ahead(false)) || wholeAhead(p.dec.UnreadBuffer(), p.ahead(true))
+}
+
 // again reads the element the reader failed on a second time, token by
 // token as a sequential parse does, from the decoder's unread bytes and
 // the rest of the input, and returns that parse's error: jsontext reading
@@ -241,4 +285,81 @@ func (p *parser) again(err error) error {
 		return q.wrap(qerr)
 	}
 	return err
+}
+
+// wholeAhead reports whether the array or object that comes next in the
+// input (the decoder's unread bytes, after the comma before it, if any,
+// then the bytes read ahead of the decoder) ends there within batchBytes.
+// It only matches brackets outside strings: the reader's ReadValue
+// validates the element afterwards, and an element that is not JSON fails
+// there or, read token by token, in value.
+func wholeAhead(parts ...[]byte) bool {
+	var sc aheadScan
+	for _, b := range parts {
+		if sc.feed(b) {
+			return true
+		}
+		if sc.stop {
+			return false
+		}
+	}
+	return false
+}
+
+// aheadScan is wholeAhead's state from one part of the input to the next.
+type aheadScan struct {
+	started       bool // past the whitespace and comma before the value
+	depth, n      int
+	inStr, escape bool
+	stop          bool // not a container, or past batchBytes
+}
+
+// feed scans b and reports whether the value ended in it.
+func (sc *aheadScan) feed(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		if !sc.started {
+			switch b[i] {
+			case ' ', '\t', '\n', '\r', ',':
+				continue
+			case '{', '[':
+				sc.started = true
+			default:
+				sc.stop = true
+				return false
+			}
+		}
+		if sc.n += 1; sc.n > batchBytes {
+			sc.stop = true
+			return false
+		}
+		switch {
+		case sc.escape:
+			sc.escape = false
+		case sc.inStr:
+			k := bytes.IndexAny(b[i:], "\"\\")
+			if k < 0 {
+				sc.n += len(b) - i - 1
+				return false
+			}
+			i += k
+			sc.n += k
+			if b[i] == '"' {
+				sc.inStr = false
+			} else {
+				sc.escape = true
+			}
+		default:
+			switch b[i] {
+			case '"':
+				sc.inStr = true
+			case '{', '[':
+				sc.depth++
+			case '}', ']':
+				if sc.depth--; sc.depth == 0 {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -25,9 +25,13 @@ func TestTuneGC(t *testing.T) {
 	} {
 		t.Setenv("GOGC", tt.env)
 		debug.SetGCPercent(100)
+		gcTuned = false
 		tuneGC(tt.args)
 		if got := debug.SetGCPercent(100); got != tt.want {
 			t.Errorf("GOGC=%q %v: GC percent %d, want %d", tt.env, tt.args, got, tt.want)
+		}
+		if gcTuned != (tt.want == 400) {
+			t.Errorf("GOGC=%q %v: gcTuned %v", tt.env, tt.args, gcTuned)
 		}
 	}
 }
@@ -44,22 +48,25 @@ func TestBeforeBuild(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		heap, live, goal uint64
+		tuned            bool
 		want             bool
 	}{
-		{0, 0, 640, false}, {100, 0, 640, false}, {449, 0, 640, false}, {450, 0, 640, true}, {900, 0, 640, true},
-		{100, 100, 740, false}, {299, 100, 740, false}, {300, 100, 740, true}, // three times the live heap
-		{100, 100, 200, false}, {169, 100, 200, false}, {170, 100, 200, true}, // the trigger first (GOGC 100)
-		{500, 100, 100, false}, {500, 200, 100, false}, // no goal above the live heap
+		{0, 0, 640, true, false}, {100, 0, 640, true, false}, {449, 0, 640, true, false}, {450, 0, 640, true, true}, {900, 0, 640, true, true},
+		{100, 100, 740, true, false}, {299, 100, 740, true, false}, {300, 100, 740, true, true}, // three times the live heap
+		{300, 100, 740, false, false}, {549, 100, 740, false, false}, {550, 100, 740, false, true}, // GOGC the user's: the trigger only
+		{400, 100, 1 << 62, false, false}, // GOGC=off
+		{100, 100, 200, true, false}, {169, 100, 200, true, false}, {170, 100, 200, true, true}, // the trigger first (GOGC 100)
+		{500, 100, 100, true, false}, {500, 200, 100, true, false}, // no goal above the live heap
 	} {
-		if got := collectionDue(tt.heap, tt.live, tt.goal); got != tt.want {
-			t.Errorf("collectionDue(%d, %d, %d) = %v, want %v", tt.heap, tt.live, tt.goal, got, tt.want)
+		if got := collectionDue(tt.heap, tt.live, tt.goal, tt.tuned); got != tt.want {
+			t.Errorf("collectionDue(%d, %d, %d, %v) = %v, want %v", tt.heap, tt.live, tt.goal, tt.tuned, got, tt.want)
 		}
 	}
 	prev := debug.SetGCPercent(100)
 	defer debug.SetGCPercent(prev)
 	runtime.GC()
 	keep := make([][]byte, 0, 64)
-	for heap, live, goal, _ := heapLiveGoal(); !collectionDue(heap, live, goal); heap, live, goal, _ = heapLiveGoal() {
+	for heap, live, goal, _ := heapLiveGoal(); !collectionDue(heap, live, goal, gcTuned); heap, live, goal, _ = heapLiveGoal() {
 		keep = append(keep, make([]byte, 256<<10))
 	}
 	var before, after runtime.MemStats
