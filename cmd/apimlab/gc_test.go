@@ -54,7 +54,7 @@ func TestBeforeBuild(t *testing.T) {
 		{0, 0, 640, true, false}, {100, 0, 640, true, false}, {449, 0, 640, true, false}, {450, 0, 640, true, true}, {900, 0, 640, true, true},
 		{100, 100, 740, true, false}, {299, 100, 740, true, false}, {300, 100, 740, true, true}, // three times the live heap
 		{300, 100, 740, false, false}, {549, 100, 740, false, false}, {550, 100, 740, false, true}, // GOGC the user's: the trigger only
-		{400, 100, 1 << 62, false, false}, // GOGC=off
+		{400, 100, 1 << 62, false, false},                                                       // GOGC=off
 		{100, 100, 200, true, false}, {169, 100, 200, true, false}, {170, 100, 200, true, true}, // the trigger first (GOGC 100)
 		{500, 100, 100, true, false}, {500, 200, 100, true, false}, // no goal above the live heap
 	} {
