@@ -1,5 +1,10 @@
 package apim
 
+import (
+	"fmt"
+	"strconv"
+)
+
 // Field is one scalar property of a resource as it was declared: its value,
 // whether it was set at all, where, and how. The zero Field means "not set",
 // so rules can tell a default from an explicit value (tls.validateCertificateChain
@@ -23,22 +28,118 @@ type Field[T any] struct {
 	// The five flags sit together so that they share one word: a model
 	// holds about a million Fields at 40,000 backends (issue 16).
 	Secure bool
-	// Unknown, when non-empty, says why the value could not be resolved
-	// (an ARM expression over a parameter without a value, say).
-	Unknown string
 	// Pos is where the value is written.
 	Pos Position
 	// Key is the property name as spelled in the source (for case checks).
 	Key string
-	// Expr is the ARM expression the value came from, if any.
-	Expr string
-	// Raw is the scalar's source text for numbers ("50.5"), so rules can
-	// tell a non-integer from an integer after decoding.
-	Raw string
+	// note holds what few fields carry: why the value is unknown, the ARM
+	// expression it came from, its source text when that is not Value's
+	// own (Unknown, Expr, Raw). Three strings on every field cost 48 bytes
+	// of a model that holds about a million fields at 40,000 backends,
+	// most of them set to literals (issue 16). A note is never changed
+	// once made (copies of a field share it).
+	note *fieldNote
+}
+
+// fieldNote is the rarely set part of a Field.
+type fieldNote struct{ unknown, expr, raw string }
+
+// Unknown, when non-empty, says why the value could not be resolved (an
+// ARM expression over a parameter without a value, say).
+func (f Field[T]) Unknown() string {
+	if f.note == nil {
+		return ""
+	}
+	return f.note.unknown
+}
+
+// Expr is the ARM expression the value came from, if any.
+func (f Field[T]) Expr() string {
+	if f.note == nil {
+		return ""
+	}
+	return f.note.expr
+}
+
+// Raw is the scalar's source text ("50.5", "1e3", a quoted "True"), so
+// rules can tell a non-integer from an integer after decoding: the text
+// recorded with SetRaw when it differs from Value's own, else Value's
+// text for a known field, else "".
+func (f Field[T]) Raw() string {
+	if f.note != nil && f.note.raw != "" {
+		return f.note.raw
+	}
+	if !f.Known() {
+		return ""
+	}
+	return f.text()
+}
+
+// text is Value's own text.
+func (f Field[T]) text() string {
+	switch v := any(f.Value).(type) {
+	case string:
+		return v
+	case int:
+		return strconv.Itoa(v)
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return fmt.Sprint(f.Value)
+}
+
+// SetUnknown records why the value could not be resolved ("" clears it).
+func (f *Field[T]) SetUnknown(reason string) { f.edit(func(n *fieldNote) { n.unknown = reason }) }
+
+// SetExpr records the ARM expression the value came from.
+func (f *Field[T]) SetExpr(expr string) { f.edit(func(n *fieldNote) { n.expr = expr }) }
+
+// SetRaw records the value's source text; call it once Value and the
+// unknown reason are final: text equal to Value's own is not stored.
+func (f *Field[T]) SetRaw(raw string) {
+	if raw != "" && f.Known() && raw == f.text() {
+		raw = ""
+	}
+	f.edit(func(n *fieldNote) { n.raw = raw })
+}
+
+// WithUnknown returns f with the unknown reason set (for literals).
+func (f Field[T]) WithUnknown(reason string) Field[T] { f.SetUnknown(reason); return f }
+
+// WithExpr returns f with the ARM expression set (for literals).
+func (f Field[T]) WithExpr(expr string) Field[T] { f.SetExpr(expr); return f }
+
+// WithRaw returns f with the source text set (for literals).
+func (f Field[T]) WithRaw(raw string) Field[T] { f.SetRaw(raw); return f }
+
+// edit changes a copy of f's note (copies of f share the old one) and
+// drops the note when nothing is left in it.
+func (f *Field[T]) edit(change func(*fieldNote)) {
+	var n fieldNote
+	if f.note != nil {
+		n = *f.note
+	}
+	change(&n)
+	if n == (fieldNote{}) {
+		f.note = nil
+		return
+	}
+	f.note = &n
+}
+
+// Retyped returns a field of another type with f's flags, position, key
+// and notes, holding v (the backend type read as a string, say); Raw
+// stays f's source text.
+func Retyped[T, U any](f Field[T], v U) Field[U] {
+	out := Field[U]{Value: v, Set: f.Set, Null: f.Null, Quoted: f.Quoted, Literal: f.Literal, Secure: f.Secure, Pos: f.Pos, Key: f.Key, note: f.note}
+	if raw := f.Raw(); raw != out.Raw() {
+		out.SetRaw(raw)
+	}
+	return out
 }
 
 // Known reports whether the field is set to a resolved, non-null value.
-func (f Field[T]) Known() bool { return f.Set && !f.Null && f.Unknown == "" }
+func (f Field[T]) Known() bool { return f.Set && !f.Null && f.Unknown() == "" }
 
 // Or returns the value when known, else def.
 func (f Field[T]) Or(def T) T {

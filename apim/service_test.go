@@ -38,7 +38,7 @@ func TestSecrets(t *testing.T) {
 		NamedValues: []*NamedValue{
 			{Name: "plain", Value: lit("westeurope"), Secret: Field[bool]{Value: false, Set: true}},
 			{Name: "secret", Value: lit("named-secret-1"), Secret: Field[bool]{Value: true, Set: true}},
-			{Name: "unsure", Value: lit("named-unsure-1"), Secret: Field[bool]{Set: true, Unknown: "not a boolean"}},
+			{Name: "unsure", Value: lit("named-unsure-1"), Secret: Field[bool]{Set: true}.WithUnknown("not a boolean")},
 		},
 		Certificates: []*Certificate{{Password: lit("pfx-pass-1"), Data: lit("MIIKpfxdata")}},
 		CAStore:      []*CACertificate{{CertificatePassword: lit("ca-pass-1")}},

@@ -12,7 +12,7 @@ var t0 = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 func known[T any](v T) apim.Field[T] { return apim.Field[T]{Value: v, Set: true} }
 
 func unresolved[T any]() apim.Field[T] {
-	return apim.Field[T]{Set: true, Unknown: "parameter p has no value"}
+	return apim.Field[T]{Set: true}.WithUnknown("parameter p has no value")
 }
 
 func at(line int) apim.Position { return apim.Position{File: "t.json", Line: line, Col: 1} }

@@ -97,8 +97,8 @@ func (ps *problems) add(k Kind, field string, pos apim.Position, err error, form
 // returns true, or returns false when f is known.
 func fieldProblem[T any](ps *problems, f apim.Field[T], path, name string, fallback apim.Position) bool {
 	switch {
-	case f.Unknown != "":
-		ps.add(Unresolved, path, f.At(fallback), nil, "%s is unresolved: %s", name, f.Unknown)
+	case f.Unknown() != "":
+		ps.add(Unresolved, path, f.At(fallback), nil, "%s is unresolved: %s", name, f.Unknown())
 	case !f.Known():
 		ps.add(Missing, path, f.At(fallback), nil, "%s is not set", name)
 	default:

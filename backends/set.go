@@ -130,7 +130,7 @@ func (s *Set) buildPool(b *apim.Backend, o Options) (*Backend, []Problem) {
 				"pool.sessionAffinity.sessionId.source %q is not emulated (valid: Cookie); the pool balances without affinity", sa.Source.Value)
 		case !sa.SessionIDName.Known() || name == "":
 			k := Missing
-			if sa.SessionIDName.Unknown != "" {
+			if sa.SessionIDName.Unknown() != "" {
 				k = Unresolved
 			}
 			ps.add(k, "pool.sessionAffinity.sessionId.name", sa.SessionIDName.At(sa.Pos), nil, "pool.sessionAffinity.sessionId.name is unset or unresolved")

@@ -108,8 +108,8 @@ func RuleSpec(b *apim.Backend, i int, o Options) (BreakerSpec, []Problem) {
 		v    apim.Field[int]
 		dst  *int
 	}{{"count", fc.Count, &s.Count}, {"percentage", fc.Percentage, &s.Percentage}} {
-		if f.v.Unknown != "" {
-			ps.add(Unresolved, path+".failureCondition."+f.name, f.v.At(fc.Pos), nil, "failureCondition.%s is unresolved: %s", f.name, f.v.Unknown)
+		if f.v.Unknown() != "" {
+			ps.add(Unresolved, path+".failureCondition."+f.name, f.v.At(fc.Pos), nil, "failureCondition.%s is unresolved: %s", f.name, f.v.Unknown())
 			continue
 		}
 		*f.dst = f.v.Or(0)
@@ -119,7 +119,7 @@ func RuleSpec(b *apim.Backend, i int, o Options) (BreakerSpec, []Problem) {
 	for j, sr := range fc.StatusCodeRanges {
 		if !sr.Min.Known() || !sr.Max.Known() {
 			k := Missing
-			if sr.Min.Unknown != "" || sr.Max.Unknown != "" {
+			if sr.Min.Unknown() != "" || sr.Max.Unknown() != "" {
 				k = Unresolved
 			}
 			pos := sr.Pos
@@ -237,8 +237,8 @@ func PoolMembers(b *apim.Backend) ([]MemberSpec, []Problem) {
 // returns f (unset stays unset: the default applies).
 func rangeField(ps *problems, f apim.Field[int], path, name string, fallback apim.Position, hi int) apim.Field[int] {
 	switch {
-	case f.Unknown != "":
-		ps.add(Unresolved, path, f.At(fallback), nil, "%s is unresolved: %s", name, f.Unknown)
+	case f.Unknown() != "":
+		ps.add(Unresolved, path, f.At(fallback), nil, "%s is unresolved: %s", name, f.Unknown())
 	case f.Known() && (f.Value < 0 || f.Value > hi):
 		ps.add(Invalid, path, f.At(fallback), pool.ErrInvalidPool, "%s %d is not in 0..%d", name, f.Value, hi)
 	}

@@ -101,8 +101,8 @@ func (g *Gateway) buildSingle(c *compiler, be *backends.Backend) *backend {
 	b := be.Entity()
 	if !b.URL.Known() {
 		why := "url is not set"
-		if b.URL.Unknown != "" {
-			why = "url is unresolved: " + b.URL.Unknown
+		if b.URL.Unknown() != "" {
+			why = "url is unresolved: " + b.URL.Unknown()
 		}
 		c.fail(b.URL.At(b.Pos), "backend %q: %s", b.Name, why)
 		return nil

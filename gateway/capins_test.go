@@ -76,7 +76,7 @@ func TestCustomCADetails(t *testing.T) {
 
 func TestCustomCADetailsUnresolved(t *testing.T) {
 	b := single("pinned", "https://127.0.0.1:1")
-	b.TLS = &apim.TLS{ServerCertificateThumbprints: []apim.Field[string]{{Set: true, Unknown: "parameter tp has no value"}}}
+	b.TLS = &apim.TLS{ServerCertificateThumbprints: []apim.Field[string]{apim.Field[string]{Set: true}.WithUnknown("parameter tp has no value")}}
 	svc := &apim.Service{Backends: []*apim.Backend{b}}
 	if _, err := New(svc, Options{}); err == nil {
 		t.Fatal("New accepted an unresolved serverCertificateThumbprints entry")

@@ -254,7 +254,7 @@ func TestUnemulatedPolicies(t *testing.T) {
 
 func TestConfigErrorsNamePositions(t *testing.T) {
 	b := single("b", "")
-	b.URL = apim.Field[string]{Set: true, Unknown: "parameter x has no value", Pos: apim.Position{File: "t.json", Line: 9, Col: 12}}
+	b.URL = apim.Field[string]{Set: true, Pos: apim.Position{File: "t.json", Line: 9, Col: 12}}.WithUnknown("parameter x has no value")
 	svc := &apim.Service{Backends: []*apim.Backend{b}, APIs: []*apim.API{apiWith("/a", "", `<set-backend-service backend-id="nope" />`)}}
 	_, err := New(svc, Options{})
 	if err == nil {

@@ -196,8 +196,7 @@ func (b *builder) backend(r *resource) {
 		APIVersion:  d.str(r.Node, "apiVersion"),
 	}
 	t := d.str(p, "type")
-	be.Type = apim.Field[apim.BackendType]{Value: apim.Single, Set: t.Set, Null: t.Null, Unknown: t.Unknown,
-		Pos: t.Pos, Key: t.Key, Literal: t.Literal, Expr: t.Expr, Raw: t.Raw}
+	be.Type = apim.Retyped(t, apim.Single)
 	switch {
 	case strings.EqualFold(t.Value, "pool"):
 		be.Type.Value = apim.Pool
@@ -528,8 +527,8 @@ func (b *builder) policy(r *resource) {
 	switch {
 	case !val.Set:
 		d.issue(r.Pos, apim.Malformed, "policy %s has no value", strings.Join(r.Names, "/"))
-	case val.Unknown != "":
-		d.issue(val.Pos, apim.Unresolved, "policy %s: value could not be resolved: %s", strings.Join(r.Names, "/"), val.Unknown)
+	case val.Unknown() != "":
+		d.issue(val.Pos, apim.Unresolved, "policy %s: value could not be resolved: %s", strings.Join(r.Names, "/"), val.Unknown())
 		doc.XML = ""
 	case strings.HasSuffix(doc.Format, "-link"):
 		d.issue(val.Pos, apim.Unresolved, "policy %s is linked (%s: %s); linked policies are not fetched, so it was not checked",

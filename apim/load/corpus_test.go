@@ -62,7 +62,7 @@ func checkBackends(t *testing.T, svc *apim.Service, want []backendWant) {
 		var members []string
 		if b.PoolConfig != nil {
 			for _, m := range b.PoolConfig.Services {
-				members = append(members, m.Name+" "+m.Priority.Raw+"/"+m.Weight.Raw)
+				members = append(members, m.Name+" "+m.Priority.Raw()+"/"+m.Weight.Raw())
 			}
 		}
 		if got, want := strings.Join(members, ", "), strings.Join(w.members, ", "); got != want {
@@ -71,7 +71,7 @@ func checkBackends(t *testing.T, svc *apim.Service, want []backendWant) {
 		br := ""
 		if b.CircuitBreaker != nil && len(b.CircuitBreaker.Rules) > 0 {
 			r := b.CircuitBreaker.Rules[0]
-			br = r.FailureCondition.Count.Raw + "/" + r.FailureCondition.Interval.Value + "/" + r.TripDuration.Value
+			br = r.FailureCondition.Count.Raw() + "/" + r.FailureCondition.Interval.Value + "/" + r.TripDuration.Value
 		}
 		if br != w.breaker {
 			t.Errorf("backend %q breaker = %q, want %q", w.name, br, w.breaker)
@@ -201,7 +201,7 @@ func TestCorpusQuickstartARM(t *testing.T) {
 		t.Errorf("%d APIs, want 3", got)
 	}
 	c := svc.Certificate("exampleCertificate")
-	if c == nil || !c.Password.Set || c.Password.Unknown == "" {
+	if c == nil || !c.Password.Set || c.Password.Unknown() == "" {
 		t.Errorf("certificate password should be set from a parameter without value: %+v", c)
 	}
 	if p := svc.Product("exampleProduct"); p == nil || len(p.APIs) != 1 || p.APIs[0] != "exampleApi" || p.Policy == nil {

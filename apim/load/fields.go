@@ -33,17 +33,20 @@ func base[T any](m *jsontree.Member) apim.Field[T] {
 	f.Set = true
 	f.Key = m.Key
 	f.Pos = v.Position()
-	f.Expr = v.Expr()
+	if e := v.Expr(); e != "" {
+		f.SetExpr(e)
+	}
 	f.Literal = v.Origin == jsontree.Literal
 	f.Secure = v.Origin == jsontree.SecureParameter || v.Origin == jsontree.Reference
 	switch v.Kind {
 	case jsontree.Null:
 		f.Null = true
 	case jsontree.Unknown:
-		f.Unknown = v.Reason()
-		if f.Unknown == "" {
-			f.Unknown = "value could not be resolved"
+		reason := v.Reason()
+		if reason == "" {
+			reason = "value could not be resolved"
 		}
+		f.SetUnknown(reason)
 	}
 	return f
 }
@@ -55,7 +58,7 @@ func (d *decoder) str(obj *jsontree.Value, key string) apim.Field[string] {
 
 func (d *decoder) strOf(m *jsontree.Member) apim.Field[string] {
 	f := base[string](m)
-	if m == nil || f.Null || f.Unknown != "" {
+	if m == nil || f.Null || f.Unknown() != "" {
 		return f
 	}
 	switch m.Value.Kind {
@@ -65,10 +68,9 @@ func (d *decoder) strOf(m *jsontree.Member) apim.Field[string] {
 		f.Value = scalarText(m.Value)
 	default:
 		d.issue(f.Pos, apim.Malformed, "%s: expected a string, got %s", m.Key, m.Value.Kind)
-		f.Unknown = "not a string"
+		f.SetUnknown("not a string")
 	}
-	f.Raw = f.Value
-	return f
+	return f // Raw is Value itself
 }
 
 func scalarText(v *jsontree.Value) string {
@@ -81,25 +83,25 @@ func scalarText(v *jsontree.Value) string {
 func (d *decoder) boolean(obj *jsontree.Value, key string) apim.Field[bool] {
 	m := obj.Member(key)
 	f := base[bool](m)
-	if m == nil || f.Null || f.Unknown != "" {
+	if m == nil || f.Null || f.Unknown() != "" {
 		return f
 	}
 	switch m.Value.Kind {
 	case jsontree.Bool:
-		f.Value = m.Value.Bool
-		f.Raw = strconv.FormatBool(f.Value)
+		f.Value = m.Value.Bool // Raw is Value's own text
 	case jsontree.String:
 		// Azure's JSON deserialiser coerces "true"/"false".
 		b, err := strconv.ParseBool(strings.TrimSpace(m.Value.Str))
 		if err != nil {
 			d.issue(f.Pos, apim.Malformed, "%s: expected true or false, got %q", m.Key, m.Value.Str)
-			f.Unknown = "not a boolean"
+			f.SetUnknown("not a boolean")
 			return f
 		}
-		f.Value, f.Quoted, f.Raw = b, true, m.Value.Str
+		f.Value, f.Quoted = b, true
+		f.SetRaw(m.Value.Str) // " true", "True": kept when not Value's own text
 	default:
 		d.issue(f.Pos, apim.Malformed, "%s: expected a boolean, got %s", m.Key, m.Value.Kind)
-		f.Unknown = "not a boolean"
+		f.SetUnknown("not a boolean")
 	}
 	return f
 }
@@ -107,7 +109,7 @@ func (d *decoder) boolean(obj *jsontree.Value, key string) apim.Field[bool] {
 func (d *decoder) integer(obj *jsontree.Value, key string) apim.Field[int] {
 	m := obj.Member(key)
 	f := base[int](m)
-	if m == nil || f.Null || f.Unknown != "" {
+	if m == nil || f.Null || f.Unknown() != "" {
 		return f
 	}
 	text := ""
@@ -119,22 +121,24 @@ func (d *decoder) integer(obj *jsontree.Value, key string) apim.Field[int] {
 		f.Quoted = true
 	default:
 		d.issue(f.Pos, apim.Malformed, "%s: expected a number, got %s", m.Key, m.Value.Kind)
-		f.Unknown = "not a number"
+		f.SetUnknown("not a number")
 		return f
 	}
-	f.Raw = text
 	if n, err := strconv.Atoi(text); err == nil {
 		f.Value = n
+		f.SetRaw(text) // kept when not Value's own text ("007", "+5")
 		return f
 	}
 	fl, err := strconv.ParseFloat(text, 64)
 	if err != nil {
 		d.issue(f.Pos, apim.Malformed, "%s: expected a number, got %q", m.Key, text)
-		f.Unknown = "not a number"
+		f.SetUnknown("not a number")
+		f.SetRaw(text)
 		return f
 	}
 	// Keep the truncated value; rules read Raw to report non-integers.
 	f.Value = int(fl)
+	f.SetRaw(text)
 	return f
 }
 

@@ -66,7 +66,7 @@ func TestSKUConflictingDeclarations(t *testing.T) {
 					if ok {
 						t.Errorf("%s: Tier() = %q, want unknown (sku.name %+v)", load.name, got, svc.SKU.Name)
 					}
-					if svc.SKU == nil || svc.SKU.Name.Unknown == "" || !svc.SKU.Name.Pos.IsValid() {
+					if svc.SKU == nil || svc.SKU.Name.Unknown() == "" || !svc.SKU.Name.Pos.IsValid() {
 						t.Errorf("%s: sku %+v: want a name unknown with a reason, at the first declaration", load.name, svc.SKU)
 					}
 					continue

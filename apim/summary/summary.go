@@ -154,8 +154,8 @@ func (b *builder) pos(p apim.Position) string {
 }
 
 func str[T any](b *builder, where string, f apim.Field[T]) string {
-	if f.Unknown != "" {
-		b.s.Unknown = append(b.s.Unknown, Unknown{Where: where, Pos: b.pos(f.Pos), Reason: f.Unknown})
+	if f.Unknown() != "" {
+		b.s.Unknown = append(b.s.Unknown, Unknown{Where: where, Pos: b.pos(f.Pos), Reason: f.Unknown()})
 		return "<unknown>"
 	}
 	if !f.Known() {
@@ -169,7 +169,7 @@ func masked(f apim.Field[string]) string {
 	switch {
 	case !f.Set || f.Null:
 		return ""
-	case f.Unknown != "":
+	case f.Unknown() != "":
 		return "<unknown>"
 	case f.Secure:
 		return "<secure parameter>"

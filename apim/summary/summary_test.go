@@ -27,8 +27,8 @@ func TestSummaryHidesSecretsAndListsUnknowns(t *testing.T) {
 		NamedValues: []*apim.NamedValue{
 			{Name: "region", Value: lit("westeurope")},
 			{Name: "api-key", Value: lit("nv-secret"), Secret: apim.Field[bool]{Set: true, Value: true}},
-			{Name: "later", Value: apim.Field[string]{Set: true, Unknown: `parameter "later" has no value`,
-				Pos: apim.Position{File: "a.json", Line: 9, Col: 2}}},
+			{Name: "later", Value: apim.Field[string]{Set: true,
+				Pos: apim.Position{File: "a.json", Line: 9, Col: 2}}.WithUnknown(`parameter "later" has no value`)},
 		},
 	}
 	s := Of(svc, Options{})

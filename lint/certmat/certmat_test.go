@@ -41,7 +41,7 @@ func TestResolve(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(dir, "mapped.pfx"), pfx, 0o600))
 	env := map[string]string{"MAPPED_PW": "pfx-pw", PasswordEnvName("env-pw"): "pfx-pw"}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	unknownPw := apim.Field[string]{Set: true, Unknown: `parameter "p" has no value`, Secure: true}
+	unknownPw := apim.Field[string]{Set: true, Secure: true}.WithUnknown(`parameter "p" has no value`)
 
 	svc := &apim.Service{Certificates: []*apim.Certificate{
 		{Name: "data", Data: known(data), Password: known("pfx-pw")},

@@ -259,8 +259,8 @@ func (r *resolver) fromConfig(e *Entry, id string, cc lint.CertificateConfig) {
 func (r *resolver) fromData(e *Entry, c *apim.Certificate) {
 	e.Origin, e.Where = FromData, "properties.data"
 	switch {
-	case c.Data.Unknown != "":
-		e.Origin, e.Skipped = "", "properties.data could not be resolved ("+c.Data.Unknown+")"
+	case c.Data.Unknown() != "":
+		e.Origin, e.Skipped = "", "properties.data could not be resolved ("+c.Data.Unknown()+")"
 		return
 	case c.Data.Null || strings.TrimSpace(c.Data.Value) == "":
 		e.Err = fmt.Errorf("%w: properties.data is empty", certs.ErrCorrupt)
@@ -270,7 +270,7 @@ func (r *resolver) fromData(e *Entry, c *apim.Certificate) {
 	if !ok {
 		e.Origin = ""
 		e.Skipped = fmt.Sprintf("the password (properties.password) is not known (%s); pass --parameters or set $%s",
-			c.Password.Unknown, PasswordEnvName(e.ID))
+			c.Password.Unknown(), PasswordEnvName(e.ID))
 		return
 	}
 	if err := pfxOnly(c.Data.Value); err != nil {
@@ -324,7 +324,7 @@ func (r *resolver) password(id string, f apim.Field[string]) (string, bool) {
 	switch {
 	case !f.Set || f.Null:
 		return "", true
-	case f.Unknown == "":
+	case f.Unknown() == "":
 		return f.Value, true
 	}
 	return r.env(PasswordEnvName(id))
@@ -335,8 +335,8 @@ func (r *resolver) fromKeyVault(e *Entry, kv *apim.KeyVaultRef) {
 	switch {
 	case !sid.Known() || strings.TrimSpace(sid.Value) == "":
 		e.Skipped = "keyVault.secretIdentifier is not known"
-		if sid.Unknown != "" {
-			e.Skipped += " (" + sid.Unknown + ")"
+		if sid.Unknown() != "" {
+			e.Skipped += " (" + sid.Unknown() + ")"
 		}
 		return
 	case r.kvDir == "":

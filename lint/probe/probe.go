@@ -90,7 +90,7 @@ func Targets(svc *apim.Service) []*Backend {
 	}
 	var out []*Backend
 	for _, b := range svc.Backends {
-		if b == nil || b.IsPool() || b.Type.Unknown != "" || !b.URL.Known() {
+		if b == nil || b.IsPool() || b.Type.Unknown() != "" || !b.URL.Known() {
 			continue
 		}
 		u, err := url.Parse(strings.TrimSpace(b.URL.Value))

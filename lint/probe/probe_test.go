@@ -22,7 +22,7 @@ func TestTargets(t *testing.T) {
 		{Name: "b", URL: str("HTTPS://b.contoso.com:8443")},
 		{Name: "plain", URL: str("http://c.contoso.com")},
 		{Name: "pool", Type: apim.Field[apim.BackendType]{Value: apim.Pool, Set: true}},
-		{Name: "unknown", URL: apim.Field[string]{Set: true, Unknown: "parameter"}},
+		{Name: "unknown", URL: apim.Field[string]{Set: true}.WithUnknown("parameter")},
 		{Name: "v6", URL: str("https://[::1]:9443/")},
 	}}
 	got := Targets(svc)

@@ -35,7 +35,7 @@ func equalFold(a, b string) bool { return strings.EqualFold(a, b) }
 // isSingle reports whether b is a known Single backend (type absent, null
 // or Single). Backends whose type could not be resolved are not.
 func isSingle(b *apim.Backend) bool {
-	if b.Type.Unknown != "" {
+	if b.Type.Unknown() != "" {
 		return false
 	}
 	return !b.IsPool()

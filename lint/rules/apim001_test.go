@@ -49,7 +49,7 @@ func TestInvalidBackendURLSeverity(t *testing.T) {
 	}{
 		{apim.Field[string]{}, lint.Error},
 		{apim.Field[string]{Set: true, Value: "", Literal: true}, lint.Error},
-		{apim.Field[string]{Set: true, Null: true, Expr: "[shallowMerge(...)]"}, lint.Warning},
+		{apim.Field[string]{Set: true, Null: true}.WithExpr("[shallowMerge(...)]"), lint.Warning},
 		{apim.Field[string]{Set: true, Value: "https://x.contoso.com/" + strings.Repeat("a", 2000)}, lint.Error},
 		{apim.Field[string]{Set: true, Value: "orders.contoso.com/api"}, lint.Warning},
 		{apim.Field[string]{Set: true, Value: "ftp://orders.contoso.com"}, lint.Warning},

@@ -49,7 +49,7 @@ const maxURLLength = 2000
 
 func checkInvalidBackendURL(pass *lint.Pass) {
 	for _, b := range pass.Service.Backends {
-		if !isSingle(b) || b.URL.Unknown != "" {
+		if !isSingle(b) || b.URL.Unknown() != "" {
 			continue
 		}
 		if !b.URL.Set || b.URL.Null || strings.TrimSpace(b.URL.Value) == "" {

@@ -35,7 +35,7 @@ var InvalidProtocol = &lint.Rule{
 
 func checkInvalidProtocol(pass *lint.Pass) {
 	for _, b := range pass.Service.Backends {
-		if !isSingle(b) || b.Protocol.Unknown != "" {
+		if !isSingle(b) || b.Protocol.Unknown() != "" {
 			continue
 		}
 		p := b.Protocol

@@ -181,7 +181,7 @@ func checkSchemaBounds(pass *lint.Pass) {
 				}
 				str(m.PreferredCarbonEmission, m.Pos, "BackendPoolItem", "preferredCarbonEmission", "pool member preferredCarbonEmission", false)
 				if m.PreferredCarbonEmission.Known() {
-					if mb := pass.Service.Backend(m.Name); mb != nil && !mb.AzureRegion.Known() && mb.AzureRegion.Unknown == "" {
+					if mb := pass.Service.Backend(m.Name); mb != nil && !mb.AzureRegion.Known() && mb.AzureRegion.Unknown() == "" {
 						reportSev(pass, lint.Warning, m.PreferredCarbonEmission.At(m.Pos), subj, "set azureRegion on backend "+mb.Name,
 							"backend %q: member %q has preferredCarbonEmission but backend %q has no azureRegion, which the ARM schema "+
 								"says the preference requires", b.Name, mb.Name, mb.Name)

@@ -31,7 +31,7 @@ func checkPoolNested(pass *lint.Pass) {
 				continue
 			}
 			inner := pass.Service.Backend(m.Name)
-			if inner == nil || inner.Type.Unknown != "" || !inner.IsPool() {
+			if inner == nil || inner.Type.Unknown() != "" || !inner.IsPool() {
 				continue
 			}
 			pass.ReportFixf(memberPos(m), backendSubject(b),

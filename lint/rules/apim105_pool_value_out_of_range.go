@@ -41,7 +41,7 @@ func checkPoolValueOutOfRange(pass *lint.Pass) {
 				if !f.field.Known() {
 					continue
 				}
-				text := f.field.Raw
+				text := f.field.Raw()
 				if text == "" {
 					text = strconv.Itoa(f.field.Value)
 				}

@@ -31,7 +31,7 @@ func checkPoolMixedPriority(pass *lint.Pass) {
 		members := poolMembers(b)
 		for i, m := range members {
 			switch {
-			case m.Priority.Unknown != "":
+			case m.Priority.Unknown() != "":
 				set = append(set, memberLabel(m)) // an expression: treat as set
 			case m.Priority.Known():
 				set = append(set, memberLabel(m))

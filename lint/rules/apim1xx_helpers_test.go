@@ -18,7 +18,7 @@ import (
 func tpos(line int) apim.Position { return apim.Position{File: "t.json", Line: line, Col: 5} }
 
 func tInt(v, line int) apim.Field[int] {
-	return apim.Field[int]{Value: v, Set: true, Pos: tpos(line), Literal: true, Raw: strconv.Itoa(v)}
+	return apim.Field[int]{Value: v, Set: true, Pos: tpos(line), Literal: true}.WithRaw(strconv.Itoa(v))
 }
 
 func tQuotedInt(v, line int) apim.Field[int] {
@@ -28,7 +28,7 @@ func tQuotedInt(v, line int) apim.Field[int] {
 }
 
 func tUnknownInt(line int) apim.Field[int] {
-	return apim.Field[int]{Set: true, Pos: tpos(line), Unknown: "parameter weight has no value"}
+	return apim.Field[int]{Set: true, Pos: tpos(line)}.WithUnknown("parameter weight has no value")
 }
 
 func tNullInt(line int) apim.Field[int] {
@@ -36,11 +36,11 @@ func tNullInt(line int) apim.Field[int] {
 }
 
 func tBool(v bool, line int) apim.Field[bool] {
-	return apim.Field[bool]{Value: v, Set: true, Pos: tpos(line), Literal: true, Raw: strconv.FormatBool(v)}
+	return apim.Field[bool]{Value: v, Set: true, Pos: tpos(line), Literal: true}.WithRaw(strconv.FormatBool(v))
 }
 
 func tStr(v string, line int) apim.Field[string] {
-	return apim.Field[string]{Value: v, Set: true, Pos: tpos(line), Literal: true, Raw: v}
+	return apim.Field[string]{Value: v, Set: true, Pos: tpos(line), Literal: true}.WithRaw(v)
 }
 
 func tDur(s string, line int) apim.Duration {

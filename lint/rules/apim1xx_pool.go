@@ -18,7 +18,7 @@ const MaxPoolMembers = 30
 func poolBackends(svc *apim.Service) []*apim.Backend {
 	var out []*apim.Backend
 	for _, b := range svc.Backends {
-		if b.Type.Unknown == "" && b.IsPool() {
+		if b.Type.Unknown() == "" && b.IsPool() {
 			out = append(out, b)
 		}
 	}
@@ -82,7 +82,7 @@ type priorityGroup struct {
 func priorityGroups(members []*apim.PoolMember) (groups []priorityGroup, ok bool) {
 	idx := map[int]int{}
 	for _, m := range members {
-		if m.Priority.Unknown != "" {
+		if m.Priority.Unknown() != "" {
 			return nil, false
 		}
 		p := backends.Priority(m.Priority)

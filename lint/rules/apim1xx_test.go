@@ -13,7 +13,7 @@ func healthy(line int) *apim.BreakerRule { return tRule(line, 0, 50, "PT1M", "PT
 func TestPoolMemberUnknown(t *testing.T) {
 	notBackend := tMember("", 13, unset, unset)
 	notBackend.ID = tStr("/subscriptions/0/providers/Microsoft.Web/sites/orders", 13)
-	unknownID := &apim.PoolMember{Pos: tpos(14), ID: apim.Field[string]{Set: true, Pos: tpos(14), Unknown: "parameter id"}}
+	unknownID := &apim.PoolMember{Pos: tpos(14), ID: apim.Field[string]{Set: true, Pos: tpos(14)}.WithUnknown("parameter id")}
 	runRuleCases(t, PoolMemberUnknown, []ruleCase{
 		{"all members exist", svcOf(tSingle("a", 1), tSingle("b", 2), tPool("p", 10, tMember("a", 11, unset, unset), tMember("B", 12, unset, unset))), nil, nil},
 		{"typo with suggestion", svcOf(tSingle("orders-west", 1), tPool("p", 10, tMember("orders-wset", 11, unset, unset))), nil,
@@ -52,7 +52,7 @@ func TestPoolHasURL(t *testing.T) {
 	nulls.URL = apim.Field[string]{Set: true, Null: true, Pos: tpos(12)}
 	nulls.Protocol = apim.Field[string]{Set: true, Null: true, Pos: tpos(13)}
 	unknown := tPool("p", 10, tMember("a", 11, unset, unset))
-	unknown.URL = apim.Field[string]{Set: true, Pos: tpos(12), Unknown: "parameter url"}
+	unknown.URL = apim.Field[string]{Set: true, Pos: tpos(12)}.WithUnknown("parameter url")
 	runRuleCases(t, PoolHasURL, []ruleCase{
 		{"url and protocol", svcOf(tSingle("a", 1), withURL), nil, []want{{12, `sets url "http://localhost"`}, {13, `sets protocol "http"`}}},
 		{"nulls as in REST output", svcOf(tSingle("a", 1), nulls), nil, nil},
@@ -81,7 +81,7 @@ func TestPoolSize(t *testing.T) {
 
 func TestPoolValueOutOfRange(t *testing.T) {
 	frac := tInt(2, 12)
-	frac.Raw = "2.5"
+	frac.SetRaw("2.5")
 	runRuleCases(t, PoolValueOutOfRange, []ruleCase{
 		{"bad values", svcOf(tSingle("a", 1), tSingle("b", 2), tSingle("c", 3), tPool("p", 10,
 			tMember("a", 11, tInt(1, 11), tInt(750, 11)),

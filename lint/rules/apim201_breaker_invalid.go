@@ -53,7 +53,7 @@ func checkBreakerInvalid(pass *lint.Pass) {
 		checkBreakerDuration(pass, br, fc.Interval, "failureCondition.interval", fc.Pos)
 		count, pct := fc.Count, fc.Percentage
 		switch {
-		case count.Unknown != "" || pct.Unknown != "":
+		case count.Unknown() != "" || pct.Unknown() != "":
 		case count.Known() && pct.Known():
 			pass.ReportFixf(pct.At(fc.Pos), subj, "keep either count or percentage",
 				"%s sets both count (%d) and percentage (%d); Azure documents no precedence between them", br.label(), count.Value, pct.Value)
@@ -80,7 +80,7 @@ func checkBreakerInvalid(pass *lint.Pass) {
 func checkBreakerDuration(pass *lint.Pass, br breakerRule, d apim.Duration, name string, fallback apim.Position) {
 	subj := backendSubject(br.b)
 	switch {
-	case d.Unknown != "":
+	case d.Unknown() != "":
 	case !d.Set || d.Null:
 		pass.ReportFixf(fallback, subj, `add `+name+` as an ISO-8601 duration, e.g. "PT1M"`,
 			"%s has no %s", br.label(), name)
@@ -100,7 +100,7 @@ func checkStatusRange(pass *lint.Pass, br breakerRule, sr apim.StatusRange) {
 		field apim.Field[int]
 	}{{"min", sr.Min}, {"max", sr.Max}} {
 		switch {
-		case f.field.Unknown != "":
+		case f.field.Unknown() != "":
 		case !f.field.Known():
 			pass.ReportFixf(sr.Pos, subj, "give the range both min and max",
 				"%s: status code range has no %s", br.label(), f.name)

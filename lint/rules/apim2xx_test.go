@@ -37,7 +37,7 @@ func TestBreakerInvalid(t *testing.T) {
 		{"missing and zero durations", svcOf(tSingle("a", 1, mutate(tRule(10, 0, 50, "PT0S", "PT1M", serverErrors), func(r *apim.BreakerRule) { r.TripDuration = apim.Duration{} }))), nil,
 			[]want{{10, `has no tripDuration`}, {11, `interval "PT0S" is zero`}}},
 		{"unknown durations skipped", svcOf(tSingle("a", 1, mutate(ok(), func(r *apim.BreakerRule) {
-			r.TripDuration = apim.Duration{Field: apim.Field[string]{Set: true, Unknown: "parameter"}}
+			r.TripDuration = apim.Duration{Field: apim.Field[string]{Set: true}.WithUnknown("parameter")}
 		}))), nil, nil},
 		{"bad ranges", svcOf(tSingle("a", 1, tRule(10, 0, 50, "PT1M", "PT1M", [2]int{599, 500}, [2]int{500, 600}, [2]int{100, 199}))), nil,
 			[]want{{13, `warning: range min 599 is greater than max 500`}, {14, `error: range max 600 is outside 200–599, the bounds of the ARM schema`}, {15, `error: range min 100 is outside`}, {15, `error: range max 199 is outside`}}},
@@ -168,7 +168,8 @@ func TestNumericAsString(t *testing.T) {
 	r.FailureCondition.Percentage = tQuotedInt(50, 12)
 	r.FailureCondition.Percentage.Key = "Percentage"
 	r.AcceptRetryAfter = tBool(true, 40)
-	r.AcceptRetryAfter.Quoted, r.AcceptRetryAfter.Raw = true, "true"
+	r.AcceptRetryAfter.Quoted = true
+	r.AcceptRetryAfter.SetRaw("true")
 	r.FailureResponse = &apim.FailureResponse{Pos: tpos(41), StatusCode: tQuotedInt(503, 41)}
 	b := tSingle("a", 1, r)
 	b.TLS = &apim.TLS{Pos: tpos(2), ValidateCertificateChain: tBool(true, 3)}

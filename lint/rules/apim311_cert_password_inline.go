@@ -42,7 +42,7 @@ func passwordProblem(f apim.Field[string]) string {
 	if f.Literal {
 		return "is a literal in the file" + line
 	}
-	if f.Expr != "" {
+	if f.Expr() != "" {
 		return "comes from a parameter or expression that is not a secureString" + line
 	}
 	return ""

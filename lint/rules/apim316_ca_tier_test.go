@@ -114,7 +114,7 @@ func TestCATierRules(t *testing.T) {
 	}
 	t.Run("unresolved", func(t *testing.T) {
 		svc := caTierService("")
-		svc.SKU = &apim.SKU{Pos: tpos(2), Name: apim.Field[string]{Set: true, Unknown: `parameter "sku" has no value`, Pos: tpos(2)}}
+		svc.SKU = &apim.SKU{Pos: tpos(2), Name: apim.Field[string]{Set: true, Pos: tpos(2)}.WithUnknown(`parameter "sku" has no value`)}
 		check(t, svc, nil, "", want{})
 	})
 }

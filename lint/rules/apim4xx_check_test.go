@@ -32,7 +32,7 @@ func TestPolicyRuleEdges(t *testing.T) {
 	ref := `<policies><inbound><base /><set-header name="x" exists-action="override"><value>{{missing}}</value></set-header></inbound></policies>`
 	routed := `<policies><inbound><base /><set-backend-service backend-id="nope" /></inbound></policies>`
 	secretish := &apim.NamedValue{Name: "db-password"}
-	unknownSecret := &apim.NamedValue{Name: "db-password", Secret: apim.Field[bool]{Set: true, Unknown: "parameter without value"}}
+	unknownSecret := &apim.NamedValue{Name: "db-password", Secret: apim.Field[bool]{Set: true}.WithUnknown("parameter without value")}
 	tests := []struct {
 		name string
 		rule *lint.Rule

@@ -74,7 +74,7 @@ func TestInlineSecret(t *testing.T) {
 	param := lit("s3cr3t")
 	param.Literal = false
 	unknown := lit("")
-	unknown.Unknown = "parameter without value"
+	unknown.SetUnknown("parameter without value")
 	tests := []struct {
 		name string
 		f    apim.Field[string]

@@ -89,7 +89,7 @@ func splitWords(name string) []string {
 
 func checkNamedValueNotSecret(pass *lint.Pass) {
 	for _, nv := range pass.Service.NamedValues {
-		if nv.KeyVault != nil || nv.Secret.Value || nv.Secret.Unknown != "" {
+		if nv.KeyVault != nil || nv.Secret.Value || nv.Secret.Unknown() != "" {
 			continue
 		}
 		word, ok := looksSecret(nv.Name)

@@ -132,15 +132,15 @@ func backendUnresolved(b *apim.Backend) []unresolvedField {
 		out = append(out, unresolvedField{what: what, key: key, reason: unknown, pos: pos})
 	}
 	str := func(what, key string, f apim.Field[string], fb apim.Position) {
-		add(what, key, f.Unknown, f.Pos, fb, f.Secure)
+		add(what, key, f.Unknown(), f.Pos, fb, f.Secure)
 	}
 	num := func(what, key string, f apim.Field[int], fb apim.Position) {
-		add(what, key, f.Unknown, f.Pos, fb, f.Secure)
+		add(what, key, f.Unknown(), f.Pos, fb, f.Secure)
 	}
 	flag := func(what, key string, f apim.Field[bool], fb apim.Position) {
-		add(what, key, f.Unknown, f.Pos, fb, f.Secure)
+		add(what, key, f.Unknown(), f.Pos, fb, f.Secure)
 	}
-	add("type", "type", b.Type.Unknown, b.Type.Pos, b.Pos, false)
+	add("type", "type", b.Type.Unknown(), b.Type.Pos, b.Pos, false)
 	str("url", "url", b.URL, b.Pos)
 	str("protocol", "protocol", b.Protocol, b.Pos)
 	if t := b.TLS; t != nil {

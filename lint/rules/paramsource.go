@@ -24,7 +24,7 @@ func plainParam(svc *apim.Service, f apim.Field[string]) (name string, src apim.
 	if !f.Known() || f.Literal || f.Secure || strings.TrimSpace(f.Value) == "" || f.Pos.File == "" {
 		return "", src, false
 	}
-	m := paramRef.FindStringSubmatch(strings.TrimSpace(f.Expr))
+	m := paramRef.FindStringSubmatch(strings.TrimSpace(f.Expr()))
 	if m == nil {
 		return "", src, false
 	}

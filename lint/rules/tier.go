@@ -26,8 +26,8 @@ func serviceTier(pass *lint.Pass) (t apim.Tier, where string, ok bool) {
 	if t, ok := pass.Service.Tier(); ok {
 		sku := pass.Service.SKU
 		where := "sku.name at " + sku.Name.Pos.String()
-		if !sku.Name.Literal && sku.Name.Expr != "" {
-			where += " (" + sku.Name.Expr + ")"
+		if !sku.Name.Literal && sku.Name.Expr() != "" {
+			where += " (" + sku.Name.Expr() + ")"
 		}
 		return t, where, true
 	}
