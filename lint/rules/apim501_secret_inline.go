@@ -24,7 +24,7 @@ var SecretInline = &lint.Rule{
 			"`credentials` (header and query values, `authorization.parameter`), the backend proxy " +
 			"`password`, secret named values whose value is written in the template, " +
 			"`authentication-basic` and `authentication-certificate` passwords, URLs with a password " +
-			"in their user information (backend url, set-backend-service base-url), and literal values " +
+			"in their user information (backend url, API serviceUrl, set-backend-service base-url), and literal values " +
 			"of credential headers set by policy (Authorization, api-key, Ocp-Apim-Subscription-Key…). " +
 			"The same values taken directly from a plain `string` template parameter are reported " +
 			"too when the parameter's value is written in the repository (its `defaultValue`, or " +
@@ -128,6 +128,11 @@ func checkSecretInline(pass *lint.Pass) {
 		}
 		if p := b.Proxy; p != nil {
 			secret(subj, p.Pos, fmt.Sprintf("backend %q: proxy password", b.Name), p.Password)
+		}
+	}
+	for _, a := range svc.APIs {
+		if a.ServiceURL.Known() && urlHasPassword(a.ServiceURL.Value) {
+			secret(lint.Subject{Kind: "api", Name: a.Name}, a.Pos, fmt.Sprintf("API %q: serviceUrl with a password in its user information", a.Name), a.ServiceURL)
 		}
 	}
 	// A secret named value is what credentials reference: its own value
