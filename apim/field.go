@@ -30,11 +30,10 @@ type Field[T any] struct {
 	Secure bool
 	// Pos is where the value is written.
 	Pos Position
-	// Key is the property name as spelled in the source (for case checks).
-	Key string
 	// note holds what few fields carry: why the value is unknown, the ARM
 	// expression it came from, its source text when that is not Value's
-	// own (Unknown, Expr, Raw). Three strings on every field cost 48 bytes
+	// own, the property name when it is not spelled as documented
+	// (Unknown, Expr, Raw, Key). Three strings on every field cost 48 bytes
 	// of a model that holds about a million fields at 40,000 backends,
 	// most of them set to literals (issue 16). A note is never changed
 	// once made (copies of a field share it).
@@ -42,7 +41,24 @@ type Field[T any] struct {
 }
 
 // fieldNote is the rarely set part of a Field.
-type fieldNote struct{ unknown, expr, raw string }
+type fieldNote struct{ unknown, expr, raw, key string }
+
+// Key is the property name as spelled in the source when the loader found
+// it under another spelling than the documented one ("Percentage" for
+// percentage: Azure matches names without case); "" when it is spelled as
+// documented.
+func (f Field[T]) Key() string {
+	if f.note == nil {
+		return ""
+	}
+	return f.note.key
+}
+
+// SetKey records the property name as spelled in the source.
+func (f *Field[T]) SetKey(key string) { f.edit(func(n *fieldNote) { n.key = key }) }
+
+// WithKey returns f with the spelled property name set (for literals).
+func (f Field[T]) WithKey(key string) Field[T] { f.SetKey(key); return f }
 
 // Unknown, when non-empty, says why the value could not be resolved (an
 // ARM expression over a parameter without a value, say).
@@ -127,11 +143,11 @@ func (f *Field[T]) edit(change func(*fieldNote)) {
 	f.note = &n
 }
 
-// Retyped returns a field of another type with f's flags, position, key
-// and notes, holding v (the backend type read as a string, say); Raw
+// Retyped returns a field of another type with f's flags, position and
+// notes, holding v (the backend type read as a string, say); Raw
 // stays f's source text.
 func Retyped[T, U any](f Field[T], v U) Field[U] {
-	out := Field[U]{Value: v, Set: f.Set, Null: f.Null, Quoted: f.Quoted, Literal: f.Literal, Secure: f.Secure, Pos: f.Pos, Key: f.Key, note: f.note}
+	out := Field[U]{Value: v, Set: f.Set, Null: f.Null, Quoted: f.Quoted, Literal: f.Literal, Secure: f.Secure, Pos: f.Pos, note: f.note}
 	if raw := f.Raw(); raw != out.Raw() {
 		out.SetRaw(raw)
 	}

@@ -46,9 +46,9 @@ func TestFieldNotes(t *testing.T) {
 		t.Errorf("cleared copy: note %v known %v raw %q", c.note, c.Known(), c.Raw())
 	}
 
-	s := Field[string]{Value: "single", Set: true, Literal: true, Key: "Type", Pos: Position{File: "t.json", Line: 3, Col: 9}}.WithExpr("[variables('t')]")
+	s := Field[string]{Value: "single", Set: true, Literal: true, Pos: Position{File: "t.json", Line: 3, Col: 9}}.WithExpr("[variables('t')]").WithKey("Type")
 	r := Retyped(s, Single)
-	if r.Value != Single || !r.Set || !r.Literal || r.Key != "Type" || r.Pos != s.Pos || r.Expr() != "[variables('t')]" || r.Raw() != "single" {
+	if r.Value != Single || !r.Set || !r.Literal || r.Key() != "Type" || r.Pos != s.Pos || r.Expr() != "[variables('t')]" || r.Raw() != "single" {
 		t.Errorf("Retyped = %+v (raw %q, expr %q)", r, r.Raw(), r.Expr())
 	}
 	if u := Retyped(Field[string]{Set: true}.WithUnknown("why"), Pool); u.Unknown() != "why" || u.Known() || u.Raw() != "" {

@@ -274,12 +274,12 @@ func (b *builder) keyValues(c *jsontree.Value, key string) []apim.KeyValues {
 		switch m.Value.Kind {
 		case jsontree.Array:
 			for _, e := range m.Value.Arr {
-				kv.Values = append(kv.Values, b.dec.strOf(&jsontree.Member{Key: m.Key, KeyPos: m.KeyPos, Value: e}))
+				kv.Values = append(kv.Values, b.dec.strOf(&jsontree.Member{Key: m.Key, KeyPos: m.KeyPos, Value: e}, m.Key))
 			}
 		default:
 			// A single string is accepted by Azure's deserialiser too.
 			mm := m
-			kv.Values = append(kv.Values, b.dec.strOf(&mm))
+			kv.Values = append(kv.Values, b.dec.strOf(&mm, m.Key))
 		}
 		out = append(out, kv)
 	}

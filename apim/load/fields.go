@@ -23,15 +23,18 @@ func (d *decoder) issue(pos apim.Position, code apim.Code, format string, args .
 	*d.issues = append(*d.issues, apim.Errorf(pos, code, format, args...))
 }
 
-// base fills the common part of a field from member m (nil = unset).
-func base[T any](m *jsontree.Member) apim.Field[T] {
+// base fills the common part of a field from member m (nil = unset),
+// found under the documented name want.
+func base[T any](m *jsontree.Member, want string) apim.Field[T] {
 	var f apim.Field[T]
 	if m == nil {
 		return f
 	}
 	v := m.Value
 	f.Set = true
-	f.Key = m.Key
+	if m.Key != want {
+		f.SetKey(m.Key) // another case: Azure matches names without it
+	}
 	f.Pos = v.Position()
 	if e := v.Expr(); e != "" {
 		f.SetExpr(e)
@@ -53,11 +56,11 @@ func base[T any](m *jsontree.Member) apim.Field[T] {
 
 func (d *decoder) str(obj *jsontree.Value, key string) apim.Field[string] {
 	m := obj.Member(key)
-	return d.strOf(m)
+	return d.strOf(m, key)
 }
 
-func (d *decoder) strOf(m *jsontree.Member) apim.Field[string] {
-	f := base[string](m)
+func (d *decoder) strOf(m *jsontree.Member, want string) apim.Field[string] {
+	f := base[string](m, want)
 	if m == nil || f.Null || f.Unknown() != "" {
 		return f
 	}
@@ -82,7 +85,7 @@ func scalarText(v *jsontree.Value) string {
 
 func (d *decoder) boolean(obj *jsontree.Value, key string) apim.Field[bool] {
 	m := obj.Member(key)
-	f := base[bool](m)
+	f := base[bool](m, key)
 	if m == nil || f.Null || f.Unknown() != "" {
 		return f
 	}
@@ -108,7 +111,7 @@ func (d *decoder) boolean(obj *jsontree.Value, key string) apim.Field[bool] {
 
 func (d *decoder) integer(obj *jsontree.Value, key string) apim.Field[int] {
 	m := obj.Member(key)
-	f := base[int](m)
+	f := base[int](m, key)
 	if m == nil || f.Null || f.Unknown() != "" {
 		return f
 	}
@@ -156,7 +159,7 @@ func (d *decoder) strList(obj *jsontree.Value, key string) []apim.Field[string] 
 		return nil
 	}
 	if m.Value.Kind == jsontree.Unknown {
-		f := base[string](m)
+		f := base[string](m, key)
 		return []apim.Field[string]{f}
 	}
 	if m.Value.Kind != jsontree.Array {
@@ -165,7 +168,7 @@ func (d *decoder) strList(obj *jsontree.Value, key string) []apim.Field[string] 
 	}
 	out := make([]apim.Field[string], 0, len(m.Value.Arr))
 	for _, e := range m.Value.Arr {
-		out = append(out, d.strOf(&jsontree.Member{Key: m.Key, KeyPos: m.KeyPos, Value: e}))
+		out = append(out, d.strOf(&jsontree.Member{Key: m.Key, KeyPos: m.KeyPos, Value: e}, key))
 	}
 	return out
 }

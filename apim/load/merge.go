@@ -103,7 +103,7 @@ func mergeSKU(prev, next *apim.SKU) *apim.SKU {
 		return prev
 	}
 	out := *prev
-	out.Name = apim.Field[string]{Set: true, Pos: prev.Name.Pos, Key: prev.Name.Key}.WithUnknown(
+	out.Name = apim.Field[string]{Set: true, Pos: prev.Name.Pos}.WithKey(prev.Name.Key()).WithUnknown(
 		fmt.Sprintf("the service is declared with sku.name %s at %s and %s at %s",
 			skuNameText(prev.Name), prev.Name.Pos, skuNameText(next.Name), next.Name.Pos))
 	return &out

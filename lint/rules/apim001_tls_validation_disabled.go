@@ -86,14 +86,14 @@ func checkTLSValidationDisabled(pass *lint.Pass) {
 					Fix: "remove tls." + canonical + ": it has no effect next to CA certificate details",
 					Message: fmt.Sprintf("backend %q: tls.%s is false%s but has no effect: the backend has CA certificate details "+
 						"(serverCertificateThumbprints/serverX509Names), with which API Management always validates the certificate name and chain",
-						b.Name, canonical, spelledAs(f.Key, canonical)),
+						b.Name, canonical, spelledAs(f.Key(), canonical)),
 				})
 				return
 			}
 			pass.ReportFixf(f.At(b.TLS.Pos), backendSubject(b),
 				"remove tls."+canonical+" or set it to true; to accept a private CA, "+backendCAFix(tier, tierKnown, b),
 				"backend %q: tls.%s is false%s: the gateway %s",
-				b.Name, canonical, spelledAs(f.Key, canonical), what)
+				b.Name, canonical, spelledAs(f.Key(), canonical), what)
 		}
 		report(b.TLS.ValidateCertificateChain, "validateCertificateChain",
 			"accepts any server certificate chain (self-signed, expired or from an unknown CA)")

@@ -74,13 +74,13 @@ type quotedReporter struct {
 
 func (r quotedReporter) intField(name string, f apim.Field[int]) {
 	if f.Quoted && f.Known() {
-		r.report(name, f.Key, f.Raw(), f.Pos)
+		r.report(name, f.Key(), f.Raw(), f.Pos)
 	}
 }
 
 func (r quotedReporter) boolField(name string, f apim.Field[bool]) {
 	if f.Quoted && f.Known() {
-		r.report(name, f.Key, f.Raw(), f.Pos)
+		r.report(name, f.Key(), f.Raw(), f.Pos)
 	}
 }
 

@@ -166,7 +166,7 @@ func TestBreakerRetryAfterUnbounded(t *testing.T) {
 func TestNumericAsString(t *testing.T) {
 	r := tRule(10, 0, 50, "PT1M", "PT1M", serverErrors)
 	r.FailureCondition.Percentage = tQuotedInt(50, 12)
-	r.FailureCondition.Percentage.Key = "Percentage"
+	r.FailureCondition.Percentage.SetKey("Percentage")
 	r.AcceptRetryAfter = tBool(true, 40)
 	r.AcceptRetryAfter.Quoted = true
 	r.AcceptRetryAfter.SetRaw("true")
