@@ -258,4 +258,20 @@ func TestListExample(t *testing.T) {
 	if len(svcs) == 0 {
 		t.Fatal("no service")
 	}
+	// A list example with a request body (malformed, but seen by a
+	// review) is still an example that sends nothing, and no crash.
+	const withBody = `{"parameters": {"serviceName": "apimService1", "parameters": {"properties": {"url": "https://x.example", "protocol": "http"}}},
+ "responses": {"200": {"body": {"value": [{"id": "/subscriptions/0/resourceGroups/rg1/providers/Microsoft.ApiManagement/service/apimService1/backends/b1", "type": "Microsoft.ApiManagement/service/backends", "name": "b1", "properties": {"url": "https://b1.example", "protocol": "http"}}], "count": 1}}}}`
+	if err := os.WriteFile(path, []byte(withBody), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	svcs, err = LoadServices([]string{path}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, svc := range svcs {
+		if len(svc.Backends) != 0 || svc.FileNotes[path] != "example request" {
+			t.Errorf("list example with a body: backends %d, notes %v", len(svc.Backends), svc.FileNotes)
+		}
+	}
 }

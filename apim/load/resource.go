@@ -111,8 +111,8 @@ func collectREST(root *jsontree.Value, b *builder) (rs []*resource, held []apim.
 		}
 		note = "example request"
 		req := root.Lookup("parameters", "parameters")
-		if req == nil || req.Kind != jsontree.Object || req.Get("properties") == nil {
-			return nil, nil, note // a GET or DELETE example: nothing is sent
+		if req == nil || req.Kind != jsontree.Object || req.Get("properties") == nil || !isRESTResource(body) {
+			return nil, nil, note // a GET, DELETE or list example: nothing is sent
 		}
 		typ := body.Get("type").Str
 		r, ok := toResource(typ, body.Get("name").Text(), body.Get("id").Text(), req)
