@@ -151,12 +151,28 @@ func (s *Service) Secrets() []string {
 // ("user:secret" and "secret" of "https://user:secret@host/"), or nil.
 func urlUserinfo(s string) []string {
 	var out []string
-	for rest := s; ; {
-		i := strings.Index(rest, "://")
-		if i < 0 {
-			return out
+	eachUserinfo(s, func(_, _ int, info, pw string) {
+		out = append(out, info)
+		if pw != "" {
+			out = append(out, pw)
 		}
-		rest = rest[i+3:]
+	})
+	return out
+}
+
+// eachUserinfo calls fn with the user information of every URL in s and
+// its password ("" for none), and where the password is in s (start, end;
+// both 0 for none). It scans the text instead of parsing it: a URL whose
+// host is a {{named value}} or a deploy-time token does not parse, and
+// its password is still a password.
+func eachUserinfo(s string, fn func(start, end int, info, pw string)) {
+	for off := 0; ; {
+		i := strings.Index(s[off:], "://")
+		if i < 0 {
+			return
+		}
+		off += i + 3
+		rest := s[off:]
 		end := strings.IndexAny(rest, "/?# \t\"'")
 		if end < 0 {
 			end = len(rest)
@@ -166,13 +182,45 @@ func urlUserinfo(s string) []string {
 			continue
 		}
 		info := rest[:at]
-		out = append(out, info)
-		if u, err := url.Parse("x://" + info + "@h"); err == nil && u.User != nil {
-			if p, ok := u.User.Password(); ok && p != "" {
-				out = append(out, p)
-			}
-		} else if _, p, ok := strings.Cut(info, ":"); ok && p != "" {
-			out = append(out, p)
+		user, pw, ok := strings.Cut(info, ":")
+		if !ok || pw == "" {
+			fn(0, 0, info, "")
+			continue
 		}
+		if p, err := url.PathUnescape(pw); err == nil {
+			pw = p
+		}
+		start := off + len(user) + 1
+		fn(start, off+at, info, pw)
 	}
+}
+
+// URLPassword returns the password in the user information of URL s
+// ("https://user:secret@{{host}}/" included), if any.
+func URLPassword(s string) (pw string, ok bool) {
+	eachUserinfo(strings.TrimSpace(s), func(_, _ int, _, p string) {
+		if !ok && p != "" {
+			pw, ok = p, true
+		}
+	})
+	return pw, ok
+}
+
+// MaskURLPasswords returns s with the password of every URL's user
+// information replaced by mask.
+func MaskURLPasswords(s, mask string) string {
+	var b strings.Builder
+	last := 0
+	eachUserinfo(s, func(start, end int, _, _ string) {
+		if end > start {
+			b.WriteString(s[last:start])
+			b.WriteString(mask)
+			last = end
+		}
+	})
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }

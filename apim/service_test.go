@@ -58,3 +58,29 @@ func TestSecrets(t *testing.T) {
 		t.Errorf("Secrets() =\n%q\nwant\n%q", got, want)
 	}
 }
+
+// TestURLPasswords: the password of a URL's user information is found
+// and masked whether or not the URL parses (a {{named value}} host does
+// not), percent-encoding decoded; a user without a password, an empty
+// password and text without a URL hold none.
+func TestURLPasswords(t *testing.T) {
+	for _, tt := range []struct {
+		in, pw, masked string
+	}{
+		{"https://svc:pw-1@{{orders-host}}/api", "pw-1", "https://svc:****@{{orders-host}}/api"},
+		{"https://svc:p%40ss@orders.example/", "p@ss", "https://svc:****@orders.example/"},
+		{" http://u:x@h ", "x", " http://u:****@h "},
+		{"https://user@orders.example/", "", "https://user@orders.example/"},
+		{"https://user:@orders.example/", "", "https://user:@orders.example/"},
+		{"no url here: a:b@c", "", "no url here: a:b@c"},
+		{`from "https://a:one@x/" to "https://b:two@y/"`, "one", `from "https://a:****@x/" to "https://b:****@y/"`},
+	} {
+		pw, ok := URLPassword(tt.in)
+		if pw != tt.pw || ok != (tt.pw != "") {
+			t.Errorf("URLPassword(%q) = %q, %v; want %q", tt.in, pw, ok, tt.pw)
+		}
+		if got := MaskURLPasswords(tt.in, "****"); got != tt.masked {
+			t.Errorf("MaskURLPasswords(%q) = %q, want %q", tt.in, got, tt.masked)
+		}
+	}
+}

@@ -109,7 +109,7 @@ func (g *Gateway) buildSingle(c *compiler, be *backends.Backend) *backend {
 	}
 	u, err := url.Parse(strings.TrimSpace(b.URL.Value))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		c.fail(b.URL.At(b.Pos), "backend %q: url %q is not an absolute http(s) URL", b.Name, b.URL.Value)
+		c.fail(b.URL.At(b.Pos), "backend %q: url %q is not an absolute http(s) URL", b.Name, apim.MaskURLPasswords(b.URL.Value, "****"))
 		return nil
 	}
 	rb := &backend{name: b.Name, kind: string(apim.Single), pos: b.Pos, be: be, url: u}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/policy"
 )
 
@@ -58,7 +59,7 @@ func (c *compiler) setBackend(e *policy.Element) step {
 func parseBaseURL(s string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(s))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("base-url %q is not an absolute http(s) URL", s)
+		return nil, fmt.Errorf("base-url %q is not an absolute http(s) URL", apim.MaskURLPasswords(s, "****"))
 	}
 	return u, nil
 }
@@ -100,7 +101,7 @@ func (s *setBackendStep) run(x *exchange) error {
 		}
 		u, err := parseBaseURL(raw)
 		if err != nil {
-			e := perr("set-backend-service", ReasonBackendNotFound, http.StatusInternalServerError, "base-url %q is not an absolute http(s) URL", raw)
+			e := perr("set-backend-service", ReasonBackendNotFound, http.StatusInternalServerError, "base-url %q is not an absolute http(s) URL", apim.MaskURLPasswords(raw, "****"))
 			e.Path = s.path
 			return e
 		}

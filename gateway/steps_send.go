@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/policy"
 	"github.com/apimlab/apimlab/apim/policyexpr"
 	"github.com/apimlab/apimlab/backends"
@@ -118,7 +119,7 @@ func (s *sendRequestStep) send(x *exchange) (policyexpr.Response, error) {
 		}
 		u, err := url.Parse(strings.TrimSpace(str))
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return out, s.fail(x, ReasonExpression, http.StatusInternalServerError, "set-url %q is not an absolute http(s) URL", str)
+			return out, s.fail(x, ReasonExpression, http.StatusInternalServerError, "set-url %q is not an absolute http(s) URL", apim.MaskURLPasswords(str, "****"))
 		}
 		target = u
 	}

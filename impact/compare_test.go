@@ -212,3 +212,14 @@ func TestModelDeltaRedactsURLSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestModelDeltaRedactsNamedValueHost: a URL whose host is a named value
+// does not parse, and its password is masked all the same (a review found
+// it printed in full in the diff's outputs).
+func TestModelDeltaRedactsNamedValueHost(t *testing.T) {
+	for _, u := range []string{"https://svc:PASSWORD3@{{orders-host}}/api", "https://svc:PASSWORD4@{orders_host}/api"} {
+		if got := redactURL(u); strings.Contains(got, "PASSWORD") || !strings.Contains(got, "svc:REDACTED@") {
+			t.Errorf("redactURL(%q) = %q", u, got)
+		}
+	}
+}

@@ -148,7 +148,8 @@ func appendURL(out []Change, kind, entity, field, from, to string) []Change {
 func redactURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return s
+		// A {{named value}} host does not parse; its password is masked.
+		return apim.MaskURLPasswords(s, "REDACTED")
 	}
 	changed := false
 	if _, ok := u.User.Password(); ok {

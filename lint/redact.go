@@ -1,10 +1,12 @@
 package lint
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf16"
 
 	"github.com/apimlab/apimlab/apim"
 )
@@ -32,7 +34,7 @@ func NewRedactor(svc *apim.Service) *Redactor {
 	if svc == nil {
 		return &Redactor{}
 	}
-	return &Redactor{secrets: svc.Secrets()}
+	return (&Redactor{}).with(svc.Secrets()...)
 }
 
 // Redact returns s with every secret value and URL user information
@@ -77,6 +79,59 @@ func (r *Redactor) join(o *Redactor) *Redactor {
 	return out.with()
 }
 
+// escapedForms returns v and the ways it can be written in the sources
+// printers quote: escaped as XML text or attribute (&amp;, &quot;…: a
+// policy), as a JSON string (\\, \", \u00e9 for a non-ASCII rune, and
+// \u0026-style escapes of & < >, which PowerShell's ConvertTo-Json writes),
+// and XML escaped inside a JSON string (a policy in a template). Values are
+// decoded by the loaders; a source line holds them escaped.
+func escapedForms(v string) []string {
+	forms := []string{v}
+	add := func(f string) {
+		if !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
+	xmlForms := []string{v, xmlEscape(v, "&#39;", "&#34;"), xmlEscape(v, "&apos;", "&quot;")}
+	for _, x := range xmlForms {
+		add(x)
+		add(jsonEscape(x, false, false))
+		add(jsonEscape(x, true, false))
+		add(jsonEscape(x, false, true))
+		add(jsonEscape(x, true, true))
+	}
+	return forms
+}
+
+// xmlEscape escapes v as XML character data and attribute text, with the
+// given spellings of ' and ".
+func xmlEscape(v, apos, quot string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "'", apos, `"`, quot).Replace(v)
+}
+
+// jsonEscape writes v as the inside of a JSON string: html escapes & < >
+// as \u0026…, ascii writes every non-ASCII rune as \uXXXX.
+func jsonEscape(v string, html, ascii bool) string {
+	var b strings.Builder
+	for _, r := range v {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 || html && (r == '&' || r == '<' || r == '>') || ascii && r > 0x7e:
+			if r > 0xffff {
+				r1, r2 := utf16.EncodeRune(r)
+				fmt.Fprintf(&b, "\\u%04x\\u%04x", r1, r2)
+				continue
+			}
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
 // with returns a redactor masking r's values and more (values shorter
 // than four bytes are not masked, as apim.Service.Secrets leaves them:
 // masking every "1" would garble the output).
@@ -87,7 +142,7 @@ func (r *Redactor) with(more ...string) *Redactor {
 	}
 	for _, v := range more {
 		if len(v) >= 4 {
-			out.secrets = append(out.secrets, v)
+			out.secrets = append(out.secrets, escapedForms(v)...)
 		}
 	}
 	slices.SortFunc(out.secrets, func(a, b string) int {

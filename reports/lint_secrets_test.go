@@ -142,3 +142,37 @@ func TestNoSecretsInReportsPolicyCredentials(t *testing.T) {
 		}
 	}
 }
+
+// TestNoSecretsInReportsEscaped: a credential is masked in the source
+// lines printers quote however it is escaped there: as XML (&amp;,
+// &quot;) in a policy file, as a JSON string (\\, \u00e9) in a REST or ARM
+// file, as both in a policy inside JSON. The loaders decode the values, so
+// the redactor knows them decoded; a review found each spelling printed in
+// full under another rule's finding.
+func TestNoSecretsInReportsEscaped(t *testing.T) {
+	svcs, err := load.LoadServices([]string{"testdata/secrets-escaped/policy.xml", "testdata/secrets-escaped/res.json"}, load.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forbidden := []string{
+		"hdr&amp;escaped-111", "hdr&escaped-111", "basic&quot;escaped-333", `basic"escaped-333`,
+		`j\\bk-escaped-888`, `j\bk-escaped-888`, `p\u00e9-escaped-999`, "pé-escaped-999",
+		`k\\ey-escaped-777`, `k\ey-escaped-777`,
+	}
+	var results []*lint.Result
+	for _, s := range svcs {
+		results = append(results, lint.Run(s, rules.All, nil, lint.RunOptions{Now: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), Disable: []string{"APIM501"}}))
+	}
+	res := lint.Merge(results...)
+	quoted := 0
+	for _, f := range res.Findings {
+		if !f.Sensitive && (f.Pos.File == "testdata/secrets-escaped/policy.xml" && (f.Pos.Line == 4 || f.Pos.Line == 5) ||
+			f.Pos.File == "testdata/secrets-escaped/res.json" && f.Pos.Line >= 4) {
+			quoted++
+		}
+	}
+	if quoted < 4 {
+		t.Fatalf("only %d non-sensitive findings on the lines holding the credentials: %v", quoted, res.Findings)
+	}
+	printNoSecrets(t, "", res, forbidden)
+}

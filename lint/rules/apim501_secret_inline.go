@@ -190,8 +190,10 @@ func policyCredentials(p *parsedPolicy, found func(pos apim.Position, secret, me
 				found(a.Pos, a.Value, fmt.Sprintf("<%s> password is a literal", e.Name))
 			}
 		case "set-backend-service":
-			if a := e.Attr("base-url"); literalValue(a) {
-				if pw, ok := urlPassword(a.Value); ok {
+			// The password counts when it is written as it is, whatever
+			// the rest of the URL holds ("https://svc:pw@{{host}}/").
+			if a := e.Attr("base-url"); a != nil && a.Kind() != policy.Expression {
+				if pw, ok := urlPassword(a.Value); ok && policy.Classify(pw) == policy.Literal {
 					found(a.Pos, pw, "set-backend-service base-url carries a password in its user information")
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/routing"
 )
 
@@ -32,7 +33,8 @@ func redactURL(s string) string {
 	}
 	u, err := url.Parse(strings.TrimSpace(s))
 	if err != nil {
-		return s
+		// A {{named value}} host does not parse; its password is masked.
+		return apim.MaskURLPasswords(s, "xxxxx")
 	}
 	changed := false
 	if u.User != nil {
@@ -85,16 +87,13 @@ func urlHasPassword(s string) bool {
 	return ok
 }
 
-// urlPassword returns the password in s's user information, if any.
+// urlPassword returns the password in s's user information, if any (a
+// URL whose host is a {{named value}} included: it does not parse).
 func urlPassword(s string) (string, bool) {
 	if !strings.Contains(s, "@") {
-		return "", false // user information needs an @: no parse (issue 16)
+		return "", false // user information needs an @ (issue 16)
 	}
-	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil || u.User == nil {
-		return "", false
-	}
-	return u.User.Password()
+	return apim.URLPassword(s)
 }
 
 // urlHasSecrets reports whether a URL carries a password or a query
