@@ -31,6 +31,9 @@ var BreakerTwitchy = &lint.Rule{
 			"responses and accept the Retry-After duration\"): a 429 is the backend asking for less " +
 			"traffic and the circuit stays open as long as it says, so its count and percentage are " +
 			"not checked (its trip duration still is; APIM207 reports it on a backend in no pool). " +
+			"apimlab's gateway and simulator count a connection failure or timeout as a failure for " +
+			"every rule (docs/semantics.md: Learn does not say whether Azure does), so there one of " +
+			"those opens such a rule too. " +
 			"Whether a threshold is reached by ordinary background failures depends on traffic: " +
 			"apimlab estimates the expected false trips per day with a sliding-window model " +
 			"(lint/breakermodel: Naus's scan-statistic approximation for counts; percentage " +
@@ -114,14 +117,16 @@ func checkBreakerTwitchy(pass *lint.Pass) {
 // throttleOnly reports whether r is the rule Learn recommends for Azure
 // OpenAI backends ("Backends in API Management": "implementing circuit
 // breaker rules to handle the 429 responses and accept the Retry-After
-// duration"): it counts 429 responses and nothing else, and accepts
+// duration"): it counts 429 responses and no other status, and accepts
 // Retry-After. A 429 is the backend asking for less traffic, not a stray
 // error, and the circuit stays open as long as the backend says, so a low
 // count is the point of the rule, not a twitch (APIM207 reports such a
-// rule on a backend in no pool).
+// rule on a backend in no pool). errorReasons do not change that: they
+// name gateway errors, not statuses (Azure-Samples/AI-Gateway's pools
+// write "Server errors" beside the 429 range).
 func throttleOnly(r *apim.BreakerRule) bool {
 	fc := r.FailureCondition
-	if fc == nil || !r.AcceptRetryAfter.Known() || !r.AcceptRetryAfter.Value || len(fc.ErrorReasons) > 0 || len(fc.StatusCodeRanges) == 0 {
+	if fc == nil || !r.AcceptRetryAfter.Known() || !r.AcceptRetryAfter.Value || len(fc.StatusCodeRanges) == 0 {
 		return false
 	}
 	for _, sr := range fc.StatusCodeRanges {
