@@ -148,9 +148,11 @@ func TestNoSecretsInReportsPolicyCredentials(t *testing.T) {
 // &quot;) in a policy file, as a JSON string (\\, \u00e9) in a REST or ARM
 // file, as both in a policy inside JSON. The loaders decode the values, so
 // the redactor knows them decoded; a review found each spelling printed in
-// full under another rule's finding.
+// full under another rule's finding. A password in a policy that does not
+// parse, and a key in a base-url's query, are masked too.
 func TestNoSecretsInReportsEscaped(t *testing.T) {
-	svcs, err := load.LoadServices([]string{"testdata/secrets-escaped/policy.xml", "testdata/secrets-escaped/res.json"}, load.Options{})
+	svcs, err := load.LoadServices([]string{"testdata/secrets-escaped/policy.xml", "testdata/secrets-escaped/res.json",
+		"testdata/secrets-escaped/malformed.xml", "testdata/secrets-escaped/funckey.xml"}, load.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,6 +160,8 @@ func TestNoSecretsInReportsEscaped(t *testing.T) {
 		"hdr&amp;escaped-111", "hdr&escaped-111", "basic&quot;escaped-333", `basic"escaped-333`,
 		`j\\bk-escaped-888`, `j\bk-escaped-888`, `p\u00e9-escaped-999`, "pé-escaped-999",
 		`k\\ey-escaped-777`, `k\ey-escaped-777`,
+		"malformed-secret-&-777", "&-777", // in a policy that does not parse (APIM901 quotes its line; encoding/xml quoted the rest after &)
+		"FUNC-KEY-secret-555", // a Functions key in a base-url's query
 	}
 	var results []*lint.Result
 	for _, s := range svcs {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -118,6 +119,9 @@ func (b *builder) top() *Element {
 	return b.stack[len(b.stack)-1]
 }
 
+// entityText matches the entity text encoding/xml quotes in its error.
+var entityText = regexp.MustCompile(`invalid character entity &\S*`)
+
 func (b *builder) tokens() error {
 	dec := xml.NewDecoder(bytes.NewReader(b.pp.buf))
 	dec.Strict = true
@@ -134,6 +138,10 @@ func (b *builder) tokens() error {
 			if errors.As(err, &se) {
 				msg = se.Msg
 			}
+			// encoding/xml quotes the text after a stray & ("invalid
+			// character entity &-777 (no semicolon)"), which is often
+			// the rest of a password: the position says where it is.
+			msg = entityText.ReplaceAllString(msg, "invalid character entity")
 			return b.errAt(int(dec.InputOffset()), "malformed policy XML: %s", msg)
 		}
 		end := int(dec.InputOffset())

@@ -2,6 +2,8 @@ package rules
 
 import (
 	"fmt"
+	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/apimlab/apimlab/apim"
@@ -168,10 +170,53 @@ func checkPolicySecrets(pass *lint.Pass, p *parsedPolicy) {
 func policySecretValues(pass *lint.Pass) []string {
 	var out []string
 	for _, p := range servicePolicies(pass).All {
-		if p.Doc != nil {
-			policyCredentials(p, func(_ apim.Position, secret, _ string) {
-				out = append(out, secret)
-			})
+		if p.Doc == nil {
+			// Malformed (a raw & in a password is enough): an APIM901
+			// finding quotes its lines, so its password attributes are
+			// masked as written.
+			if p.Src != nil {
+				for _, m := range passwordAttr.FindAllStringSubmatch(p.Src.XML, -1) {
+					out = append(out, m[1]+m[2])
+				}
+			}
+			continue
+		}
+		policyCredentials(p, func(_ apim.Position, secret, _ string) {
+			out = append(out, secret)
+		})
+		// A key in a base-url's query (an Azure Functions ?code=…) is
+		// masked in the lines printers quote, as in messages.
+		walkPolicy(p.Doc, func(e *policy.Element) bool {
+			if e.Name == "set-backend-service" {
+				if a := e.Attr("base-url"); a != nil {
+					out = append(out, queryCredentials(a.Value)...)
+				}
+			}
+			return true
+		})
+	}
+	return out
+}
+
+// passwordAttr matches a password attribute written in policy XML.
+var passwordAttr = regexp.MustCompile(`\bpassword\s*=\s*(?:"([^"]*)"|'([^']*)')`)
+
+// queryCredentials returns the values of a URL's query parameters that
+// are credentials (credentialHeaders: code, sig, api-key…).
+func queryCredentials(s string) []string {
+	_, q, ok := strings.Cut(s, "?")
+	if !ok {
+		return nil
+	}
+	q, _, _ = strings.Cut(q, "#")
+	var out []string
+	for _, kv := range strings.Split(q, "&") {
+		k, v, ok := strings.Cut(kv, "=")
+		if ok && v != "" && credentialHeaders[strings.ToLower(k)] {
+			out = append(out, v)
+			if dv, err := url.QueryUnescape(v); err == nil && dv != v {
+				out = append(out, dv)
+			}
 		}
 	}
 	return out
