@@ -3,12 +3,12 @@ package lint
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/internal/textfile"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -22,7 +22,7 @@ const DefaultConfigFile = ".apimlab.yaml"
 // severities, bad dates, negative thresholds and suppressions without a
 // reason are errors naming file:line:col.
 func LoadConfig(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := textfile.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}

@@ -3,16 +3,15 @@ package sim
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/internal/textfile"
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
-
-	"github.com/apimlab/apimlab/apim"
 )
 
 // ErrScenario is wrapped by every error about an invalid scenario file.
@@ -24,7 +23,9 @@ const MaxScenarioBytes = 4 << 20
 // Load reads, decodes and validates a scenario file (YAML, or JSON, which
 // is YAML). Every error names file:line:col.
 func Load(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+	// Read as UTF-8 text whatever Unicode encoding it was saved in, as
+	// the configuration it drives is (internal/textfile).
+	data, err := textfile.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrScenario, err)
 	}

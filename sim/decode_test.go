@@ -1,12 +1,17 @@
 package sim
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 )
 
 func TestLoadShippedScenarioShape(t *testing.T) {
@@ -159,5 +164,37 @@ func TestCheckAgainstConfiguration(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
+	}
+}
+
+// TestLoadUTF16Scenario: a scenario saved as UTF-16 with a byte order mark
+// (Windows PowerShell 5's Out-File) loads as its UTF-8 original does.
+func TestLoadUTF16Scenario(t *testing.T) {
+	const src = "../fixtures/scenarios/priority-failover.yaml"
+	want, err := Load(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b []byte
+	for _, u := range append([]uint16{0xfeff}, utf16.Encode([]rune(string(data)))...) {
+		b = binary.LittleEndian.AppendUint16(b, u)
+	}
+	// Beside the original, so that its relative configuration path
+	// resolves to the same file.
+	path := filepath.Join(filepath.Dir(src), "zz-utf16-"+t.Name()+".yaml")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(path)
+	got, err := Load(path)
+	if err != nil {
+		t.Fatalf("UTF-16 scenario: %v", err)
+	}
+	if !reflect.DeepEqual(got.ConfigPaths(), want.ConfigPaths()) || got.Length() != want.Length() || !reflect.DeepEqual(got.Backends, want.Backends) || !reflect.DeepEqual(got.Expect, want.Expect) {
+		t.Errorf("the UTF-16 scenario differs from its UTF-8 original")
 	}
 }
