@@ -170,12 +170,7 @@ func TestCheckAgainstConfiguration(t *testing.T) {
 // TestLoadUTF16Scenario: a scenario saved as UTF-16 with a byte order mark
 // (Windows PowerShell 5's Out-File) loads as its UTF-8 original does.
 func TestLoadUTF16Scenario(t *testing.T) {
-	const src = "../fixtures/scenarios/priority-failover.yaml"
-	want, err := Load(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(src)
+	data, err := os.ReadFile("../fixtures/scenarios/priority-failover.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,14 +178,22 @@ func TestLoadUTF16Scenario(t *testing.T) {
 	for _, u := range append([]uint16{0xfeff}, utf16.Encode([]rune(string(data)))...) {
 		b = binary.LittleEndian.AppendUint16(b, u)
 	}
-	// Beside the original, so that its relative configuration path
-	// resolves to the same file.
-	path := filepath.Join(filepath.Dir(src), "zz-utf16-"+t.Name()+".yaml")
-	if err := os.WriteFile(path, b, 0o644); err != nil {
+	// Both copies in one temporary folder, so that their relative
+	// configuration paths resolve alike (and the shipped folder, which
+	// other tests list, is left alone).
+	dir := t.TempDir()
+	utf8Path, utf16Path := filepath.Join(dir, "utf8.yaml"), filepath.Join(dir, "utf16.yaml")
+	if err := os.WriteFile(utf8Path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	defer os.Remove(path)
-	got, err := Load(path)
+	if err := os.WriteFile(utf16Path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want, err := Load(utf8Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(utf16Path)
 	if err != nil {
 		t.Fatalf("UTF-16 scenario: %v", err)
 	}
