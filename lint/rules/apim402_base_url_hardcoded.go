@@ -29,7 +29,9 @@ var BaseURLHardcoded = &lint.Rule{
 			"literal URL no entity matches gets none of them and has to be edited in every policy " +
 			"and environment that repeats it. apimlab reports: a `base-url` on a backend entity's " +
 			"host that does not match its URL (warning), a `base-url` no entity matches (warning), " +
-			"and a `base-url` equal to an entity's URL (info: it works, `backend-id` states it). " +
+			"and a `base-url` equal to an entity's URL (info: it works, `backend-id` states it). On " +
+			"inputs that do not hold every backend of the service (a lone policy file, a folder of an " +
+			"APIOps tree, without `--complete`) the message says no entity in these files matches. " +
 			"URLs computed by expressions, taken from a {{named value}} or replaced at deploy time " +
 			"are not reported. Plain `http://` is APIM005's finding.",
 		Fix: "Route with `backend-id` to the backend entity, or take the URL from a named value per " +
@@ -77,9 +79,16 @@ func checkBaseURLHardcoded(pass *lint.Pass) {
 					redactURL(u), b.Name, redactURL(b.URL.Value))
 				continue
 			}
+			// On inputs that do not hold every backend of the service (a
+			// lone policy file, a folder of an APIOps tree) the absence of
+			// a matching entity is only known for these files.
+			matches := "matches no backend entity"
+			if !svc.Coverage.Holds(apim.KindBackends) {
+				matches = "no backend entity in these files has this URL (they do not hold every backend of the service)"
+			}
 			pass.Reportf(a.Pos, subj,
-				"set-backend-service base-url %q is hard-coded and matches no backend entity: declare one and use backend-id, "+
-					"or take the URL from a named value", redactURL(u))
+				"set-backend-service base-url %q is hard-coded and %s: declare one and use backend-id, "+
+					"or take the URL from a named value", redactURL(u), matches)
 		}
 	}
 }
