@@ -25,7 +25,8 @@ var SecretInline = &lint.Rule{
 			"redeploying every file that repeats it. apimlab reports literal values of backend " +
 			"`credentials` (header and query values, `authorization.parameter`), the backend proxy " +
 			"`password`, secret named values whose value is written in the template, " +
-			"`authentication-basic` and `authentication-certificate` passwords, URLs with a password " +
+			"`authentication-basic` and `authentication-certificate` passwords, an `authentication-certificate` " +
+			"`body` written as a literal (the certificate and its private key), URLs with a password " +
 			"in their user information (backend url, API serviceUrl, set-backend-service base-url), and literal values " +
 			"of credential headers set by policy (Authorization, api-key, Ocp-Apim-Subscription-Key…). " +
 			"The same values taken directly from a plain `string` template parameter are reported " +
@@ -233,6 +234,12 @@ func policyCredentials(p *parsedPolicy, found func(pos apim.Position, secret, me
 		case "authentication-basic", "authentication-certificate":
 			if a := e.Attr("password"); literalValue(a) && strings.TrimSpace(a.Value) != "" {
 				found(a.Pos, a.Value, fmt.Sprintf("<%s> password is a literal", e.Name))
+			}
+			// body is "the client certificate as a byte array" (Learn,
+			// authentication-certificate): written as a literal, the
+			// certificate and its private key are in the policy.
+			if a := e.Attr("body"); e.Name == "authentication-certificate" && literalValue(a) && strings.TrimSpace(a.Value) != "" {
+				found(a.Pos, a.Value, "<authentication-certificate> body is a literal certificate, private key included")
 			}
 		case "set-backend-service":
 			// The password counts when it is written as it is, whatever
