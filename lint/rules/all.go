@@ -87,6 +87,7 @@ var All = []*lint.Rule{
 	ExpressionNotEvaluated,     // APIM416
 	LiquidTemplateInvalid,      // APIM417
 	LiquidBodyInReturnResponse, // APIM418
+	FragmentUnknown,            // APIM419
 
 	// 5xx secrets
 	SecretInline,        // APIM501

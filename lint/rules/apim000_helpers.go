@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/agnivade/levenshtein"
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/lint"
 )
@@ -69,4 +70,19 @@ func clip(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// closestName returns the candidate closest to name, ignoring case, within
+// an edit distance of 2 ("" when none is).
+func closestName(name string, cands []string) string {
+	best, bestD := "", 3
+	for _, cand := range cands {
+		if cand == "" {
+			continue
+		}
+		if d := levenshtein.ComputeDistance(strings.ToLower(cand), strings.ToLower(name)); d < bestD {
+			best, bestD = cand, d
+		}
+	}
+	return best
 }

@@ -2,9 +2,7 @@ package rules
 
 import (
 	"fmt"
-	"strings"
 
-	"github.com/agnivade/levenshtein"
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/policy"
 	"github.com/apimlab/apimlab/lint"
@@ -68,16 +66,9 @@ func checkNamedValueUnknown(pass *lint.Pass) {
 
 // closestNamedValue suggests a defined named value close to name.
 func closestNamedValue(svc *apim.Service, name string) string {
-	best, bestD := "", 3
+	var cands []string
 	for _, nv := range svc.NamedValues {
-		for _, cand := range []string{nv.Name, nv.DisplayName.Value} {
-			if cand == "" {
-				continue
-			}
-			if d := levenshtein.ComputeDistance(strings.ToLower(cand), strings.ToLower(name)); d < bestD {
-				best, bestD = cand, d
-			}
-		}
+		cands = append(cands, nv.Name, nv.DisplayName.Value)
 	}
-	return best
+	return closestName(name, cands)
 }
