@@ -140,9 +140,14 @@ func Resolve(file string, root *jsontree.Value, params Params) (res *Result) {
 			given[strings.ToLower(k)] = v
 		}
 	}
-	s := r.newScope(root, given, "")
-	s.flatten(root.Get("resources"), nil, &env{s: s})
-	res = r.finish()
+	pres, s, ok := resolveParallel(file, root, given)
+	if ok {
+		res = pres
+	} else {
+		s = r.newScope(root, given, "")
+		s.flatten(root.Get("resources"), nil, &env{s: s})
+		res = r.finish()
+	}
 	res.Parameters = templateParameters(file, s)
 	for _, p := range s.params {
 		if !p.secure {
@@ -230,7 +235,11 @@ type resolver struct {
 	defaultReads int
 	seen         map[string]bool
 	issues       []*apim.Error
-	res          []Resource
+	// reasons, set on the resolver of one chunk of a parallel resolution,
+	// holds the reason each issue was reported once for (unknownFrom), for
+	// the merge to keep the first in template order.
+	reasons map[*apim.Error]string
+	res     []Resource
 	// paths holds the JSON paths of the resources' positions.
 	paths jsontree.Paths
 }
@@ -282,6 +291,9 @@ func (r *resolver) unknownFrom(u *value, loc jsontree.Loc, fromDefaults bool) {
 	if code == apim.Malformed && !r.structural[u.Reason()] && fromDefaults {
 		is.Code, is.Kind = apim.Unresolved, apim.IssueEvalDefaults
 		is.Msg = "cannot evaluate with default parameters: " + is.Msg
+	}
+	if r.reasons != nil {
+		r.reasons[is] = u.Reason()
 	}
 	r.issue(is)
 }
