@@ -78,3 +78,42 @@ func TestBeforeBuild(t *testing.T) {
 	}
 	runtime.KeepAlive(keep)
 }
+
+// TestThreeTimesRuleDuringBuildOnly: with apimlab's GOGC 400, a heap at
+// three times the live heap (below the pacer's trigger) is collected
+// between the steps of a build, not before it: there the collection would
+// free none of the parse tree (docs/benchmarks.md).
+func TestThreeTimesRuleDuringBuildOnly(t *testing.T) {
+	prev := debug.SetGCPercent(400)
+	defer debug.SetGCPercent(prev)
+	tuned := gcTuned
+	gcTuned = true
+	defer func() { gcTuned = tuned }()
+	runtime.GC()
+	var keep [][]byte
+	grow := func() {
+		for heap, live, _, _ := heapLiveGoal(); heap < 3*live; heap, live, _, _ = heapLiveGoal() {
+			keep = append(keep, make([]byte, 64<<10))
+		}
+	}
+	grow()
+	heap, live, goal, _ := heapLiveGoal()
+	if collectionDue(heap, live, goal, false) {
+		t.Fatalf("heap %d, live %d, goal %d: past the pacer's trigger already", heap, live, goal)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	beforeBuild()
+	runtime.ReadMemStats(&after)
+	if after.NumGC != before.NumGC {
+		t.Errorf("beforeBuild collected at three times the live heap")
+	}
+	grow()
+	runtime.ReadMemStats(&before)
+	duringBuild()
+	runtime.ReadMemStats(&after)
+	if after.NumGC == before.NumGC {
+		t.Errorf("duringBuild did not collect at three times the live heap")
+	}
+	runtime.KeepAlive(keep)
+}

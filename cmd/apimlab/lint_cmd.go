@@ -74,7 +74,7 @@ func (c *LintCmd) Run(g *Globals) error {
 			return usageErr("unknown rule %q (see `apimlab explain --list`)", id)
 		}
 	}
-	svcs, err := load.LoadServices(c.Paths, load.Options{Parameters: c.Parameters, Complete: c.Complete, Environment: c.Environment, Resolved: beforeBuild, Building: beforeBuild})
+	svcs, err := load.LoadServices(c.Paths, load.Options{Parameters: c.Parameters, Complete: c.Complete, Environment: c.Environment, Resolved: beforeBuild, Building: duringBuild})
 	if err != nil {
 		return usageErr("%v", err)
 	}

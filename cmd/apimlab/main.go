@@ -141,8 +141,7 @@ var gcTuned bool
 func afterLoad() { runtime.GC() }
 
 // beforeBuild runs between resolving a template and building the model
-// from it (load.Options.Resolved) and between the steps of a large build
-// (load.Options.Building). It collects when the runtime could start a
+// from it (load.Options.Resolved). It collects when the runtime could start a
 // collection on its own any moment: the heap is past the point where Go's
 // pacer may trigger one (about 70% of the way from the live heap to the
 // goal). Collecting then does the marking at a quiet point instead of in
@@ -156,14 +155,26 @@ func afterLoad() { runtime.GC() }
 // rest of it, where one before the build freed only the resolution's
 // garbage (sweep peak RSS 424 → 382 MB, CPU unchanged; docs/benchmarks.md).
 // Below that point none is forced, so a folder of many templates does not
-// collect once per template, unless the heap is three times the live heap
-// of the last collection: when that collection fell in the middle of a
-// large parse (sooner since the parse runs on every core, jsontree), its
-// larger live heap moved the goal so far that the build of a
-// 40,000-backend template ran on fresh pages (peak RSS 397–406 MB against
-// 378–386 MB).
-func beforeBuild() {
-	if heap, live, goal, ok := heapLiveGoal(); ok && collectionDue(heap, live, goal, gcTuned) {
+// collect once per template.
+func beforeBuild() { collectIfDue(false) }
+
+// duringBuild runs between the steps of a large build
+// (load.Options.Building). It collects where beforeBuild does, and also
+// once the heap is three times the live heap of the last collection: when
+// that collection fell in the middle of a large parse (sooner since the
+// parse runs on every core, jsontree), its larger live heap moved the goal
+// so far that the build of a 40,000-backend template ran on fresh pages
+// (peak RSS 397–406 MB against 378–386 MB). Not before the build: there a
+// collection frees the resolution's garbage but none of the parse tree,
+// and the build then grows the heap from there (with the template resolved
+// on every core, the heap at that point stood near three times the live
+// heap, and the runs that collected there peaked at 383 MB against 345 MB).
+func duringBuild() { collectIfDue(true) }
+
+// collectIfDue collects when collectionDue says so; building enables its
+// three-times rule (when apimlab tuned the collector).
+func collectIfDue(building bool) {
+	if heap, live, goal, ok := heapLiveGoal(); ok && collectionDue(heap, live, goal, gcTuned && building) {
 		runtime.GC()
 	}
 }
