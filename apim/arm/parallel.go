@@ -65,20 +65,25 @@ func resolveParallel(file string, root *value, given map[string]*value) (res *Re
 	s.deploys = map[string]*deployRef{} // none: checked above
 
 	n := (len(list.Arr) + parallelChunk - 1) / parallelChunk
+	// Each chunk appends to its own part of one slice: when every chunk
+	// yields one resource per declaration (no copy loop, child resource or
+	// false condition), the parts are the result in template order
+	// without a copy (9 MB at 40,000 backends).
+	all := make([]Resource, len(list.Arr))
 	parts := make([]*resolver, n)
 	var next atomic.Int64
 	var failed atomic.Bool
 	var wg sync.WaitGroup
 	for range min(workers, n) {
 		wg.Go(func() {
-			exprs := make(map[string]exprEntry) // the worker's cache
+			w := s.newWorker()
 			for !failed.Load() {
 				i := int(next.Add(1) - 1)
 				if i >= n {
 					return
 				}
 				lo, hi := i*parallelChunk, min((i+1)*parallelChunk, len(list.Arr))
-				if parts[i] = s.resolveChunk(list.Arr[lo:hi], exprs); parts[i] == nil {
+				if parts[i] = w.resolveChunk(list.Arr[lo:hi], all[lo:lo:hi]); parts[i] == nil {
 					failed.Store(true)
 				}
 			}
@@ -88,10 +93,21 @@ func resolveParallel(file string, root *value, given map[string]*value) (res *Re
 	if failed.Load() {
 		return nil, nil, false // a panic: the sequential run reports it
 	}
-	r.res = make([]Resource, 0, len(list.Arr))
+	inPlace := true
+	for i, p := range parts {
+		lo, hi := i*parallelChunk, min((i+1)*parallelChunk, len(list.Arr))
+		inPlace = inPlace && len(p.res) == hi-lo && &p.res[0] == &all[lo]
+	}
+	if inPlace {
+		r.res = all
+	} else {
+		r.res = make([]Resource, 0, len(list.Arr))
+		for _, p := range parts {
+			r.res = append(r.res, p.res...)
+		}
+	}
 	seen := map[string]bool{}
 	for _, p := range parts {
-		r.res = append(r.res, p.res...)
 		for _, is := range p.issues {
 			if reason, ok := p.reasons[is]; ok {
 				if seen[reason] {
@@ -131,35 +147,45 @@ func (s *scope) evaluateAll() bool {
 	return len(s.r.invalid) == 0 && len(s.r.issues) == 0
 }
 
-// resolveChunk resolves resources with a resolver of their own over a
-// copy of s, and returns what the merge reads of it: resources, issues
-// and their reasons (nil when the resolution panicked). exprs is the
-// expression cache of the worker, kept from one chunk to the next; a
-// cache per chunk, kept until the merge, held the syntax trees of every
-// expression of the template (40 MB at 40,000 backends).
-func (s *scope) resolveChunk(list []*value, exprs map[string]exprEntry) (wr *resolver) {
-	defer func() {
-		if recover() != nil {
-			wr = nil
-		}
-	}()
-	r := s.r
-	wr = &resolver{
-		file:       r.file,
-		exprs:      exprs,
-		funcs:      r.funcs,
+// worker is one goroutine of a parallel resolution: a resolver of its own
+// over a copy of the scope. What it keeps from one chunk to the next (the
+// expression cache, the JSON paths' byte blocks, the classification of
+// reasons) does not change results; a cache per chunk, kept until the
+// merge, held the syntax trees of every expression of the template
+// (40 MB at 40,000 backends).
+type worker struct {
+	r *resolver
+	s scope
+}
+
+func (s *scope) newWorker() *worker {
+	w := &worker{s: *s}
+	w.r = &resolver{
+		file:       s.r.file,
+		exprs:      make(map[string]exprEntry),
+		funcs:      s.r.funcs,
 		invalid:    make(map[string]bool),
 		structural: make(map[string]bool),
-		kinds:      maps.Clone(r.kinds),
-		seen:       make(map[string]bool),
-		reasons:    make(map[*apim.Error]string),
-		res:        make([]Resource, 0, len(list)),
+		kinds:      maps.Clone(s.r.kinds),
 	}
-	ws := *s
-	ws.r = wr
-	e := &env{s: &ws}
-	for _, res := range list {
-		ws.resource(res, nil, e)
+	w.s.r = w.r
+	return w
+}
+
+// resolveChunk resolves list, appending its resources to res, and returns
+// what the merge reads: resources, issues and their reasons (nil when the
+// resolution panicked).
+func (w *worker) resolveChunk(list []*value, res []Resource) (part *resolver) {
+	defer func() {
+		if recover() != nil {
+			part = nil
+		}
+	}()
+	r := w.r
+	r.seen, r.reasons, r.issues, r.res = make(map[string]bool), make(map[*apim.Error]string), nil, res
+	e := &env{s: &w.s}
+	for _, d := range list {
+		w.s.resource(d, nil, e)
 	}
-	return &resolver{res: wr.res, issues: wr.issues, reasons: wr.reasons}
+	return &resolver{res: r.res, issues: r.issues, reasons: r.reasons}
 }
