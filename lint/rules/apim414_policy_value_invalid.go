@@ -81,17 +81,27 @@ var numericAttrs = map[string][]string{
 // named values allow).
 var namedValueTypo = regexp.MustCompile(`\{\{[A-Za-z0-9._-]+(\]|\}(?:[^}]|$))|(?:^|[^{])\{[A-Za-z0-9._-]+\}\}`)
 
+// namedValueTypoIn returns the first match of namedValueTypo in s. Every
+// match holds a '{': most attribute values and texts have none, and the
+// check skips the regular expression for them (issue 16).
+func namedValueTypoIn(s string) string {
+	if strings.IndexByte(s, '{') < 0 {
+		return ""
+	}
+	return namedValueTypo.FindString(s)
+}
+
 func checkPolicyValueInvalid(pass *lint.Pass) {
 	walkServicePolicies(pass, func(_ *apim.PolicyDoc, subj lint.Subject, e *policy.Element) bool {
 		for _, a := range e.Attrs {
-			if m := namedValueTypo.FindString(a.Source); m != "" && a.Expr == nil {
+			if m := namedValueTypoIn(a.Source); m != "" && a.Expr == nil {
 				reportSev(pass, lint.Warning, a.Pos, subj, "write the reference as {{name}}",
 					"<%s> %s=%q has %q, a named value reference with a typo: the gateway does not substitute it",
 					e.Name, a.Name, a.Source, strings.TrimLeft(m, " \t\"'=>"))
 			}
 		}
 		if e.Text != "" && len(e.Children) == 0 {
-			if m := namedValueTypo.FindString(e.Text); m != "" && !strings.Contains(e.Text, "@(") && !strings.Contains(e.Text, "@{") {
+			if m := namedValueTypoIn(e.Text); m != "" && !strings.Contains(e.Text, "@(") && !strings.Contains(e.Text, "@{") {
 				pos := e.TextPos
 				if !pos.IsValid() {
 					pos = e.Pos
