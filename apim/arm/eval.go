@@ -69,6 +69,13 @@ func (e *env) malformed(c *Call, format string, args ...any) *value {
 // functions, lambdas and deployment outputs that refer to one another.
 const maxEvalDepth = 200
 
+// tooDeep reports whether e is at the depth limit, and records the depth
+// reached for the heights of parameters and variables (parallel.go).
+func (e *env) tooDeep() bool {
+	e.s.r.reached(e.depth)
+	return e.depth >= maxEvalDepth
+}
+
 // eval evaluates a parsed expression. It never returns nil.
 func (e *env) eval(x Expr) *value {
 	switch x := x.(type) {
@@ -142,6 +149,11 @@ func (e *env) index(v, i *value) *value {
 }
 
 func (e *env) call(c *Call) *value {
+	if r := e.s.r; r.budget > 0 {
+		if r.steps++; r.steps > r.budget {
+			panic(errDeclined)
+		}
+	}
 	if c.lname == "" {
 		c.lname = strings.ToLower(c.Name)
 	}
@@ -198,7 +210,7 @@ func (e *env) evalArg(c *Call, i int) *value { return e.eval(c.Args[i]) }
 // callUser calls a user-defined function (the "functions" section Bicep
 // emits for `func` declarations).
 func (e *env) callUser(c *Call, f *userFunc) *value {
-	if e.depth >= maxEvalDepth {
+	if e.tooDeep() {
 		return e.malformed(c, "user-defined function calls nested deeper than %d", maxEvalDepth)
 	}
 	if len(c.Args) != len(f.params) {

@@ -37,7 +37,7 @@ func fnVariables(e *env, c *Call, a []*value) *value {
 	if a[0].Kind != jsontree.String {
 		return e.invalid(c, "variable name must be a string")
 	}
-	if e.depth >= maxEvalDepth {
+	if e.tooDeep() {
 		return e.malformed(c, "variables nested deeper than %d", maxEvalDepth)
 	}
 	return e.s.variable(e, c, a[0].Str)

@@ -36,7 +36,7 @@ func (e *env) lambdaArg(c *Call, i, maxVars int) (*lambdaFn, *value) {
 // apply evaluates the lambda body with its variables bound to args (extra
 // args, such as the index, are dropped when the lambda does not name them).
 func (e *env) apply(l *lambdaFn, args ...*value) *value {
-	if e.depth >= maxEvalDepth {
+	if e.tooDeep() {
 		return e.invalid(nil, "lambdas nested deeper than %d", maxEvalDepth)
 	}
 	inner := *e

@@ -80,7 +80,7 @@ func (s *scope) deploymentOutputs(e *env, id string) *value {
 	case 2:
 		return ref.out
 	}
-	if e.depth >= maxEvalDepth {
+	if e.tooDeep() {
 		return e.malformed(nil, "deployment outputs nested deeper than %d", maxEvalDepth)
 	}
 	ref.state = 1

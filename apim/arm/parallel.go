@@ -1,6 +1,7 @@
 package arm
 
 import (
+	"errors"
 	"maps"
 	"runtime"
 	"strings"
@@ -32,7 +33,12 @@ var (
 //   - evaluating the parameters and variables up front, in declaration
 //     order, reports any error: a variable that refers to itself, say,
 //     names the variable its first use reaches, which depends on which
-//     resource reads it first.
+//     resource reads it first; or it takes more than evalBudget function
+//     calls (the sequential resolution never evaluates a variable no
+//     resource reads);
+//   - a worker reads a parameter or variable at a depth where its
+//     evaluation, were this its first read, could meet the depth limit
+//     (readDone): the sequential value depends on where the first read is.
 //
 // Everything else a resource's evaluation writes (the expression cache,
 // the reasons met, issues, JSON paths, default-read counts) is the
@@ -50,18 +56,16 @@ func resolveParallel(file string, root *value, given map[string]*value) (res *Re
 	if list == nil || list.Kind != jsontree.Array || len(list.Arr) < parallelMin || workers < 2 {
 		return nil, nil, false
 	}
-	for _, r := range list.Arr {
-		// The test instance and indexDeployments make: on the type as
-		// written.
-		if strings.EqualFold(r.Get("type").Text(), "Microsoft.Resources/deployments") {
-			return nil, nil, false
-		}
+	if hasDeployment(list) {
+		return nil, nil, false
 	}
 	r := newResolver(file)
 	s = r.newScope(root, given, "")
+	r.budget = evalBudget(len(list.Arr))
 	if !s.evaluateAll() {
 		return nil, nil, false
 	}
+	r.budget = 0
 	s.deploys = map[string]*deployRef{} // none: checked above
 
 	n := (len(list.Arr) + parallelChunk - 1) / parallelChunk
@@ -121,6 +125,13 @@ func resolveParallel(file string, root *value, given map[string]*value) (res *Re
 	return r.finish(), s, true
 }
 
+// evalBudget is the number of function calls evaluating the parameters
+// and variables of a template of n resources up front may take: a variable
+// no resource reads is evaluated there and nowhere else, and one that is
+// costly (lambdas over long ranges) must not make a parallel resolution
+// slower than the sequential one, which never evaluates it.
+func evalBudget(n int) int { return 16*n + 4096 }
+
 // evaluateAll evaluates every parameter and variable of s in declaration
 // order. It reports false when that found an error (an invalid or
 // malformed value): those depend on the order of evaluation.
@@ -161,6 +172,7 @@ type worker struct {
 func (s *scope) newWorker() *worker {
 	w := &worker{s: *s}
 	w.r = &resolver{
+		shared:     true,
 		file:       s.r.file,
 		exprs:      make(map[string]exprEntry),
 		funcs:      s.r.funcs,
@@ -188,4 +200,69 @@ func (w *worker) resolveChunk(list []*value, res []Resource) (part *resolver) {
 		w.s.resource(d, nil, e)
 	}
 	return &resolver{res: r.res, issues: r.issues, reasons: r.reasons}
+}
+
+// errDeclined is the panic that gives up a parallel resolution (recovered
+// by resolveParallel and resolveChunk): a worker read a parameter or
+// variable where its first evaluation could have met the depth limit, or
+// evaluating them up front took more than its budget.
+var errDeclined = errors.New("arm: parallel resolution declined")
+
+// reached records that an evaluation reached depth d.
+func (r *resolver) reached(d int) {
+	if d > r.reach {
+		r.reach = d
+	}
+}
+
+// beginHeight starts measuring the height of an evaluation; endHeight
+// ends it, for an evaluation at depth base, and returns how many levels
+// below base it reached.
+func (r *resolver) beginHeight() (outer int) {
+	outer, r.reach = r.reach, 0
+	return outer
+}
+
+func (r *resolver) endHeight(outer, base int) int {
+	h := max(0, r.reach-base)
+	r.reach = max(outer, r.reach)
+	return h
+}
+
+// readDone accounts for reading a parameter or variable already evaluated,
+// whose evaluation went height levels below it. The sequential resolution
+// evaluates it on its first read, at the depth of that read: the depth
+// limit (maxEvalDepth) makes the value depend on where it is first read
+// when that evaluation reaches the limit. A worker of a parallel
+// resolution, which cannot know which read comes first in template order,
+// gives up when this read could be such a first one.
+func (s *scope) readDone(e *env, height int) {
+	d := e.depth + 1 + height
+	s.r.reached(d)
+	if s.r.shared && d >= maxEvalDepth {
+		panic(errDeclined)
+	}
+}
+
+// hasDeployment reports whether a resources list (array, or object in
+// languageVersion 2.0) declares a nested deployment at any level.
+func hasDeployment(list *value) bool {
+	if list == nil {
+		return false
+	}
+	items := list.Arr
+	if list.Kind == jsontree.Object {
+		items = nil
+		for _, m := range list.Obj {
+			items = append(items, m.Value)
+		}
+	}
+	for _, r := range items {
+		// The test instance and indexDeployments make: on the type as
+		// written.
+		if strings.EqualFold(r.Get("type").Text(), "Microsoft.Resources/deployments") || hasDeployment(r.Get("resources")) {
+			return true
+		}
+	}
+	return false
 }

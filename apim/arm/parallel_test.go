@@ -233,3 +233,82 @@ func firstDiff(want, got string) string {
 	}
 	return "(same)"
 }
+
+// TestParallelResolveOrderDependence: values the sequential resolution
+// computes on a parameter's or variable's first read, and which depend on
+// where that read is, come out the same in parallel, or the resolution is
+// sequential (an adversarial review's cases).
+func TestParallelResolveOrderDependence(t *testing.T) {
+	const schema = `"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "contentVersion": "1.0.0.0"`
+	backends := func(n int, url string) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, `, {"type": "Microsoft.ApiManagement/service/backends", "apiVersion": "2024-05-01", "name": "apim/b%d", "properties": {"url": %q}}`, i, url)
+		}
+		return b.String()
+	}
+	// chain declares v0 -> v1 -> ... -> v(n-1) = "end" back to front, so
+	// that evaluating them in declaration order never goes deep.
+	chain := func(kind string, n int) string {
+		var b strings.Builder
+		for i := n - 1; i >= 0; i-- {
+			if b.Len() > 0 {
+				b.WriteString(", ")
+			}
+			switch {
+			case i == n-1 && kind == "variables":
+				fmt.Fprintf(&b, `"v%d": "end"`, i)
+			case i == n-1:
+				fmt.Fprintf(&b, `"v%d": {"type": "string", "defaultValue": "end"}`, i)
+			case kind == "variables":
+				fmt.Fprintf(&b, `"v%d": "[variables('v%d')]"`, i, i+1)
+			default:
+				fmt.Fprintf(&b, `"v%d": {"type": "string", "defaultValue": "[parameters('v%d')]"}`, i, i+1)
+			}
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name     string
+		tmpl     string
+		parallel bool
+	}{
+		{"variable chain past the depth limit",
+			`{` + schema + `, "variables": {` + chain("variables", 250) + `}, "resources": [{"type": "Microsoft.ApiManagement/service", "name": "apim"}` + backends(20, "[variables('v0')]") + `]}`, false},
+		{"parameter chain past the depth limit",
+			`{` + schema + `, "parameters": {` + chain("parameters", 250) + `}, "resources": [{"type": "Microsoft.ApiManagement/service", "name": "apim"}` + backends(20, "[parameters('v0')]") + `]}`, false},
+		{"variable chain within the limit",
+			`{` + schema + `, "variables": {` + chain("variables", 50) + `}, "resources": [{"type": "Microsoft.ApiManagement/service", "name": "apim"}` + backends(20, "[variables('v0')]") + `]}`, true},
+		{"variable first read in a placeholder name",
+			`{` + schema + `, "parameters": {"a": {"type": "string"}, "b": {"type": "string"}}, "variables": {"v": "[format('{0}-x', parameters('b'))]"},
+			"resources": [{"type": "Microsoft.ApiManagement/service/backends", "apiVersion": "2024-05-01", "name": "[concat(parameters('a'), '/', variables('v'))]", "properties": {"url": "https://a"}},
+			{"type": "Microsoft.ApiManagement/service/backends", "apiVersion": "2024-05-01", "name": "[concat(parameters('a'), '/', variables('v'), '2')]", "properties": {"url": "https://a"}}` + backends(5, "https://x") + `]}`, true},
+		{"deployment() in a variable read in a nested deployment of a child resource",
+			`{` + schema + `, "variables": {"dn": "[deployment().name]"}, "resources": [
+			{"type": "Microsoft.ApiManagement/service", "apiVersion": "2024-05-01", "name": "apim", "resources": [
+			  {"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "inner", "properties": {"mode": "Incremental", "template": {"resources": [
+			    {"type": "Microsoft.ApiManagement/service/backends", "apiVersion": "2024-05-01", "name": "apim/nested", "properties": {"url": "[variables('dn')]"}}]}}}]},
+			{"type": "Microsoft.ApiManagement/service/backends", "apiVersion": "2024-05-01", "name": "apim/top", "properties": {"url": "[variables('dn')]"}}` + backends(5, "https://x") + `]}`, false},
+		{"costly unused variable",
+			`{` + schema + `, "variables": {"unused": "[length(map(range(0, 3000), lambda('x', map(range(0, 3000), lambda('y', lambdaVariables('y'))))))]"},
+			"resources": [{"type": "Microsoft.ApiManagement/service", "name": "apim"}` + backends(20, "https://x") + `]}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			seq, _ := resolveWith(t, "t.json", []byte(tt.tmpl), nil, false, 1)
+			if seq == nil {
+				t.Fatal("template does not parse")
+			}
+			want := dumpResult(seq)
+			for _, chunk := range []int{1, 2, 256} {
+				par, took := resolveWith(t, "t.json", []byte(tt.tmpl), nil, true, chunk)
+				if took != tt.parallel {
+					t.Errorf("chunk %d: parallel = %v, want %v", chunk, took, tt.parallel)
+				}
+				if got := dumpResult(par); got != want {
+					t.Errorf("chunk %d: results differ\n%s", chunk, firstDiff(want, got))
+				}
+			}
+		})
+	}
+}

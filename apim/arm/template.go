@@ -239,7 +239,15 @@ type resolver struct {
 	// holds the reason each issue was reported once for (unknownFrom), for
 	// the merge to keep the first in template order.
 	reasons map[*apim.Error]string
-	res     []Resource
+	// reach is the deepest evaluation depth met at a depth check since the
+	// evaluation of the parameter or variable being evaluated began (its
+	// height); shared marks the resolver of a parallel resolution's worker;
+	// budget, when positive, is the number of function calls allowed
+	// (steps counts them). See parallel.go.
+	reach         int
+	shared        bool
+	steps, budget int
+	res           []Resource
 	// paths holds the JSON paths of the resources' positions.
 	paths jsontree.Paths
 }
@@ -353,6 +361,9 @@ type param struct {
 	defaulted bool
 	state     uint8 // 0 new, 1 evaluating, 2 done
 	val       *value
+	// height is how many levels below it the evaluation of the default
+	// value went (parallel.go).
+	height int
 }
 
 type variable struct {
@@ -363,6 +374,8 @@ type variable struct {
 	loop      *value // a variable-level copy entry, when defined by "copy"
 	state     uint8
 	val       *value
+	// height is how many levels below it its evaluation went (parallel.go).
+	height int
 }
 
 type userFunc struct {
@@ -436,6 +449,7 @@ func (s *scope) parameter(e *env, c *Call, name string) *value {
 	case 1:
 		return e.malformed(c, "default value of parameter %q refers to itself", p.name)
 	case 2:
+		s.readDone(e, p.height)
 		if e.placeholders && isUnknown(p.val) {
 			return strVal("<" + p.name + ">")
 		}
@@ -459,11 +473,14 @@ func (s *scope) parameter(e *env, c *Call, name string) *value {
 	case p.decl.Get("defaultValue") != nil:
 		p.defaulted = true
 		s.r.defaultReads++
-		if e.depth >= maxEvalDepth {
+		if e.tooDeep() {
 			p.state = 0
 			return e.malformed(c, "parameter defaults nested deeper than %d", maxEvalDepth)
 		}
-		v = withOrigin((&env{s: s, depth: e.depth + 1}).resolve(p.decl.Get("defaultValue"), false), origin)
+		inner := &env{s: s, depth: e.depth + 1}
+		outer := s.r.beginHeight()
+		v = withOrigin(inner.resolve(p.decl.Get("defaultValue"), false), origin)
+		p.height = s.r.endHeight(outer, inner.depth)
 	case isTrue(p.decl.Get("nullable")):
 		v = withOrigin(nullVal(), origin)
 	default:
@@ -490,6 +507,7 @@ func (s *scope) variable(e *env, c *Call, name string) *value {
 	case 1:
 		return e.malformed(c, "variable %q refers to itself", v.name)
 	case 2:
+		s.readDone(e, v.height)
 		if e.placeholders && isUnknown(v.val) && v.raw != nil {
 			// Not cached: placeholders stand for names only.
 			return (&env{s: s, depth: e.depth + 1, placeholders: true}).resolve(v.raw, false)
@@ -502,12 +520,19 @@ func (s *scope) variable(e *env, c *Call, name string) *value {
 	v.state = 1
 	inner := &env{s: s, depth: e.depth + 1}
 	before := s.r.defaultReads
+	outer := s.r.beginHeight()
 	if v.loop != nil {
 		v.val = inner.copyArray(v.loop, false)
 	} else {
 		v.val = inner.resolve(v.raw, false)
 	}
+	v.height = s.r.endHeight(outer, inner.depth)
 	v.defaulted = s.r.defaultReads > before
 	v.state = 2
+	if e.placeholders && isUnknown(v.val) && v.raw != nil {
+		// The first read, in a resource name: the placeholder form, as
+		// every later read gives it.
+		return (&env{s: s, depth: e.depth + 1, placeholders: true}).resolve(v.raw, false)
+	}
 	return v.val
 }
