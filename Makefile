@@ -72,6 +72,8 @@ release-check:
 # and the time `apimlab gateway` takes to listen (demo and 10k backends).
 bench:
 	$(GO) test -run '^$$' -bench 'BenchmarkLoad' -benchmem ./apim/load
+	$(GO) test -run '^$$' -bench 'ParseReader' -benchtime 5x ./apim/jsontree
+	$(GO) test -run '^$$' -bench 'ResolveParallel' -benchmem -benchtime 10x ./apim/arm
 	$(GO) test -run '^$$' -bench 'BenchmarkLint' -benchmem -benchtime 5x ./lint
 	$(GO) test -run '^$$' -bench 'LintSweep' -benchtime 1x ./cmd/apimlab
 	$(GO) test -run '^$$' -bench 'ServeHTTP' -benchmem -cpu 1,2 -count 2 ./gateway

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/apimlab/apimlab/apim/jsontree"
+	"github.com/apimlab/apimlab/internal/gen"
 )
 
 // bigTemplate builds a hand-written-style template with n backends, each
@@ -72,5 +73,34 @@ func TestResolveBigTemplate(t *testing.T) {
 	last := res.Resources[1999]
 	if last.Name != "apim/backend-01999" || prop(last, "properties", "url") != `"https://svc-1999.backend.example.com/api/v1"` {
 		t.Errorf("last backend: %s %s", last.Name, prop(last, "properties", "url"))
+	}
+}
+
+// BenchmarkResolveParallel resolves generated templates of 10,000 and
+// 40,000 backends (internal/gen, as issue 16's sweep) on one goroutine
+// ("sequential") and on every core ("parallel", resolveParallel).
+//
+//	go test -run '^$' -bench ResolveParallel -benchmem -benchtime 10x ./apim/arm
+func BenchmarkResolveParallel(b *testing.B) {
+	for _, n := range []int{10000, 40000} {
+		root, err := jsontree.Parse("gen.json", gen.ARM(n, n/10))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, mode := range []string{"sequential", "parallel"} {
+			b.Run(fmt.Sprintf("backends=%d/%s", n, mode), func(b *testing.B) {
+				old := parallelMin
+				defer func() { parallelMin = old }()
+				if mode == "sequential" {
+					parallelMin = 1 << 30
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					if res := Resolve("gen.json", root, nil); len(res.Resources) < n {
+						b.Fatalf("%d resources", len(res.Resources))
+					}
+				}
+			})
+		}
 	}
 }
