@@ -40,7 +40,10 @@ type Options struct {
 	// resolved and before the model is built from them: its parse tree and
 	// the resolution's intermediates are allocated by then, the model not
 	// yet. The CLI collects garbage there when a collection is due soon
-	// (issue 16); a library does not force collections itself.
+	// (issue 16); a library does not force collections itself. It is not
+	// called when the build runs in steps (Building): a collection before
+	// the build frees none of the parse tree, one after its first step
+	// frees what that step released.
 	Resolved func()
 	// Building, when set, is called during the model build of a service
 	// with many backends (2,048 or more from one file), each time another
@@ -384,6 +387,24 @@ func (l *loader) file(p string, explicit bool) error {
 	return nil
 }
 
+// stepped reports whether the model of a file's resources is built in
+// steps with the Building hook between them (addAll): a service among
+// them has 2,048 backends or more.
+func (l *loader) stepped(rs []*resource) bool {
+	if l.opts.Building == nil {
+		return false
+	}
+	n := map[string]int{}
+	for _, r := range rs {
+		if r.Kind == "backends" {
+			if n[r.Service]++; n[r.Service] >= 256*buildSteps {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // skipFile records a file met in a folder walk that holds no API
 // Management configuration. It is listed in Skipped of the service of its
 // folder when there is one, and creates no service of its own.
@@ -648,7 +669,7 @@ func (l *loader) template(p string, root *jsontree.Value) error {
 	}
 	issues = append(issues, sb.svc.Issues...)
 	skipped := sb.svc.Skipped
-	if l.opts.Resolved != nil {
+	if l.opts.Resolved != nil && !l.stepped(rs) {
 		l.opts.Resolved()
 	}
 	l.route(p, rs, issues, func(b *builder) {

@@ -84,3 +84,28 @@ func TestResolvedHook(t *testing.T) {
 		t.Errorf("Building called %d times for templates of 20 and 5 backends, want 0", steps)
 	}
 }
+
+// TestResolvedHookStepped: a template whose build runs in steps gets the
+// Building hook between them and no Resolved call before the build (a
+// collection there frees none of the parse tree); without a Building hook
+// it gets the Resolved call.
+func TestResolvedHookStepped(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "big.json")
+	if err := os.WriteFile(file, gen.ARM(256*buildSteps+10, 10), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	resolved, steps := 0, 0
+	if _, err := LoadServices([]string{file}, Options{Resolved: func() { resolved++ }, Building: func() { steps++ }}); err != nil {
+		t.Fatal(err)
+	}
+	if resolved != 0 || steps != buildSteps-1 {
+		t.Errorf("Resolved called %d times, Building %d, want 0 and %d", resolved, steps, buildSteps-1)
+	}
+	resolved = 0
+	if _, err := LoadServices([]string{file}, Options{Resolved: func() { resolved++ }}); err != nil {
+		t.Fatal(err)
+	}
+	if resolved != 1 {
+		t.Errorf("without Building: Resolved called %d times, want 1", resolved)
+	}
+}
