@@ -26,6 +26,12 @@ type RunOptions struct {
 	// Inline returns the inline suppressions of the service (from policy
 	// XML comments). If nil, ScanInline is used.
 	Inline func(*apim.Service) []InlineSuppression
+	// RuleTime, when set, is called once for every rule whose check ran,
+	// with the wall time the check took (lint --timings). It is called
+	// from the goroutines that run the rules, concurrently. An analysis
+	// rules share (the parsed policy documents) is made once, by the first
+	// rule that needs it, and counts for that rule.
+	RuleTime func(r *Rule, d time.Duration)
 }
 
 // Result is the outcome of Run.
@@ -130,8 +136,12 @@ func Run(svc *apim.Service, rules []*Rule, cfg *Config, opts RunOptions) *Result
 	for range max(1, min(runtime.GOMAXPROCS(0), len(ran))) {
 		wg.Go(func() {
 			for r := range work {
+				start := time.Now()
 				if f, ok := runRule(r, svc, cfg, now, memo, collect); !ok {
 					collect(f)
+				}
+				if opts.RuleTime != nil {
+					opts.RuleTime(r, time.Since(start))
 				}
 			}
 		})

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -277,5 +278,29 @@ func TestFirstSentence(t *testing.T) {
 		if got := firstSentence(tt.in); got != tt.want {
 			t.Errorf("firstSentence(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestRunRuleTime: RunOptions.RuleTime hears of every rule whose check
+// ran, once, with the time the check took (a panicking one included), and
+// of no disabled rule.
+func TestRunRuleTime(t *testing.T) {
+	slow := &Rule{ID: "APIM097", Name: "slow", Severity: Warning, Check: func(p *Pass) { time.Sleep(5 * time.Millisecond) }}
+	boom := &Rule{ID: "APIM099", Name: "boom", Severity: Warning, Check: func(p *Pass) { panic("boom") }}
+	fast := reporter("APIM098", Warning)
+	off := reporter("APIM096", Warning)
+	var mu sync.Mutex
+	got := map[string][]time.Duration{}
+	Run(&apim.Service{}, []*Rule{slow, boom, fast, off}, nil, RunOptions{Now: testNow, Disable: []string{"APIM096"},
+		RuleTime: func(r *Rule, d time.Duration) {
+			mu.Lock()
+			got[r.ID] = append(got[r.ID], d)
+			mu.Unlock()
+		}})
+	if len(got) != 3 || len(got["APIM097"]) != 1 || len(got["APIM098"]) != 1 || len(got["APIM099"]) != 1 {
+		t.Fatalf("RuleTime calls: %v", got)
+	}
+	if d := got["APIM097"][0]; d < 5*time.Millisecond {
+		t.Errorf("slow rule timed at %v, it sleeps 5 ms", d)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/apim/arm"
@@ -52,6 +53,10 @@ type Options struct {
 	// the build reuse their memory instead of growing the heap (issue 16).
 	// Like Resolved, it leaves the collecting to the caller.
 	Building func()
+	// Timings, when set, accumulates the wall time the load spends parsing
+	// JSON files, resolving ARM templates and building the model from them
+	// (lint --timings).
+	Timings *Timings
 
 	sequential bool // build backends one by one (tests)
 }
@@ -350,7 +355,11 @@ func (l *loader) file(p string, explicit bool) error {
 		return nil
 	}
 	sb := newBuilder()
+	start := time.Now()
 	node, err := sb.parseJSON(p)
+	if t := l.opts.Timings; t != nil {
+		t.Parse += time.Since(start)
+	}
 	if err != nil {
 		return fmt.Errorf("cannot read %s: %w", p, unwrapPathErr(err))
 	}
@@ -385,6 +394,15 @@ func (l *loader) file(p string, explicit bool) error {
 	}
 	l.skipFile(p, node.Position())
 	return nil
+}
+
+// Timings are wall times of a load's phases (Options.Timings), summed over
+// its files. Parse counts the JSON files read as ARM templates, parameters
+// or REST documents; Resolve and Build count ARM templates (resolution,
+// then the model build, with the hooks it calls). APIOps artifact folders,
+// policy files and the merging of services count in none of them.
+type Timings struct {
+	Parse, Resolve, Build time.Duration
 }
 
 // stepped reports whether the model of a file's resources is built in
@@ -622,6 +640,7 @@ func (l *loader) template(p string, root *jsontree.Value) error {
 			paramsFile = pf
 		}
 	}
+	start := time.Now()
 	res := arm.Resolve(p, root, params)
 	issues := append(extra, res.Issues...)
 	sb := newBuilder()
@@ -669,8 +688,14 @@ func (l *loader) template(p string, root *jsontree.Value) error {
 	}
 	issues = append(issues, sb.svc.Issues...)
 	skipped := sb.svc.Skipped
+	if t := l.opts.Timings; t != nil {
+		t.Resolve += time.Since(start)
+	}
 	if l.opts.Resolved != nil && !l.stepped(rs) {
 		l.opts.Resolved()
+	}
+	if t := l.opts.Timings; t != nil {
+		defer func(start time.Time) { t.Build += time.Since(start) }(time.Now())
 	}
 	l.route(p, rs, issues, func(b *builder) {
 		b.svc.SecureValues = append(b.svc.SecureValues, res.SecureValues...)

@@ -46,6 +46,8 @@ type LintCmd struct {
 	Complete    bool     `help:"The inputs are the whole of every service: a reference to an entity they do not declare is an error, not 'not verifiable from these files'."`
 	Environment string   `help:"APIOps environment whose configuration.<env>.yaml overrides apply (default: the only one; 'all' lints each environment; 'none' applies none)."`
 	SKU         string   `name:"sku" placeholder:"TIER" help:"Service tier for the tier-aware rules (Consumption, Developer, Basic, Standard, Premium, Isolated, BasicV2, StandardV2, PremiumV2), over the service resource's sku.name and .apimlab.yaml's sku."`
+
+	Timings bool `help:"Print where the time went to standard error: each phase's wall and process CPU time, how loading split, and the slowest rules."`
 }
 
 // Run loads, lints and reports. Exit codes: 0 clean, 1 findings at or above
@@ -74,14 +76,26 @@ func (c *LintCmd) Run(g *Globals) error {
 			return usageErr("unknown rule %q (see `apimlab explain --list`)", id)
 		}
 	}
-	svcs, err := load.LoadServices(c.Paths, load.Options{Parameters: c.Parameters, Complete: c.Complete, Environment: c.Environment, Resolved: beforeBuild, Building: duringBuild})
+	var tm *timings
+	opts := load.Options{Parameters: c.Parameters, Complete: c.Complete, Environment: c.Environment, Resolved: beforeBuild, Building: duringBuild}
+	if c.Timings {
+		tm = newTimings()
+		opts.Timings = &tm.load
+	}
+	svcs, err := load.LoadServices(c.Paths, opts)
 	if err != nil {
 		return usageErr("%v", err)
 	}
 	if svcs, err = pickServices(svcs, c.Service); err != nil {
 		return usageErr("%v", err)
 	}
+	if tm != nil {
+		tm.phase("load")
+	}
 	afterLoad()
+	if tm != nil {
+		tm.phase("collect")
+	}
 	now := time.Now()
 	certmat.Attach(cfg, certmat.Options{KeyVaultDir: c.KeyVaultDir})
 	if c.Probe {
@@ -101,7 +115,11 @@ func (c *LintCmd) Run(g *Globals) error {
 	// Each service is linted on its own: references resolve within it.
 	results := make([]*lint.Result, 0, len(svcs))
 	for _, svc := range svcs {
-		res := lint.Run(svc, rules.All, cfg, lint.RunOptions{Now: now, Enable: c.Enable, Disable: c.Disable})
+		ro := lint.RunOptions{Now: now, Enable: c.Enable, Disable: c.Disable}
+		if tm != nil {
+			ro.RuleTime = tm.rule
+		}
+		res := lint.Run(svc, rules.All, cfg, ro)
 		if c.Simulate {
 			if _, err := model.Annotate(context.Background(), svc, res, cfg, model.EvidenceOptions{MinRequests: 0}); err != nil {
 				return fmt.Errorf("--simulate: %w", err)
@@ -112,6 +130,13 @@ func (c *LintCmd) Run(g *Globals) error {
 	res := lint.Merge(results...)
 	if res, err = c.applyBaseline(g, res); err != nil {
 		return err
+	}
+	if tm != nil {
+		tm.phase("rules")
+		defer func() {
+			tm.phase("report")
+			tm.print(g.Stderr, 10)
+		}()
 	}
 
 	var w io.Writer = g.Stdout

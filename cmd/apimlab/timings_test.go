@@ -1,0 +1,69 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/apimlab/apimlab/internal/gen"
+	"github.com/apimlab/apimlab/lint/rules"
+)
+
+// TestLintTimings: --timings leaves the report alone and prints each
+// phase with its wall and CPU time, the loader's split for an ARM
+// template, and the ten slowest of the rules that ran, to standard error.
+func TestLintTimings(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "arm.json")
+	if err := os.WriteFile(file, gen.ARM(40, 4), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, want, errWant := runCLI(t, "lint", "--format", "json", "--fail-on", "never", file)
+	if code != 0 || errWant != "" {
+		t.Fatalf("exit %d, stderr %q", code, errWant)
+	}
+	code, got, stderr := runCLI(t, "lint", "--timings", "--format", "json", "--fail-on", "never", file)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if got != want {
+		t.Error("--timings changed the report")
+	}
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	phase := regexp.MustCompile(`^  (load|collect|rules|report|total) +[0-9.]+ ms +[0-9.]+ ms$`)
+	split := regexp.MustCompile(`^    (parse JSON|resolve ARM|build model) +[0-9.]+ ms$`)
+	rule := regexp.MustCompile(`^  (APIM[0-9]{3}) +[a-z0-9-]+ +[0-9.]+ ms$`)
+	header := regexp.MustCompile(`^slowest rules of ([0-9]+) `)
+	seen := map[string]bool{}
+	ran, ruleLines := 0, 0
+	for _, l := range lines[1:] {
+		switch {
+		case phase.MatchString(l):
+			seen[phase.FindStringSubmatch(l)[1]] = true
+		case split.MatchString(l):
+			seen[split.FindStringSubmatch(l)[1]] = true
+		case header.MatchString(l):
+			ran, _ = strconv.Atoi(header.FindStringSubmatch(l)[1])
+		case rule.MatchString(l):
+			if _, ok := rules.ByID(rule.FindStringSubmatch(l)[1]); !ok {
+				t.Errorf("unknown rule in %q", l)
+			}
+			ruleLines++
+		default:
+			t.Errorf("unexpected line %q", l)
+		}
+	}
+	if lines[0] != "apimlab timings (wall, process CPU):" {
+		t.Errorf("first line %q", lines[0])
+	}
+	for _, p := range []string{"load", "parse JSON", "resolve ARM", "build model", "collect", "rules", "report", "total"} {
+		if !seen[p] {
+			t.Errorf("no %q line in\n%s", p, stderr)
+		}
+	}
+	if ran < 50 || ruleLines != 10 {
+		t.Errorf("%d rules ran, %d listed; want 50 or more and 10\n%s", ran, ruleLines, stderr)
+	}
+}
