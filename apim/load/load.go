@@ -668,7 +668,7 @@ func (l *loader) template(p string, root *jsontree.Value) error {
 			is.Kind = apim.IssueNameUnresolved
 			sb.svc.Issues = append(sb.svc.Issues, is)
 		}
-		rr, ok := toResource(r.Type, name, "", r.Node)
+		rr, ok := toResource(r.Type, name, "", r.Node, r.Pos)
 		if !ok {
 			continue
 		}
@@ -682,7 +682,6 @@ func (l *loader) template(p string, root *jsontree.Value) error {
 			}
 			sb.dec.issue(pos, apim.Malformed, "%s name %q starts with '[' but does not end with ']': an unterminated ARM expression is taken literally", r.Type, name)
 		}
-		rr.Pos = r.Pos
 		rr.resolved, rr.index = res, i
 		rs = append(rs, rr)
 	}

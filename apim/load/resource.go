@@ -11,12 +11,12 @@ import (
 // toResource normalises a resource object given its full type and full name
 // (ARM: "apim/orders"; REST: "orders" plus an id). ok is false for types
 // outside Microsoft.ApiManagement.
-func toResource(typ, name, id string, node *jsontree.Value) (*resource, bool) {
+func toResource(typ, name, id string, node *jsontree.Value, pos apim.Position) (*resource, bool) {
 	const ns = "microsoft.apimanagement/"
 	if len(typ) < len(ns) || !strings.EqualFold(typ[:len(ns)], ns) {
 		return nil, false
 	}
-	r := &resource{ID: id, Node: node, Pos: node.PositionWithPath()}
+	r := &resource{ID: id, Node: node, Pos: pos}
 	if svc, kinds, names := idSegments(id); svc != "" && len(kinds) > 0 {
 		r.Service = svc
 		if kinds[0] == "workspaces" && len(kinds) > 1 {
@@ -25,14 +25,17 @@ func toResource(typ, name, id string, node *jsontree.Value) (*resource, bool) {
 		r.Kind, r.Names = strings.Join(kinds, "/"), names
 		return r, true
 	}
-	typeParts := strings.Split(typ[len(ns):], "/")
-	nameParts := strings.Split(name, "/")
-	if name == "" {
-		nameParts = nil
+	// Split into arrays on the stack: a large template converts tens of
+	// thousands of resources (issue 16).
+	var typeBuf, nameBuf [8]string
+	typeParts := splitSlash(typeBuf[:0], typ[len(ns):])
+	var nameParts []string
+	if name != "" {
+		nameParts = splitSlash(nameBuf[:0], name)
 	}
 	// Right-align names with types: REST bodies carry only the leaf name.
 	off := len(typeParts) - len(nameParts)
-	var kinds, names []string
+	kinds, names := make([]string, 0, len(typeParts)), make([]string, 0, len(typeParts))
 	for i, t := range typeParts {
 		n := ""
 		if j := i - off; j >= 0 && j < len(nameParts) {
@@ -54,6 +57,18 @@ func toResource(typ, name, id string, node *jsontree.Value) (*resource, bool) {
 	}
 	r.Kind, r.Names = strings.Join(kinds, "/"), names
 	return r, true
+}
+
+// splitSlash appends the '/'-separated parts of s to dst (strings.Split
+// without the allocation when dst has room).
+func splitSlash(dst []string, s string) []string {
+	for {
+		i := strings.IndexByte(s, '/')
+		if i < 0 {
+			return append(dst, s)
+		}
+		dst, s = append(dst, s[:i]), s[i+1:]
+	}
 }
 
 // isRESTResource reports whether v looks like one REST/az resource body.
@@ -115,7 +130,7 @@ func collectREST(root *jsontree.Value, b *builder) (rs []*resource, held []apim.
 			return nil, nil, note // a GET, DELETE or list example: nothing is sent
 		}
 		typ := body.Get("type").Str
-		r, ok := toResource(typ, body.Get("name").Text(), body.Get("id").Text(), req)
+		r, ok := toResource(typ, body.Get("name").Text(), body.Get("id").Text(), req, req.PositionWithPath())
 		if !ok {
 			return nil, nil, note
 		}
@@ -163,7 +178,7 @@ func (b *builder) restOne(v *jsontree.Value) *resource {
 		}
 		return nil
 	}
-	r, ok := toResource(v.Get("type").Str, v.Get("name").Text(), v.Get("id").Text(), v)
+	r, ok := toResource(v.Get("type").Str, v.Get("name").Text(), v.Get("id").Text(), v, v.PositionWithPath())
 	if !ok {
 		return nil
 	}
