@@ -13,8 +13,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apimlab/apimlab/apim"
@@ -396,6 +398,47 @@ func (l *loader) file(p string, explicit bool) error {
 	return nil
 }
 
+// armName is the name a resolved resource is checked under: its name, or
+// its placeholder name when the name is unknown; ok is false when the
+// resource is skipped (the loader reports why).
+func armName(r *arm.Resource) (name string, ok bool) {
+	if r.Name != "" || r.NameUnknown == "" {
+		return r.Name, true
+	}
+	if _, _, ok := splitType(r.Type); !ok || r.NamePlaceholder == "" {
+		return "", false
+	}
+	return r.NamePlaceholder, true
+}
+
+// convertAll converts the resolved resources to the loader's form
+// (toResource; nil where a resource is skipped or not an API Management
+// one). A template of thousands of resources is converted on every core:
+// about a microsecond each, 40 ms of a 40,000-backend lint on one (issue
+// 16).
+func convertAll(rs []arm.Resource) []*resource {
+	out := make([]*resource, len(rs))
+	convert := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			r := &rs[i]
+			if name, ok := armName(r); ok {
+				out[i], _ = toResource(r.Type, name, "", r.Node, r.Pos)
+			}
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(rs)/1024)
+	if workers < 2 {
+		convert(0, len(rs))
+		return out
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { convert(w*len(rs)/workers, (w+1)*len(rs)/workers) })
+	}
+	wg.Wait()
+	return out
+}
+
 // Timings are wall times of a load's phases (Options.Timings), summed over
 // its files. Parse counts the JSON files read as ARM templates, parameters
 // or REST documents; Resolve and Build count ARM templates (resolution,
@@ -645,10 +688,10 @@ func (l *loader) template(p string, root *jsontree.Value) error {
 	issues := append(extra, res.Issues...)
 	sb := newBuilder()
 	rs := make([]*resource, 0, len(res.Resources))
+	conv := convertAll(res.Resources)
 	for i := range res.Resources {
 		r := &res.Resources[i]
-		name := r.Name
-		if name == "" && r.NameUnknown != "" {
+		if r.Name == "" && r.NameUnknown != "" {
 			kind, _, ok := splitType(r.Type)
 			if !ok {
 				continue
@@ -662,16 +705,16 @@ func (l *loader) template(p string, root *jsontree.Value) error {
 				continue
 			}
 			// Checked under a placeholder name rather than skipped: its
-			// properties may be plainly wrong whatever the name.
-			name = r.NamePlaceholder
-			is := apim.Errorf(r.Pos, apim.Unresolved, "%s: name could not be resolved (%s); checked as %q", r.Type, r.NameUnknown, name)
+			// properties may be plainly wrong whatever the name (armName).
+			is := apim.Errorf(r.Pos, apim.Unresolved, "%s: name could not be resolved (%s); checked as %q", r.Type, r.NameUnknown, r.NamePlaceholder)
 			is.Kind = apim.IssueNameUnresolved
 			sb.svc.Issues = append(sb.svc.Issues, is)
 		}
-		rr, ok := toResource(r.Type, name, "", r.Node, r.Pos)
-		if !ok {
+		rr := conv[i]
+		if rr == nil {
 			continue
 		}
+		name, _ := armName(r)
 		if strings.HasPrefix(name, "[") && !strings.HasPrefix(name, "[[") {
 			// ARM takes a string that starts with '[' but does not end
 			// with ']' literally; as a resource name it is an expression
