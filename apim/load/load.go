@@ -458,7 +458,8 @@ func (l *loader) stepped(rs []*resource) bool {
 	n := map[string]int{}
 	for _, r := range rs {
 		if r.Kind == "backends" {
-			if n[r.Service]++; n[r.Service] >= 256*buildSteps {
+			key := strings.ToLower(r.Service) // as named groups services
+			if n[key]++; n[key] >= 256*buildSteps {
 				return true
 			}
 		}

@@ -2,9 +2,11 @@ package load
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/apimlab/apimlab/apim/summary"
@@ -107,5 +109,39 @@ func TestResolvedHookStepped(t *testing.T) {
 	}
 	if resolved != 1 {
 		t.Errorf("without Building: Resolved called %d times, want 1", resolved)
+	}
+}
+
+// TestResolvedHookSteppedServiceCase: services are one whatever the case
+// of their name, so a build of 2,048 backends named half "APIM/…" and half
+// "apim/…" runs in steps, and Resolved is not called before it.
+func TestResolvedHookSteppedServiceCase(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "contentVersion": "1.0.0.0", "resources": [`)
+	for i := range 256 * buildSteps {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		svc := "apim"
+		if i%2 == 0 {
+			svc = "APIM"
+		}
+		fmt.Fprintf(&b, `{"type": "Microsoft.ApiManagement/service/backends", "apiVersion": "2024-05-01", "name": "%s/b%d", "properties": {"url": "https://b%d.example.com", "protocol": "http"}}`, svc, i, i)
+	}
+	b.WriteString("]}")
+	file := filepath.Join(t.TempDir(), "mixed.json")
+	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	resolved, steps := 0, 0
+	svcs, err := LoadServices([]string{file}, Options{Resolved: func() { resolved++ }, Building: func() { steps++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(svcs) != 1 || len(svcs[0].Backends) != 256*buildSteps {
+		t.Fatalf("%d services", len(svcs))
+	}
+	if resolved != 0 || steps != buildSteps-1 {
+		t.Errorf("Resolved called %d times, Building %d, want 0 and %d", resolved, steps, buildSteps-1)
 	}
 }
