@@ -38,9 +38,9 @@ func TestTuneGC(t *testing.T) {
 }
 
 // TestBeforeBuild: the metrics beforeBuild reads exist (a renamed metric
-// would silently turn the policy off), it collects once the heap has
-// passed 45/64 of the way from the live heap to the goal or three times
-// the live heap, and not below.
+// would silently turn the policy off); collectionDue's cases (45/64 of the
+// way from the live heap to the goal, three times the live heap when
+// tuned, neither below); beforeBuild collects past the pacer's trigger.
 func TestBeforeBuild(t *testing.T) {
 	runtime.GC() // the live heap is 0 before the first collection
 	heap, live, goal, ok := heapLiveGoal()

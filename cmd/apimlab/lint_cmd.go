@@ -79,8 +79,10 @@ func (c *LintCmd) Run(g *Globals) error {
 	var tm *timings
 	opts := load.Options{Parameters: c.Parameters, Complete: c.Complete, Environment: c.Environment, Resolved: beforeBuild, Building: duringBuild}
 	if c.Timings {
-		tm = newTimings()
+		tm = newTimings("load")
 		opts.Timings = &tm.load
+		// Printed however the command ends, with the phases it reached.
+		defer func() { tm.print(g.Stderr, 10) }()
 	}
 	svcs, err := load.LoadServices(c.Paths, opts)
 	if err != nil {
@@ -89,12 +91,12 @@ func (c *LintCmd) Run(g *Globals) error {
 	if svcs, err = pickServices(svcs, c.Service); err != nil {
 		return usageErr("%v", err)
 	}
-	if tm != nil {
-		tm.phase("load")
-	}
+	tm.next("collect")
 	afterLoad()
-	if tm != nil {
-		tm.phase("collect")
+	if c.Probe {
+		tm.next("certificates and --probe")
+	} else {
+		tm.next("certificates")
 	}
 	now := time.Now()
 	certmat.Attach(cfg, certmat.Options{KeyVaultDir: c.KeyVaultDir})
@@ -111,6 +113,11 @@ func (c *LintCmd) Run(g *Globals) error {
 		results := probe.Run(ctx, load.Merge(svcs), probe.Options{Timeout: c.ProbeTimeout, Now: now, Roots: roots})
 		cancel()
 		probe.Attach(cfg, results)
+	}
+	if c.Simulate {
+		tm.next("rules and --simulate")
+	} else {
+		tm.next("rules")
 	}
 	// Each service is linted on its own: references resolve within it.
 	results := make([]*lint.Result, 0, len(svcs))
@@ -131,13 +138,7 @@ func (c *LintCmd) Run(g *Globals) error {
 	if res, err = c.applyBaseline(g, res); err != nil {
 		return err
 	}
-	if tm != nil {
-		tm.phase("rules")
-		defer func() {
-			tm.phase("report")
-			tm.print(g.Stderr, 10)
-		}()
-	}
+	tm.next("report")
 
 	var w io.Writer = g.Stdout
 	color := c.Color == "always"

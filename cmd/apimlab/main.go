@@ -124,7 +124,7 @@ func tuneGC(args []string) {
 	gcTuned = true
 }
 
-// gcTuned records that tuneGC set the collector (GOGC 400): beforeBuild's
+// gcTuned records that tuneGC set the collector (GOGC 400): duringBuild's
 // rule of three times the live heap is made for that setting, and must
 // not force collections on a user who set GOGC (off, or 1000) themselves.
 var gcTuned bool

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -17,6 +18,7 @@ import (
 // each rule's wall time (like ESLint's TIMING=1).
 type timings struct {
 	load  load.Timings
+	cur   string // the phase under way
 	mark  markTime
 	steps []phaseTime
 
@@ -34,15 +36,20 @@ type phaseTime struct {
 	wall, cpu time.Duration
 }
 
-func newTimings() *timings {
-	return &timings{mark: markTime{time.Now(), processCPU()}, rules: map[*lint.Rule]time.Duration{}}
+// newTimings starts measuring, with phase first under way.
+func newTimings(first string) *timings {
+	return &timings{cur: first, mark: markTime{time.Now(), processCPU()}, rules: map[*lint.Rule]time.Duration{}}
 }
 
-// phase ends the current phase under name and starts the next.
-func (t *timings) phase(name string) {
+// next ends the phase under way and starts phase name. It does nothing on
+// a nil *timings (no --timings).
+func (t *timings) next(name string) {
+	if t == nil {
+		return
+	}
 	now := markTime{time.Now(), processCPU()}
-	t.steps = append(t.steps, phaseTime{name, now.wall.Sub(t.mark.wall), now.cpu - t.mark.cpu})
-	t.mark = now
+	t.steps = append(t.steps, phaseTime{t.cur, now.wall.Sub(t.mark.wall), now.cpu - t.mark.cpu})
+	t.cur, t.mark = name, now
 }
 
 // rule records one rule's check (lint.RunOptions.RuleTime).
@@ -52,8 +59,10 @@ func (t *timings) rule(r *lint.Rule, d time.Duration) {
 	t.mu.Unlock()
 }
 
-// print writes the phases, the loader's split and the slowest rules.
+// print ends the phase under way and writes the phases, the loader's
+// split of loading and the slowest rules.
 func (t *timings) print(w io.Writer, slowest int) {
+	t.next("")
 	var b strings.Builder
 	cpuKnown := processCPU() > 0
 	fmt.Fprintf(&b, "apimlab timings (wall")
@@ -67,6 +76,7 @@ func (t *timings) print(w io.Writer, slowest int) {
 		total.cpu += p.cpu
 		t.line(&b, "  ", p, cpuKnown)
 		if p.name == "load" {
+			// ARM templates and the JSON files read as such (load.Timings).
 			for _, s := range []phaseTime{{"parse JSON", t.load.Parse, 0}, {"resolve ARM", t.load.Resolve, 0}, {"build model", t.load.Build, 0}} {
 				if s.wall > 0 {
 					t.line(&b, "    ", s, false)
@@ -85,10 +95,7 @@ func (t *timings) print(w io.Writer, slowest int) {
 		rs = append(rs, ruleTime{r, d})
 	}
 	slices.SortFunc(rs, func(a, b ruleTime) int {
-		if a.d != b.d {
-			return int(b.d - a.d)
-		}
-		return strings.Compare(a.r.ID, b.r.ID)
+		return cmp.Or(cmp.Compare(b.d, a.d), strings.Compare(a.r.ID, b.r.ID))
 	})
 	if len(rs) > 0 {
 		fmt.Fprintf(&b, "slowest rules of %d (wall time of each check; the rules run on every core, and an analysis they share counts for the first rule that needs it):\n", len(rs))
@@ -100,7 +107,7 @@ func (t *timings) print(w io.Writer, slowest int) {
 }
 
 func (t *timings) line(b *strings.Builder, indent string, p phaseTime, cpu bool) {
-	fmt.Fprintf(b, "%s%-*s %8.1f ms", indent, 16-len(indent)+2, p.name, ms(p.wall))
+	fmt.Fprintf(b, "%s%-*s %8.1f ms", indent, 24-len(indent), p.name, ms(p.wall))
 	if cpu {
 		fmt.Fprintf(b, " %8.1f ms", ms(p.cpu))
 	}

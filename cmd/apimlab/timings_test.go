@@ -32,7 +32,12 @@ func TestLintTimings(t *testing.T) {
 		t.Error("--timings changed the report")
 	}
 	lines := strings.Split(strings.TrimSpace(stderr), "\n")
-	phase := regexp.MustCompile(`^  (load|collect|rules|report|total) +[0-9.]+ ms +[0-9.]+ ms$`)
+	// Process CPU time where the platform gives it (cputime_*.go).
+	cpu, first := ` +[0-9.]+ ms`, "apimlab timings (wall, process CPU):"
+	if processCPU() == 0 {
+		cpu, first = "", "apimlab timings (wall):"
+	}
+	phase := regexp.MustCompile(`^  (load|collect|certificates|rules|report|total) +[0-9.]+ ms` + cpu + `$`)
 	split := regexp.MustCompile(`^    (parse JSON|resolve ARM|build model) +[0-9.]+ ms$`)
 	rule := regexp.MustCompile(`^  (APIM[0-9]{3}) +[a-z0-9-]+ +[0-9.]+ ms$`)
 	header := regexp.MustCompile(`^slowest rules of ([0-9]+) `)
@@ -55,15 +60,40 @@ func TestLintTimings(t *testing.T) {
 			t.Errorf("unexpected line %q", l)
 		}
 	}
-	if lines[0] != "apimlab timings (wall, process CPU):" {
+	if lines[0] != first {
 		t.Errorf("first line %q", lines[0])
 	}
-	for _, p := range []string{"load", "parse JSON", "resolve ARM", "build model", "collect", "rules", "report", "total"} {
+	for _, p := range []string{"load", "parse JSON", "resolve ARM", "build model", "collect", "certificates", "rules", "report", "total"} {
 		if !seen[p] {
 			t.Errorf("no %q line in\n%s", p, stderr)
 		}
 	}
 	if ran < 50 || ruleLines != 10 {
 		t.Errorf("%d rules ran, %d listed; want 50 or more and 10\n%s", ran, ruleLines, stderr)
+	}
+}
+
+// TestLintTimingsOnFailure: the timings are printed however lint ends
+// after loading: findings at --fail-on (exit 1) and an error writing the
+// report (exit 2).
+func TestLintTimingsOnFailure(t *testing.T) {
+	demo := filepath.Join("..", "..", "fixtures", "demo")
+	for _, tt := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"findings", []string{"lint", "--timings", demo}, 1},
+		{"unwritable output", []string{"lint", "--timings", "-o", filepath.Join(t.TempDir(), "missing", "r.json"), demo}, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d: %s", code, tt.code, stderr)
+			}
+			if !strings.Contains(stderr, "apimlab timings") || !strings.Contains(stderr, "  load ") || !strings.Contains(stderr, "  total ") {
+				t.Errorf("no timings on standard error:\n%s", stderr)
+			}
+		})
 	}
 }
