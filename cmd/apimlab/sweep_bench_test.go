@@ -1,3 +1,8 @@
+//go:build linux
+
+// The sweep reads the child processes' peak RSS and page faults from
+// getrusage, whose fields and units are Linux's.
+
 package main
 
 import (
@@ -6,20 +11,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/apimlab/apimlab/internal/gen"
-)
-
-// sweepChildEnv makes the test binary a child of BenchmarkLintSweep: it
-// runs one lint ("lint") or the floor ("floor") on the file in
-// sweepFileEnv and exits.
-const (
-	sweepChildEnv = "APIMLAB_SWEEP_CHILD"
-	sweepFileEnv  = "APIMLAB_SWEEP_FILE"
 )
 
 // TestSweepChild is the child process of BenchmarkLintSweep (skipped
@@ -74,18 +70,9 @@ func sweepChild(b *testing.B, mode, file string) sweepRun {
 	return sweepRun{
 		wall:   wall,
 		cpu:    cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(),
-		rss:    ru.Maxrss << 10, // kilobytes on Linux
-		faults: ru.Minflt,
+		rss:    int64(ru.Maxrss) << 10, // kilobytes on Linux
+		faults: int64(ru.Minflt),
 	}
-}
-
-func median[T int64 | time.Duration](xs []T) T {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // BenchmarkLintSweep is issue 16's size sweep: the CLI's lint (whole
