@@ -17,7 +17,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -328,15 +327,6 @@ func benchWorkers(b *testing.B) uint64 {
 		b.Fatalf("APIMLAB_BENCH_WORKERS: want a positive integer, got %q", v)
 	}
 	return n
-}
-
-// cpuTime is the process's user+system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // TestBenchService checks that the benchmarks measure the pipeline they

@@ -4,7 +4,6 @@ import (
 	"context"
 	"runtime"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -89,15 +88,6 @@ func reportRate(b *testing.B, res *sim.Result, wall, cpu time.Duration) {
 	if cpu > 0 {
 		b.ReportMetric(float64(n)/cpu.Seconds(), "sim-req/cpu-s")
 	}
-}
-
-// cpuTime returns the process's user+system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkModelDay runs the full benchmark once: 24 h at 200 rps
