@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/apimlab/apimlab/apim"
+	"github.com/apimlab/apimlab/internal/cputime"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
@@ -295,13 +296,13 @@ func attack(b *testing.B, name, target string, freq int, d time.Duration) result
 	atk := vegeta.NewAttacker(opts...)
 	targeter := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: target})
 	var m vegeta.Metrics
-	before := cpuTime()
+	before := cputime.Process()
 	pprof.Do(context.Background(), pprof.Labels("contender", name, "role", "client"), func(context.Context) {
 		for res := range atk.Attack(targeter, rate, d, "bench") {
 			m.Add(res)
 		}
 	})
-	cpu := cpuTime() - before
+	cpu := cputime.Process() - before
 	m.Close()
 	if m.Requests == 0 {
 		b.Fatalf("%s: no requests", target)

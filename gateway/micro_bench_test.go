@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/apimlab/apimlab/internal/cputime"
 )
 
 // BenchmarkServeHTTP measures one request through the gateway on issue
@@ -44,7 +46,7 @@ func BenchmarkServeHTTP(b *testing.B) {
 	for _, c := range handlers {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
-			cpu := cpuTime()
+			cpu := cputime.Process()
 			for b.Loop() {
 				req := httptest.NewRequest(http.MethodGet, "http://gw.test/api/hello", nil)
 				rec := httptest.NewRecorder()
@@ -55,7 +57,7 @@ func BenchmarkServeHTTP(b *testing.B) {
 			}
 			// Process CPU (this handler, the backend, the runtime) per
 			// request: steadier than ns/op on a shared machine.
-			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N)/1e3, "cpu-µs/op")
+			b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N)/1e3, "cpu-µs/op")
 		})
 	}
 }

@@ -1,15 +1,12 @@
-//go:build unix
-
 package jsontree
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/apimlab/apimlab/internal/cputime"
 	"github.com/apimlab/apimlab/internal/gen"
 )
 
@@ -28,7 +25,7 @@ func BenchmarkParseReader(b *testing.B) {
 		}
 		for _, mode := range []string{"sequential", "parallel"} {
 			b.Run(fmt.Sprintf("backends=%d/%s", n, mode), func(b *testing.B) {
-				start := cpuTime()
+				start := cputime.Process()
 				for b.Loop() {
 					f, err := os.Open(file)
 					if err != nil {
@@ -45,15 +42,8 @@ func BenchmarkParseReader(b *testing.B) {
 					}
 					f.Close()
 				}
-				b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/1e6, "cpu-ms/op")
+				b.ReportMetric(float64(cputime.Process()-start)/float64(b.N)/1e6, "cpu-ms/op")
 			})
 		}
 	}
-}
-
-// cpuTime is the process's user+sys CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/apimlab/apimlab/apim/load"
+	"github.com/apimlab/apimlab/internal/cputime"
 	"github.com/apimlab/apimlab/lint"
 )
 
@@ -38,7 +39,7 @@ type phaseTime struct {
 
 // newTimings starts measuring, with phase first under way.
 func newTimings(first string) *timings {
-	return &timings{cur: first, mark: markTime{time.Now(), processCPU()}, rules: map[*lint.Rule]time.Duration{}}
+	return &timings{cur: first, mark: markTime{time.Now(), cputime.Process()}, rules: map[*lint.Rule]time.Duration{}}
 }
 
 // next ends the phase under way and starts phase name. It does nothing on
@@ -47,7 +48,7 @@ func (t *timings) next(name string) {
 	if t == nil {
 		return
 	}
-	now := markTime{time.Now(), processCPU()}
+	now := markTime{time.Now(), cputime.Process()}
 	t.steps = append(t.steps, phaseTime{t.cur, now.wall.Sub(t.mark.wall), now.cpu - t.mark.cpu})
 	t.cur, t.mark = name, now
 }
@@ -64,7 +65,7 @@ func (t *timings) rule(r *lint.Rule, d time.Duration) {
 func (t *timings) print(w io.Writer, slowest int) {
 	t.next("")
 	var b strings.Builder
-	cpuKnown := processCPU() > 0
+	cpuKnown := cputime.Process() > 0
 	fmt.Fprintf(&b, "apimlab timings (wall")
 	if cpuKnown {
 		fmt.Fprintf(&b, ", process CPU")

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apimlab/apimlab/internal/cputime"
 	"github.com/apimlab/apimlab/internal/gen"
 	"github.com/apimlab/apimlab/lint/rules"
 )
@@ -32,9 +33,9 @@ func TestLintTimings(t *testing.T) {
 		t.Error("--timings changed the report")
 	}
 	lines := strings.Split(strings.TrimSpace(stderr), "\n")
-	// Process CPU time where the platform gives it (cputime_*.go).
+	// Process CPU time where the platform gives it (internal/cputime).
 	cpu, first := ` +[0-9.]+ ms`, "apimlab timings (wall, process CPU):"
-	if processCPU() == 0 {
+	if cputime.Process() == 0 {
 		cpu, first = "", "apimlab timings (wall):"
 	}
 	phase := regexp.MustCompile(`^  (load|collect|certificates|rules|report|total) +[0-9.]+ ms` + cpu + `$`)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/apimlab/apimlab/breaker"
 	"github.com/apimlab/apimlab/clock"
+	"github.com/apimlab/apimlab/internal/cputime"
 	"github.com/apimlab/apimlab/pool"
 	"github.com/apimlab/apimlab/sim"
 )
@@ -68,12 +69,12 @@ func BenchmarkModel(b *testing.B) {
 	sc := benchScenario(b, d)
 	b.ReportAllocs()
 	b.ResetTimer()
-	start, cpu := time.Now(), cpuTime()
+	start, cpu := time.Now(), cputime.Process()
 	res, err := Run(context.Background(), svc, sc, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	reportRate(b, res, time.Since(start), cpuTime()-cpu)
+	reportRate(b, res, time.Since(start), cputime.Process()-cpu)
 }
 
 // reportRate reports simulated requests per wall second and per CPU
@@ -98,12 +99,12 @@ func BenchmarkModelDay(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		start, cpu := time.Now(), cpuTime()
+		start, cpu := time.Now(), cputime.Process()
 		res, err := Run(context.Background(), svc, sc, Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
-		reportRate(b, res, time.Since(start), cpuTime()-cpu)
+		reportRate(b, res, time.Since(start), cputime.Process()-cpu)
 		b.ReportMetric(float64(len(res.Transitions)), "transitions")
 		// The live heap with the result still referenced: per-second
 		// buckets (4 series × 86,400 points with their histograms) are
@@ -138,7 +139,7 @@ func BenchmarkBaseline(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := cputime.Process()
 	for i := 0; b.Loop(); i++ {
 		clk.Advance(5 * time.Millisecond)
 		m, _ := p.Select()
@@ -147,7 +148,7 @@ func BenchmarkBaseline(b *testing.B) {
 			done(breaker.Outcome{StatusCode: 200})
 		}
 	}
-	if c := cpuTime() - cpu; c > 0 {
+	if c := cputime.Process() - cpu; c > 0 {
 		b.ReportMetric(float64(b.N)/c.Seconds(), "ops/cpu-s")
 	}
 }
