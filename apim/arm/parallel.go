@@ -27,9 +27,10 @@ var (
 // template order. It declines (ok false, nothing computed that the caller
 // keeps) whenever sharing the scope between workers could change a result:
 //
-//   - a resource is a nested deployment: a deployment's outputs are
-//     evaluated lazily, on the first reference() to them, and its scope
-//     is shared;
+//   - a nested deployment is declared at any level: a deployment's
+//     outputs are evaluated lazily, on the first reference() to them, and
+//     an outer-scope deployment shares the variables under its own
+//     deployment() name;
 //   - evaluating the parameters and variables up front, in declaration
 //     order, reports any error: a variable that refers to itself, say,
 //     names the variable its first use reaches, which depends on which
@@ -38,13 +39,14 @@ var (
 //     resource reads);
 //   - a worker reads a parameter or variable at a depth where its
 //     evaluation, were this its first read, could meet the depth limit
-//     (readDone): the sequential value depends on where the first read is.
+//     (readDone): the sequential value depends on where the first read is;
+//   - anything panics (the sequential run then reports it as before).
 //
 // Everything else a resource's evaluation writes (the expression cache,
 // the reasons met, issues, JSON paths, default-read counts) is the
-// worker's own: each chunk of resources gets a resolver of its own over a
-// copy of the scope whose parameters and variables are all evaluated, so
-// the workers only read what they share.
+// worker's own: each worker has a resolver of its own over a copy of the
+// scope whose parameters and variables are all evaluated, and each chunk
+// its own issues and reasons, so the workers only read what they share.
 func resolveParallel(file string, root *value, given map[string]*value) (res *Result, s *scope, ok bool) {
 	defer func() {
 		if recover() != nil {
