@@ -10,16 +10,17 @@ build:
 	$(GO) build -o bin/apimlab ./cmd/apimlab
 
 # test: what CI runs — vet, staticcheck, every test with the race detector,
-# then a short run of the gateway's fuzz targets.
+# then a short run of the fuzz targets.
 test: fmt tidy vet staticcheck unit fuzz-short
 
-# fuzz-short: each fuzz target of the request path and of Retry-After
-# parsing for FUZZTIME (10 s in make test); `make fuzz` runs them 10 minutes
-# each (docs/benchmarks.md).
+# fuzz-short: each fuzz target of the request path, of Retry-After parsing
+# and of the parallel ARM resolution for FUZZTIME (10 s in make test);
+# `make fuzz` runs them 10 minutes each (docs/benchmarks.md).
 FUZZTIME ?= 10s
 fuzz-short:
 	$(GO) test -run '^$$' -fuzz '^FuzzRequestPath$$' -fuzztime $(FUZZTIME) ./gateway
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRetryAfter$$' -fuzztime $(FUZZTIME) ./breaker
+	$(GO) test -run '^$$' -fuzz '^FuzzParallelResolve$$' -fuzztime $(FUZZTIME) ./apim/arm
 
 fuzz:
 	$(MAKE) fuzz-short FUZZTIME=10m

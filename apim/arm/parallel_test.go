@@ -312,3 +312,30 @@ func TestParallelResolveOrderDependence(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParallelResolve: on any template, resolving in parallel (chunks of
+// one and three resources) gives the sequential result.
+//
+//	go test -run '^$' -fuzz FuzzParallelResolve -fuzztime 1m ./apim/arm
+func FuzzParallelResolve(f *testing.F) {
+	f.Add(edgeTemplate())
+	files, _ := filepath.Glob("testdata/*.json")
+	for _, file := range files {
+		if data, err := os.ReadFile(file); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		seq, _ := resolveWith(t, "f.json", data, nil, false, 1)
+		if seq == nil {
+			return
+		}
+		want := dumpResult(seq)
+		for _, chunk := range []int{1, 3} {
+			par, took := resolveWith(t, "f.json", data, nil, true, chunk)
+			if got := dumpResult(par); got != want {
+				t.Fatalf("chunk %d (parallel %v): results differ\n%s", chunk, took, firstDiff(want, got))
+			}
+		}
+	})
+}
