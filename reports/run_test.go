@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apimlab/apimlab/internal/textdiff"
 	"github.com/apimlab/apimlab/sim"
 )
 
@@ -52,28 +53,10 @@ func TestRunGolden(t *testing.T) {
 				t.Fatalf("%v (run go test ./reports -run TestRunGolden -update)", err)
 			}
 			if got := buf.String(); got != string(want) {
-				t.Errorf("%s differs from %s (run with -update and review the diff):\n%s", name, path, firstDiff(got, string(want)))
+				t.Errorf("%s differs from %s (run with -update and review the diff):\n%s", name, path, textdiff.First(string(want), got))
 			}
 		})
 	}
-}
-
-// firstDiff shows the first differing line of two texts.
-func firstDiff(got, want string) string {
-	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
-	for i := range max(len(g), len(w)) {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			return "line " + strconv.Itoa(i+1) + ":\n got: " + gl + "\nwant: " + wl
-		}
-	}
-	return "(equal lines, different endings)"
 }
 
 // TestGoldenRunShape checks the fixture itself against facts worked out by
@@ -185,7 +168,7 @@ func TestRunJSONRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		if a.String() != b.String() {
-			t.Errorf("%s of the re-read result differs:\n%s", name, firstDiff(b.String(), a.String()))
+			t.Errorf("%s of the re-read result differs:\n%s", name, textdiff.First(a.String(), b.String()))
 		}
 	}
 }

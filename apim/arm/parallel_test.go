@@ -10,6 +10,7 @@ import (
 
 	"github.com/apimlab/apimlab/apim/jsontree"
 	"github.com/apimlab/apimlab/internal/gen"
+	"github.com/apimlab/apimlab/internal/textdiff"
 )
 
 // resolveWith resolves data with the parallel resolution forced on (chunks
@@ -171,7 +172,7 @@ func TestParallelResolveSameResult(t *testing.T) {
 					parallelRuns++
 				}
 				if got := dumpResult(par); got != want {
-					t.Errorf("%s (params %v, chunk %d, parallel %v): results differ\n%s", name, ps != nil, chunk, took, firstDiff(want, got))
+					t.Errorf("%s (params %v, chunk %d, parallel %v): results differ\n%s", name, ps != nil, chunk, took, textdiff.First(want, got))
 				}
 			}
 		}
@@ -210,28 +211,10 @@ func TestParallelResolveDeclines(t *testing.T) {
 				t.Errorf("parallel = %v, want %v", took, tt.parallel)
 			}
 			if want, got := dumpResult(seq), dumpResult(par); got != want {
-				t.Errorf("results differ\n%s", firstDiff(want, got))
+				t.Errorf("results differ\n%s", textdiff.First(want, got))
 			}
 		})
 	}
-}
-
-// firstDiff shows the first differing line of two dumps.
-func firstDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := range max(len(w), len(g)) {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			return fmt.Sprintf("line %d:\nwant %s\ngot  %s", i+1, wl, gl)
-		}
-	}
-	return "(same)"
 }
 
 // TestParallelResolveOrderDependence: values the sequential resolution
@@ -306,7 +289,7 @@ func TestParallelResolveOrderDependence(t *testing.T) {
 					t.Errorf("chunk %d: parallel = %v, want %v", chunk, took, tt.parallel)
 				}
 				if got := dumpResult(par); got != want {
-					t.Errorf("chunk %d: results differ\n%s", chunk, firstDiff(want, got))
+					t.Errorf("chunk %d: results differ\n%s", chunk, textdiff.First(want, got))
 				}
 			}
 		})
@@ -334,7 +317,7 @@ func FuzzParallelResolve(f *testing.F) {
 		for _, chunk := range []int{1, 3} {
 			par, took := resolveWith(t, "f.json", data, nil, true, chunk)
 			if got := dumpResult(par); got != want {
-				t.Fatalf("chunk %d (parallel %v): results differ\n%s", chunk, took, firstDiff(want, got))
+				t.Fatalf("chunk %d (parallel %v): results differ\n%s", chunk, took, textdiff.First(want, got))
 			}
 		}
 	})
