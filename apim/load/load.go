@@ -459,7 +459,7 @@ func (l *loader) stepped(rs []*resource) bool {
 	for _, r := range rs {
 		if r.Kind == "backends" {
 			key := strings.ToLower(r.Service) // as named groups services
-			if n[key]++; n[key] >= 256*buildSteps {
+			if n[key]++; inSteps(n[key], l.opts.Building) {
 				return true
 			}
 		}

@@ -11,6 +11,10 @@ import (
 // when Options.Building is set; the hook runs between them.
 const buildSteps = 8
 
+// inSteps reports whether a build of n backends runs in buildSteps steps
+// with the building hook between them.
+func inSteps(n int, building func()) bool { return building != nil && n >= 256*buildSteps }
+
 // addAll adds resources in order, releasing each once built (release).
 // Backends, which large templates hold by the thousand and which are
 // independent of each other, are built on every core in contiguous chunks;
@@ -33,7 +37,7 @@ func (b *builder) addAll(rs []*resource) {
 		workers = 1
 	}
 	steps := 1
-	if b.building != nil && len(backends) >= 256*buildSteps {
+	if inSteps(len(backends), b.building) {
 		steps = buildSteps
 	}
 	if workers < 2 {
