@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"sync"
@@ -15,8 +16,10 @@ import (
 )
 
 // timings collects where a lint run's time went, for --timings: the wall
-// and process CPU time of each phase, the loader's split of loading, and
-// each rule's wall time (like ESLint's TIMING=1).
+// and process CPU time and the heap bytes allocated by each phase, the
+// loader's split of loading, and each rule's wall time (like ESLint's
+// TIMING=1). Allocation is shown because fresh memory costs time of its
+// own: the first touch of each page is a page fault (issue 16).
 type timings struct {
 	load  load.Timings
 	cur   string // the phase under way
@@ -28,18 +31,33 @@ type timings struct {
 }
 
 type markTime struct {
-	wall time.Time
-	cpu  time.Duration
+	wall  time.Time
+	cpu   time.Duration
+	alloc uint64
 }
 
 type phaseTime struct {
 	name      string
 	wall, cpu time.Duration
+	alloc     uint64 // heap bytes allocated; 0 for the loader's split
+}
+
+// now reads the clocks and the allocation counter.
+func now() markTime { return markTime{time.Now(), cputime.Process(), allocated()} }
+
+// allocated is the heap bytes the process has allocated so far.
+func allocated() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 // newTimings starts measuring, with phase first under way.
 func newTimings(first string) *timings {
-	return &timings{cur: first, mark: markTime{time.Now(), cputime.Process()}, rules: map[*lint.Rule]time.Duration{}}
+	return &timings{cur: first, mark: now(), rules: map[*lint.Rule]time.Duration{}}
 }
 
 // next ends the phase under way and starts phase name. It does nothing on
@@ -48,9 +66,9 @@ func (t *timings) next(name string) {
 	if t == nil {
 		return
 	}
-	now := markTime{time.Now(), cputime.Process()}
-	t.steps = append(t.steps, phaseTime{t.cur, now.wall.Sub(t.mark.wall), now.cpu - t.mark.cpu})
-	t.cur, t.mark = name, now
+	m := now()
+	t.steps = append(t.steps, phaseTime{t.cur, m.wall.Sub(t.mark.wall), m.cpu - t.mark.cpu, m.alloc - t.mark.alloc})
+	t.cur, t.mark = name, m
 }
 
 // rule records one rule's check (lint.RunOptions.RuleTime).
@@ -70,15 +88,16 @@ func (t *timings) print(w io.Writer, slowest int) {
 	if cpuKnown {
 		fmt.Fprintf(&b, ", process CPU")
 	}
-	fmt.Fprintf(&b, "):\n")
+	fmt.Fprintf(&b, ", heap allocated):\n")
 	var total phaseTime
 	for _, p := range t.steps {
 		total.wall += p.wall
 		total.cpu += p.cpu
+		total.alloc += p.alloc
 		t.line(&b, "  ", p, cpuKnown)
 		if p.name == "load" {
 			// ARM templates and the JSON files read as such (load.Timings).
-			for _, s := range []phaseTime{{"parse JSON", t.load.Parse, 0}, {"resolve ARM", t.load.Resolve, 0}, {"build model", t.load.Build, 0}} {
+			for _, s := range []phaseTime{{"parse JSON", t.load.Parse, 0, 0}, {"resolve ARM", t.load.Resolve, 0, 0}, {"build model", t.load.Build, 0, 0}} {
 				if s.wall > 0 {
 					t.line(&b, "    ", s, false)
 				}
@@ -111,6 +130,9 @@ func (t *timings) line(b *strings.Builder, indent string, p phaseTime, cpu bool)
 	fmt.Fprintf(b, "%s%-*s %8.1f ms", indent, 24-len(indent), p.name, ms(p.wall))
 	if cpu {
 		fmt.Fprintf(b, " %8.1f ms", ms(p.cpu))
+	}
+	if p.alloc > 0 {
+		fmt.Fprintf(b, " %8.1f MB", float64(p.alloc)/(1<<20))
 	}
 	b.WriteByte('\n')
 }

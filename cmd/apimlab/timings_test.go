@@ -34,11 +34,13 @@ func TestLintTimings(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(stderr), "\n")
 	// Process CPU time where the platform gives it (internal/cputime).
-	cpu, first := ` +[0-9.]+ ms`, "apimlab timings (wall, process CPU):"
+	cpu, first := ` +[0-9.]+ ms`, "apimlab timings (wall, process CPU, heap allocated):"
 	if cputime.Process() == 0 {
-		cpu, first = "", "apimlab timings (wall):"
+		cpu, first = "", "apimlab timings (wall, heap allocated):"
 	}
-	phase := regexp.MustCompile(`^  (load|collect|certificates|rules|report|total) +[0-9.]+ ms` + cpu + `$`)
+	// The bytes allocated, where a phase allocated any.
+	phase := regexp.MustCompile(`^  (load|collect|certificates|rules|report|total) +[0-9.]+ ms` + cpu + `( +[0-9.]+ MB)?$`)
+	allocs := map[string]bool{}
 	split := regexp.MustCompile(`^    (parse JSON|resolve ARM|build model) +[0-9.]+ ms$`)
 	rule := regexp.MustCompile(`^  (APIM[0-9]{3}) +[a-z0-9-]+ +[0-9.]+ ms$`)
 	header := regexp.MustCompile(`^slowest rules of ([0-9]+) `)
@@ -47,7 +49,9 @@ func TestLintTimings(t *testing.T) {
 	for _, l := range lines[1:] {
 		switch {
 		case phase.MatchString(l):
-			seen[phase.FindStringSubmatch(l)[1]] = true
+			m := phase.FindStringSubmatch(l)
+			seen[m[1]] = true
+			allocs[m[1]] = m[len(m)-1] != ""
 		case split.MatchString(l):
 			seen[split.FindStringSubmatch(l)[1]] = true
 		case header.MatchString(l):
@@ -67,6 +71,12 @@ func TestLintTimings(t *testing.T) {
 	for _, p := range []string{"load", "parse JSON", "resolve ARM", "build model", "collect", "certificates", "rules", "report", "total"} {
 		if !seen[p] {
 			t.Errorf("no %q line in\n%s", p, stderr)
+		}
+	}
+	// Loading a template and linting it allocate, whatever the platform.
+	for _, p := range []string{"load", "rules", "total"} {
+		if !allocs[p] {
+			t.Errorf("no bytes allocated shown for %q in\n%s", p, stderr)
 		}
 	}
 	if ran < 50 || ruleLines != 10 {
