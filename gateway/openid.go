@@ -121,7 +121,7 @@ func loadOpenID(dir, configURL string) (openIDKeys, error) {
 	if keys == nil || keys.Kind != jsontree.Array {
 		return k, fmt.Errorf("%w: %s: a JSON Web Key Set needs a \"keys\" array", errOpenIDDir, jwks.Position())
 	}
-	for _, key := range keys.Arr {
+	for _, key := range keys.Elems() {
 		if key.Kind != jsontree.Object {
 			return k, fmt.Errorf("%w: %s: a key must be a JSON object", errOpenIDDir, key.Position())
 		}

@@ -111,8 +111,8 @@ func (e *env) property(v *value, name string) *value {
 }
 
 func memberNames(v *value) string {
-	names := make([]string, 0, len(v.Obj))
-	for i, m := range v.Obj {
+	names := make([]string, 0, len(v.Members()))
+	for i, m := range v.Members() {
 		if i == 8 {
 			names = append(names, "…")
 			break
@@ -135,10 +135,10 @@ func (e *env) index(v, i *value) *value {
 		if !ok || i.Kind != jsontree.Number {
 			return e.invalid(nil, "array index must be an integer, got %s", i.Kind)
 		}
-		if n < 0 || n >= int64(len(v.Arr)) {
-			return e.invalid(nil, "index %d out of range (array length %d)", n, len(v.Arr))
+		if n < 0 || n >= int64(len(v.Elems())) {
+			return e.invalid(nil, "index %d out of range (array length %d)", n, len(v.Elems()))
 		}
-		return v.Arr[n]
+		return v.Elems()[n]
 	case jsontree.Object:
 		if i.Kind != jsontree.String {
 			return e.invalid(nil, "object index must be a string, got %s", i.Kind)

@@ -15,9 +15,9 @@ func fnEmpty(e *env, c *Call, a []*value) *value {
 	case jsontree.String:
 		return boolVal(v.Str == "")
 	case jsontree.Array:
-		return boolVal(len(v.Arr) == 0)
+		return boolVal(len(v.Elems()) == 0)
 	case jsontree.Object:
-		return boolVal(len(v.Obj) == 0)
+		return boolVal(len(v.Members()) == 0)
 	}
 	return e.invalid(c, "argument must be a string, array, object or null, got %s", v.Kind)
 }
@@ -28,9 +28,9 @@ func fnLength(e *env, c *Call, a []*value) *value {
 	case jsontree.String:
 		return intVal(int64(utf16Len(v.Str)))
 	case jsontree.Array:
-		return intVal(int64(len(v.Arr)))
+		return intVal(int64(len(v.Elems())))
 	case jsontree.Object:
-		return intVal(int64(len(v.Obj)))
+		return intVal(int64(len(v.Members())))
 	}
 	return e.invalid(c, "argument must be a string, array or object, got %s", v.Kind)
 }
@@ -101,7 +101,7 @@ func fnUnion(e *env, c *Call, a []*value) *value {
 			if v.Kind != jsontree.Array {
 				return e.invalid(c, "argument %d must be an array like the first, got %s", i+1, v.Kind)
 			}
-			for _, el := range v.Arr {
+			for _, el := range v.Elems() {
 				if u := findUnknown(el); u != nil {
 					return u
 				}
@@ -116,8 +116,8 @@ func fnUnion(e *env, c *Call, a []*value) *value {
 }
 
 func mergeObjects(x, y *value) *value {
-	out := append([]jsontree.Member(nil), x.Obj...)
-	for _, m := range y.Obj {
+	out := append([]jsontree.Member(nil), x.Members()...)
+	for _, m := range y.Members() {
 		if old := x.Get(m.Key); old != nil && old.Kind == jsontree.Object && m.Value.Kind == jsontree.Object {
 			out = setMember(out, m.Key, mergeObjects(old, m.Value))
 			continue
@@ -145,7 +145,7 @@ func fnIntersection(e *env, c *Call, a []*value) *value {
 	switch a[0].Kind {
 	case jsontree.Object:
 		var out []jsontree.Member
-		for _, m := range a[0].Obj {
+		for _, m := range a[0].Members() {
 			keep := true
 			for _, o := range a[1:] {
 				if o.Kind != jsontree.Object {
@@ -162,13 +162,13 @@ func fnIntersection(e *env, c *Call, a []*value) *value {
 		return objVal(out)
 	case jsontree.Array:
 		var out []*value
-		for _, el := range a[0].Arr {
+		for _, el := range a[0].Elems() {
 			keep := !containsValue(out, el)
 			for _, o := range a[1:] {
 				if o.Kind != jsontree.Array {
 					return e.invalid(c, "arguments must all be arrays")
 				}
-				keep = keep && containsValue(o.Arr, el)
+				keep = keep && containsValue(o.Elems(), el)
 			}
 			if keep {
 				out = append(out, el)
@@ -186,14 +186,14 @@ func fnShallowMerge(e *env, c *Call, a []*value) *value {
 		return e.invalid(c, "argument must be an array of objects, got %s", a[0].Kind)
 	}
 	var out []jsontree.Member
-	for _, o := range a[0].Arr {
+	for _, o := range a[0].Elems() {
 		switch o.Kind {
 		case jsontree.Unknown:
 			return o
 		case jsontree.Null:
 			continue
 		case jsontree.Object:
-			for _, m := range o.Obj {
+			for _, m := range o.Members() {
 				out = setMember(out, m.Key, m.Value)
 			}
 		default:
@@ -217,12 +217,12 @@ func fnContains(e *env, c *Call, a []*value) *value {
 		if u := findUnknown(y); u != nil {
 			return u
 		}
-		for _, el := range x.Arr {
+		for _, el := range x.Elems() {
 			if isUnknown(el) {
 				return el
 			}
 		}
-		return boolVal(containsValue(x.Arr, y))
+		return boolVal(containsValue(x.Elems(), y))
 	case jsontree.Object:
 		if y.Kind != jsontree.String {
 			return e.invalid(c, "key must be a string, got %s", y.Kind)
@@ -240,10 +240,10 @@ func fnFirst(e *env, c *Call, a []*value) *value {
 		}
 		return strVal(utf16Slice(v.Str, 0, 1))
 	case jsontree.Array:
-		if len(v.Arr) == 0 {
+		if len(v.Elems()) == 0 {
 			return nullVal()
 		}
-		return v.Arr[0]
+		return v.Elems()[0]
 	}
 	return e.invalid(c, "argument must be a string or an array, got %s", a[0].Kind)
 }
@@ -257,10 +257,10 @@ func fnLast(e *env, c *Call, a []*value) *value {
 		}
 		return strVal(utf16Slice(v.Str, n-1, n))
 	case jsontree.Array:
-		if len(v.Arr) == 0 {
+		if len(v.Elems()) == 0 {
 			return nullVal()
 		}
-		return v.Arr[len(v.Arr)-1]
+		return v.Elems()[len(v.Elems())-1]
 	}
 	return e.invalid(c, "argument must be a string or an array, got %s", a[0].Kind)
 }
@@ -283,8 +283,8 @@ func skipTake(e *env, c *Call, a []*value, take bool) *value {
 		from, to := clamp(utf16Len(v.Str))
 		return strVal(utf16Slice(v.Str, from, to))
 	case jsontree.Array:
-		from, to := clamp(len(v.Arr))
-		return arrVal(v.Arr[from:to:to])
+		from, to := clamp(len(v.Elems()))
+		return arrVal(v.Elems()[from:to:to])
 	}
 	return e.invalid(c, "first argument must be a string or an array, got %s", a[0].Kind)
 }
@@ -297,7 +297,7 @@ func fnItems(e *env, c *Call, a []*value) *value {
 	if a[0].Kind != jsontree.Object {
 		return e.invalid(c, "argument must be an object, got %s", a[0].Kind)
 	}
-	ms := append([]jsontree.Member(nil), a[0].Obj...)
+	ms := append([]jsontree.Member(nil), a[0].Members()...)
 	sort.SliceStable(ms, func(i, j int) bool { return strings.ToLower(ms[i].Key) < strings.ToLower(ms[j].Key) })
 	out := make([]*value, len(ms))
 	for i, m := range ms {
@@ -310,8 +310,8 @@ func fnObjectKeys(e *env, c *Call, a []*value) *value {
 	if a[0].Kind != jsontree.Object {
 		return e.invalid(c, "argument must be an object, got %s", a[0].Kind)
 	}
-	out := make([]*value, len(a[0].Obj))
-	for i, m := range a[0].Obj {
+	out := make([]*value, len(a[0].Members()))
+	for i, m := range a[0].Members() {
 		out[i] = strVal(m.Key)
 	}
 	return arrVal(out)
@@ -322,12 +322,12 @@ func fnFlatten(e *env, c *Call, a []*value) *value {
 		return e.invalid(c, "argument must be an array, got %s", a[0].Kind)
 	}
 	var out []*value
-	for _, el := range a[0].Arr {
+	for _, el := range a[0].Elems() {
 		switch el.Kind {
 		case jsontree.Unknown:
 			return el
 		case jsontree.Array:
-			out = append(out, el.Arr...)
+			out = append(out, el.Elems()...)
 		default:
 			return e.invalid(c, "elements must be arrays, got %s", el.Kind)
 		}
@@ -352,10 +352,10 @@ func fnTryGet(e *env, c *Call) *value {
 			v = v.Get(k.Str)
 		case v.Kind == jsontree.Array && k.Kind == jsontree.Number:
 			n, ok := asInt(k)
-			if !ok || n < 0 || n >= int64(len(v.Arr)) {
+			if !ok || n < 0 || n >= int64(len(v.Elems())) {
 				return nullVal()
 			}
-			v = v.Arr[n]
+			v = v.Elems()[n]
 		case v.Kind == jsontree.Null:
 			return nullVal()
 		default:
@@ -376,13 +376,13 @@ func fromEnd(e *env, c *Call, a []*value, try bool) *value {
 	if !ok {
 		return e.invalid(c, "index must be an integer")
 	}
-	if n < 1 || n > int64(len(a[0].Arr)) {
+	if n < 1 || n > int64(len(a[0].Elems())) {
 		if try {
 			return nullVal()
 		}
-		return e.invalid(c, "index %d out of range (array length %d)", n, len(a[0].Arr))
+		return e.invalid(c, "index %d out of range (array length %d)", n, len(a[0].Elems()))
 	}
-	return a[0].Arr[int64(len(a[0].Arr))-n]
+	return a[0].Elems()[int64(len(a[0].Elems()))-n]
 }
 
 func fnTryIndexFromEnd(e *env, c *Call, a []*value) *value { return fromEnd(e, c, a, true) }

@@ -88,8 +88,8 @@ func fnMap(e *env, c *Call) *value {
 	if bad != nil {
 		return bad
 	}
-	out := make([]*value, len(arr.Arr))
-	for i, el := range arr.Arr {
+	out := make([]*value, len(arr.Elems()))
+	for i, el := range arr.Elems() {
 		out[i] = e.apply(l, el, intVal(int64(i)))
 	}
 	return arrVal(out)
@@ -101,7 +101,7 @@ func fnFilter(e *env, c *Call) *value {
 		return bad
 	}
 	var out []*value
-	for i, el := range arr.Arr {
+	for i, el := range arr.Elems() {
 		keep := e.apply(l, el, intVal(int64(i)))
 		switch {
 		case isUnknown(keep):
@@ -121,7 +121,7 @@ func fnReduce(e *env, c *Call) *value {
 		return bad
 	}
 	acc := e.evalArg(c, 1)
-	for i, el := range arr.Arr {
+	for i, el := range arr.Elems() {
 		if isUnknown(acc) {
 			return acc
 		}
@@ -135,7 +135,7 @@ func fnSort(e *env, c *Call) *value {
 	if bad != nil {
 		return bad
 	}
-	out := append([]*value(nil), arr.Arr...)
+	out := append([]*value(nil), arr.Elems()...)
 	var failed *value
 	sort.SliceStable(out, func(i, j int) bool {
 		if failed != nil {
@@ -177,7 +177,7 @@ func fnToObject(e *env, c *Call) *value {
 		}
 	}
 	var out []jsontree.Member
-	for _, el := range arr.Arr {
+	for _, el := range arr.Elems() {
 		k := e.apply(key, el)
 		if isUnknown(k) {
 			return k
@@ -206,8 +206,8 @@ func fnMapValues(e *env, c *Call) *value {
 	if bad != nil {
 		return bad
 	}
-	out := make([]jsontree.Member, len(obj.Obj))
-	for i, m := range obj.Obj {
+	out := make([]jsontree.Member, len(obj.Members()))
+	for i, m := range obj.Members() {
 		out[i] = member(m.Key, e.apply(l, m.Value))
 	}
 	return objVal(out)

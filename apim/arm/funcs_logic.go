@@ -189,7 +189,7 @@ func minMax(isMin bool) func(e *env, c *Call, a []*value) *value {
 	return func(e *env, c *Call, a []*value) *value {
 		list := a
 		if len(a) == 1 && a[0].Kind == jsontree.Array {
-			list = a[0].Arr
+			list = a[0].Elems()
 		}
 		if len(list) == 0 {
 			return e.invalid(c, "needs at least one value")

@@ -74,7 +74,7 @@ func fnConcat(e *env, c *Call, a []*value) *value {
 		for i, v := range a {
 			switch v.Kind {
 			case jsontree.Array:
-				out = append(out, v.Arr...)
+				out = append(out, v.Elems()...)
 			case jsontree.Null:
 			default:
 				return e.invalid(c, "argument %d must be an array like the first, got %s", i+1, v.Kind)
@@ -126,7 +126,7 @@ func fnSplit(e *env, c *Call, a []*value) *value {
 	case jsontree.String:
 		seps = []string{a[1].Str}
 	case jsontree.Array:
-		for _, d := range a[1].Arr {
+		for _, d := range a[1].Elems() {
 			if d.Kind != jsontree.String {
 				return e.invalid(c, "delimiters must be strings")
 			}
@@ -210,7 +210,7 @@ func fnIndexOf(last bool) func(e *env, c *Call, a []*value) *value {
 	return func(e *env, c *Call, a []*value) *value {
 		if a[0].Kind == jsontree.Array {
 			idx := -1
-			for i, el := range a[0].Arr {
+			for i, el := range a[0].Elems() {
 				if findUnknown(el) != nil {
 					return unknownVal("array element is unknown")
 				}
@@ -428,12 +428,12 @@ func parseJSON(e *env, c *Call, s string) *value {
 
 func stripPos(v *value) *value {
 	v.Pos = jsontree.Value{}.Pos
-	for _, e := range v.Arr {
+	for _, e := range v.Elems() {
 		stripPos(e)
 	}
-	for i := range v.Obj {
-		v.Obj[i].KeyPos = v.Pos
-		stripPos(v.Obj[i].Value)
+	for i := range v.Members() {
+		v.Members()[i].KeyPos = v.Pos
+		stripPos(v.Members()[i].Value)
 	}
 	return v
 }
@@ -442,8 +442,8 @@ func fnJoin(e *env, c *Call, a []*value) *value {
 	if a[0].Kind != jsontree.Array || a[1].Kind != jsontree.String {
 		return e.invalid(c, "expects an array and a delimiter string")
 	}
-	parts := make([]string, len(a[0].Arr))
-	for i, v := range a[0].Arr {
+	parts := make([]string, len(a[0].Elems()))
+	for i, v := range a[0].Elems() {
 		switch v.Kind {
 		case jsontree.Unknown:
 			return v

@@ -21,11 +21,11 @@ func exprSeeds(f *testing.F) []string {
 				out = append(out, v.Str)
 			}
 		case jsontree.Array:
-			for _, e := range v.Arr {
+			for _, e := range v.Elems() {
 				walk(e)
 			}
 		case jsontree.Object:
-			for _, m := range v.Obj {
+			for _, m := range v.Members() {
 				walk(m.Value)
 			}
 		}

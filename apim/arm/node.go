@@ -38,12 +38,12 @@ func (e *env) resolve(v *value, report bool) *value {
 		return &value{Kind: jsontree.String, Str: s, Pos: v.Pos, Origin: jsontree.Literal}
 	case jsontree.Object:
 		var out []jsontree.Member // nil until a member changes
-		for i, m := range v.Obj {
+		for i, m := range v.Members() {
 			if len(m.Key) == 4 && strings.EqualFold(m.Key, "copy") && isCopyArray(m.Value) {
 				if out == nil {
-					out = append(make([]jsontree.Member, 0, len(v.Obj)+len(m.Value.Arr)), v.Obj[:i]...)
+					out = append(make([]jsontree.Member, 0, len(v.Members())+len(m.Value.Elems())), v.Members()[:i]...)
 				}
-				for _, c := range m.Value.Arr {
+				for _, c := range m.Value.Elems() {
 					out = append(out, jsontree.Member{Key: c.Get("name").Text(), KeyPos: c.Pos, Value: e.copyArray(c, report)})
 				}
 				continue
@@ -57,7 +57,7 @@ func (e *env) resolve(v *value, report bool) *value {
 				nv = e.resolve(nv, report)
 			}
 			if out == nil && (nv != m.Value || key != m.Key) {
-				out = append(make([]jsontree.Member, 0, len(v.Obj)), v.Obj[:i]...)
+				out = append(make([]jsontree.Member, 0, len(v.Members())), v.Members()[:i]...)
 			}
 			if out != nil {
 				out = append(out, jsontree.Member{Key: key, KeyPos: m.KeyPos, Value: nv})
@@ -66,13 +66,13 @@ func (e *env) resolve(v *value, report bool) *value {
 		if out == nil {
 			return v
 		}
-		return (&value{Kind: jsontree.Object, Pos: v.Pos, Origin: jsontree.Literal, Obj: out}).DerivedFrom(v)
+		return (&value{Kind: jsontree.Object, Pos: v.Pos, Origin: jsontree.Literal}).WithMembers(out).DerivedFrom(v)
 	case jsontree.Array:
 		var out []*value
-		for i, el := range v.Arr {
+		for i, el := range v.Elems() {
 			nv := e.resolve(el, report)
 			if out == nil && nv != el {
-				out = append(make([]*value, 0, len(v.Arr)), v.Arr[:i]...)
+				out = append(make([]*value, 0, len(v.Elems())), v.Elems()[:i]...)
 			}
 			if out != nil {
 				out = append(out, nv)
@@ -81,7 +81,7 @@ func (e *env) resolve(v *value, report bool) *value {
 		if out == nil {
 			return v
 		}
-		return (&value{Kind: jsontree.Array, Pos: v.Pos, Origin: jsontree.Literal, Arr: out}).DerivedFrom(v)
+		return (&value{Kind: jsontree.Array, Pos: v.Pos, Origin: jsontree.Literal}).WithElems(out).DerivedFrom(v)
 	}
 	return v
 }
@@ -89,10 +89,10 @@ func (e *env) resolve(v *value, report bool) *value {
 // isCopyArray reports whether v is a property copy declaration:
 // [{"name": ..., "count": ..., "input": ...}, ...].
 func isCopyArray(v *value) bool {
-	if v.Kind != jsontree.Array || len(v.Arr) == 0 {
+	if v.Kind != jsontree.Array || len(v.Elems()) == 0 {
 		return false
 	}
-	for _, c := range v.Arr {
+	for _, c := range v.Elems() {
 		if c.Kind != jsontree.Object || c.Get("name").Text() == "" || c.Get("count") == nil {
 			return false
 		}
@@ -165,29 +165,31 @@ func place(out, src *value) *value {
 	copied := false
 	switch c.Kind {
 	case jsontree.Object:
-		for i, m := range out.Obj {
+		for i, m := range out.Members() {
 			p := positioned(m.Value, src.Pos)
 			if p == m.Value && m.KeyPos.IsValid() {
 				continue
 			}
 			if !copied {
-				c.Obj, copied = append([]jsontree.Member(nil), out.Obj...), true
+				c.SetMembers(append([]jsontree.Member(nil), out.Members()...))
+				copied = true
 			}
-			c.Obj[i].Value = p
+			c.Members()[i].Value = p
 			if !m.KeyPos.IsValid() {
-				c.Obj[i].KeyPos = src.Pos
+				c.Members()[i].KeyPos = src.Pos
 			}
 		}
 	case jsontree.Array:
-		for i, el := range out.Arr {
+		for i, el := range out.Elems() {
 			p := positioned(el, src.Pos)
 			if p == el {
 				continue
 			}
 			if !copied {
-				c.Arr, copied = append([]*value(nil), out.Arr...), true
+				c.SetElems(append([]*value(nil), out.Elems()...))
+				copied = true
 			}
-			c.Arr[i] = p
+			c.Elems()[i] = p
 		}
 	}
 	return c.DerivedFrom(src)
@@ -204,17 +206,17 @@ func positioned(v *value, loc jsontree.Loc) *value {
 	c.Pos = loc
 	switch c.Kind {
 	case jsontree.Object:
-		c.Obj = append([]jsontree.Member(nil), v.Obj...)
-		for i := range c.Obj {
-			c.Obj[i].Value = positioned(c.Obj[i].Value, loc)
-			if !c.Obj[i].KeyPos.IsValid() {
-				c.Obj[i].KeyPos = loc
+		c.SetMembers(append([]jsontree.Member(nil), v.Members()...))
+		for i := range c.Members() {
+			c.Members()[i].Value = positioned(c.Members()[i].Value, loc)
+			if !c.Members()[i].KeyPos.IsValid() {
+				c.Members()[i].KeyPos = loc
 			}
 		}
 	case jsontree.Array:
-		c.Arr = append([]*value(nil), v.Arr...)
-		for i := range c.Arr {
-			c.Arr[i] = positioned(c.Arr[i], loc)
+		c.SetElems(append([]*value(nil), v.Elems()...))
+		for i := range c.Elems() {
+			c.Elems()[i] = positioned(c.Elems()[i], loc)
 		}
 	}
 	return c
@@ -272,9 +274,9 @@ func (e *env) copyArray(c *value, report bool) *value {
 		return u
 	}
 	name := strings.ToLower(c.Get("name").Text())
-	out := &value{Kind: jsontree.Array, Pos: c.Pos, Origin: jsontree.Computed, Arr: make([]*value, 0, n)}
+	out := (&value{Kind: jsontree.Array, Pos: c.Pos, Origin: jsontree.Computed}).WithElems(make([]*value, 0, n))
 	for i := int64(0); i < n; i++ {
-		out.Arr = append(out.Arr, e.withLoop(loop{name: name, idx: i}).resolve(input, report))
+		out.SetElems(append(out.Elems(), e.withLoop(loop{name: name, idx: i}).resolve(input, report)))
 	}
 	return out
 }

@@ -42,11 +42,11 @@ func (s *scope) indexDeployments() {
 	switch rs := s.root.Get("resources"); {
 	case rs == nil:
 	case rs.Kind == jsontree.Array:
-		for _, r := range rs.Arr {
+		for _, r := range rs.Elems() {
 			add("", r)
 		}
 	case rs.Kind == jsontree.Object:
-		for _, m := range rs.Obj {
+		for _, m := range rs.Members() {
 			add(m.Key, m.Value)
 		}
 	}
@@ -88,17 +88,17 @@ func (s *scope) deploymentOutputs(e *env, id string) *value {
 	outs := objVal(nil)
 	if os := ref.r.Lookup("properties", "template", "outputs"); os != nil && os.Kind == jsontree.Object {
 		ce := &env{s: child, depth: e.depth + 1}
-		for _, m := range os.Obj {
+		for _, m := range os.Members() {
 			var v *value
 			if cp := m.Value.Get("copy"); cp != nil && cp.Kind == jsontree.Object {
 				v = ce.copyArray(cp, false)
 			} else {
 				v = ce.resolve(m.Value.Get("value"), false)
 			}
-			outs.Obj = append(outs.Obj, member(m.Key, objVal([]jsontree.Member{
+			outs.SetMembers(append(outs.Members(), member(m.Key, objVal([]jsontree.Member{
 				member("type", strVal(m.Value.Get("type").Text())),
 				member("value", v),
-			})))
+			}))))
 		}
 	}
 	ref.out = objVal([]jsontree.Member{member("outputs", outs)})

@@ -55,7 +55,7 @@ func resolveParallel(file string, root *value, given map[string]*value) (res *Re
 	}()
 	list := root.Get("resources")
 	workers := runtime.GOMAXPROCS(0)
-	if list == nil || list.Kind != jsontree.Array || len(list.Arr) < parallelMin || workers < 2 {
+	if list == nil || list.Kind != jsontree.Array || len(list.Elems()) < parallelMin || workers < 2 {
 		return nil, nil, false
 	}
 	if hasDeployment(list) {
@@ -63,19 +63,19 @@ func resolveParallel(file string, root *value, given map[string]*value) (res *Re
 	}
 	r := newResolver(file)
 	s = r.newScope(root, given, "")
-	r.budget = evalBudget(len(list.Arr))
+	r.budget = evalBudget(len(list.Elems()))
 	if !s.evaluateAll() {
 		return nil, nil, false
 	}
 	r.budget = 0
 	s.deploys = map[string]*deployRef{} // none: checked above
 
-	n := (len(list.Arr) + parallelChunk - 1) / parallelChunk
+	n := (len(list.Elems()) + parallelChunk - 1) / parallelChunk
 	// Each chunk appends to its own part of one slice: when every chunk
 	// yields one resource per declaration (no copy loop, child resource or
 	// false condition), the parts are the result in template order
 	// without a copy (9 MB at 40,000 backends).
-	all := make([]Resource, len(list.Arr))
+	all := make([]Resource, len(list.Elems()))
 	parts := make([]*resolver, n)
 	var next atomic.Int64
 	var failed atomic.Bool
@@ -88,8 +88,8 @@ func resolveParallel(file string, root *value, given map[string]*value) (res *Re
 				if i >= n {
 					return
 				}
-				lo, hi := i*parallelChunk, min((i+1)*parallelChunk, len(list.Arr))
-				if parts[i] = w.resolveChunk(list.Arr[lo:hi], all[lo:lo:hi]); parts[i] == nil {
+				lo, hi := i*parallelChunk, min((i+1)*parallelChunk, len(list.Elems()))
+				if parts[i] = w.resolveChunk(list.Elems()[lo:hi], all[lo:lo:hi]); parts[i] == nil {
 					failed.Store(true)
 				}
 			}
@@ -101,13 +101,13 @@ func resolveParallel(file string, root *value, given map[string]*value) (res *Re
 	}
 	inPlace := true
 	for i, p := range parts {
-		lo, hi := i*parallelChunk, min((i+1)*parallelChunk, len(list.Arr))
+		lo, hi := i*parallelChunk, min((i+1)*parallelChunk, len(list.Elems()))
 		inPlace = inPlace && len(p.res) == hi-lo && &p.res[0] == &all[lo]
 	}
 	if inPlace {
 		r.res = all
 	} else {
-		r.res = make([]Resource, 0, len(list.Arr))
+		r.res = make([]Resource, 0, len(list.Elems()))
 		for _, p := range parts {
 			r.res = append(r.res, p.res...)
 		}
@@ -140,14 +140,14 @@ func evalBudget(n int) int { return 16*n + 4096 }
 func (s *scope) evaluateAll() bool {
 	e := &env{s: s}
 	if ps := s.root.Get("parameters"); ps != nil && ps.Kind == jsontree.Object {
-		for _, m := range ps.Obj {
+		for _, m := range ps.Members() {
 			s.parameter(e, nil, m.Key)
 		}
 	}
 	if vs := s.root.Get("variables"); vs != nil && vs.Kind == jsontree.Object {
-		for _, m := range vs.Obj {
+		for _, m := range vs.Members() {
 			if strings.EqualFold(m.Key, "copy") && m.Value.Kind == jsontree.Array {
-				for _, c := range m.Value.Arr {
+				for _, c := range m.Value.Elems() {
 					if n := c.Get("name").Text(); n != "" {
 						s.variable(e, nil, n)
 					}
@@ -252,10 +252,10 @@ func hasDeployment(list *value) bool {
 	if list == nil {
 		return false
 	}
-	items := list.Arr
+	items := list.Elems()
 	if list.Kind == jsontree.Object {
 		items = nil
-		for _, m := range list.Obj {
+		for _, m := range list.Members() {
 			items = append(items, m.Value)
 		}
 	}

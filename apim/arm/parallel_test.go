@@ -61,11 +61,11 @@ func dumpValue(b *strings.Builder, indent string, v *value) {
 	}
 	fmt.Fprintf(b, "%s%v origin=%v pos=%s path=%s str=%q bool=%v reason=%q expr=%q\n",
 		indent, v.Kind, v.Origin, v.Position(), v.Path(), v.Str, v.Bool, v.Reason(), v.Expr())
-	for _, m := range v.Obj {
+	for _, m := range v.Members() {
 		fmt.Fprintf(b, "%s.%q at %s\n", indent, m.Key, m.KeyPos.Position())
 		dumpValue(b, indent+"  ", m.Value)
 	}
-	for _, e := range v.Arr {
+	for _, e := range v.Elems() {
 		dumpValue(b, indent+"  ", e)
 	}
 }

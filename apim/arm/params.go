@@ -30,8 +30,8 @@ func ParseParametersFile(file string, data []byte) (Params, error) {
 	if ps.Kind != jsontree.Object {
 		return nil, posErr(ps, "invalid parameters file: \"parameters\" must be an object, not %s", ps.Kind)
 	}
-	out := make(Params, len(ps.Obj))
-	for _, m := range ps.Obj {
+	out := make(Params, len(ps.Members()))
+	for _, m := range ps.Members() {
 		if ps == root && (m.Key == "$schema" || m.Key == "contentVersion") {
 			continue
 		}

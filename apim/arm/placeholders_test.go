@@ -93,7 +93,7 @@ func TestEvaluationFailureWithDefaults(t *testing.T) {
 				t.Errorf("issue = %s %d %q, want %s %d %q", is.Code, is.Kind, is.Msg, tt.wantCode, tt.wantKind, tt.wantMsg)
 			}
 			// The resources are on line 2; the issue is at the url string.
-			url := root.Lookup("resources").Arr[0].Lookup("properties", "url").Position()
+			url := root.Lookup("resources").Elems()[0].Lookup("properties", "url").Position()
 			if is.Pos.Line != 2 || is.Pos != url {
 				t.Errorf("issue at %s, want the expression's position %s", is.Pos, url)
 			}
@@ -122,7 +122,7 @@ func TestBuiltValuesArePositioned(t *testing.T) {
 			t.Errorf("%v at %s, want t.json:4:16 (the expression)", path, p)
 		}
 	}
-	if v := r.Node.Lookup("properties", "hosts").Arr[1]; v.Position().Line != 4 {
+	if v := r.Node.Lookup("properties", "hosts").Elems()[1]; v.Position().Line != 4 {
 		t.Errorf("array element at %s", v.Position())
 	}
 	if v := r.Node.Lookup("properties", "tls", "validateCertificateChain"); v.Kind != jsontree.Bool || v.Bool {

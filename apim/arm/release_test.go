@@ -27,9 +27,9 @@ func TestResultRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	decls := root.Get("resources").Arr
-	nestedDecls := decls[3].Lookup("properties", "template", "resources").Arr
-	childDecls := decls[2].Get("resources").Arr
+	decls := root.Get("resources").Elems()
+	nestedDecls := decls[3].Lookup("properties", "template", "resources").Elems()
+	childDecls := decls[2].Get("resources").Elems()
 	res := Resolve("t.json", root, nil)
 	names := map[string]int{}
 	for i, r := range res.Resources {

@@ -169,8 +169,8 @@ func templateParameters(file string, s *scope) []*apim.TemplateParameter {
 	if ps == nil || ps.Kind != jsontree.Object {
 		return nil
 	}
-	out := make([]*apim.TemplateParameter, 0, len(ps.Obj))
-	for _, m := range ps.Obj {
+	out := make([]*apim.TemplateParameter, 0, len(ps.Members()))
+	for _, m := range ps.Members() {
 		p := s.params[strings.ToLower(m.Key)]
 		if p == nil {
 			continue
@@ -202,13 +202,13 @@ func stringsIn(v *value) []string {
 		}
 	case jsontree.Array:
 		var out []string
-		for _, e := range v.Arr {
+		for _, e := range v.Elems() {
 			out = append(out, stringsIn(e)...)
 		}
 		return out
 	case jsontree.Object:
 		var out []string
-		for _, m := range v.Obj {
+		for _, m := range v.Members() {
 			out = append(out, stringsIn(m.Value)...)
 		}
 		return out
@@ -387,7 +387,7 @@ func (r *resolver) newScope(root *value, given map[string]*value, deployment str
 	s := &scope{r: r, root: root, deployment: deployment,
 		params: map[string]*param{}, vars: map[string]*variable{}}
 	if ps := root.Get("parameters"); ps != nil && ps.Kind == jsontree.Object {
-		for _, m := range ps.Obj {
+		for _, m := range ps.Members() {
 			p := &param{name: m.Key, decl: m.Value}
 			t := strings.ToLower(m.Value.Get("type").Text())
 			p.secure = t == "securestring" || t == "secureobject"
@@ -396,9 +396,9 @@ func (r *resolver) newScope(root *value, given map[string]*value, deployment str
 		}
 	}
 	if vs := root.Get("variables"); vs != nil && vs.Kind == jsontree.Object {
-		for _, m := range vs.Obj {
+		for _, m := range vs.Members() {
 			if strings.EqualFold(m.Key, "copy") && m.Value.Kind == jsontree.Array {
-				for _, c := range m.Value.Arr {
+				for _, c := range m.Value.Elems() {
 					if n := c.Get("name").Text(); n != "" {
 						s.vars[strings.ToLower(n)] = &variable{name: n, loop: c}
 					}
@@ -410,16 +410,16 @@ func (r *resolver) newScope(root *value, given map[string]*value, deployment str
 	}
 	if fs := root.Get("functions"); fs != nil && fs.Kind == jsontree.Array {
 		s.funcs = map[string]*userFunc{}
-		for _, ns := range fs.Arr {
+		for _, ns := range fs.Elems() {
 			prefix := strings.ToLower(ns.Get("namespace").Text())
 			members := ns.Get("members")
 			if members == nil || members.Kind != jsontree.Object {
 				continue
 			}
-			for _, m := range members.Obj {
+			for _, m := range members.Members() {
 				f := &userFunc{body: m.Value.Lookup("output", "value")}
 				if ps := m.Value.Get("parameters"); ps != nil {
-					for _, p := range ps.Arr {
+					for _, p := range ps.Elems() {
 						f.params = append(f.params, strings.ToLower(p.Get("name").Text()))
 					}
 				}

@@ -21,10 +21,10 @@ func intVal(n int64) *value {
 	return &value{Kind: jsontree.Number, Str: strconv.FormatInt(n, 10), Origin: jsontree.Computed}
 }
 func arrVal(a []*value) *value {
-	return &value{Kind: jsontree.Array, Arr: a, Origin: jsontree.Computed}
+	return (&value{Kind: jsontree.Array, Origin: jsontree.Computed}).WithElems(a)
 }
 func objVal(m []jsontree.Member) *value {
-	return &value{Kind: jsontree.Object, Obj: m, Origin: jsontree.Computed}
+	return (&value{Kind: jsontree.Object, Origin: jsontree.Computed}).WithMembers(m)
 }
 
 func floatVal(f float64) *value {
@@ -102,7 +102,7 @@ func writeJSON(b *strings.Builder, v *value) {
 		b.WriteString(strconv.FormatBool(v.Bool))
 	case jsontree.Array:
 		b.WriteByte('[')
-		for i, e := range v.Arr {
+		for i, e := range v.Elems() {
 			if i > 0 {
 				b.WriteByte(',')
 			}
@@ -111,7 +111,7 @@ func writeJSON(b *strings.Builder, v *value) {
 		b.WriteByte(']')
 	case jsontree.Object:
 		b.WriteByte('{')
-		for i, m := range v.Obj {
+		for i, m := range v.Members() {
 			if i > 0 {
 				b.WriteByte(',')
 			}
@@ -134,13 +134,13 @@ func findUnknown(v *value) *value {
 	case jsontree.Unknown:
 		return v
 	case jsontree.Array:
-		for _, e := range v.Arr {
+		for _, e := range v.Elems() {
 			if u := findUnknown(e); u != nil {
 				return u
 			}
 		}
 	case jsontree.Object:
-		for _, m := range v.Obj {
+		for _, m := range v.Members() {
 			if u := findUnknown(m.Value); u != nil {
 				return u
 			}
@@ -170,20 +170,20 @@ func equalValues(a, b *value) bool {
 		y, ok2 := asFloat(b)
 		return ok1 && ok2 && x == y
 	case jsontree.Array:
-		if len(a.Arr) != len(b.Arr) {
+		if len(a.Elems()) != len(b.Elems()) {
 			return false
 		}
-		for i := range a.Arr {
-			if !equalValues(a.Arr[i], b.Arr[i]) {
+		for i := range a.Elems() {
+			if !equalValues(a.Elems()[i], b.Elems()[i]) {
 				return false
 			}
 		}
 		return true
 	case jsontree.Object:
-		if len(a.Obj) != len(b.Obj) {
+		if len(a.Members()) != len(b.Members()) {
 			return false
 		}
-		for _, m := range a.Obj {
+		for _, m := range a.Members() {
 			o := b.Get(m.Key)
 			if o == nil || !equalValues(m.Value, o) {
 				return false
@@ -205,16 +205,16 @@ func withOrigin(v *value, o jsontree.Origin) *value {
 	if c.Origin != jsontree.SecureParameter && c.Origin != jsontree.Reference {
 		c.Origin = o
 	}
-	if v.Arr != nil {
-		c.Arr = make([]*value, len(v.Arr))
-		for i, e := range v.Arr {
-			c.Arr[i] = withOrigin(e, o)
+	if v.Elems() != nil {
+		c.SetElems(make([]*value, len(v.Elems())))
+		for i, e := range v.Elems() {
+			c.Elems()[i] = withOrigin(e, o)
 		}
 	}
-	if v.Obj != nil {
-		c.Obj = make([]jsontree.Member, len(v.Obj))
-		for i, m := range v.Obj {
-			c.Obj[i] = jsontree.Member{Key: m.Key, KeyPos: m.KeyPos, Value: withOrigin(m.Value, o)}
+	if v.Members() != nil {
+		c.SetMembers(make([]jsontree.Member, len(v.Members())))
+		for i, m := range v.Members() {
+			c.Members()[i] = jsontree.Member{Key: m.Key, KeyPos: m.KeyPos, Value: withOrigin(m.Value, o)}
 		}
 	}
 	return &c

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"unsafe"
 
 	"github.com/apimlab/apimlab/apim"
 )
@@ -17,7 +18,7 @@ func TestParsePositionsAndPaths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := root.Lookup("resources").Arr[0].Lookup("properties", "url")
+	url := root.Lookup("resources").Elems()[0].Lookup("properties", "url")
 	if url == nil || url.Text() != "https://a" {
 		t.Fatalf("case-insensitive lookup failed: %+v", url)
 	}
@@ -27,11 +28,11 @@ func TestParsePositionsAndPaths(t *testing.T) {
 	if got, want := url.PositionWithPath().Path, "$.resources[0].Properties.url"; got != want {
 		t.Errorf("path = %s, want %s", got, want)
 	}
-	odd := root.Lookup("resources").Arr[0].Lookup("properties", "odd key")
+	odd := root.Lookup("resources").Elems()[0].Lookup("properties", "odd key")
 	if got, want := odd.Path(), `$.resources[0].Properties["odd key"]`; got != want {
 		t.Errorf("path = %s, want %s", got, want)
 	}
-	if m := root.Lookup("resources").Arr[0].Member("PROPERTIES"); m == nil || m.Key != "Properties" || m.KeyPos.String() != "t.json:3:20" {
+	if m := root.Lookup("resources").Elems()[0].Member("PROPERTIES"); m == nil || m.Key != "Properties" || m.KeyPos.String() != "t.json:3:20" {
 		t.Errorf("member = %+v", m)
 	}
 }
@@ -90,19 +91,19 @@ func TestSiblingsIndependent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, second := root.Arr[0], root.Arr[1]
+	first, second := root.Elems()[0], root.Elems()[1]
 	first.Set("c", &Value{Kind: String, Str: "new"})
-	if got := second.Obj[0].Key; got != "b" || len(second.Obj) != 1 {
-		t.Errorf("second object = %+v after Set on the first", second.Obj)
+	if got := second.Members()[0].Key; got != "b" || len(second.Members()) != 1 {
+		t.Errorf("second object = %+v after Set on the first", second.Members())
 	}
 	if got := first.Lookup("c").Text(); got != "new" {
 		t.Errorf("c = %q", got)
 	}
-	root.Arr[2].Append(&Value{Kind: Number, Str: "9"})
-	if got := root.Arr[3].Arr[0].Str; got != "2" || len(root.Arr[3].Arr) != 1 {
-		t.Errorf("fourth array = %v after Append on the third", root.Arr[3].Arr)
+	root.Elems()[2].Append(&Value{Kind: Number, Str: "9"})
+	if got := root.Elems()[3].Elems()[0].Str; got != "2" || len(root.Elems()[3].Elems()) != 1 {
+		t.Errorf("fourth array = %v after Append on the third", root.Elems()[3].Elems())
 	}
-	if got, want := root.Arr[2].Arr[1].Path(), "$[2][1]"; got != want {
+	if got, want := root.Elems()[2].Elems()[1].Path(), "$[2][1]"; got != want {
 		t.Errorf("appended path = %s, want %s", got, want)
 	}
 }
@@ -135,16 +136,16 @@ func TestLargeContainers(t *testing.T) {
 		t.Fatal(err)
 	}
 	arr, obj := root.Get("arr"), root.Get("obj")
-	if len(arr.Arr) != 3000 || len(obj.Obj) != 2000 {
-		t.Fatalf("len = %d, %d", len(arr.Arr), len(obj.Obj))
+	if len(arr.Elems()) != 3000 || len(obj.Members()) != 2000 {
+		t.Fatalf("len = %d, %d", len(arr.Elems()), len(obj.Members()))
 	}
-	if got, want := arr.Arr[2999].Str, "e"+strings.Repeat("y", 2999%7); got != want {
+	if got, want := arr.Elems()[2999].Str, "e"+strings.Repeat("y", 2999%7); got != want {
 		t.Errorf("last element = %q, want %q", got, want)
 	}
-	if got, want := arr.Arr[1234].Path(), "$.arr[1234]"; got != want {
+	if got, want := arr.Elems()[1234].Path(), "$.arr[1234]"; got != want {
 		t.Errorf("path = %s, want %s", got, want)
 	}
-	if got, want := obj.Obj[1999].Value.Path(), "$.obj.k"+strings.Repeat("z", 1999); got != want {
+	if got, want := obj.Members()[1999].Value.Path(), "$.obj.k"+strings.Repeat("z", 1999); got != want {
 		t.Errorf("path = %.30s…, want %.30s…", got, want)
 	}
 }
@@ -157,7 +158,7 @@ func TestDerivedPathAndParent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := root.Lookup("resources").Arr[0].Get("name")
+	tmpl := root.Lookup("resources").Elems()[0].Get("name")
 	computed := (&Value{Kind: String, Str: "ab", Origin: Computed}).DerivedFrom(tmpl)
 	if got, want := computed.Path(), "$.resources[0].name"; got != want {
 		t.Errorf("derived path = %s, want %s", got, want)
@@ -165,7 +166,7 @@ func TestDerivedPathAndParent(t *testing.T) {
 	if computed.Parent() != nil {
 		t.Errorf("derived value has a parent")
 	}
-	if tmpl.Parent() != root.Lookup("resources").Arr[0] {
+	if tmpl.Parent() != root.Lookup("resources").Elems()[0] {
 		t.Errorf("template value's parent is wrong")
 	}
 	holder := &Value{Kind: Object}
@@ -188,7 +189,7 @@ func TestDerivedPathAndParent(t *testing.T) {
 	}
 	// A value computed inside a derived object: its path runs through the
 	// object's template value.
-	obj := root.Lookup("resources").Arr[0]
+	obj := root.Lookup("resources").Elems()[0]
 	dobj := (&Value{Kind: Object}).DerivedFrom(obj)
 	dobj.Set("name", &Value{Kind: String, Str: "ab"})
 	if got, want := dobj.Get("name").Path(), "$.resources[0].name"; got != want {
@@ -275,19 +276,19 @@ func treeDiff(a, b *Value) string {
 	if a.Kind != b.Kind || a.Str != b.Str || a.Bool != b.Bool || a.Pos.String() != b.Pos.String() || a.Path() != b.Path() {
 		return fmt.Sprintf("%s %s %q at %s vs %s %s %q at %s", a.Path(), a.Kind, a.Str, a.Pos, b.Path(), b.Kind, b.Str, b.Pos)
 	}
-	if len(a.Arr) != len(b.Arr) || len(a.Obj) != len(b.Obj) {
+	if len(a.Elems()) != len(b.Elems()) || len(a.Members()) != len(b.Members()) {
 		return fmt.Sprintf("%s: sizes differ", a.Path())
 	}
-	for i := range a.Arr {
-		if d := treeDiff(a.Arr[i], b.Arr[i]); d != "" {
+	for i := range a.Elems() {
+		if d := treeDiff(a.Elems()[i], b.Elems()[i]); d != "" {
 			return d
 		}
 	}
-	for i := range a.Obj {
-		if a.Obj[i].Key != b.Obj[i].Key || a.Obj[i].KeyPos.String() != b.Obj[i].KeyPos.String() {
-			return fmt.Sprintf("%s: member %d is %q at %s vs %q at %s", a.Path(), i, a.Obj[i].Key, a.Obj[i].KeyPos, b.Obj[i].Key, b.Obj[i].KeyPos)
+	for i := range a.Members() {
+		if a.Members()[i].Key != b.Members()[i].Key || a.Members()[i].KeyPos.String() != b.Members()[i].KeyPos.String() {
+			return fmt.Sprintf("%s: member %d is %q at %s vs %q at %s", a.Path(), i, a.Members()[i].Key, a.Members()[i].KeyPos, b.Members()[i].Key, b.Members()[i].KeyPos)
 		}
-		if d := treeDiff(a.Obj[i].Value, b.Obj[i].Value); d != "" {
+		if d := treeDiff(a.Members()[i].Value, b.Members()[i].Value); d != "" {
 			return d
 		}
 	}
@@ -324,10 +325,10 @@ func TestPathsMatchPositionWithPath(t *testing.T) {
 		if got, want := ps.Position(v), v.PositionWithPath(); got != want {
 			t.Fatalf("Paths.Position = %+v, want %+v", got, want)
 		}
-		for _, e := range v.Arr {
+		for _, e := range v.Elems() {
 			walk(e)
 		}
-		for _, m := range v.Obj {
+		for _, m := range v.Members() {
 			walk(m.Value)
 		}
 	}
@@ -337,5 +338,53 @@ func TestPathsMatchPositionWithPath(t *testing.T) {
 	}
 	if n < 20000 {
 		t.Fatalf("walked %d values", n)
+	}
+}
+
+// TestKids: an array's elements and an object's members share one field
+// of Value (issue 16); each accessor returns nil for the other kind, nil
+// and empty stay apart, and writes through the returned slice reach v.
+func TestKids(t *testing.T) {
+	if got := unsafe.Sizeof(Value{}); got > 72 {
+		t.Errorf("Value is %d bytes, want at most 72", got)
+	}
+	a, b := &Value{Kind: String, Str: "a"}, &Value{Kind: String, Str: "b"}
+	arr := (&Value{Kind: Array}).WithElems([]*Value{a})
+	if got := arr.Elems(); len(got) != 1 || got[0] != a {
+		t.Fatalf("Elems() = %v", got)
+	}
+	if arr.Members() != nil {
+		t.Error("an array has members")
+	}
+	arr.Elems()[0] = b
+	if arr.Elems()[0] != b {
+		t.Error("a write through Elems() was lost")
+	}
+	arr.Append(a)
+	if got := arr.Elems(); len(got) != 2 || got[1] != a {
+		t.Errorf("after Append: %v", got)
+	}
+
+	obj := (&Value{Kind: Object}).WithMembers(make([]Member, 0, 4))
+	if got := obj.Members(); got == nil || len(got) != 0 || cap(got) != 4 {
+		t.Errorf("an empty object's members = %#v (cap %d), want empty, not nil, cap 4", got, cap(got))
+	}
+	if obj.Elems() != nil {
+		t.Error("an object has elements")
+	}
+	obj.Set("k", a)
+	if m := obj.Member("k"); m == nil || m.Value != a {
+		t.Errorf("Member(k) = %v", m)
+	}
+	obj.SetElems([]*Value{b})
+	if obj.Members() != nil || len(obj.Elems()) != 1 {
+		t.Error("SetElems kept the members")
+	}
+	obj.SetMembers(nil)
+	if obj.Members() != nil || obj.Elems() != nil {
+		t.Error("SetMembers(nil) kept something")
+	}
+	if (&Value{Kind: Array}).Elems() != nil {
+		t.Error("a new array's elements are not nil")
 	}
 }

@@ -202,12 +202,12 @@ func (p *parser) parallelArray(v *Value) (*Value, error) {
 		n += len(b.out)
 	}
 	if n > 0 {
-		v.Arr = p.takeElems(n)
+		v.SetElems(p.takeElems(n))
 		i := 0
 		for _, b := range batches {
 			for _, c := range b.out {
 				c.up, c.idx = v, int32(i)
-				v.Arr[i] = c
+				v.Elems()[i] = c
 				i++
 			}
 		}

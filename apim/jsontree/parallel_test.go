@@ -32,11 +32,11 @@ func sameTree(path string, a, b *Value) error {
 	if a.Path() != b.Path() {
 		return fmt.Errorf("%s: path %s vs %s", path, a.Path(), b.Path())
 	}
-	if len(a.Obj) != len(b.Obj) || len(a.Arr) != len(b.Arr) {
-		return fmt.Errorf("%s: %d/%d members, %d/%d elements", path, len(a.Obj), len(b.Obj), len(a.Arr), len(b.Arr))
+	if len(a.Members()) != len(b.Members()) || len(a.Elems()) != len(b.Elems()) {
+		return fmt.Errorf("%s: %d/%d members, %d/%d elements", path, len(a.Members()), len(b.Members()), len(a.Elems()), len(b.Elems()))
 	}
-	for i := range a.Obj {
-		ma, mb := a.Obj[i], b.Obj[i]
+	for i := range a.Members() {
+		ma, mb := a.Members()[i], b.Members()[i]
 		if ma.Key != mb.Key || ma.KeyPos.Position() != mb.KeyPos.Position() {
 			return fmt.Errorf("%s: member %d %q at %s vs %q at %s", path, i, ma.Key, ma.KeyPos, mb.Key, mb.KeyPos)
 		}
@@ -47,11 +47,11 @@ func sameTree(path string, a, b *Value) error {
 			return err
 		}
 	}
-	for i := range a.Arr {
-		if a.Arr[i].Parent() != a || b.Arr[i].Parent() != b {
+	for i := range a.Elems() {
+		if a.Elems()[i].Parent() != a || b.Elems()[i].Parent() != b {
 			return fmt.Errorf("%s[%d]: parent link", path, i)
 		}
-		if err := sameTree(fmt.Sprintf("%s[%d]", path, i), a.Arr[i], b.Arr[i]); err != nil {
+		if err := sameTree(fmt.Sprintf("%s[%d]", path, i), a.Elems()[i], b.Elems()[i]); err != nil {
 			return err
 		}
 	}

@@ -150,10 +150,10 @@ func checkPositions(t *testing.T, src []byte, d *posDoc, root *Value) {
 	var walk func(v *Value)
 	walk = func(v *Value) {
 		vals = append(vals, fmt.Sprintf("%d:%d", v.Pos.line, v.Pos.col))
-		for _, e := range v.Arr {
+		for _, e := range v.Elems() {
 			walk(e)
 		}
-		for _, m := range v.Obj {
+		for _, m := range v.Members() {
 			keys = append(keys, fmt.Sprintf("%d:%d", m.KeyPos.line, m.KeyPos.col))
 			walk(m.Value)
 		}

@@ -19,15 +19,15 @@ func TestRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	list := root.Lookup("resources").Arr
+	list := root.Lookup("resources").Elems()
 	a, b := list[0], list[1]
-	props, inner := a.Get("properties"), a.Lookup("properties", "list").Arr[1]
+	props, inner := a.Get("properties"), a.Lookup("properties", "list").Elems()[1]
 	url := a.Lookup("properties", "url").Str
 	a.Release()
 	if list[0] != nil || list[1] != b {
 		t.Fatalf("resources after releasing the first: %v", list)
 	}
-	if a.Obj != nil || props.Obj != nil || inner.Obj != nil || props.Parent() != nil || inner.Parent() != nil {
+	if a.Members() != nil || props.Members() != nil || inner.Members() != nil || props.Parent() != nil || inner.Parent() != nil {
 		t.Error("links left in the released subtree")
 	}
 	if url != "https://a" {
@@ -38,14 +38,14 @@ func TestRelease(t *testing.T) {
 	}
 	m := root.Get("m")
 	m.Release()
-	if root.Obj[1].Key != "m" || root.Obj[1].Value != nil {
-		t.Errorf("object slot after release: %+v", root.Obj[1])
+	if root.Members()[1].Key != "m" || root.Members()[1].Value != nil {
+		t.Errorf("object slot after release: %+v", root.Members()[1])
 	}
 
 	// A hand-built value sharing a member of b: releasing it leaves b's
 	// member whole.
 	shared := b.Get("properties")
-	built := &Value{Kind: Object, Obj: []Member{{Key: "properties", Value: shared}}}
+	built := (&Value{Kind: Object}).WithMembers([]Member{{Key: "properties", Value: shared}})
 	built.Release()
 	if shared.Get("url").Text() != "https://b" || shared.Parent() != b {
 		t.Error("releasing a value emptied a member it shares with another tree")
@@ -70,7 +70,7 @@ func TestReleaseFreesSlabs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		list := root.Get("resources").Arr
+		list := root.Get("resources").Elems()
 		weaks := make([]weak.Pointer[Value], 0, len(list))
 		for _, r := range list[:len(list)-1] {
 			weaks = append(weaks, weak.Make(r.Lookup("properties", "tls")))

@@ -89,9 +89,11 @@ func (p *parser) validValue(raw []byte, i, depth int) (*Value, int, error) {
 			}
 		}
 		if obj {
-			v.Kind, v.Obj = Object, pop(&p.members, mbase, p.takeMembers)
+			v.Kind = Object
+			v.SetMembers(pop(&p.members, mbase, p.takeMembers))
 		} else {
-			v.Kind, v.Arr = Array, pop(&p.elems, ebase, p.takeElems)
+			v.Kind = Array
+			v.SetElems(pop(&p.elems, ebase, p.takeElems))
 		}
 		return v, i + 1, nil
 	case '"':

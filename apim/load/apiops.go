@@ -87,7 +87,7 @@ func (b *builder) loadAPIOps(root string, ws string) error {
 			if err != nil {
 				return err
 			}
-			for _, e := range node.Arr {
+			for _, e := range node.Elems() {
 				api := e.Text()
 				if api == "" {
 					api = e.Get("name").Text()

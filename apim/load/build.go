@@ -269,11 +269,11 @@ func (b *builder) keyValues(c *jsontree.Value, key string) []apim.KeyValues {
 		return nil
 	}
 	var out []apim.KeyValues
-	for _, m := range obj.Obj {
+	for _, m := range obj.Members() {
 		kv := apim.KeyValues{Name: m.Key, Pos: m.KeyPos.Position()}
 		switch m.Value.Kind {
 		case jsontree.Array:
-			for _, e := range m.Value.Arr {
+			for _, e := range m.Value.Elems() {
 				kv.Values = append(kv.Values, b.dec.strOf(&jsontree.Member{Key: m.Key, KeyPos: m.KeyPos, Value: e}, m.Key))
 			}
 		default:

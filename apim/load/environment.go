@@ -211,13 +211,13 @@ func yamlToJSON(file string, n *yaml.Node) *jsontree.Value {
 		v := &jsontree.Value{Kind: jsontree.Object, Pos: loc}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
-			v.Obj = append(v.Obj, jsontree.Member{Key: k.Value, KeyPos: jsontree.At(ypos(file, k)), Value: yamlToJSON(file, n.Content[i+1])})
+			v.SetMembers(append(v.Members(), jsontree.Member{Key: k.Value, KeyPos: jsontree.At(ypos(file, k)), Value: yamlToJSON(file, n.Content[i+1])}))
 		}
 		return v
 	case yaml.SequenceNode:
 		v := &jsontree.Value{Kind: jsontree.Array, Pos: loc}
 		for _, c := range n.Content {
-			v.Arr = append(v.Arr, yamlToJSON(file, c))
+			v.SetElems(append(v.Elems(), yamlToJSON(file, c)))
 		}
 		return v
 	case yaml.ScalarNode:
@@ -250,11 +250,11 @@ func (c *envConfig) override(kind, name string, node *jsontree.Value) *jsontree.
 		return node
 	}
 	out := *node
-	out.Obj = append([]jsontree.Member(nil), node.Obj...)
+	out.SetMembers(append([]jsontree.Member(nil), node.Members()...))
 	if m := out.Member("properties"); m != nil {
 		m.Value = mergeJSON(m.Value, e.props)
 	} else {
-		out.Obj = append(out.Obj, jsontree.Member{Key: "properties", KeyPos: e.props.Pos, Value: e.props})
+		out.SetMembers(append(out.Members(), jsontree.Member{Key: "properties", KeyPos: e.props.Pos, Value: e.props}))
 	}
 	res := &out
 	res.Adopt()
@@ -267,13 +267,13 @@ func mergeJSON(base, over *jsontree.Value) *jsontree.Value {
 	if base == nil || base.Kind != jsontree.Object || over.Kind != jsontree.Object {
 		return over
 	}
-	out := &jsontree.Value{Kind: jsontree.Object, Pos: base.Pos, Origin: base.Origin, Obj: append([]jsontree.Member(nil), base.Obj...)}
-	for _, m := range over.Obj {
+	out := (&jsontree.Value{Kind: jsontree.Object, Pos: base.Pos, Origin: base.Origin}).WithMembers(append([]jsontree.Member(nil), base.Members()...))
+	for _, m := range over.Members() {
 		if bm := out.Member(m.Key); bm != nil {
 			bm.Value = mergeJSON(bm.Value, m.Value)
 			continue
 		}
-		out.Obj = append(out.Obj, m)
+		out.SetMembers(append(out.Members(), m))
 	}
 	return out
 }

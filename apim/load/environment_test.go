@@ -96,13 +96,13 @@ func toJSON(v *jsontree.Value) string {
 	switch v.Kind {
 	case jsontree.Object:
 		var parts []string
-		for _, m := range v.Obj {
+		for _, m := range v.Members() {
 			parts = append(parts, `"`+m.Key+`":`+toJSON(m.Value))
 		}
 		return "{" + strings.Join(parts, ",") + "}"
 	case jsontree.Array:
 		var parts []string
-		for _, e := range v.Arr {
+		for _, e := range v.Elems() {
 			parts = append(parts, toJSON(e))
 		}
 		return "[" + strings.Join(parts, ",") + "]"

@@ -166,8 +166,8 @@ func (d *decoder) strList(obj *jsontree.Value, key string) []apim.Field[string] 
 		d.issue(m.Value.Position(), apim.Malformed, "%s: expected an array, got %s", m.Key, m.Value.Kind)
 		return nil
 	}
-	out := make([]apim.Field[string], 0, len(m.Value.Arr))
-	for _, e := range m.Value.Arr {
+	out := make([]apim.Field[string], 0, len(m.Value.Elems()))
+	for _, e := range m.Value.Elems() {
 		out = append(out, d.strOf(&jsontree.Member{Key: m.Key, KeyPos: m.KeyPos, Value: e}, key))
 	}
 	return out
@@ -196,5 +196,5 @@ func (d *decoder) array(obj *jsontree.Value, key string) []*jsontree.Value {
 		d.issue(v.Position(), apim.Malformed, "%s: expected an array, got %s", key, v.Kind)
 		return nil
 	}
-	return v.Arr
+	return v.Elems()
 }

@@ -559,13 +559,13 @@ func Detect(root *jsontree.Value) Kind {
 	case arm.IsTemplate(root):
 		return KindARM
 	}
-	if root.Kind == jsontree.Array && len(root.Arr) > 0 && isRESTResource(root.Arr[0]) {
+	if root.Kind == jsontree.Array && len(root.Elems()) > 0 && isRESTResource(root.Elems()[0]) {
 		return KindREST
 	}
 	if isRESTResource(root) {
 		return KindREST
 	}
-	if v := root.Get("value"); v != nil && v.Kind == jsontree.Array && (len(v.Arr) == 0 || isRESTResource(v.Arr[0])) {
+	if v := root.Get("value"); v != nil && v.Kind == jsontree.Array && (len(v.Elems()) == 0 || isRESTResource(v.Elems()[0])) {
 		return KindREST
 	}
 	if exampleBody(root) != nil {

@@ -112,13 +112,13 @@ func collectREST(root *jsontree.Value, b *builder) (rs []*resource, held []apim.
 	}
 	switch {
 	case root.Kind == jsontree.Array:
-		list(root.Arr)
+		list(root.Elems())
 	case isRESTResource(root):
 		if r := b.restOne(root); r != nil {
 			rs = append(rs, r)
 		}
 	case root.Get("value") != nil && root.Get("value").Kind == jsontree.Array:
-		list(root.Get("value").Arr)
+		list(root.Get("value").Elems())
 	default:
 		body := exampleBody(root)
 		if body == nil {
@@ -163,7 +163,7 @@ func exampleBody(root *jsontree.Value) *jsontree.Value {
 		if isRESTResource(body) {
 			return body
 		}
-		if v := body.Get("value"); v != nil && v.Kind == jsontree.Array && len(v.Arr) > 0 && isRESTResource(v.Arr[0]) {
+		if v := body.Get("value"); v != nil && v.Kind == jsontree.Array && len(v.Elems()) > 0 && isRESTResource(v.Elems()[0]) {
 			return body
 		}
 	}

@@ -98,7 +98,7 @@ func (d *decoder) shapeAt(obj *jsontree.Value, s shape, path []string) {
 	}
 	switch obj.Kind {
 	case jsontree.Array:
-		for _, e := range obj.Arr {
+		for _, e := range obj.Elems() {
 			d.shapeAt(e, s, path)
 		}
 		return
@@ -106,7 +106,7 @@ func (d *decoder) shapeAt(obj *jsontree.Value, s shape, path []string) {
 	default:
 		return
 	}
-	for _, m := range obj.Obj {
+	for _, m := range obj.Members() {
 		sub, ok := s[m.Key]
 		if ok {
 			if sub != nil {
