@@ -541,9 +541,15 @@ func (v *Value) PositionWithPath() apim.Position {
 // Paths makes positions with their JSON paths, as PositionWithPath does,
 // writing the path strings into shared blocks instead of allocating each:
 // a loader keeps every path it makes, several per backend of a template
-// with tens of thousands (issue 16). The zero value is ready to use; a
+// with tens of thousands (issue 16). A path that extends the one made
+// just before it (a loader goes down a resource: its properties, then
+// its circuit breaker, its rules, a rule's condition) shares that one's
+// bytes and adds only its own steps. The zero value is ready to use; a
 // Paths is not safe for concurrent use.
-type Paths struct{ block []byte }
+type Paths struct {
+	block []byte
+	last  string // the path made last, when it ends where block does
+}
 
 // Position returns v's position with its JSON path.
 func (ps *Paths) Position(v *Value) apim.Position {
@@ -552,8 +558,31 @@ func (ps *Paths) Position(v *Value) apim.Position {
 	}
 	p := v.Pos.Position()
 	var buf [128]byte
-	p.Path = blockString(&ps.block, v.AppendPath(buf[:0]))
+	p.Path = ps.path(v.AppendPath(buf[:0]))
 	return p
+}
+
+// path returns b as a string in ps's blocks, extending the last path
+// made in place when b starts with it.
+func (ps *Paths) path(b []byte) string {
+	last := ps.last
+	if n := len(last); n > 0 && len(b) >= n && string(b[:n]) == last {
+		if len(b) == n {
+			return last
+		}
+		if end := len(ps.block); end >= n && cap(ps.block)-end >= len(b)-n &&
+			unsafe.StringData(last) == unsafe.SliceData(ps.block[end-n:]) {
+			ps.block = append(ps.block, b[n:]...)
+			ps.last = unsafe.String(unsafe.StringData(last), len(b))
+			return ps.last
+		}
+	}
+	s := blockString(&ps.block, b)
+	ps.last = ""
+	if len(s) > 0 && len(ps.block) >= len(s) && unsafe.StringData(s) == unsafe.SliceData(ps.block[len(ps.block)-len(s):]) {
+		ps.last = s
+	}
+	return s
 }
 
 // blockSize is the size of one block of string bytes (the parser's text,

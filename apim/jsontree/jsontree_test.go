@@ -310,7 +310,9 @@ func TestParseReaderReadError(t *testing.T) {
 
 // TestPathsMatchPositionWithPath checks that Paths gives every value the
 // position and path PositionWithPath gives it, across block boundaries and
-// for a path too long to share a block.
+// for a path too long to share a block; that paths made earlier are intact
+// once every other path is made; and that a path extending the one before
+// it shares its bytes.
 func TestPathsMatchPositionWithPath(t *testing.T) {
 	src := strings.TrimSuffix(resourcesDoc(3000), "\n  ]\n}\n") + fmt.Sprintf("\n  ], %q: {\"x\": 1}}", strings.Repeat("k", 2000))
 	root, err := Parse("p.json", []byte(src))
@@ -318,13 +320,25 @@ func TestPathsMatchPositionWithPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ps Paths
-	n := 0
+	n, shared := 0, 0
+	type made struct {
+		v   *Value
+		pos apim.Position
+	}
+	var all []made
+	prev := ""
 	var walk func(v *Value)
 	walk = func(v *Value) {
 		n++
-		if got, want := ps.Position(v), v.PositionWithPath(); got != want {
+		got, want := ps.Position(v), v.PositionWithPath()
+		if got != want {
 			t.Fatalf("Paths.Position = %+v, want %+v", got, want)
 		}
+		if len(got.Path) > len(prev) && len(prev) > 0 && unsafe.StringData(got.Path) == unsafe.StringData(prev) {
+			shared++
+		}
+		prev = got.Path
+		all = append(all, made{v, got})
 		for _, e := range v.Elems() {
 			walk(e)
 		}
@@ -338,6 +352,16 @@ func TestPathsMatchPositionWithPath(t *testing.T) {
 	}
 	if n < 20000 {
 		t.Fatalf("walked %d values", n)
+	}
+	for _, m := range all {
+		if want := m.v.PositionWithPath(); m.pos != want {
+			t.Fatalf("a path changed after it was made: %+v, want %+v", m.pos, want)
+		}
+	}
+	// Every value with members or elements is followed by its first
+	// child, whose path extends its own.
+	if shared < n/4 {
+		t.Errorf("%d of %d paths share the bytes of the path before them", shared, n)
 	}
 }
 
