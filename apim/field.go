@@ -55,7 +55,11 @@ func (f Field[T]) Key() string {
 }
 
 // SetKey records the property name as spelled in the source.
-func (f *Field[T]) SetKey(key string) { f.edit(func(n *fieldNote) { n.key = key }) }
+func (f *Field[T]) SetKey(key string) {
+	n := f.noteCopy()
+	n.key = key
+	f.setNote(n)
+}
 
 // WithKey returns f with the spelled property name set (for literals).
 func (f Field[T]) WithKey(key string) Field[T] { f.SetKey(key); return f }
@@ -104,19 +108,45 @@ func (f Field[T]) text() string {
 	return fmt.Sprint(f.Value)
 }
 
+// isText reports whether s is Value's own text, without making it for
+// the common kinds: a model holds about a hundred thousand numbers at
+// 40,000 backends (issue 16).
+func (f Field[T]) isText(s string) bool {
+	switch v := any(f.Value).(type) {
+	case string:
+		return v == s
+	case int:
+		var buf [20]byte
+		return string(strconv.AppendInt(buf[:0], int64(v), 10)) == s
+	case bool:
+		return strconv.FormatBool(v) == s
+	}
+	return f.text() == s
+}
+
 // SetUnknown records why the value could not be resolved ("" clears it).
-func (f *Field[T]) SetUnknown(reason string) { f.edit(func(n *fieldNote) { n.unknown = reason }) }
+func (f *Field[T]) SetUnknown(reason string) {
+	n := f.noteCopy()
+	n.unknown = reason
+	f.setNote(n)
+}
 
 // SetExpr records the ARM expression the value came from.
-func (f *Field[T]) SetExpr(expr string) { f.edit(func(n *fieldNote) { n.expr = expr }) }
+func (f *Field[T]) SetExpr(expr string) {
+	n := f.noteCopy()
+	n.expr = expr
+	f.setNote(n)
+}
 
 // SetRaw records the value's source text; call it once Value and the
 // unknown reason are final: text equal to Value's own is not stored.
 func (f *Field[T]) SetRaw(raw string) {
-	if raw != "" && f.Known() && raw == f.text() {
+	if raw != "" && f.Known() && f.isText(raw) {
 		raw = ""
 	}
-	f.edit(func(n *fieldNote) { n.raw = raw })
+	n := f.noteCopy()
+	n.raw = raw
+	f.setNote(n)
 }
 
 // WithUnknown returns f with the unknown reason set (for literals).
@@ -128,19 +158,28 @@ func (f Field[T]) WithExpr(expr string) Field[T] { f.SetExpr(expr); return f }
 // WithRaw returns f with the source text set (for literals).
 func (f Field[T]) WithRaw(raw string) Field[T] { f.SetRaw(raw); return f }
 
-// edit changes a copy of f's note (copies of f share the old one) and
-// drops the note when nothing is left in it.
-func (f *Field[T]) edit(change func(*fieldNote)) {
-	var n fieldNote
-	if f.note != nil {
-		n = *f.note
+// noteCopy returns a copy of f's note (the zero note when f has none).
+func (f *Field[T]) noteCopy() fieldNote {
+	if f.note == nil {
+		return fieldNote{}
 	}
-	change(&n)
-	if n == (fieldNote{}) {
+	return *f.note
+}
+
+// setNote makes n f's note: a new one (copies of f share the old one),
+// none when n is empty, and no change when n is what f holds already.
+// Only a changed, non-empty note is allocated: most fields are set to
+// literals and never need one (issue 16).
+func (f *Field[T]) setNote(n fieldNote) {
+	switch {
+	case n == (fieldNote{}):
 		f.note = nil
-		return
+	case f.note != nil && *f.note == n:
+	default:
+		p := new(fieldNote)
+		*p = n
+		f.note = p
 	}
-	f.note = &n
 }
 
 // Retyped returns a field of another type with f's flags, position and
