@@ -52,6 +52,9 @@ type Document struct {
 // IsFragment reports whether the document is a policy fragment.
 func (d *Document) IsFragment() bool { return d.Root != nil && d.Root.Name == "fragment" }
 
+// Size returns the number of elements of the parsed document.
+func (d *Document) Size() int { return d.size }
+
 // Section returns the element of the given section, or nil.
 func (d *Document) Section(s Section) *Element { return d.Sections[s] }
 

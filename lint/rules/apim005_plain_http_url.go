@@ -61,7 +61,7 @@ func checkPlainHTTPURL(pass *lint.Pass) {
 			continue
 		}
 		subj := policySubject(p.Src)
-		walkPolicy(p.Doc, func(e *policy.Element) bool {
+		p.walkNamed([]string{"set-backend-service", "set-url"}, func(e *policy.Element) bool {
 			switch e.Name {
 			case "set-backend-service":
 				a := e.Attr("base-url")

@@ -78,10 +78,7 @@ func certRefs(svc *apim.Service, policies *policySet) []certRef {
 			continue
 		}
 		subj := policySubject(p.Src)
-		walkPolicy(p.Doc, func(e *policy.Element) bool {
-			if e.Name != "authentication-certificate" {
-				return true
-			}
+		p.walkNamed([]string{"authentication-certificate"}, func(e *policy.Element) bool {
 			for _, name := range []string{"certificate-id", "thumbprint"} {
 				a := e.Attr(name)
 				if !literalValue(a) || strings.TrimSpace(a.Value) == "" {

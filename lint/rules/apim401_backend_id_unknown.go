@@ -47,7 +47,7 @@ func checkBackendIDUnknown(pass *lint.Pass) {
 		if p.Doc == nil {
 			continue
 		}
-		for _, e := range setBackendServices(p.Doc) {
+		for _, e := range setBackendServices(p) {
 			a := e.Attr("backend-id")
 			if a == nil {
 				continue

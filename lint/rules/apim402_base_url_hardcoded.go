@@ -55,7 +55,7 @@ func checkBaseURLHardcoded(pass *lint.Pass) {
 		if p.Doc == nil {
 			continue
 		}
-		for _, e := range setBackendServices(p.Doc) {
+		for _, e := range setBackendServices(p) {
 			a := e.Attr("base-url")
 			if !literalValue(a) || strings.TrimSpace(a.Value) == "" || policy.HasDeployToken(a.Value) {
 				continue // a token replaced at deploy time is not a hard-coded URL

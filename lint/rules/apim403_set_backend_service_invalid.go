@@ -47,7 +47,7 @@ func checkSetBackendServiceInvalid(pass *lint.Pass) {
 		if p.Doc == nil {
 			continue
 		}
-		for _, e := range setBackendServices(p.Doc) {
+		for _, e := range setBackendServices(p) {
 			base, id := e.Attr("base-url"), e.Attr("backend-id")
 			switch {
 			case base != nil && id != nil:

@@ -40,7 +40,7 @@ var ExpressionInvalid = &lint.Rule{
 }
 
 func checkExpressionInvalid(pass *lint.Pass) {
-	walkServicePolicies(pass, func(src *apim.PolicyDoc, subj lint.Subject, e *policy.Element) bool {
+	walkServicePolicies(pass, nil, func(src *apim.PolicyDoc, subj lint.Subject, e *policy.Element) bool {
 		for _, a := range e.Attrs {
 			if a.Expr != nil {
 				checkExpr(pass, src, subj, a.Expr, "attribute "+a.Name+" of <"+e.Name+">")

@@ -52,7 +52,7 @@ func checkUnknownPolicy(pass *lint.Pass) {
 		if p.Doc == nil {
 			continue
 		}
-		walkPolicy(p.Doc, func(e *policy.Element) bool {
+		p.walk(func(e *policy.Element) bool {
 			if _, ok := policy.Lookup(e.Name); ok {
 				return true
 			}

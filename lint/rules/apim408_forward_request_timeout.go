@@ -44,10 +44,7 @@ func checkForwardRequestTimeout(pass *lint.Pass) {
 			continue
 		}
 		subj := policySubject(p.Src)
-		walkPolicy(p.Doc, func(e *policy.Element) bool {
-			if e.Name != "forward-request" {
-				return true
-			}
+		p.walkNamed([]string{"forward-request"}, func(e *policy.Element) bool {
 			sec, ms := e.Attr("timeout"), e.Attr("timeout-ms")
 			if sec != nil && ms != nil {
 				pass.ReportFixf(ms.Pos, subj, "remove timeout or timeout-ms",

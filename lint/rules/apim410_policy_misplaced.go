@@ -59,7 +59,7 @@ func checkPolicyMisplaced(pass *lint.Pass) {
 			continue
 		}
 		subj := policySubject(p.Src)
-		walkPolicy(p.Doc, func(e *policy.Element) bool {
+		p.walk(func(e *policy.Element) bool {
 			info, ok := policy.Lookup(e.Name)
 			if !ok {
 				return false // APIM406 reports it; its content is unknown too
@@ -208,8 +208,8 @@ func fragmentSites(svc *apim.Service, set *policySet) map[string][]fragmentSite 
 		if p.Doc == nil || p.Doc.IsFragment() {
 			continue
 		}
-		walkPolicy(p.Doc, func(e *policy.Element) bool {
-			if e.Name != "include-fragment" || e.Section == "" {
+		p.walkNamed([]string{"include-fragment"}, func(e *policy.Element) bool {
+			if e.Section == "" {
 				return true
 			}
 			a := e.Attr("fragment-id")

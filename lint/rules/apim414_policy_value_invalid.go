@@ -92,7 +92,7 @@ func namedValueTypoIn(s string) string {
 }
 
 func checkPolicyValueInvalid(pass *lint.Pass) {
-	walkServicePolicies(pass, func(_ *apim.PolicyDoc, subj lint.Subject, e *policy.Element) bool {
+	walkServicePolicies(pass, nil, func(_ *apim.PolicyDoc, subj lint.Subject, e *policy.Element) bool {
 		for _, a := range e.Attrs {
 			if m := namedValueTypoIn(a.Source); m != "" && a.Expr == nil {
 				reportSev(pass, lint.Warning, a.Pos, subj, "write the reference as {{name}}",

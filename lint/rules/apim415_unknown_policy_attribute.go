@@ -40,7 +40,7 @@ var UnknownPolicyAttribute = &lint.Rule{
 }
 
 func checkUnknownPolicyAttribute(pass *lint.Pass) {
-	walkServicePolicies(pass, func(_ *apim.PolicyDoc, subj lint.Subject, e *policy.Element) bool {
+	walkServicePolicies(pass, nil, func(_ *apim.PolicyDoc, subj lint.Subject, e *policy.Element) bool {
 		for _, a := range e.Attrs {
 			if a.Name == "xmlns" || strings.IndexByte(a.Name, ':') >= 0 {
 				continue // namespace declarations and prefixed attributes

@@ -41,7 +41,7 @@ var ExpressionNotEvaluated = &lint.Rule{
 }
 
 func checkExpressionNotEvaluated(pass *lint.Pass) {
-	walkServicePolicies(pass, func(_ *apim.PolicyDoc, subj lint.Subject, e *policy.Element) bool {
+	walkServicePolicies(pass, nil, func(_ *apim.PolicyDoc, subj lint.Subject, e *policy.Element) bool {
 		for _, a := range e.Attrs {
 			if a.Expr == nil && !strings.Contains(a.Source, "@(") && !strings.Contains(a.Source, "@{") {
 				continue

@@ -38,8 +38,8 @@ var LiquidTemplateInvalid = &lint.Rule{
 
 func checkLiquidTemplateInvalid(pass *lint.Pass) {
 	var eng *liquid.Engine
-	walkServicePolicies(pass, func(src *apim.PolicyDoc, subj lint.Subject, e *policy.Element) bool {
-		if e.Name != "set-body" || !strings.EqualFold(strings.TrimSpace(e.AttrValue("template", "")), "liquid") {
+	walkServicePolicies(pass, []string{"set-body"}, func(src *apim.PolicyDoc, subj lint.Subject, e *policy.Element) bool {
+		if !strings.EqualFold(strings.TrimSpace(e.AttrValue("template", "")), "liquid") {
 			return true
 		}
 		if eng == nil {

@@ -40,8 +40,8 @@ var LiquidBodyInReturnResponse = &lint.Rule{
 }
 
 func checkLiquidBodyInReturnResponse(pass *lint.Pass) {
-	walkServicePolicies(pass, func(_ *apim.PolicyDoc, subj lint.Subject, e *policy.Element) bool {
-		if e.Name != "set-body" || !strings.EqualFold(strings.TrimSpace(e.AttrValue("template", "")), "liquid") {
+	walkServicePolicies(pass, []string{"set-body"}, func(_ *apim.PolicyDoc, subj lint.Subject, e *policy.Element) bool {
+		if !strings.EqualFold(strings.TrimSpace(e.AttrValue("template", "")), "liquid") {
 			return true
 		}
 		in := false

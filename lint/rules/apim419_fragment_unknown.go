@@ -56,10 +56,7 @@ func checkFragmentUnknown(pass *lint.Pass) {
 		if p.Doc == nil {
 			continue
 		}
-		walkPolicy(p.Doc, func(e *policy.Element) bool {
-			if e.Name != "include-fragment" {
-				return true
-			}
+		p.walkNamed([]string{"include-fragment"}, func(e *policy.Element) bool {
 			a := e.Attr("fragment-id")
 			if !literalValue(a) || strings.TrimSpace(a.Value) == "" || svc.Fragment(strings.TrimSpace(a.Value)) != nil {
 				return true

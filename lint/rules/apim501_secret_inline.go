@@ -187,11 +187,9 @@ func policySecretValues(pass *lint.Pass) []string {
 		})
 		// A key in a base-url's query (an Azure Functions ?code=…) is
 		// masked in the lines printers quote, as in messages.
-		walkPolicy(p.Doc, func(e *policy.Element) bool {
-			if e.Name == "set-backend-service" {
-				if a := e.Attr("base-url"); a != nil {
-					out = append(out, queryCredentials(a.Value)...)
-				}
+		p.walkNamed([]string{"set-backend-service"}, func(e *policy.Element) bool {
+			if a := e.Attr("base-url"); a != nil {
+				out = append(out, queryCredentials(a.Value)...)
 			}
 			return true
 		})
@@ -229,7 +227,7 @@ func queryCredentials(s string) []string {
 // query parameter set to a literal value; with where it is written, the
 // secret and what to say about it.
 func policyCredentials(p *parsedPolicy, found func(pos apim.Position, secret, message string)) {
-	walkPolicy(p.Doc, func(e *policy.Element) bool {
+	p.walkNamed([]string{"authentication-basic", "authentication-certificate", "set-backend-service", "set-header", "set-query-parameter"}, func(e *policy.Element) bool {
 		switch e.Name {
 		case "authentication-basic", "authentication-certificate":
 			if a := e.Attr("password"); literalValue(a) && strings.TrimSpace(a.Value) != "" {

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,6 +26,53 @@ type parsedPolicy struct {
 	Doc *policy.Document
 	// Err is the parse error (an *apim.Error with code APIM901).
 	Err error
+
+	// marks are the policy-markup elements of Doc in document order (see
+	// walk).
+	marks []mark
+	// uses has bit i set when Doc has an element (markup or not) whose
+	// name has id i in the set's nameIDs.
+	uses []uint64
+}
+
+// mark is one policy-markup element of a parsed document.
+type mark struct {
+	e *policy.Element
+	// name is e.Name, here so that a filter by name does not read e.
+	name string
+	// end is the index, in the document's marks, after e's markup
+	// descendants: where a walk goes on when it does not descend into e.
+	end int32
+}
+
+// walk calls fn for every element of p that is policy markup, in document
+// order: it does not descend into free-form content (XSLT, bodies) or into
+// elements with a namespace prefix, nor into an element for which fn
+// returns false. It reads the index built with the parse (marks), so the
+// rules that each walk every document do not each recurse through it.
+// Nothing is visited when p did not parse.
+func (p *parsedPolicy) walk(fn func(e *policy.Element) bool) {
+	for i := 0; i < len(p.marks); {
+		if fn(p.marks[i].e) {
+			i++
+		} else {
+			i = int(p.marks[i].end)
+		}
+	}
+}
+
+// walkNamed is walk calling fn only for the elements named one of names:
+// the visits of walk(g) where g is fn for those names and returns true
+// for every other element.
+func (p *parsedPolicy) walkNamed(names []string, fn func(e *policy.Element) bool) {
+	for i := 0; i < len(p.marks); {
+		m := &p.marks[i]
+		if slices.Contains(names, m.name) && !fn(m.e) {
+			i = int(m.end)
+		} else {
+			i++
+		}
+	}
 }
 
 // policySet is every policy document of a service, parsed.
@@ -36,8 +84,9 @@ type policySet struct {
 	// effective-policy copies keep the etree node, so this finds where a
 	// merged statement was written.
 	origin map[*etree.Element]*apim.PolicyDoc
-	// names holds the element names used by each document.
-	names map[*apim.PolicyDoc]map[string]bool
+	// nameIDs numbers the element names used by any document (the bits
+	// of parsedPolicy.uses).
+	nameIDs map[string]int
 	// fragmentNames holds the element names used by any fragment.
 	fragmentNames map[string]bool
 
@@ -84,8 +133,7 @@ func servicePolicies(pass *lint.Pass) *policySet {
 func parsePolicies(docs []*apim.PolicyDoc) *policySet {
 	s := &policySet{
 		bySrc:         make(map[*apim.PolicyDoc]*parsedPolicy, len(docs)),
-		origin:        map[*etree.Element]*apim.PolicyDoc{},
-		names:         map[*apim.PolicyDoc]map[string]bool{},
+		nameIDs:       map[string]int{},
 		fragmentNames: map[string]bool{},
 	}
 	// Parse on every core (policy.Parse is the costly part and documents
@@ -112,29 +160,68 @@ func parsePolicies(docs []*apim.PolicyDoc) *policySet {
 	}
 	close(next)
 	wg.Wait()
+	// The marks of every document share one array, cut per document at
+	// the end (the documents' sizes bound its length).
+	size := 0
+	for _, p := range parsed {
+		if p != nil && p.Doc != nil {
+			size += p.Doc.Size()
+		}
+	}
+	marks := make([]mark, 0, size)
+	s.origin = make(map[*etree.Element]*apim.PolicyDoc, size)
+	ends := make([]int, 0, len(docs))
 	for i, d := range docs {
 		p := parsed[i]
 		if d == nil || s.bySrc[d] != nil {
 			continue
 		}
-		if p.Doc != nil {
-			names := map[string]bool{}
-			p.Doc.Walk(func(e *policy.Element) bool {
-				names[e.Name] = true
-				if e.Node != nil {
-					s.origin[e.Node] = d
-				}
-				if d.Scope == apim.ScopeFragment {
-					s.fragmentNames[e.Name] = true
-				}
-				return true
-			})
-			s.names[d] = names
+		if p.Doc != nil && p.Doc.Root != nil {
+			marks = s.index(p, marks, len(marks), p.Doc.Root, true)
 		}
+		ends = append(ends, len(marks))
 		s.All = append(s.All, p)
 		s.bySrc[d] = p
 	}
+	start := 0
+	for i, p := range s.All {
+		p.marks = marks[start:ends[i]:ends[i]]
+		start = ends[i]
+	}
 	return s
+}
+
+// index records e and its descendants, elements of document p: their
+// origin, the names p uses, and (when markup, as walk decides) the marks
+// of p, whose first is at start in marks.
+func (s *policySet) index(p *parsedPolicy, marks []mark, start int, e *policy.Element, markup bool) []mark {
+	id, ok := s.nameIDs[e.Name]
+	if !ok {
+		id = len(s.nameIDs)
+		s.nameIDs[e.Name] = id
+	}
+	for len(p.uses) <= id/64 {
+		p.uses = append(p.uses, 0)
+	}
+	p.uses[id/64] |= 1 << (id % 64)
+	if e.Node != nil {
+		s.origin[e.Node] = p.Src
+	}
+	if p.Src.Scope == apim.ScopeFragment {
+		s.fragmentNames[e.Name] = true
+	}
+	markup = markup && strings.IndexByte(e.Name, ':') < 0
+	i := len(marks)
+	if markup {
+		marks = append(marks, mark{e: e, name: e.Name})
+	}
+	for _, c := range e.Children {
+		marks = s.index(p, marks, start, c, markup && !isFreeForm(e.Name))
+	}
+	if markup {
+		marks[i].end = int32(len(marks) - start)
+	}
+	return marks
 }
 
 // policySubject is the finding subject for a policy document.
@@ -210,8 +297,12 @@ func (s *policySet) chainUses(c scopeChain, names ...string) bool {
 		if s.fragmentNames[n] {
 			return true
 		}
+		id, ok := s.nameIDs[n]
+		if !ok {
+			continue
+		}
 		for _, l := range c.Layers {
-			if s.names[l][n] {
+			if p := s.bySrc[l]; p != nil && id/64 < len(p.uses) && p.uses[id/64]&(1<<(id%64)) != 0 {
 				return true
 			}
 		}
@@ -274,29 +365,23 @@ func isFreeForm(name string) bool {
 	return false
 }
 
-// walkPolicy calls fn for every element of d that is policy markup: it
-// does not descend into free-form content (XSLT, bodies) or into elements
-// with a namespace prefix.
-func walkPolicy(d *policy.Document, fn func(e *policy.Element) bool) {
-	d.Walk(func(e *policy.Element) bool {
-		if strings.IndexByte(e.Name, ':') >= 0 {
-			return false
-		}
-		return fn(e) && !isFreeForm(e.Name)
-	})
-}
-
-// walkServicePolicies calls fn for every policy-markup element (walkPolicy)
-// of every parsed policy document of the pass's service, with the document
+// walkServicePolicies calls fn for every policy-markup element (walk) of
+// every parsed policy document of the pass's service, or only for those
+// named one of names (walkNamed) when names is not nil, with the document
 // and the subject of its findings. Documents that do not parse are skipped
 // (APIM901 reports them).
-func walkServicePolicies(pass *lint.Pass, fn func(src *apim.PolicyDoc, subj lint.Subject, e *policy.Element) bool) {
+func walkServicePolicies(pass *lint.Pass, names []string, fn func(src *apim.PolicyDoc, subj lint.Subject, e *policy.Element) bool) {
 	for _, p := range servicePolicies(pass).All {
 		if p.Doc == nil {
 			continue
 		}
 		src, subj := p.Src, policySubject(p.Src)
-		walkPolicy(p.Doc, func(e *policy.Element) bool { return fn(src, subj, e) })
+		visit := func(e *policy.Element) bool { return fn(src, subj, e) }
+		if names != nil {
+			p.walkNamed(names, visit)
+		} else {
+			p.walk(visit)
+		}
 	}
 }
 

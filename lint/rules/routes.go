@@ -59,13 +59,11 @@ func backendIDCandidates(a *policy.Attr) []string {
 	return nil
 }
 
-// setBackendServices returns the set-backend-service elements of d.
-func setBackendServices(d *policy.Document) []*policy.Element {
+// setBackendServices returns the set-backend-service elements of p.
+func setBackendServices(p *parsedPolicy) []*policy.Element {
 	var out []*policy.Element
-	walkPolicy(d, func(e *policy.Element) bool {
-		if e.Name == "set-backend-service" {
-			out = append(out, e)
-		}
+	p.walkNamed([]string{"set-backend-service"}, func(e *policy.Element) bool {
+		out = append(out, e)
 		return true
 	})
 	return out
