@@ -74,7 +74,7 @@ func Parse(doc *apim.PolicyDoc) (*Document, error) {
 		Sections: map[Section]*Element{},
 		Comments: b.comments,
 		Escaped:  pp.escapes,
-		size:     len(b.elems),
+		size:     b.size,
 	}
 	d.assignSections()
 	if !doc.Embedded && d.Root != nil {
@@ -90,7 +90,8 @@ type builder struct {
 	pp       *preprocessed
 	root     *Element
 	stack    []*Element
-	elems    []*Element // document order
+	size     int        // elements so far
+	spans    []attrSpan // scanAttrSpans's buffer, reused per start tag
 	comments []*Comment
 	// pending holds ignore directives waiting for the next sibling element
 	// (key nil: before the root).
@@ -197,14 +198,23 @@ func (b *builder) start(t xml.StartElement, off int) error {
 	e := &Element{Name: qname(t.Name), Parent: parent}
 	e.Pos = b.pm.pos(b.pp.origOffset(off), "")
 	e.Node = b.node().CreateElement(e.Name)
-	spans := scanAttrSpans(b.pp.buf, off)
-	seen := make(map[string]bool, len(t.Attr))
+	b.spans = scanAttrSpans(b.spans[:0], b.pp.buf, off)
+	spans := b.spans
+	var seen map[string]bool // for many attributes; a few are compared in turn
+	if len(t.Attr) > 8 {
+		seen = make(map[string]bool, len(t.Attr))
+	}
+	if len(t.Attr) > 0 {
+		e.Attrs = make([]*Attr, 0, len(t.Attr))
+	}
 	for i, a := range t.Attr {
 		name := qname(a.Name)
-		if seen[name] {
+		if seen != nil && seen[name] || seen == nil && e.Attr(name) != nil {
 			return b.errAt(off, "element <%s> has attribute %q twice", e.Name, name)
 		}
-		seen[name] = true
+		if seen != nil {
+			seen[name] = true
+		}
 		e.Node.CreateAttr(name, a.Value)
 		at := &Attr{Name: name, Value: a.Value, Source: a.Value, Pos: e.Pos, ValuePos: e.Pos}
 		if i < len(spans) {
@@ -226,7 +236,7 @@ func (b *builder) start(t xml.StartElement, off int) error {
 		delete(b.pending, parent)
 	}
 	b.stack = append(b.stack, e)
-	b.elems = append(b.elems, e)
+	b.size++
 	return nil
 }
 
@@ -268,6 +278,12 @@ func (b *builder) text(t xml.CharData, off, end int) error {
 		e.Node.CreateCData(s)
 	} else {
 		e.Node.CreateText(s)
+	}
+	if len(e.segs) == 0 && firstNonSpace(s) < 0 {
+		// Blank text before any other (the indentation before a child)
+		// adds nothing: finishText trims it and finds no position or
+		// expression in it, and it holds no {{name}} to substitute.
+		return nil
 	}
 	var seg segment
 	if cdata {
@@ -352,7 +368,9 @@ func finishText(e *Element) {
 	var all strings.Builder
 	for i := range e.segs {
 		s := &e.segs[i]
-		all.WriteString(s.text)
+		if len(e.segs) > 1 {
+			all.WriteString(s.text)
+		}
 		e.Exprs = append(e.Exprs, findExprs(s.text, s)...)
 		if e.TextPos.Line == 0 {
 			if k := firstNonSpace(s.text); k >= 0 {
@@ -360,7 +378,11 @@ func finishText(e *Element) {
 			}
 		}
 	}
-	e.Text = strings.TrimSpace(all.String())
+	if len(e.segs) == 1 {
+		e.Text = strings.TrimSpace(e.segs[0].text)
+	} else {
+		e.Text = strings.TrimSpace(all.String())
+	}
 	if len(e.Exprs) == 1 && e.Exprs[0].Raw == e.Text {
 		e.TextExpr = e.Exprs[0]
 	}
@@ -379,6 +401,9 @@ func firstNonSpace(s string) int {
 
 // findExprs returns the policy expressions in decoded text.
 func findExprs(text string, seg *segment) []*Expr {
+	if strings.IndexByte(text, '@') < 0 {
+		return nil
+	}
 	var out []*Expr
 	sc := newBoundedScanner([]byte(text), false)
 	for i := 0; i+1 < len(text); {
@@ -428,8 +453,8 @@ type attrSpan struct{ name, val, valEnd int }
 // scanAttrSpans finds the attributes of the start tag at buf[i] ('<').
 // The buffer is well-formed inside tags (the decoder accepted it), so a
 // plain scan suffices.
-func scanAttrSpans(buf []byte, i int) []attrSpan {
-	var out []attrSpan
+// The spans are appended to out.
+func scanAttrSpans(out []attrSpan, buf []byte, i int) []attrSpan {
 	j := i + 1
 	for j < len(buf) && !isSpace(buf[j]) && buf[j] != '/' && buf[j] != '>' {
 		j++

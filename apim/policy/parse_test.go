@@ -258,6 +258,7 @@ func TestParseMalformed(t *testing.T) {
 		{"never closed", "<policies>\n  <inbound>", 2, 3, "never closed"},
 		{"bad attribute", "<policies>\n  <inbound a=b/>\n</policies>", 2, 15, "malformed"},
 		{"duplicate attribute", "<policies>\n  <set-header name=\"a\" name=\"b\"/>\n</policies>", 2, 3, "twice"},
+		{"duplicate among many attributes", "<policies>\n  <x a=\"1\" b=\"1\" c=\"1\" d=\"1\" e=\"1\" f=\"1\" g=\"1\" h=\"1\" i=\"1\" c=\"2\"/>\n</policies>", 2, 3, "attribute \"c\" twice"},
 		{"two roots", "<policies/>\n<policies/>", 2, 1, "second root"},
 		{"empty", "  \n", 1, 1, "empty policy"},
 		{"text outside", "<policies/>\nhello", 1, 12, "text outside"},
@@ -451,4 +452,36 @@ func TestParseCorpusFacts(t *testing.T) {
 			t.Errorf("<string> inside an expression became an element")
 		}
 	})
+}
+
+// TestParseTextAroundChildren checks an element's text when comments and
+// children split it: blank runs at the ends are trimmed, the ones inside
+// are kept, and TextPos and the expressions point into the source.
+func TestParseTextAroundChildren(t *testing.T) {
+	src := "<policies><inbound>\n  <set-body>\n  <!-- c -->  a <!-- d --> @(1)  \n</set-body>\n  <value>\n\t<![CDATA[ x ]]> {{nv}} </value>\n</inbound></policies>"
+	d, err := Parse(&apim.PolicyDoc{XML: src, Pos: apim.Position{File: "p.xml", Line: 1, Col: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := d.Section(Inbound)
+	body, value := in.Child("set-body"), in.Child("value")
+	if in.Text != "" || in.TextPos.IsValid() || len(in.Exprs) != 0 {
+		t.Errorf("<inbound> text = %q at %s with %d expressions, want none", in.Text, in.TextPos, len(in.Exprs))
+	}
+	if got, want := body.Text, "a  @(1)"; got != want {
+		t.Errorf("<set-body> text = %q, want %q", got, want)
+	}
+	if got, want := body.TextPos.String(), "p.xml:3:15"; got != want {
+		t.Errorf("<set-body> text at %s, want %s", got, want)
+	}
+	if len(body.Exprs) != 1 || body.Exprs[0].Raw != "@(1)" || body.Exprs[0].Pos.String() != "p.xml:3:28" {
+		t.Errorf("<set-body> expressions = %v, want @(1) at p.xml:3:28", body.Exprs)
+	}
+	if got, want := value.Text, "x  {{nv}}"; got != want {
+		t.Errorf("<value> text = %q, want %q", got, want)
+	}
+	refs := d.NamedValueRefs()
+	if len(refs) != 1 || refs[0].Pos.String() != "p.xml:6:18" {
+		t.Errorf("named value refs = %v, want {{nv}} at p.xml:6:18", refs)
+	}
 }
