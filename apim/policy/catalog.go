@@ -320,6 +320,14 @@ func Lookup(name string) (Info, bool) {
 	return i.clone(), ok
 }
 
+// KindOf returns the kind of a known element name: Lookup's Kind without
+// the copy of the entry's lists, for callers that ask only that (a lint
+// run asks for every element of every policy).
+func KindOf(name string) (Kind, bool) {
+	i, ok := catalogue[name]
+	return i.Kind, ok
+}
+
 // clone copies the slices so callers cannot modify the catalogue.
 func (i Info) clone() Info {
 	i.Sections = slices.Clone(i.Sections)

@@ -294,3 +294,18 @@ func TestParseEmbeddedRawXML(t *testing.T) {
 		t.Errorf("expr pos = %+v (json string at %s)", p, v.Pos)
 	}
 }
+
+// TestKindOf checks that KindOf answers as Lookup does.
+func TestKindOf(t *testing.T) {
+	known := Known()
+	if len(known) < 50 {
+		t.Fatalf("catalogue has %d entries", len(known))
+	}
+	for _, i := range append(known, Info{Name: "no-such-policy"}, Info{Name: ""}) {
+		want, wantOK := Lookup(i.Name)
+		got, ok := KindOf(i.Name)
+		if got != want.Kind || ok != wantOK {
+			t.Errorf("KindOf(%q) = %v, %v; Lookup says %v, %v", i.Name, got, ok, want.Kind, wantOK)
+		}
+	}
+}

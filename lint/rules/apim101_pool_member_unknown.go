@@ -35,7 +35,7 @@ var PoolMemberUnknown = &lint.Rule{
 
 func checkPoolMemberUnknown(pass *lint.Pass) {
 	svc := pass.Service
-	for _, b := range poolBackends(svc) {
+	for _, b := range poolBackends(pass) {
 		for i, m := range poolMembers(b) {
 			if !m.ID.Set || m.ID.Null {
 				pass.ReportFixf(memberPos(m), backendSubject(b), `set id to the backend's ARM id or "/backends/<name>"`,

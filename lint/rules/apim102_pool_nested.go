@@ -25,7 +25,7 @@ var PoolNested = &lint.Rule{
 }
 
 func checkPoolNested(pass *lint.Pass) {
-	for _, b := range poolBackends(pass.Service) {
+	for _, b := range poolBackends(pass) {
 		for _, m := range poolMembers(b) {
 			if !m.ID.Known() || m.Name == "" {
 				continue

@@ -24,7 +24,7 @@ var PoolHasURL = &lint.Rule{
 }
 
 func checkPoolHasURL(pass *lint.Pass) {
-	for _, b := range poolBackends(pass.Service) {
+	for _, b := range poolBackends(pass) {
 		if b.URL.Known() {
 			pass.ReportFixf(b.URL.At(b.Pos), backendSubject(b), "remove url from the pool",
 				"pool %q sets url %q; Azure rejects a Pool with a url (its members carry the URLs)",

@@ -21,7 +21,7 @@ var PoolSize = &lint.Rule{
 }
 
 func checkPoolSize(pass *lint.Pass) {
-	for _, b := range poolBackends(pass.Service) {
+	for _, b := range poolBackends(pass) {
 		members := poolMembers(b)
 		switch {
 		case len(members) == 0:

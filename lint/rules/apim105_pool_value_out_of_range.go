@@ -32,7 +32,7 @@ var PoolValueOutOfRange = &lint.Rule{
 }
 
 func checkPoolValueOutOfRange(pass *lint.Pass) {
-	for _, b := range poolBackends(pass.Service) {
+	for _, b := range poolBackends(pass) {
 		for _, m := range poolMembers(b) {
 			for _, f := range []struct {
 				name  string

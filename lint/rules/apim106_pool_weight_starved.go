@@ -40,7 +40,7 @@ var PoolWeightStarved = &lint.Rule{
 
 func checkPoolWeightStarved(pass *lint.Pass) {
 	minShare := pass.Float("minShare", 0.01)
-	for _, b := range poolBackends(pass.Service) {
+	for _, b := range poolBackends(pass) {
 		members, shares, ok := poolShares(b)
 		if !ok {
 			continue

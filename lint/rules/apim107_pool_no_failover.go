@@ -32,7 +32,7 @@ var PoolNoFailover = &lint.Rule{
 
 func checkPoolNoFailover(pass *lint.Pass) {
 	svc := pass.Service
-	for _, b := range poolBackends(svc) {
+	for _, b := range poolBackends(pass) {
 		members := poolMembers(b)
 		if len(members) == 0 {
 			continue // APIM104

@@ -27,7 +27,7 @@ var PoolDuplicateMember = &lint.Rule{
 }
 
 func checkPoolDuplicateMember(pass *lint.Pass) {
-	for _, b := range poolBackends(pass.Service) {
+	for _, b := range poolBackends(pass) {
 		first := map[string]int{}
 		for i, m := range poolMembers(b) {
 			if !m.ID.Known() || m.Name == "" {

@@ -25,7 +25,7 @@ var PoolMixedPriority = &lint.Rule{
 }
 
 func checkPoolMixedPriority(pass *lint.Pass) {
-	for _, b := range poolBackends(pass.Service) {
+	for _, b := range poolBackends(pass) {
 		var set, unset []string
 		firstUnset := -1
 		members := poolMembers(b)

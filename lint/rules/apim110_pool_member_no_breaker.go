@@ -29,7 +29,7 @@ var PoolMemberNoBreaker = &lint.Rule{
 
 func checkPoolMemberNoBreaker(pass *lint.Pass) {
 	svc := pass.Service
-	for _, p := range poolBackends(svc) {
+	for _, p := range poolBackends(pass) {
 		var with, without []string
 		for _, m := range poolMembers(p) {
 			b := svc.Backend(m.Name)

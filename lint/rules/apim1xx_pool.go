@@ -7,6 +7,7 @@ import (
 	"github.com/agnivade/levenshtein"
 	"github.com/apimlab/apimlab/apim"
 	"github.com/apimlab/apimlab/backends"
+	"github.com/apimlab/apimlab/lint"
 )
 
 // Helpers shared by the pool rules (APIM1xx).
@@ -15,7 +16,16 @@ import (
 const MaxPoolMembers = 30
 
 // poolBackends returns the backends whose type is known to be Pool.
-func poolBackends(svc *apim.Service) []*apim.Backend {
+// It is built once per lint run (Pass.Memo) for the dozen rules that ask.
+// Read-only.
+func poolBackends(pass *lint.Pass) []*apim.Backend {
+	return pass.Memo(poolBackendsKey{}, func() any { return listPoolBackends(pass.Service) }).([]*apim.Backend)
+}
+
+// poolBackendsKey is the Pass.Memo key of poolBackends.
+type poolBackendsKey struct{}
+
+func listPoolBackends(svc *apim.Service) []*apim.Backend {
 	var out []*apim.Backend
 	for _, b := range svc.Backends {
 		if b.Type.Unknown() == "" && b.IsPool() {
@@ -28,10 +38,18 @@ func poolBackends(svc *apim.Service) []*apim.Backend {
 // memberPools maps the lower-case name of every backend that is a member
 // of a pool to the name of a pool that holds it with at least one other
 // backend, or to "" when every pool holding it holds it alone: that other
-// member is where its traffic goes while its breaker is open.
-func memberPools(svc *apim.Service) map[string]string {
+// member is where its traffic goes while its breaker is open. It is built
+// once per lint run (Pass.Memo). Read-only.
+func memberPools(pass *lint.Pass) map[string]string {
+	return pass.Memo(memberPoolsKey{}, func() any { return listMemberPools(pass) }).(map[string]string)
+}
+
+// memberPoolsKey is the Pass.Memo key of memberPools.
+type memberPoolsKey struct{}
+
+func listMemberPools(pass *lint.Pass) map[string]string {
 	out := map[string]string{}
-	for _, p := range poolBackends(svc) {
+	for _, p := range poolBackends(pass) {
 		names := map[string]bool{}
 		for _, m := range poolMembers(p) {
 			if m.Name != "" {

@@ -66,7 +66,7 @@ func checkBreakerTwitchy(pass *lint.Pass) {
 	minReq := int(pass.Float("minRequests", breakermodel.DefaultMinRequests))
 	cache := tripCache{}
 	conds := conditions(pass, minReq)
-	pools := memberPools(pass.Service)
+	pools := memberPools(pass)
 	for i, br := range breakerRules(pass) {
 		b, r := br.b, br.rule
 		if b.IsPool() {

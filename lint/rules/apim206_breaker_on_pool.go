@@ -25,7 +25,7 @@ var BreakerOnPool = &lint.Rule{
 }
 
 func checkBreakerOnPool(pass *lint.Pass) {
-	for _, b := range poolBackends(pass.Service) {
+	for _, b := range poolBackends(pass) {
 		if b.CircuitBreaker == nil || len(b.CircuitBreaker.Rules) == 0 {
 			continue
 		}

@@ -40,7 +40,7 @@ var BreakerRetryAfterUnbounded = &lint.Rule{
 }
 
 func checkBreakerRetryAfterUnbounded(pass *lint.Pass) {
-	pools := memberPools(pass.Service)
+	pools := memberPools(pass)
 	for _, br := range breakerRules(pass) {
 		r := br.rule
 		if !r.AcceptRetryAfter.Known() || !r.AcceptRetryAfter.Value || r.FailureCondition == nil {

@@ -33,7 +33,13 @@ func breakerRules(pass *lint.Pass) []breakerRule {
 
 // listBreakerRules lists every circuit breaker rule of every backend.
 func listBreakerRules(svc *apim.Service) []breakerRule {
-	var out []breakerRule
+	n := 0
+	for _, b := range svc.Backends {
+		if b.CircuitBreaker != nil {
+			n += len(b.CircuitBreaker.Rules)
+		}
+	}
+	out := make([]breakerRule, 0, n)
 	for _, b := range svc.Backends {
 		if b.CircuitBreaker == nil {
 			continue

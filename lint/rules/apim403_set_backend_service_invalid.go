@@ -71,7 +71,7 @@ func checkInheritedOverride(pass *lint.Pass, set *policySet) {
 	svc := pass.Service
 	type key struct{ base, id apim.Position }
 	seen := map[key]bool{}
-	for _, c := range scopeChains(svc) {
+	for _, c := range serviceChains(pass) {
 		if !set.chainUses(c, "set-backend-service") {
 			continue
 		}

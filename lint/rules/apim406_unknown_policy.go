@@ -53,7 +53,7 @@ func checkUnknownPolicy(pass *lint.Pass) {
 			continue
 		}
 		p.walk(func(e *policy.Element) bool {
-			if _, ok := policy.Lookup(e.Name); ok {
+			if _, ok := policy.KindOf(e.Name); ok {
 				return true
 			}
 			hint := ""

@@ -57,7 +57,7 @@ func checkRetryStorm(pass *lint.Pass) {
 		return
 	}
 	set := servicePolicies(pass)
-	chains := scopeChains(svc)
+	chains := serviceChains(pass)
 	covered := map[*apim.PolicyDoc]bool{}
 	for _, c := range chains {
 		for _, l := range c.Layers {

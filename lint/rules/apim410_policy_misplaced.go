@@ -54,13 +54,24 @@ var flowContainers = map[string]bool{
 func checkPolicyMisplaced(pass *lint.Pass) {
 	set := servicePolicies(pass)
 	sites := fragmentSites(pass.Service, set)
+	// policy.Lookup copies the entry it returns: once per name is enough.
+	type lookup struct {
+		info policy.Info
+		ok   bool
+	}
+	infos := map[string]lookup{}
 	for _, p := range set.All {
 		if p.Doc == nil {
 			continue
 		}
 		subj := policySubject(p.Src)
 		p.walk(func(e *policy.Element) bool {
-			info, ok := policy.Lookup(e.Name)
+			l, seen := infos[e.Name]
+			if !seen {
+				l.info, l.ok = policy.Lookup(e.Name)
+				infos[e.Name] = l
+			}
+			info, ok := l.info, l.ok
 			if !ok {
 				return false // APIM406 reports it; its content is unknown too
 			}
@@ -132,7 +143,7 @@ func policyMisplacement(e *policy.Element, info policy.Info) string {
 	if slices.Contains(info.Parents, parent.Name) {
 		return ""
 	}
-	if _, known := policy.Lookup(parent.Name); !known {
+	if _, known := policy.KindOf(parent.Name); !known {
 		return "" // APIM406 reports the unknown parent
 	}
 	return fmt.Sprintf("<%s> is not allowed inside <%s>", e.Name, parent.Name)
@@ -148,7 +159,7 @@ func inStatementPosition(e *policy.Element) bool {
 	if p.Name == "fragment" && p.Parent == nil {
 		return true
 	}
-	if info, ok := policy.Lookup(p.Name); ok && info.Kind == policy.KindSection && p.Parent != nil && p.Parent.Name == "policies" {
+	if k, ok := policy.KindOf(p.Name); ok && k == policy.KindSection && p.Parent != nil && p.Parent.Name == "policies" {
 		return true
 	}
 	if flowContainers[p.Name] {

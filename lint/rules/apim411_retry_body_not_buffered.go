@@ -43,7 +43,7 @@ func checkRetryBodyNotBuffered(pass *lint.Pass) {
 	svc := pass.Service
 	set := servicePolicies(pass)
 	seen := map[apim.Position]bool{}
-	for _, c := range scopeChains(svc) {
+	for _, c := range serviceChains(pass) {
 		if !c.carriesBody() || !set.chainUses(c, "retry") {
 			continue
 		}

@@ -62,7 +62,7 @@ func checkRequestBodyConsumed(pass *lint.Pass) {
 	svc := pass.Service
 	set := servicePolicies(pass)
 	seen := map[apim.Position]bool{}
-	for _, c := range scopeChains(svc) {
+	for _, c := range serviceChains(pass) {
 		if c.Op != nil && c.Op.Method.Known() && !c.carriesBody() {
 			continue
 		}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/apimlab/apimlab/apim"
@@ -102,10 +103,11 @@ func checkBackendIDFromClient(pass *lint.Pass) {
 	svc := pass.Service
 	set := servicePolicies(pass)
 	seen := map[apim.Position]bool{}
-	chains := scopeChains(svc)
+	chains := slices.Clip(serviceChains(pass))
+	covered := chainDocs(chains)
 	for _, p := range set.All {
 		// Documents no chain runs are checked on their own.
-		if p.Doc != nil && !p.Doc.IsFragment() && !chainsCover(chains, p.Src) {
+		if p.Doc != nil && !p.Doc.IsFragment() && !covered[p.Src] {
 			chains = append(chains, scopeChain{Label: p.Src.Owner, Layers: []*apim.PolicyDoc{p.Src}})
 		}
 	}
@@ -147,14 +149,15 @@ func checkBackendIDFromClient(pass *lint.Pass) {
 	}
 }
 
-// chainsCover reports whether a chain runs document d.
-func chainsCover(chains []scopeChain, d *apim.PolicyDoc) bool {
+// chainDocs returns the documents the chains run.
+func chainDocs(chains []scopeChain) map[*apim.PolicyDoc]bool {
+	out := map[*apim.PolicyDoc]bool{}
 	for _, c := range chains {
 		for _, l := range c.Layers {
-			if l == d {
-				return true
+			if l != nil {
+				out[l] = true
 			}
 		}
 	}
-	return false
+	return out
 }
