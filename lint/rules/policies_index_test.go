@@ -104,3 +104,19 @@ func TestWalkIndex(t *testing.T) {
 		t.Fatalf("only %d documents with %d markup elements parsed from the fixtures", parsed, elems)
 	}
 }
+
+// TestRouteLayerOf checks the scope layer a route gives each document: its
+// place in the chain, outermost 1, the innermost place when it is there
+// twice, and 0 for a document of no layer (or no document).
+func TestRouteLayerOf(t *testing.T) {
+	global, api, op, other := &apim.PolicyDoc{}, &apim.PolicyDoc{}, &apim.PolicyDoc{}, &apim.PolicyDoc{}
+	r := newRoute(&apim.Service{}, scopeChain{Layers: []*apim.PolicyDoc{global, nil, api, op, api}}, nil)
+	for _, tt := range []struct {
+		doc  *apim.PolicyDoc
+		want int
+	}{{global, 1}, {api, 5}, {op, 4}, {other, 0}, {nil, 0}} {
+		if got := r.layerOf(tt.doc); got != tt.want {
+			t.Errorf("layerOf(%p) = %d, want %d", tt.doc, got, tt.want)
+		}
+	}
+}

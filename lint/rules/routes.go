@@ -154,7 +154,8 @@ func breakerProtected(svc *apim.Service, b *apim.Backend) bool {
 type route struct {
 	svc    *apim.Service
 	origin map[*etree.Element]*apim.PolicyDoc
-	layer  map[*apim.PolicyDoc]int
+	// layers are the chain's scopes, outermost first (see layerOf).
+	layers []*apim.PolicyDoc
 
 	// Backends are the entities that can be in effect (several when
 	// backend-id is an expression with several literal results); nil when
@@ -171,12 +172,7 @@ type route struct {
 // newRoute starts a route for chain c of the effective policy whose
 // elements come from origin.
 func newRoute(svc *apim.Service, c scopeChain, origin map[*etree.Element]*apim.PolicyDoc) *route {
-	r := &route{svc: svc, origin: origin, layer: map[*apim.PolicyDoc]int{}}
-	for i, l := range c.Layers {
-		if l != nil {
-			r.layer[l] = i + 1
-		}
-	}
+	r := &route{svc: svc, origin: origin, layers: c.Layers}
 	if c.API != nil && c.API.ServiceURL.Known() {
 		if b := backendWithURL(svc, c.API.ServiceURL.Value); b != nil {
 			r.Backends, r.ByURL = []*apim.Backend{b}, true
@@ -185,13 +181,24 @@ func newRoute(svc *apim.Service, c scopeChain, origin map[*etree.Element]*apim.P
 	return r
 }
 
+// layerOf returns the scope layer of doc in the chain (1 = outermost; the
+// innermost when doc is there twice), or 0 when doc is none of them.
+func (r *route) layerOf(doc *apim.PolicyDoc) int {
+	for i := len(r.layers) - 1; i >= 0; i-- {
+		if l := r.layers[i]; l != nil && l == doc {
+			return i + 1
+		}
+	}
+	return 0
+}
+
 // Apply updates the backend in effect after the set-backend-service e. It
 // reports whether e is a base-url that cannot override the backend-id an
 // enclosing scope set, and so leaves it in effect.
 func (r *route) Apply(e *policy.Element) (ignored bool) {
 	base, id := e.Attr("base-url"), e.Attr("backend-id")
 	doc := r.origin[e.Node]
-	l := r.layer[doc]
+	l := r.layerOf(doc)
 	switch {
 	case id != nil && base == nil:
 		r.Backends, r.ByURL = nil, false
