@@ -3,6 +3,7 @@ package backends
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -77,7 +78,7 @@ func BreakerSpecOf(b *apim.Backend, o Options) (*BreakerSpec, []Problem) {
 // meaningful when no problem is returned.
 func RuleSpec(b *apim.Backend, i int, o Options) (BreakerSpec, []Problem) {
 	ps := &problems{backend: b.Name}
-	path := fmt.Sprintf("circuitBreaker.rules[%d]", i)
+	path := "circuitBreaker.rules[" + strconv.Itoa(i) + "]" // one allocation (lint translates every rule)
 	var r *apim.BreakerRule
 	if b.CircuitBreaker != nil && i >= 0 && i < len(b.CircuitBreaker.Rules) {
 		r = b.CircuitBreaker.Rules[i]
@@ -103,19 +104,10 @@ func RuleSpec(b *apim.Backend, i int, o Options) (BreakerSpec, []Problem) {
 	}
 	// count and percentage are exclusive: an unset one is 0 (breaker
 	// validation reports neither or both).
-	for _, f := range []struct {
-		name string
-		v    apim.Field[int]
-		dst  *int
-	}{{"count", fc.Count, &s.Count}, {"percentage", fc.Percentage, &s.Percentage}} {
-		if f.v.Unknown() != "" {
-			ps.add(Unresolved, path+".failureCondition."+f.name, f.v.At(fc.Pos), nil, "failureCondition.%s is unresolved: %s", f.name, f.v.Unknown())
-			continue
-		}
-		*f.dst = f.v.Or(0)
-	}
-	s.Interval, _ = durationOf(ps, fc.Interval, path+".failureCondition.interval", "failureCondition.interval", fc.Pos)
-	s.TripDuration, _ = durationOf(ps, r.TripDuration, path+".tripDuration", "tripDuration", r.Pos)
+	s.Count = threshold(ps, fc.Count, path, "count", fc.Pos)
+	s.Percentage = threshold(ps, fc.Percentage, path, "percentage", fc.Pos)
+	s.Interval, _ = durationOf(ps, fc.Interval, path, ".failureCondition.interval", "failureCondition.interval", fc.Pos)
+	s.TripDuration, _ = durationOf(ps, r.TripDuration, path, ".tripDuration", "tripDuration", r.Pos)
 	for j, sr := range fc.StatusCodeRanges {
 		if !sr.Min.Known() || !sr.Max.Known() {
 			k := Missing
@@ -147,16 +139,27 @@ func RuleSpec(b *apim.Backend, i int, o Options) (BreakerSpec, []Problem) {
 	return spec, ps.list
 }
 
-// durationOf returns a known, parsed ISO-8601 duration, or reports why not.
-func durationOf(ps *problems, d apim.Duration, path, name string, fallback apim.Position) (time.Duration, bool) {
-	if fieldProblem(ps, d.Field, path, name, fallback) {
+// threshold is a failure condition's count or percentage (name), 0 when
+// unset; an unresolved one is reported.
+func threshold(ps *problems, v apim.Field[int], path, name string, fallback apim.Position) int {
+	if v.Unknown() != "" {
+		ps.add(Unresolved, path+".failureCondition."+name, v.At(fallback), nil, "failureCondition.%s is unresolved: %s", name, v.Unknown())
+		return 0
+	}
+	return v.Or(0)
+}
+
+// durationOf returns a known, parsed ISO-8601 duration, or reports why not
+// at path+suffix (joined only then).
+func durationOf(ps *problems, d apim.Duration, path, suffix, name string, fallback apim.Position) (time.Duration, bool) {
+	if d.Known() && d.Err == nil {
+		return d.D, true
+	}
+	if fieldProblem(ps, d.Field, path+suffix, name, fallback) {
 		return 0, false
 	}
-	if d.Err != nil {
-		ps.add(Invalid, path, d.At(fallback), d.Err, "%s %q: %v", name, d.Value, d.Err)
-		return 0, false
-	}
-	return d.D, true
+	ps.add(Invalid, path+suffix, d.At(fallback), d.Err, "%s %q: %v", name, d.Value, d.Err)
+	return 0, false
 }
 
 // DefaultWeight is the weight of a pool member whose weight is unset (or
