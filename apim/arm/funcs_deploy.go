@@ -81,42 +81,66 @@ func fnCopyIndex(e *env, c *Call, a []*value) *value {
 
 // resourceIDParts splits resourceId-style arguments into the resource type
 // and names. The type is the first argument containing '/'; arguments before
-// it are the optional subscription id and resource group name.
-func resourceIDParts(e *env, c *Call, a []*value) (scopeArgs []string, typ string, names []string, bad *value) {
-	strs := make([]string, len(a))
+// it are the optional subscription id and resource group name, arguments
+// after it the names, each holding one or more '/'-separated segments.
+func resourceIDParts(e *env, c *Call, a []*value) (scopeArgs []*value, typ string, names []*value, bad *value) {
+	t := -1
 	for i, v := range a {
 		if v.Kind != jsontree.String {
 			return nil, "", nil, e.invalid(c, "argument %d must be a string, got %s", i+1, v.Kind)
 		}
-		strs[i] = v.Str
-	}
-	t := -1
-	for i, s := range strs {
-		if strings.Contains(s, "/") {
+		if t < 0 && strings.Contains(v.Str, "/") {
 			t = i
-			break
 		}
 	}
 	if t < 0 {
 		return nil, "", nil, e.invalid(c, "no resource type (namespace/type) among the arguments")
 	}
-	for _, n := range strs[t+1:] {
-		names = append(names, strings.Split(n, "/")...)
+	typ, names = a[t].Str, a[t+1:]
+	n := 0
+	for _, v := range names {
+		n += strings.Count(v.Str, "/") + 1
 	}
-	segs := strings.Split(strs[t], "/")
-	if len(segs)-1 != len(names) {
-		return nil, "", nil, e.invalid(c, "resource type %q needs %d name segment(s), got %d", strs[t], len(segs)-1, len(names))
+	if segs := strings.Count(typ, "/"); segs != n {
+		return nil, "", nil, e.invalid(c, "resource type %q needs %d name segment(s), got %d", typ, segs, n)
 	}
-	return strs[:t], strs[t], names, nil
+	return a[:t], typ, names, nil
 }
 
-func providerPath(typ string, names []string) string {
-	segs := strings.Split(typ, "/")
+// resourceID returns prefix followed by "/providers/{namespace}" and a
+// "/{type}/{name}" pair for each type segment of typ and name segment of
+// names (as resourceIDParts returns them), built in one allocation.
+func resourceID(typ string, names []*value, prefix ...string) string {
+	size := len("/providers/") + len(typ)
+	for _, p := range prefix {
+		size += len(p)
+	}
+	for _, v := range names {
+		size += len(v.Str) + 1
+	}
 	var b strings.Builder
+	b.Grow(size)
+	for _, p := range prefix {
+		b.WriteString(p)
+	}
 	b.WriteString("/providers/")
-	b.WriteString(segs[0])
-	for i, n := range names {
-		b.WriteString("/" + segs[i+1] + "/" + n)
+	ns, types, _ := strings.Cut(typ, "/")
+	b.WriteString(ns)
+	for _, v := range names {
+		rest := v.Str
+		for {
+			name, more, found := strings.Cut(rest, "/")
+			seg, next, _ := strings.Cut(types, "/")
+			b.WriteByte('/')
+			b.WriteString(seg)
+			b.WriteByte('/')
+			b.WriteString(name)
+			types = next
+			if !found {
+				break
+			}
+			rest = more
+		}
 	}
 	return b.String()
 }
@@ -132,13 +156,13 @@ func fnResourceID(e *env, c *Call, a []*value) *value {
 	switch len(pre) {
 	case 0:
 	case 1:
-		rg = pre[0]
+		rg = pre[0].Str
 	case 2:
-		sub, rg = pre[0], pre[1]
+		sub, rg = pre[0].Str, pre[1].Str
 	default:
 		return e.invalid(c, "too many arguments before the resource type")
 	}
-	return strVal("/subscriptions/" + sub + "/resourceGroups/" + rg + providerPath(typ, names))
+	return strVal(resourceID(typ, names, "/subscriptions/", sub, "/resourceGroups/", rg))
 }
 
 func fnSubscriptionResourceID(e *env, c *Call, a []*value) *value {
@@ -150,11 +174,11 @@ func fnSubscriptionResourceID(e *env, c *Call, a []*value) *value {
 	switch len(pre) {
 	case 0:
 	case 1:
-		sub = pre[0]
+		sub = pre[0].Str
 	default:
 		return e.invalid(c, "too many arguments before the resource type")
 	}
-	return strVal("/subscriptions/" + sub + providerPath(typ, names))
+	return strVal(resourceID(typ, names, "/subscriptions/", sub))
 }
 
 func fnTenantResourceID(e *env, c *Call, a []*value) *value {
@@ -165,7 +189,7 @@ func fnTenantResourceID(e *env, c *Call, a []*value) *value {
 	if len(pre) > 0 {
 		return e.invalid(c, "too many arguments before the resource type")
 	}
-	return strVal(providerPath(typ, names))
+	return strVal(resourceID(typ, names))
 }
 
 func fnExtensionResourceID(e *env, c *Call, a []*value) *value {
@@ -176,7 +200,7 @@ func fnExtensionResourceID(e *env, c *Call, a []*value) *value {
 	if bad != nil {
 		return bad
 	}
-	return strVal(strings.TrimRight(a[0].Str, "/") + providerPath(typ, names))
+	return strVal(resourceID(typ, names, strings.TrimRight(a[0].Str, "/")))
 }
 
 func fnResourceGroup(*env, *Call, []*value) *value {

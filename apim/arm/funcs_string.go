@@ -463,24 +463,38 @@ func fnFormat(e *env, c *Call, a []*value) *value {
 		return e.invalid(c, "format string must be a string, got %s", a[0].Kind)
 	}
 	f, args := a[0].Str, a[1:]
+	// One allocation for the result in the common case (issue 16): the
+	// format's text plus the arguments' as written.
+	size := len(f)
+	for _, v := range args {
+		if v.Kind == jsontree.String || v.Kind == jsontree.Number {
+			size += len(v.Str)
+		} else {
+			size += 8
+		}
+	}
 	var b strings.Builder
+	b.Grow(size)
+	lit := 0 // start of the literal text not yet written
 	for i := 0; i < len(f); i++ {
 		ch := f[i]
+		if ch != '{' && ch != '}' {
+			continue
+		}
+		b.WriteString(f[lit:i])
 		if ch == '}' {
 			if i+1 < len(f) && f[i+1] == '}' {
 				b.WriteByte('}')
 				i++
+				lit = i + 1
 				continue
 			}
 			return e.invalid(c, "unmatched '}' at offset %d of the format string", i)
 		}
-		if ch != '{' {
-			b.WriteByte(ch)
-			continue
-		}
 		if i+1 < len(f) && f[i+1] == '{' {
 			b.WriteByte('{')
 			i++
+			lit = i + 1
 			continue
 		}
 		end := strings.IndexByte(f[i:], '}')
@@ -489,6 +503,7 @@ func fnFormat(e *env, c *Call, a []*value) *value {
 		}
 		item := f[i+1 : i+end]
 		i += end
+		lit = i + 1
 		spec := ""
 		if k := strings.IndexByte(item, ':'); k >= 0 {
 			item, spec = item[:k], item[k+1:]
@@ -525,6 +540,7 @@ func fnFormat(e *env, c *Call, a []*value) *value {
 		}
 		b.WriteString(text)
 	}
+	b.WriteString(f[lit:])
 	return strVal(b.String())
 }
 
