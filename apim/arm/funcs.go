@@ -9,10 +9,28 @@ type funcSpec struct {
 	fn            func(e *env, c *Call, a []*value) *value
 	lazy          func(e *env, c *Call) *value
 	acceptUnknown bool
+	// reads marks a strict function that keeps no pointer to its
+	// arguments or to their slice, in what it returns or anywhere else:
+	// call then passes literal arguments and the slice in scratch space
+	// the next call reuses (issue 16). fresh marks one whose String
+	// results are newly allocated and shared with nothing, so that
+	// evalString may position them in place instead of copying them.
+	reads, fresh bool
 }
 
 func strict(min, max int, fn func(e *env, c *Call, a []*value) *value) funcSpec {
 	return funcSpec{min: min, max: max, fn: fn}
+}
+
+// reading is strict for a function that only reads its arguments (reads).
+func reading(min, max int, fn func(e *env, c *Call, a []*value) *value) funcSpec {
+	return funcSpec{min: min, max: max, fn: fn, reads: true}
+}
+
+// building is reading for a function whose String results are its own
+// (fresh).
+func building(min, max int, fn func(e *env, c *Call, a []*value) *value) funcSpec {
+	return funcSpec{min: min, max: max, fn: fn, reads: true, fresh: true}
 }
 
 func lazy(min, max int, fn func(e *env, c *Call) *value) funcSpec {
@@ -24,13 +42,13 @@ func lazy(min, max int, fn func(e *env, c *Call) *value) funcSpec {
 func builtins() map[string]funcSpec {
 	return map[string]funcSpec{
 		// Deployment values.
-		"parameters":                strict(1, 1, fnParameters),
-		"variables":                 strict(1, 1, fnVariables),
+		"parameters":                reading(1, 1, fnParameters),
+		"variables":                 reading(1, 1, fnVariables),
 		"copyindex":                 strict(0, 2, fnCopyIndex),
-		"resourceid":                strict(2, -1, fnResourceID),
-		"subscriptionresourceid":    strict(2, -1, fnSubscriptionResourceID),
-		"tenantresourceid":          strict(2, -1, fnTenantResourceID),
-		"extensionresourceid":       strict(3, -1, fnExtensionResourceID),
+		"resourceid":                building(2, -1, fnResourceID),
+		"subscriptionresourceid":    building(2, -1, fnSubscriptionResourceID),
+		"tenantresourceid":          building(2, -1, fnTenantResourceID),
+		"extensionresourceid":       building(3, -1, fnExtensionResourceID),
 		"resourcegroup":             strict(0, 0, fnResourceGroup),
 		"subscription":              strict(0, 0, fnSubscription),
 		"deployment":                strict(0, 0, fnDeployment),
@@ -77,8 +95,8 @@ func builtins() map[string]funcSpec {
 		"range": strict(2, 2, fnRange),
 
 		// Strings.
-		"concat":               strict(0, -1, fnConcat),
-		"format":               strict(1, -1, fnFormat),
+		"concat":               building(0, -1, fnConcat),
+		"format":               building(1, -1, fnFormat),
 		"string":               {min: 1, max: 1, fn: fnString},
 		"tolower":              strict(1, 1, strFn(toLowerInvariant)),
 		"toupper":              strict(1, 1, strFn(toUpperInvariant)),

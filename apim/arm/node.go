@@ -137,26 +137,37 @@ func (e *env) evalString(v *value, report bool) *value {
 		return u
 	}
 	before := r.defaultReads
-	out := e.eval(x)
+	var out *value
+	owned := false
+	if c, ok := x.(*Call); ok {
+		out, owned = e.callOwned(c)
+	} else {
+		out = e.eval(x)
+	}
 	if report {
 		if u := findUnknown(out); u != nil {
 			r.unknownFrom(u, v.Pos, r.defaultReads > before)
 		}
 	}
-	return place(out, v)
+	return place(out, v, owned)
 }
 
 // place returns a copy of an expression result positioned at the expression
 // string src. Only the top node is copied: values are immutable, so members
-// of composite results are shared.
+// of composite results are shared. A result the caller owns (newly built
+// and shared with nothing: callOwned) is positioned in place instead of
+// copied (issue 16: a copy per expression).
 //
 // Members of a composite result that carry no position (built by
 // createObject(), createArray(), union() and the like) are given the
 // expression's position, on copies: a finding on them then names the
 // expression that built them rather than no file at all.
-func place(out, src *value) *value {
-	cp := *out
-	c := &cp
+func place(out, src *value, owned bool) *value {
+	c := out
+	if !owned {
+		cp := *out
+		c = &cp
+	}
 	c.Pos = src.Pos
 	c.SetExpr(src.Str)
 	if c.Origin == jsontree.Literal {

@@ -248,6 +248,12 @@ type resolver struct {
 	shared        bool
 	steps, budget int
 	res           []Resource
+	// scratch holds the literal arguments, and args the arguments, of
+	// the calls in progress of functions that only read them (lits of
+	// scratch are in use; callReading).
+	scratch *[maxScratch]value
+	lits    int
+	args    []*value
 	// paths holds the JSON paths of the resources' positions.
 	paths jsontree.Paths
 }
