@@ -293,7 +293,7 @@ func (p *exprParser) primary(depth int) (Expr, error) {
 			return nil, p.errf(p.pos, "expected '(' after function name %q, found %s", name, p.describe())
 		}
 		p.pos++
-		call := &Call{Off: off, Name: name, lname: strings.ToLower(name)}
+		call := &Call{Off: off, Name: name, lname: lowerName(name)}
 		p.skipSpace()
 		if p.pos < p.end && p.src[p.pos] == ')' {
 			p.pos++
@@ -346,6 +346,28 @@ func (p *exprParser) stringLit() (Expr, error) {
 		p.pos++
 	}
 	return nil, p.errf(off, "unterminated string literal")
+}
+
+// lowerName is strings.ToLower(name) for a function name, without
+// allocating for the built-in functions written in camel case
+// (resourceId, createObject).
+func lowerName(name string) string {
+	var buf [32]byte
+	if l, ok := builtinNames[string(appendLower(buf[:0], name))]; ok {
+		return l
+	}
+	return strings.ToLower(name)
+}
+
+// builtinNames maps the lower-case name of each built-in function to
+// itself. It is only read once built (init).
+var builtinNames map[string]string
+
+func init() {
+	builtinNames = make(map[string]string)
+	for n := range builtins() {
+		builtinNames[n] = n
+	}
 }
 
 // isExpression reports whether a JSON string is an ARM expression: it starts

@@ -91,7 +91,8 @@ func (s *scope) instance(r *value, p *parent, e *env, countUnknown string) {
 	node := (&value{Kind: jsontree.Object, Pos: r.Pos, Origin: jsontree.Literal}).WithMembers(make([]jsontree.Member, 0, len(r.Members())))
 	for _, m := range r.Members() {
 		var v *value
-		switch strings.ToLower(m.Key) {
+		var buf [16]byte
+		switch string(appendLower(buf[:0], m.Key)) {
 		case "resources", "copy":
 			continue
 		case "condition":

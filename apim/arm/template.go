@@ -442,12 +442,14 @@ func (s *scope) userFunc(lname string) *userFunc { return s.funcs[lname] }
 // evaluated defaultValue, else null for a nullable parameter, else Unknown.
 func (s *scope) parameter(e *env, c *Call, name string) *value {
 	if e.fnParams != nil {
-		if v, ok := e.fnParams[strings.ToLower(name)]; ok {
+		var buf [32]byte
+		if v, ok := e.fnParams[string(appendLower(buf[:0], name))]; ok {
 			return v
 		}
 		return e.malformed(c, "parameter %q is not a parameter of the function", name)
 	}
-	p := s.params[strings.ToLower(name)]
+	var buf [32]byte
+	p := s.params[string(appendLower(buf[:0], name))]
 	if p == nil {
 		return e.malformed(c, "parameter %q is not declared", name)
 	}
@@ -505,7 +507,8 @@ func isTrue(v *value) bool { return v != nil && v.Kind == jsontree.Bool && v.Boo
 
 // variable returns the resolved value of a variable, evaluated once.
 func (s *scope) variable(e *env, c *Call, name string) *value {
-	v := s.vars[strings.ToLower(name)]
+	var buf [32]byte
+	v := s.vars[string(appendLower(buf[:0], name))]
 	if v == nil {
 		return e.malformed(c, "variable %q is not declared", name)
 	}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/apimlab/apimlab/apim/jsontree"
 )
@@ -32,6 +33,25 @@ func floatVal(f float64) *value {
 		return intVal(int64(f))
 	}
 	return &value{Kind: jsontree.Number, Str: strconv.FormatFloat(f, 'g', -1, 64), Origin: jsontree.Computed}
+}
+
+// appendLower appends strings.ToLower(s) to b. Names in templates are
+// ASCII: lower-casing them into a buffer on the stack and indexing a map
+// with string(buf) allocates nothing, where strings.ToLower allocates for
+// every name with a capital ("serviceName", "apiVersion": issue 16).
+func appendLower(b []byte, s string) []byte {
+	n := len(b)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return append(b[:n], strings.ToLower(s)...)
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
 }
 
 // unknownVal is a value that cannot be computed without a live deployment
