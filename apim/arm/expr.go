@@ -129,8 +129,14 @@ const maxExprDepth = 256
 // ParseExpr parses one ARM expression. s is either the body ("concat('a', 'b')")
 // or the whole JSON string including the enclosing brackets
 // ("[concat('a', 'b')]"); offsets are relative to s either way.
-func ParseExpr(s string) (Expr, error) {
-	p := &exprParser{src: s}
+func ParseExpr(s string) (Expr, error) { return parseExpr(s, nil) }
+
+// parseExpr is ParseExpr, taking the nodes from arena a when it is not nil.
+func parseExpr(s string, a *exprArena) (Expr, error) {
+	p := &exprParser{src: s, a: a}
+	if a != nil {
+		defer func() { a.stack = a.stack[:0] }()
+	}
 	if len(s) >= 2 && s[0] == '[' && s[len(s)-1] == ']' {
 		p.pos, p.end = 1, len(s)-1
 	} else {
@@ -154,6 +160,74 @@ func ParseExpr(s string) (Expr, error) {
 type exprParser struct {
 	src      string
 	pos, end int
+	a        *exprArena // nil: every node allocated on its own
+}
+
+// exprArena holds the nodes of the expressions one resolver parses: calls,
+// string literals and argument lists are taken from blocks instead of
+// allocated one by one, and argument lists are sized exactly (a template of
+// 40,000 resources each named by an expression of its own parses 40,000
+// expressions: issue 16). A block lives as long as any expression whose
+// nodes are in it; the resolver's cache of expressions is bounded
+// (maxExprs), and nodes are never changed once parsed.
+type exprArena struct {
+	calls []Call
+	strs  []StringLit
+	args  []Expr
+	// stack holds the arguments of the calls being parsed.
+	stack []Expr
+}
+
+// Blocks of calls (64 bytes each), literals (24) and arguments (16) fill
+// a 4 KiB or 3 KiB size class with the 8-byte header the runtime adds to
+// objects over 512 bytes holding pointers.
+const (
+	arenaCalls = 63
+	arenaStrs  = 127
+	arenaArgs  = 255
+)
+
+// newCall and newStringLit return a zero node, from the arena if any.
+func (p *exprParser) newCall() *Call {
+	a := p.a
+	if a == nil {
+		return new(Call)
+	}
+	if len(a.calls) == cap(a.calls) {
+		a.calls = make([]Call, 0, arenaCalls)
+	}
+	a.calls = a.calls[:len(a.calls)+1]
+	return &a.calls[len(a.calls)-1]
+}
+
+func (p *exprParser) newStringLit() *StringLit {
+	a := p.a
+	if a == nil {
+		return new(StringLit)
+	}
+	if len(a.strs) == cap(a.strs) {
+		a.strs = make([]StringLit, 0, arenaStrs)
+	}
+	a.strs = a.strs[:len(a.strs)+1]
+	return &a.strs[len(a.strs)-1]
+}
+
+// pushArg records an argument of the call being parsed; args returns the
+// arguments pushed since the stack had length base, in a slice of their
+// own.
+func (p *exprParser) pushArg(x Expr) { p.a.stack = append(p.a.stack, x) }
+
+func (p *exprParser) args(base int) []Expr {
+	a := p.a
+	n := len(a.stack) - base
+	if len(a.args)+n > cap(a.args) {
+		a.args = make([]Expr, 0, max(arenaArgs, n))
+	}
+	lo := len(a.args)
+	a.args = append(a.args, a.stack[base:]...)
+	clear(a.stack[base:])
+	a.stack = a.stack[:base]
+	return a.args[lo : lo+n : lo+n]
 }
 
 func (p *exprParser) errf(off int, format string, args ...any) error {
@@ -293,18 +367,27 @@ func (p *exprParser) primary(depth int) (Expr, error) {
 			return nil, p.errf(p.pos, "expected '(' after function name %q, found %s", name, p.describe())
 		}
 		p.pos++
-		call := &Call{Off: off, Name: name, lname: lowerName(name)}
+		call := p.newCall()
+		call.Off, call.Name, call.lname = off, name, lowerName(name)
 		p.skipSpace()
 		if p.pos < p.end && p.src[p.pos] == ')' {
 			p.pos++
 			return call, nil
+		}
+		base := 0
+		if p.a != nil {
+			base = len(p.a.stack)
 		}
 		for {
 			arg, err := p.expr(depth + 1)
 			if err != nil {
 				return nil, err
 			}
-			call.Args = append(call.Args, arg)
+			if p.a != nil {
+				p.pushArg(arg)
+			} else {
+				call.Args = append(call.Args, arg)
+			}
 			p.skipSpace()
 			if p.pos >= p.end {
 				return nil, p.errf(p.pos, "expected ')' to close call of %s opened at offset %d", name, off)
@@ -314,6 +397,9 @@ func (p *exprParser) primary(depth int) (Expr, error) {
 				p.pos++
 			case ')':
 				p.pos++
+				if p.a != nil {
+					call.Args = p.args(base)
+				}
 				return call, nil
 			default:
 				return nil, p.errf(p.pos, "expected ',' or ')' in call of %s, found %s", name, p.describe())
@@ -341,7 +427,9 @@ func (p *exprParser) stringLit() (Expr, error) {
 				val = string(append(b, val...))
 			}
 			p.pos++
-			return &StringLit{Off: off, Value: val}, nil
+			lit := p.newStringLit()
+			lit.Off, lit.Value = off, val
+			return lit, nil
 		}
 		p.pos++
 	}

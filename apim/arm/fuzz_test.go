@@ -3,6 +3,7 @@ package arm
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -49,8 +50,17 @@ func FuzzParseExpr(f *testing.F) {
 	f.Add("[concat('a' 'b')]")
 	f.Add("[x()[0]")
 	f.Add("['it''s'].a[1]")
+	arena := new(exprArena) // shared by every input, as a resolver's
 	f.Fuzz(func(t *testing.T, s string) {
 		x, err := ParseExpr(s)
+		// The arena gives the same tree, or the same error.
+		xa, erra := parseExpr(s, arena)
+		if !reflect.DeepEqual(x, xa) || !reflect.DeepEqual(err, erra) {
+			t.Fatalf("parseExpr(%q) with an arena = %v, %v; without = %v, %v", s, xa, erra, x, err)
+		}
+		if len(arena.stack) != 0 {
+			t.Fatalf("parseExpr(%q) left %d arguments on the arena's stack", s, len(arena.stack))
+		}
 		if err != nil {
 			if se, ok := err.(*SyntaxError); !ok || se.Offset < 0 || se.Offset > len(s) {
 				t.Fatalf("ParseExpr(%q): bad error %v", s, err)

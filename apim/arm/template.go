@@ -254,6 +254,8 @@ type resolver struct {
 	scratch *[maxScratch]value
 	lits    int
 	args    []*value
+	// arena holds the nodes of the expressions parsed (parse).
+	arena *exprArena
 	// paths holds the JSON paths of the resources' positions.
 	paths jsontree.Paths
 }
@@ -334,7 +336,10 @@ func (r *resolver) parse(s string) (Expr, error) {
 	if e, ok := r.exprs[s]; ok {
 		return e.x, e.err
 	}
-	x, err := ParseExpr(s)
+	if r.arena == nil {
+		r.arena = new(exprArena)
+	}
+	x, err := parseExpr(s, r.arena)
 	if len(r.exprs) >= maxExprs {
 		clear(r.exprs)
 	}
