@@ -167,13 +167,13 @@ type exprParser struct {
 // string literals and argument lists are taken from blocks instead of
 // allocated one by one, and argument lists are sized exactly (a template of
 // 40,000 resources each named by an expression of its own parses 40,000
-// expressions: issue 16). A block lives as long as any expression whose
-// nodes are in it; the resolver's cache of expressions is bounded
-// (maxExprs), and nodes are never changed once parsed.
+// expressions: issue 16). Nodes are never changed once parsed. When no
+// expression parsed into it is in use any more, the resolver resets the
+// arena and the blocks are filled again (resolver.parse).
 type exprArena struct {
-	calls []Call
-	strs  []StringLit
-	args  []Expr
+	calls blocks[Call]
+	strs  blocks[StringLit]
+	args  blocks[Expr]
 	// stack holds the arguments of the calls being parsed.
 	stack []Expr
 }
@@ -187,29 +187,56 @@ const (
 	arenaArgs  = 255
 )
 
+// reset makes every block of a free for reuse: nothing parsed into it may
+// be used after.
+func (a *exprArena) reset() { a.calls.reset(); a.strs.reset(); a.args.reset() }
+
+// drop forgets every block of a, for the expressions parsed into it to
+// keep theirs.
+func (a *exprArena) drop() {
+	a.calls, a.strs, a.args = blocks[Call]{}, blocks[StringLit]{}, blocks[Expr]{}
+}
+
+// blocks hands out elements of type T from blocks of equal size, kept for
+// reuse after reset.
+type blocks[T any] struct {
+	list [][]T
+	cur  int // index in list of the block being filled
+	used int // elements of list[cur] handed out
+}
+
+// take returns n zero elements, contiguous, from a block of size elements.
+func (b *blocks[T]) take(n, size int) []T {
+	if n > size {
+		return make([]T, n)
+	}
+	if b.cur < len(b.list) && b.used+n > size {
+		b.cur, b.used = b.cur+1, 0
+	}
+	if b.cur == len(b.list) {
+		b.list = append(b.list, make([]T, size))
+	}
+	s := b.list[b.cur][b.used : b.used+n : b.used+n]
+	b.used += n
+	clear(s)
+	return s
+}
+
+func (b *blocks[T]) reset() { b.cur, b.used = 0, 0 }
+
 // newCall and newStringLit return a zero node, from the arena if any.
 func (p *exprParser) newCall() *Call {
-	a := p.a
-	if a == nil {
+	if p.a == nil {
 		return new(Call)
 	}
-	if len(a.calls) == cap(a.calls) {
-		a.calls = make([]Call, 0, arenaCalls)
-	}
-	a.calls = a.calls[:len(a.calls)+1]
-	return &a.calls[len(a.calls)-1]
+	return &p.a.calls.take(1, arenaCalls)[0]
 }
 
 func (p *exprParser) newStringLit() *StringLit {
-	a := p.a
-	if a == nil {
+	if p.a == nil {
 		return new(StringLit)
 	}
-	if len(a.strs) == cap(a.strs) {
-		a.strs = make([]StringLit, 0, arenaStrs)
-	}
-	a.strs = a.strs[:len(a.strs)+1]
-	return &a.strs[len(a.strs)-1]
+	return &p.a.strs.take(1, arenaStrs)[0]
 }
 
 // pushArg records an argument of the call being parsed; args returns the
@@ -219,15 +246,11 @@ func (p *exprParser) pushArg(x Expr) { p.a.stack = append(p.a.stack, x) }
 
 func (p *exprParser) args(base int) []Expr {
 	a := p.a
-	n := len(a.stack) - base
-	if len(a.args)+n > cap(a.args) {
-		a.args = make([]Expr, 0, max(arenaArgs, n))
-	}
-	lo := len(a.args)
-	a.args = append(a.args, a.stack[base:]...)
+	s := a.args.take(len(a.stack)-base, arenaArgs)
+	copy(s, a.stack[base:])
 	clear(a.stack[base:])
 	a.stack = a.stack[:base]
-	return a.args[lo : lo+n : lo+n]
+	return s
 }
 
 func (p *exprParser) errf(off int, format string, args ...any) error {

@@ -2,6 +2,7 @@ package arm
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -129,5 +130,82 @@ func TestExprCacheOverflowMalformed(t *testing.T) {
 	// One issue per reason, at the first expression that produced it.
 	if len(res.Issues) != 1 || res.Issues[0].Pos.Line != 1 || !strings.Contains(res.Issues[0].Msg, "malformed expression") {
 		t.Errorf("issues %v, want the malformed expression once, on line 1", res.Issues)
+	}
+}
+
+// TestExprArenaReuse overflows the expression cache while expressions
+// parsed into the resolver's arena are being evaluated: expressions read
+// variables evaluated on their first read, whose expressions are all
+// distinct, so the cache is cleared in the middle of an outer expression
+// (the arena must then leave its nodes alone) as well as between resources
+// (the arena is reused). The first expression parsed, the first
+// resource's name, reads more variables than the cache holds, so that the
+// literal after them would be overwritten were the arena reused under it.
+// Long calls take argument lists of their own. Sequential and parallel
+// resolutions give every value as written.
+func TestExprArenaReuse(t *testing.T) {
+	const perRes, nRes, wide = 7, 2*maxExprs/7 + 300, maxExprs + 200
+	var b strings.Builder
+	b.WriteString(`{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "contentVersion": "1.0.0.0", "variables": {`)
+	for i := range perRes * nRes {
+		fmt.Fprintf(&b, "\n\"v%d\": \"[concat('v', '%d')]\",", i, i)
+	}
+	var name strings.Builder
+	name.WriteString("[concat('head'")
+	for i := range wide {
+		fmt.Fprintf(&b, "\n\"w%d\": \"[concat('w', '%d')]\",", i, i)
+		fmt.Fprintf(&name, ", variables('w%d')", i)
+	}
+	name.WriteString(", 'tail')]")
+	b.WriteString("\n\"last\": 0},\n\"resources\": [")
+	wants := make([]string, nRes)
+	for r := range nRes {
+		if r > 0 {
+			b.WriteString(",")
+		}
+		var expr, want strings.Builder
+		expr.WriteString("[concat('<")
+		fmt.Fprintf(&expr, "%d", r)
+		fmt.Fprintf(&want, "<%d", r)
+		for k := range perRes {
+			i := r*perRes + k
+			fmt.Fprintf(&expr, "', variables('v%d'), '|%d", i, k)
+			fmt.Fprintf(&want, "v%d|%d", i, k)
+		}
+		if r%50 == 0 { // a call of more arguments than a block holds
+			for k := range arenaArgs + 1 {
+				fmt.Fprintf(&expr, "', '%d", k%10)
+				fmt.Fprintf(&want, "%d", k%10)
+			}
+		}
+		expr.WriteString(">')]")
+		want.WriteString(">")
+		wants[r] = strconv.Quote(want.String())
+		n := fmt.Sprintf("[format('r{0}', %d)]", r)
+		if r == 0 {
+			n = name.String()
+		}
+		fmt.Fprintf(&b, "\n{\"type\": \"T/a\", \"apiVersion\": \"1\", \"name\": \"%s\", \"properties\": {\"x\": \"%s\"}}", n, expr.String())
+	}
+	b.WriteString("]}")
+	var wantName strings.Builder
+	wantName.WriteString("head")
+	for i := range wide {
+		fmt.Fprintf(&wantName, "w%d", i)
+	}
+	wantName.WriteString("tail")
+	for _, parallel := range []bool{false, true} {
+		res, _ := resolveWith(t, "arena.json", []byte(b.String()), nil, parallel, 64)
+		if len(res.Issues) != 0 || len(res.Resources) != nRes {
+			t.Fatalf("parallel %v: %d resources, issues %v", parallel, len(res.Resources), res.Issues)
+		}
+		if got := res.Resources[0].Name; got != wantName.String() {
+			t.Errorf("parallel %v: first name ends %q", parallel, got[max(0, len(got)-20):])
+		}
+		for r, want := range wants {
+			if got := prop(res.Resources[r], "properties", "x"); got != want {
+				t.Fatalf("parallel %v: resource %d: %s, want %s", parallel, r, got, want)
+			}
+		}
 	}
 }

@@ -139,11 +139,13 @@ func (e *env) evalString(v *value, report bool) *value {
 	before := r.defaultReads
 	var out *value
 	owned := false
+	r.evaluating++ // x is in use (parse); not decremented on a panic
 	if c, ok := x.(*Call); ok {
 		out, owned = e.callOwned(c)
 	} else {
 		out = e.eval(x)
 	}
+	r.evaluating--
 	if report {
 		if u := findUnknown(out); u != nil {
 			r.unknownFrom(u, v.Pos, r.defaultReads > before)

@@ -254,8 +254,10 @@ type resolver struct {
 	scratch *[maxScratch]value
 	lits    int
 	args    []*value
-	// arena holds the nodes of the expressions parsed (parse).
-	arena *exprArena
+	// arena holds the nodes of the expressions parsed (parse);
+	// evaluating counts the expressions being evaluated (evalString).
+	arena      *exprArena
+	evaluating int
 	// paths holds the JSON paths of the resources' positions.
 	paths jsontree.Paths
 }
@@ -339,10 +341,18 @@ func (r *resolver) parse(s string) (Expr, error) {
 	if r.arena == nil {
 		r.arena = new(exprArena)
 	}
-	x, err := parseExpr(s, r.arena)
 	if len(r.exprs) >= maxExprs {
 		clear(r.exprs)
+		// The cache held the only expressions parsed into the arena
+		// but those being evaluated (evaluating): when none is, its
+		// blocks are reused, else they are left to them.
+		if r.evaluating == 0 {
+			r.arena.reset()
+		} else {
+			r.arena.drop()
+		}
 	}
+	x, err := parseExpr(s, r.arena)
 	r.exprs[s] = exprEntry{x, err}
 	return x, err
 }
