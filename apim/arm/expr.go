@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Expr is a parsed ARM template expression: a literal, a function call, a
@@ -463,6 +464,13 @@ func (p *exprParser) stringLit() (Expr, error) {
 // allocating for the built-in functions written in camel case
 // (resourceId, createObject).
 func lowerName(name string) string {
+	lower := true
+	for i := 0; i < len(name) && lower; i++ {
+		lower = name[i] < utf8.RuneSelf && (name[i] < 'A' || name[i] > 'Z')
+	}
+	if lower {
+		return name // as strings.ToLower returns it
+	}
 	var buf [32]byte
 	if l, ok := builtinNames[string(appendLower(buf[:0], name))]; ok {
 		return l
