@@ -9,12 +9,13 @@ type funcSpec struct {
 	fn            func(e *env, c *Call, a []*value) *value
 	lazy          func(e *env, c *Call) *value
 	acceptUnknown bool
-	// reads marks a strict function that keeps no pointer to its
-	// arguments or to their slice, in what it returns or anywhere else:
-	// call then passes literal arguments and the slice in scratch space
-	// the next call reuses (issue 16). fresh marks one whose String
-	// results are newly allocated and shared with nothing, so that
-	// evalString may position them in place instead of copying them.
+	// reads marks a strict function that keeps no pointer to the slice
+	// of its arguments, nor to an argument that is a string, number,
+	// boolean or null, in what it returns or anywhere else: call then
+	// passes literal arguments and the slice in scratch space the next
+	// call reuses (issue 16). fresh marks one whose String results are
+	// newly allocated and shared with nothing, so that evalString may
+	// position them in place instead of copying them.
 	reads, fresh bool
 }
 
@@ -44,7 +45,7 @@ func builtins() map[string]funcSpec {
 		// Deployment values.
 		"parameters":                reading(1, 1, fnParameters),
 		"variables":                 reading(1, 1, fnVariables),
-		"copyindex":                 strict(0, 2, fnCopyIndex),
+		"copyindex":                 reading(0, 2, fnCopyIndex),
 		"resourceid":                building(2, -1, fnResourceID),
 		"subscriptionresourceid":    building(2, -1, fnSubscriptionResourceID),
 		"tenantresourceid":          building(2, -1, fnTenantResourceID),
@@ -70,12 +71,12 @@ func builtins() map[string]funcSpec {
 		"if":              lazy(3, 3, fnIf),
 		"and":             lazy(1, -1, fnAnd),
 		"or":              lazy(1, -1, fnOr),
-		"not":             strict(1, 1, fnNot),
+		"not":             reading(1, 1, fnNot),
 		"bool":            strict(1, 1, fnBool),
 		"true":            strict(0, 0, func(*env, *Call, []*value) *value { return boolVal(true) }),
 		"false":           strict(0, 0, func(*env, *Call, []*value) *value { return boolVal(false) }),
 		"null":            strict(0, 0, func(*env, *Call, []*value) *value { return nullVal() }),
-		"equals":          {min: 2, max: 2, fn: fnEquals, acceptUnknown: true},
+		"equals":          {min: 2, max: 2, fn: fnEquals, acceptUnknown: true, reads: true},
 		"greater":         strict(2, 2, compare(func(c int) bool { return c > 0 })),
 		"greaterorequals": strict(2, 2, compare(func(c int) bool { return c >= 0 })),
 		"less":            strict(2, 2, compare(func(c int) bool { return c < 0 })),
@@ -98,10 +99,10 @@ func builtins() map[string]funcSpec {
 		"concat":               building(0, -1, fnConcat),
 		"format":               building(1, -1, fnFormat),
 		"string":               {min: 1, max: 1, fn: fnString},
-		"tolower":              strict(1, 1, strFn(toLowerInvariant)),
-		"toupper":              strict(1, 1, strFn(toUpperInvariant)),
-		"trim":                 strict(1, 1, strFn(trimSpace)),
-		"replace":              strict(3, 3, fnReplace),
+		"tolower":              building(1, 1, strFn(toLowerInvariant)),
+		"toupper":              building(1, 1, strFn(toUpperInvariant)),
+		"trim":                 building(1, 1, strFn(trimSpace)),
+		"replace":              building(3, 3, fnReplace),
 		"split":                strict(2, 2, fnSplit),
 		"substring":            strict(1, 3, fnSubstring),
 		"startswith":           strict(2, 2, fnStartsWith),
@@ -117,8 +118,8 @@ func builtins() map[string]funcSpec {
 		"uricomponenttostring": strict(1, 1, fnURIComponentToString),
 		"datauri":              strict(1, 1, fnDataURI),
 		"datauritostring":      strict(1, 1, fnDataURIToString),
-		"uniquestring":         strict(1, -1, fnUniqueString),
-		"guid":                 strict(1, -1, fnGUID),
+		"uniquestring":         building(1, -1, fnUniqueString),
+		"guid":                 building(1, -1, fnGUID),
 		"json":                 strict(1, 1, fnJSON),
 		"join":                 strict(2, 2, fnJoin),
 
