@@ -82,7 +82,7 @@ func resolveParallel(file string, root *value, given map[string]*value) (res *Re
 	var wg sync.WaitGroup
 	for range min(workers, n) {
 		wg.Go(func() {
-			w := s.newWorker()
+			w := s.newWorker(len(list.Arr))
 			for !failed.Load() {
 				i := int(next.Add(1) - 1)
 				if i >= n {
@@ -171,12 +171,15 @@ type worker struct {
 	s scope
 }
 
-func (s *scope) newWorker() *worker {
+func (s *scope) newWorker(resources int) *worker {
 	w := &worker{s: *s}
 	w.r = &resolver{
 		shared:     true,
 		file:       s.r.file,
-		exprs:      make(map[string]exprEntry),
+		// Sized for an expression of its own per resource, up to the
+		// cache's bound: the cache of a large template fills up, and
+		// sized once it does not regrow.
+		exprs:      make(map[string]exprEntry, min(maxExprs, resources)),
 		funcs:      s.r.funcs,
 		invalid:    make(map[string]bool),
 		structural: make(map[string]bool),
