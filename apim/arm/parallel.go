@@ -174,8 +174,8 @@ type worker struct {
 func (s *scope) newWorker(resources int) *worker {
 	w := &worker{s: *s}
 	w.r = &resolver{
-		shared:     true,
-		file:       s.r.file,
+		shared: true,
+		file:   s.r.file,
 		// Sized for an expression of its own per resource, up to the
 		// cache's bound: the cache of a large template fills up, and
 		// sized once it does not regrow.
