@@ -173,12 +173,12 @@ type worker struct {
 
 func (s *scope) newWorker(resources int) *worker {
 	w := &worker{s: *s}
+	// The expression cache is sized for an expression of its own per
+	// resource, up to its bound: the cache of a large template fills up,
+	// and sized once it does not regrow.
 	w.r = &resolver{
-		shared: true,
-		file:   s.r.file,
-		// Sized for an expression of its own per resource, up to the
-		// cache's bound: the cache of a large template fills up, and
-		// sized once it does not regrow.
+		shared:     true,
+		file:       s.r.file,
 		exprs:      make(map[string]exprEntry, min(maxExprs, resources)),
 		funcs:      s.r.funcs,
 		invalid:    make(map[string]bool),
