@@ -32,7 +32,7 @@ func TestPlacedResultsAreOwn(t *testing.T) {
 	for i, r := range res.Resources {
 		for _, k := range []string{"p", "v", "c"} {
 			v := r.Node.Lookup("properties", k)
-			decl := root.Get("resources").Arr[i].Lookup("properties", k)
+			decl := root.Get("resources").Elems()[i].Lookup("properties", k)
 			if v.Pos != decl.Pos || v.Expr() != decl.Str {
 				t.Errorf("resource %d %s: at %s from %q, want %s from %q", i, k, v.Pos, v.Expr(), decl.Pos, decl.Str)
 			}

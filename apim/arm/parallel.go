@@ -82,7 +82,7 @@ func resolveParallel(file string, root *value, given map[string]*value) (res *Re
 	var wg sync.WaitGroup
 	for range min(workers, n) {
 		wg.Go(func() {
-			w := s.newWorker(len(list.Arr))
+			w := s.newWorker(len(list.Elems()))
 			for !failed.Load() {
 				i := int(next.Add(1) - 1)
 				if i >= n {
