@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
 
@@ -101,10 +103,77 @@ func (j *JSON) Print(w io.Writer, r *lint.Result) error {
 		Findings:   jsonFindings(r.Findings),
 		Suppressed: jsonFindings(r.Suppressed),
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	return writeReport(w, &rep)
+}
+
+// writeReport writes rep as encoding/json's Encoder with a two-space
+// indent would (the same bytes), one member and one finding at a time
+// through one reused buffer: encoding the whole report at once built it
+// in a buffer, then indented it into a second one, both grown by
+// doubling on fresh memory — 10 ms of a 270 ms lint of 10,000 backends
+// for 600 findings (issue 16).
+func writeReport(w io.Writer, rep *jsonReport) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	return enc.Encode(rep)
+	// put writes v as encoded with prefix before each line but the first.
+	put := func(prefix string, v any) error {
+		buf.Reset()
+		enc.SetIndent(prefix, "  ")
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		_, err := bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		return err
+	}
+	member := func(name string, v any) error {
+		bw.WriteString("\n  \"" + name + "\": ")
+		return put("  ", v)
+	}
+	list := func(name string, fs []jsonFinding) error {
+		bw.WriteString("\n  \"" + name + "\": [")
+		for i := range fs {
+			if i > 0 {
+				bw.WriteByte(',')
+			}
+			bw.WriteString("\n    ")
+			if err := put("    ", &fs[i]); err != nil {
+				return err
+			}
+		}
+		if len(fs) > 0 {
+			bw.WriteString("\n  ")
+		}
+		bw.WriteByte(']')
+		return nil
+	}
+	bw.WriteByte('{')
+	head := []struct {
+		name string
+		v    any
+	}{{"version", rep.Version}, {"tool", rep.Tool}, {"summary", rep.Summary}}
+	if len(rep.Services) > 0 { // omitempty
+		head = append(head, struct {
+			name string
+			v    any
+		}{"services", rep.Services})
+	}
+	for _, m := range head {
+		if err := member(m.name, m.v); err != nil {
+			return err
+		}
+		bw.WriteByte(',')
+	}
+	if err := list("findings", rep.Findings); err != nil {
+		return err
+	}
+	bw.WriteByte(',')
+	if err := list("suppressed", rep.Suppressed); err != nil {
+		return err
+	}
+	bw.WriteString("\n}\n")
+	return bw.Flush()
 }
 
 func jsonFindings(fs []lint.Finding) []jsonFinding {
