@@ -76,6 +76,7 @@ bench:
 	$(GO) test -run '^$$' -bench 'ParseReader' -benchtime 5x ./apim/jsontree
 	$(GO) test -run '^$$' -bench 'ResolveParallel' -benchmem -benchtime 10x ./apim/arm
 	$(GO) test -run '^$$' -bench 'BenchmarkLint' -benchmem -benchtime 5x ./lint
+	$(GO) test -run '^$$' -bench 'PageTouch' -benchtime 5x ./internal/cputime
 	$(GO) test -run '^$$' -bench 'LintSweep' -benchtime 1x ./cmd/apimlab
 	$(GO) test -run '^$$' -bench 'ServeHTTP' -benchmem -cpu 1,2 -count 2 ./gateway
 	$(GO) test -run '^$$' -bench 'GatewayVsProxy' -benchtime 1x ./gateway
