@@ -215,19 +215,7 @@ func TestEval(t *testing.T) {
 		{"[concat()]", `""`},
 		{"[not(true, false)]", `?not(): expects 1 argument(s), got 2`},
 	}
-	for _, tt := range tests {
-		v, _ := evalIn(t, tt.expr)
-		got := render(v)
-		if strings.HasPrefix(tt.want, "?") {
-			if !strings.HasPrefix(got, "?") || !strings.Contains(got, tt.want[1:]) {
-				t.Errorf("%s = %s, want unknown containing %q", tt.expr, got, tt.want[1:])
-			}
-			continue
-		}
-		if got != tt.want {
-			t.Errorf("%s = %s, want %s", tt.expr, got, tt.want)
-		}
-	}
+	checkEvals(t, tests)
 }
 
 func TestEvalOrigins(t *testing.T) {
@@ -272,6 +260,26 @@ func TestEvalIssues(t *testing.T) {
 		}
 		if is := r.issues[0]; is.Code != tt.code || !strings.Contains(is.Msg, tt.msg) {
 			t.Errorf("%s: issue %s %q, want %s containing %q", tt.expr, is.Code, is.Msg, tt.code, tt.msg)
+		}
+	}
+}
+
+// checkEvals evaluates each expression and compares its rendering with
+// want; a want starting with "?" asks for an unknown value whose reason
+// contains the rest.
+func checkEvals(t *testing.T, tests []struct{ expr, want string }) {
+	t.Helper()
+	for _, tt := range tests {
+		v, _ := evalIn(t, tt.expr)
+		got := render(v)
+		if strings.HasPrefix(tt.want, "?") {
+			if !strings.HasPrefix(got, "?") || !strings.Contains(got, tt.want[1:]) {
+				t.Errorf("%s = %s, want unknown containing %q", tt.expr, got, tt.want[1:])
+			}
+			continue
+		}
+		if got != tt.want {
+			t.Errorf("%s = %s, want %s", tt.expr, got, tt.want)
 		}
 	}
 }
