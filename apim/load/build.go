@@ -59,7 +59,7 @@ type builder struct {
 	// sequential turns off the parallel backend build (tests compare).
 	sequential bool
 	// building is Options.Building.
-	building func()
+	building func(done, steps int)
 	// apis and products index the entities by workspace and lower-cased
 	// name: templates with thousands of APIs and policies look them up
 	// once per resource.

@@ -50,11 +50,13 @@ type Options struct {
 	Resolved func()
 	// Building, when set, is called during the model build of a service
 	// with many backends (2,048 or more from one file), each time another
-	// eighth of them is built (seven times). The resources built so far are released by then (their parse
-	// tree and resolution results), so a collection there lets the rest of
-	// the build reuse their memory instead of growing the heap (issue 16).
-	// Like Resolved, it leaves the collecting to the caller.
-	Building func()
+	// eighth of them is built (seven times), with the steps done and the
+	// steps in all (1 of 8, …, 7 of 8). The resources built so far are
+	// released by then (their parse tree and resolution results), so a
+	// collection there lets the rest of the build reuse their memory
+	// instead of growing the heap (issue 16). Like Resolved, it leaves the
+	// collecting to the caller.
+	Building func(done, steps int)
 	// Timings, when set, accumulates the wall time the load spends parsing
 	// JSON files, resolving ARM templates and building the model from them
 	// (lint --timings).

@@ -13,7 +13,9 @@ const buildSteps = 8
 
 // inSteps reports whether a build of n backends runs in buildSteps steps
 // with the building hook between them.
-func inSteps(n int, building func()) bool { return building != nil && n >= 256*buildSteps }
+func inSteps(n int, building func(done, steps int)) bool {
+	return building != nil && n >= 256*buildSteps
+}
 
 // addAll adds resources in order, releasing each once built (release).
 // Backends, which large templates hold by the thousand and which are
@@ -43,7 +45,7 @@ func (b *builder) addAll(rs []*resource) {
 	if workers < 2 {
 		for s := range steps {
 			if s > 0 {
-				b.building()
+				b.building(s, steps)
 			}
 			for _, r := range backends[s*len(backends)/steps : (s+1)*len(backends)/steps] {
 				b.backend(r)
@@ -60,7 +62,7 @@ func (b *builder) addAll(rs []*resource) {
 	}
 	for s := range steps {
 		if s > 0 {
-			b.building()
+			b.building(s, steps)
 		}
 		var wg sync.WaitGroup
 		for w, part := range parts {

@@ -49,12 +49,21 @@ func TestParallelBuildMatchesSequential(t *testing.T) {
 	// collection frees them while the rest are being built.
 	for _, sequential := range []bool{false, true} {
 		calls := 0
-		got := view(Options{sequential: sequential, Building: func() { calls++; runtime.GC() }})
+		var args []string
+		got := view(Options{sequential: sequential, Building: func(done, steps int) {
+			calls++
+			args = append(args, fmt.Sprintf("%d/%d", done, steps))
+			runtime.GC()
+		}})
 		if got != seq {
 			t.Errorf("sequential %v: the build in steps differs from the sequential one", sequential)
 		}
 		if calls != buildSteps-1 {
 			t.Errorf("sequential %v: Building called %d times, want %d", sequential, calls, buildSteps-1)
+		}
+		// The steps done so far and the steps in all: 1/8 … 7/8.
+		if want := "1/8 2/8 3/8 4/8 5/8 6/8 7/8"; strings.Join(args, " ") != want {
+			t.Errorf("sequential %v: Building called with %q, want %q", sequential, strings.Join(args, " "), want)
 		}
 	}
 }
@@ -76,7 +85,7 @@ func TestResolvedHook(t *testing.T) {
 		}
 	}
 	calls, steps := 0, 0
-	if _, err := LoadServices(files, Options{Resolved: func() { calls++ }, Building: func() { steps++ }}); err != nil {
+	if _, err := LoadServices(files, Options{Resolved: func() { calls++ }, Building: func(int, int) { steps++ }}); err != nil {
 		t.Fatal(err)
 	}
 	if calls != 2 {
@@ -97,7 +106,7 @@ func TestResolvedHookStepped(t *testing.T) {
 		t.Fatal(err)
 	}
 	resolved, steps := 0, 0
-	if _, err := LoadServices([]string{file}, Options{Resolved: func() { resolved++ }, Building: func() { steps++ }}); err != nil {
+	if _, err := LoadServices([]string{file}, Options{Resolved: func() { resolved++ }, Building: func(int, int) { steps++ }}); err != nil {
 		t.Fatal(err)
 	}
 	if resolved != 0 || steps != buildSteps-1 {
@@ -134,7 +143,7 @@ func TestResolvedHookSteppedServiceCase(t *testing.T) {
 		t.Fatal(err)
 	}
 	resolved, steps := 0, 0
-	svcs, err := LoadServices([]string{file}, Options{Resolved: func() { resolved++ }, Building: func() { steps++ }})
+	svcs, err := LoadServices([]string{file}, Options{Resolved: func() { resolved++ }, Building: func(int, int) { steps++ }})
 	if err != nil {
 		t.Fatal(err)
 	}

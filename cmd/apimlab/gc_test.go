@@ -129,13 +129,55 @@ func TestThreeTimesRuleDuringBuildOnly(t *testing.T) {
 		}
 		grow()
 		before = gcCount()
-		duringBuild()
+		duringBuild(1, 8)
 		runtime.KeepAlive(keep)
 		if gcCount() == before {
 			failures = append(failures, "duringBuild did not collect at three times the live heap")
 			continue
 		}
 		return
+	}
+	t.Errorf("in every attempt: %q", failures)
+}
+
+// TestHalfwayRule: halfway through a build in steps, with apimlab's GOGC
+// 400, a heap at twice the live heap (below three times and below the
+// pacer's trigger) is collected; at any other step it is not, and not when
+// the user set GOGC.
+func TestHalfwayRule(t *testing.T) {
+	prev := debug.SetGCPercent(400)
+	defer debug.SetGCPercent(prev)
+	tuned := gcTuned
+	defer func() { gcTuned = tuned }()
+	var failures []string
+	for range 10 {
+		runtime.GC()
+		var keep [][]byte
+		for heap, live, _, _ := heapLiveGoal(); heap < 2*live+2*live/10; heap, live, _, _ = heapLiveGoal() {
+			keep = append(keep, make([]byte, 64<<10))
+		}
+		if heap, live, goal, _ := heapLiveGoal(); heap >= 3*live || collectionDue(heap, live, goal, false) {
+			failures = append(failures, fmt.Sprintf("heap %d, live %d, goal %d: past another rule's point", heap, live, goal))
+			continue
+		}
+		collected := func(tunedNow bool, done, steps int) bool {
+			gcTuned = tunedNow
+			before := gcCount()
+			duringBuild(done, steps)
+			return gcCount() != before
+		}
+		switch {
+		case collected(true, 3, 8):
+			failures = append(failures, "collected after 3 of 8 steps")
+		case collected(false, 4, 8):
+			failures = append(failures, "collected halfway with the user's GOGC")
+		case !collected(true, 4, 8):
+			failures = append(failures, "did not collect halfway at twice the live heap")
+		default:
+			runtime.KeepAlive(keep)
+			return
+		}
+		runtime.KeepAlive(keep)
 	}
 	t.Errorf("in every attempt: %q", failures)
 }
