@@ -149,15 +149,13 @@ func writeReport(w io.Writer, rep *jsonReport) error {
 		return nil
 	}
 	bw.WriteByte('{')
-	head := []struct {
+	type namedValue struct {
 		name string
 		v    any
-	}{{"version", rep.Version}, {"tool", rep.Tool}, {"summary", rep.Summary}}
+	}
+	head := []namedValue{{"version", rep.Version}, {"tool", rep.Tool}, {"summary", rep.Summary}}
 	if len(rep.Services) > 0 { // omitempty
-		head = append(head, struct {
-			name string
-			v    any
-		}{"services", rep.Services})
+		head = append(head, namedValue{"services", rep.Services})
 	}
 	for _, m := range head {
 		if err := member(m.name, m.v); err != nil {
