@@ -57,6 +57,10 @@ type Options struct {
 	// instead of growing the heap (issue 16). Like Resolved, it leaves the
 	// collecting to the caller.
 	Building func(done, steps int)
+	// Reading, when set, is called before a JSON file is read and parsed,
+	// with its size in bytes. The CLI prepares the heap for a large input
+	// there (huge pages, issue 16); a library leaves memory alone.
+	Reading func(size int64)
 	// Timings, when set, accumulates the wall time the load spends parsing
 	// JSON files, resolving ARM templates and building the model from them
 	// (lint --timings).
@@ -301,7 +305,7 @@ func (l *loader) path(p string, explicit bool) error {
 			l.addLoose(p, sb, nil)
 			return nil
 		}
-		return l.file(p, explicit)
+		return l.file(p, st.Size(), explicit)
 	}
 	for _, w := range l.walking {
 		if os.SameFile(w, st) {
@@ -344,7 +348,7 @@ func unwrapPathErr(err error) error {
 	return err
 }
 
-func (l *loader) file(p string, explicit bool) error {
+func (l *loader) file(p string, size int64, explicit bool) error {
 	ext := strings.ToLower(filepath.Ext(p))
 	switch ext {
 	case ".xml":
@@ -357,6 +361,9 @@ func (l *loader) file(p string, explicit bool) error {
 		}
 		l.skipFile(p, apim.Position{File: p})
 		return nil
+	}
+	if l.opts.Reading != nil {
+		l.opts.Reading(size)
 	}
 	sb := newBuilder()
 	start := time.Now()

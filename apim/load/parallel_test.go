@@ -3,6 +3,7 @@ package load
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -152,5 +153,40 @@ func TestResolvedHookSteppedServiceCase(t *testing.T) {
 	}
 	if resolved != 0 || steps != buildSteps-1 {
 		t.Errorf("Resolved called %d times, Building %d, want 0 and %d", resolved, steps, buildSteps-1)
+	}
+}
+
+// TestReadingHook checks that Options.Reading is called before each JSON
+// file of a folder walk is read, with the size the file system gives,
+// and not for policy XML or files the walk skips.
+func TestReadingHook(t *testing.T) {
+	dir := t.TempDir()
+	want := map[int64]int{}
+	for name, data := range map[string]string{
+		"a.json":       string(gen.ARM(20, 2)),
+		"b.json":       string(gen.ARM(5, 1)),
+		"other.json":   `{"not": "configuration"}`,
+		"p.xml":        "<policies><inbound><base /></inbound></policies>",
+		"notes.txt":    "not read",
+		".hidden.json": `{}`,
+	} {
+		file := filepath.Join(dir, name)
+		if err := os.WriteFile(file, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(name, ".json") && !strings.HasPrefix(name, ".") {
+			st, err := os.Stat(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want[st.Size()]++
+		}
+	}
+	got := map[int64]int{}
+	if _, err := LoadServices([]string{dir}, Options{Reading: func(size int64) { got[size]++ }}); err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("Reading called with sizes %v, want %v (the three JSON files)", got, want)
 	}
 }
