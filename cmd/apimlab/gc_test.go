@@ -2,9 +2,13 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"testing"
+
+	"github.com/apimlab/apimlab/internal/gen"
 )
 
 // TestTuneGC: batch commands collect less often (GOGC 400); the gateway,
@@ -180,4 +184,47 @@ func TestHalfwayRule(t *testing.T) {
 		runtime.KeepAlive(keep)
 	}
 	t.Errorf("in every attempt: %q", failures)
+}
+
+// TestBeforeReadOnce: lint prepares the heap (beforeRead) at the first
+// JSON file of hugeMin bytes or more, once per process, and not for
+// smaller files. Whether the kernel takes the advice is
+// internal/hugeheap's test.
+func TestBeforeReadOnce(t *testing.T) {
+	saved := hugePrepared
+	t.Cleanup(func() { hugePrepared = saved })
+	dir := t.TempDir()
+	small, large := filepath.Join(dir, "small.json"), filepath.Join(dir, "large.json")
+	for file, n := range map[string]int{small: 5, large: 1000} {
+		if err := os.WriteFile(file, gen.ARM(n, n/10), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		file string
+		want bool
+	}{{small, false}, {large, true}} {
+		st, err := os.Stat(tc.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (st.Size() >= hugeMin) != tc.want {
+			t.Fatalf("%s: %d bytes, the test wants it on the other side of hugeMin (%d)", tc.file, st.Size(), hugeMin)
+		}
+		hugePrepared.done = false
+		if code, _, stderr := runCLI(t, "lint", "--format", "json", "--fail-on", "never", tc.file); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		if hugePrepared.done != tc.want {
+			t.Errorf("lint %s (%d bytes): heap prepared %v, want %v", filepath.Base(tc.file), st.Size(), hugePrepared.done, tc.want)
+		}
+	}
+	// Once per process: a second large input prepares nothing more.
+	hugePrepared.advised, hugePrepared.wall = -1, 0
+	if code, _, stderr := runCLI(t, "lint", "--format", "json", "--fail-on", "never", large); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if hugePrepared.advised != -1 {
+		t.Errorf("a second large input prepared the heap again (%d bytes advised)", hugePrepared.advised)
+	}
 }

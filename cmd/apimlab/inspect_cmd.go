@@ -27,7 +27,7 @@ type InspectCmd struct {
 // array for several. Load issues that make the model incomplete
 // (malformed input, unresolved values, bad durations) exit 2.
 func (c *InspectCmd) Run(g *Globals) error {
-	svcs, err := load.LoadServices(c.Paths, load.Options{Parameters: c.Parameters, Environment: c.Environment})
+	svcs, err := load.LoadServices(c.Paths, load.Options{Parameters: c.Parameters, Environment: c.Environment, Reading: beforeRead})
 	if err != nil {
 		return usageErr("%v", err)
 	}

@@ -77,7 +77,7 @@ func (c *LintCmd) Run(g *Globals) error {
 		}
 	}
 	var tm *timings
-	opts := load.Options{Parameters: c.Parameters, Complete: c.Complete, Environment: c.Environment, Resolved: beforeBuild, Building: duringBuild}
+	opts := load.Options{Parameters: c.Parameters, Complete: c.Complete, Environment: c.Environment, Resolved: beforeBuild, Building: duringBuild, Reading: beforeRead}
 	if c.Timings {
 		tm = newTimings("load")
 		opts.Timings = &tm.load

@@ -91,11 +91,19 @@ func (t *timings) print(w io.Writer, slowest int) {
 	fmt.Fprintf(&b, ", heap allocated):\n")
 	var total phaseTime
 	for _, p := range t.steps {
+		if p.name == "load" && hugePrepared.alloc <= p.alloc {
+			// The block mapped for huge pages is freed at once and never
+			// touched: it is not the load's memory.
+			p.alloc -= hugePrepared.alloc
+		}
 		total.wall += p.wall
 		total.cpu += p.cpu
 		total.alloc += p.alloc
 		t.line(&b, "  ", p, cpuKnown)
 		if p.name == "load" {
+			if hugePrepared.advised > 0 {
+				fmt.Fprintf(&b, "    %-20s %8.1f ms (%.0f MB of heap on huge pages)\n", "prepare heap", ms(hugePrepared.wall), float64(hugePrepared.advised)/(1<<20))
+			}
 			// ARM templates and the JSON files read as such (load.Timings).
 			for _, s := range []phaseTime{{"parse JSON", t.load.Parse, 0, 0}, {"resolve ARM", t.load.Resolve, 0, 0}, {"build model", t.load.Build, 0, 0}} {
 				if s.wall > 0 {

@@ -42,6 +42,8 @@ func TestLintTimings(t *testing.T) {
 	phase := regexp.MustCompile(`^  (load|collect|certificates|rules|report|total) +[0-9.]+ ms` + cpu + `( +[0-9.]+ MB)?$`)
 	allocs := map[string]bool{}
 	split := regexp.MustCompile(`^    (parse JSON|resolve ARM|build model) +[0-9.]+ ms$`)
+	// Where this process prepared huge pages for an input (beforeRead).
+	prepared := regexp.MustCompile(`^    prepare heap +[0-9.]+ ms \([0-9]+ MB of heap on huge pages\)$`)
 	rule := regexp.MustCompile(`^  (APIM[0-9]{3}) +[a-z0-9-]+ +[0-9.]+ ms$`)
 	header := regexp.MustCompile(`^slowest rules of ([0-9]+) `)
 	seen := map[string]bool{}
@@ -54,6 +56,7 @@ func TestLintTimings(t *testing.T) {
 			allocs[m[1]] = m[len(m)-1] != ""
 		case split.MatchString(l):
 			seen[split.FindStringSubmatch(l)[1]] = true
+		case prepared.MatchString(l):
 		case header.MatchString(l):
 			ran, _ = strconv.Atoi(header.FindStringSubmatch(l)[1])
 		case rule.MatchString(l):
