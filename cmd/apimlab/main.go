@@ -203,10 +203,10 @@ func duringBuild(done, steps int) {
 // prepares hugeFactor times its size of heap on transparent huge pages
 // (hugeheap.Prepare, Linux with transparent_hugepage "madvise"): once
 // per run, while the heap is small, because preparing collects garbage.
-// On issue 16's 40,000-backend template the run then takes about 3,700
-// page faults instead of 66,000, and a third less wall and CPU time, for
-// 1–14% more peak RSS (huge pages are resident whole); at 10,000 backends
-// 2,500 instead of 17,500 (docs/benchmarks.md). The heap a run needs is
+// On issue 16's 40,000-backend template the run then takes about 4,700
+// page faults instead of 66,000 and a third less wall and CPU time, with
+// the same peak RSS since the halfway collection moved (duringBuild); at
+// 10,000 backends 2,700–2,900 instead of 17,600 (docs/benchmarks.md). The heap a run needs is
 // about 8 times the template's size with the sweep's templates and 23
 // times with one of many API policies; memory prepared and never used is
 // address space only. GODEBUG=disablethp=1 turns it off.

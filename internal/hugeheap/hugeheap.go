@@ -2,7 +2,7 @@
 // about to grow with transparent huge pages.
 //
 // Where the kernel gives huge pages only on request (transparent_hugepage
-// "madvise", the default of many distributions), the Go runtime never
+// "madvise"), the Go runtime never
 // requests them for its heap, so a run that grows its heap by hundreds of
 // MB takes one page fault per 4 KiB. On the virtual machines issue 16 was
 // measured on, that fault costs about 10 µs of CPU (a third of lint's CPU
