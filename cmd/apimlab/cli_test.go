@@ -180,3 +180,27 @@ func TestLintNeverPrintsInlineSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestLintMasksSecretsWrittenWithCharacterReferences lints a policy whose
+// credential values are written in part as XML character references
+// (&#x37;…, &#x50;…) on lines that other findings quote: the text format
+// masks them there, and no format prints any piece of them.
+func TestLintMasksSecretsWrittenWithCharacterReferences(t *testing.T) {
+	file := filepath.Join("testdata", "secret-charrefs", "policy.xml")
+	// The values' tails, as written in the file after the reference.
+	pieces := []string{"f3c9a2b1d4e5f60718293a4b5c6d7e8f", "0718293a4b5c6d7e8f", "assw0rd!Secret", "&#x50;"}
+	for _, format := range []string{"text", "json", "sarif", "junit", "github", "markdown"} {
+		code, out, errOut := runCLI(t, "lint", "--format", format, "--fail-on", "never", file)
+		if code != 0 || !strings.Contains(out, "APIM501") || !strings.Contains(out, "APIM005") {
+			t.Fatalf("%s: exit %d, want APIM501 and APIM005 findings:\n%s%s", format, code, out, errOut)
+		}
+		for _, p := range pieces {
+			if strings.Contains(out, p) {
+				t.Errorf("%s output contains %q, a piece of a secret:\n%s", format, p, out)
+			}
+		}
+		if format == "text" && strings.Count(out, `password="****"`) != 2 {
+			t.Errorf("text output: want the quoted line with the masked password under both findings on it:\n%s", out)
+		}
+	}
+}
