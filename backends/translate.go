@@ -25,6 +25,9 @@ type Options struct {
 	// Model is what a breaker does after its trip duration; the zero value
 	// is breaker.ModelReset (Azure's documented behaviour).
 	Model breaker.Model
+	// TransportErrors says when a transport error is a failure; the zero
+	// value is breaker.TransportAlways.
+	TransportErrors breaker.TransportErrors
 	// MinRequests is the minimum number of requests before a percentage
 	// condition is evaluated. 0 means breaker.DefaultMinRequests.
 	MinRequests int
@@ -41,7 +44,7 @@ type Options struct {
 type BreakerSpec struct {
 	// Settings are the breaker's settings: Name, Count or Percentage,
 	// MinRequests, Interval, TripDuration, StatusRanges, ErrorReasons,
-	// AcceptRetryAfter and Model. Now and OnTransition are left nil.
+	// AcceptRetryAfter, Model and TransportErrors. Now and OnTransition are left nil.
 	Settings breaker.Settings
 	// FailureStatus is what the gateway answers while the breaker is open:
 	// the rule's failureResponse.statusCode, else DefaultFailureStatus.
@@ -101,6 +104,7 @@ func RuleSpec(b *apim.Backend, i int, o Options) (BreakerSpec, []Problem) {
 		MinRequests:      o.MinRequests,
 		AcceptRetryAfter: r.AcceptRetryAfter.Or(false),
 		Model:            o.Model,
+		TransportErrors:  o.TransportErrors,
 	}
 	// count and percentage are exclusive: an unset one is 0 (breaker
 	// validation reports neither or both).

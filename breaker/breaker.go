@@ -75,9 +75,9 @@ func New(s Settings) (*Breaker, error) {
 		onTransition: s.OnTransition,
 		isFailure:    s.IsFailure,
 		classify: classifier{
-			ranges:          s.StatusRanges,
-			reasons:         s.ErrorReasons,
-			ignoreTransport: s.IgnoreTransportErrors,
+			ranges:    s.StatusRanges,
+			reasons:   s.ErrorReasons,
+			transport: s.TransportErrors,
 		},
 	}
 	if b.isFailure == nil {

@@ -518,8 +518,12 @@ func TestFailureClassification(t *testing.T) {
 		{"second range", Settings{StatusRanges: [][2]int{{500, 599}, {429, 429}}}, Outcome{StatusCode: 429}, true},
 		{"no ranges", Settings{}, Outcome{StatusCode: 500}, false},
 		{"transport error counts by default", Settings{}, Outcome{Err: errDial}, true},
-		{"transport error ignored unless listed", Settings{IgnoreTransportErrors: true}, Outcome{Err: errDial, ErrReason: "BackendConnectionFailure"}, false},
-		{"listed reason, case-insensitive", Settings{IgnoreTransportErrors: true, ErrorReasons: []string{"backendconnectionfailure"}}, Outcome{Err: errDial, ErrReason: "BackendConnectionFailure"}, true},
+		{"transport error ignored unless listed", Settings{TransportErrors: TransportListed}, Outcome{Err: errDial, ErrReason: "BackendConnectionFailure"}, false},
+		{"listed reason, case-insensitive", Settings{TransportErrors: TransportListed, ErrorReasons: []string{"backendconnectionfailure"}}, Outcome{Err: errDial, ErrReason: "BackendConnectionFailure"}, true},
+		{"429-only rule, listed: a reset is not a failure", Settings{StatusRanges: [][2]int{{429, 429}}, TransportErrors: TransportListed}, Outcome{Err: errDial, ErrReason: "BackendConnectionFailure"}, false},
+		{"429-only rule, listed: a 429 is", Settings{StatusRanges: [][2]int{{429, 429}}, TransportErrors: TransportListed}, Outcome{StatusCode: 429}, true},
+		{"429-only rule, always: a reset is a failure", Settings{StatusRanges: [][2]int{{429, 429}}}, Outcome{Err: errDial, ErrReason: "BackendConnectionFailure"}, true},
+		{"listed: a canceled outcome is not", Settings{TransportErrors: TransportListed, ErrorReasons: []string{"BackendConnectionFailure"}}, Outcome{Err: errDial, Canceled: true, ErrReason: "ClientConnectionFailure"}, false},
 		{"reason on a response", Settings{ErrorReasons: []string{"Timeout"}}, Outcome{StatusCode: 504, ErrReason: "Timeout"}, true},
 		{"unlisted reason on a response", Settings{ErrorReasons: []string{"Timeout"}}, Outcome{StatusCode: 200, ErrReason: "Other"}, false},
 		{"override", Settings{StatusRanges: server, IsFailure: func(o Outcome) bool { return o.StatusCode == 418 }}, Outcome{StatusCode: 418}, true},
@@ -597,6 +601,25 @@ func TestParseModel(t *testing.T) {
 		if got, _ := ParseModel(m.String()); got != m {
 			t.Errorf("round trip %v -> %v", m, got)
 		}
+	}
+}
+
+func TestParseTransportErrors(t *testing.T) {
+	for in, want := range map[string]TransportErrors{"": TransportAlways, "always": TransportAlways, "Always": TransportAlways, "listed": TransportListed, " LISTED ": TransportListed} {
+		if got, err := ParseTransportErrors(in); err != nil || got != want {
+			t.Errorf("ParseTransportErrors(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	if _, err := ParseTransportErrors("never"); !errors.Is(err, ErrInvalidSettings) || !strings.Contains(err.Error(), "always, listed") {
+		t.Errorf("ParseTransportErrors(bad) err = %v", err)
+	}
+	for _, v := range []TransportErrors{TransportAlways, TransportListed} {
+		if got, _ := ParseTransportErrors(v.String()); got != v {
+			t.Errorf("round trip %v -> %v", v, got)
+		}
+	}
+	if _, err := New(Settings{Count: 1, Interval: time.Second, TripDuration: time.Second, TransportErrors: 7}); !errors.Is(err, ErrInvalidSettings) {
+		t.Errorf("New with TransportErrors 7: err = %v", err)
 	}
 }
 

@@ -57,7 +57,7 @@ type Settings struct {
 	// package doc for delivery guarantees).
 	OnTransition func(Event)
 	// IsFailure, if non-nil, decides whether an outcome is a failure and
-	// replaces the StatusRanges/ErrorReasons/IgnoreTransportErrors rules.
+	// replaces the StatusRanges/ErrorReasons/TransportErrors rules.
 	IsFailure func(Outcome) bool
 	// StatusRanges lists inclusive status code ranges that are failures
 	// (failureCondition.statusCodeRanges). Bounds must be in 100..599 with
@@ -67,14 +67,13 @@ type Settings struct {
 	// (failureCondition.errorReasons), matched case-insensitively against
 	// Outcome.ErrReason, whether or not a response was received.
 	ErrorReasons []string
-	// IgnoreTransportErrors, when false (the default), counts every transport
-	// error (Outcome.Err != nil: connection refused or reset, TLS failure,
-	// timeout) as a failure, whatever ErrorReasons says: a backend that cannot
-	// be reached is what users expect a breaker to catch, and it is the seed
-	// model's behaviour. When true, a transport error is a failure only if
-	// its ErrReason is listed in ErrorReasons. A Canceled outcome is never
-	// a failure through this rule (the backend did nothing wrong).
-	IgnoreTransportErrors bool
+	// TransportErrors says when a transport error (Outcome.Err != nil:
+	// connection refused or reset, TLS failure, timeout) is a failure:
+	// always (the zero value, TransportAlways), whatever ErrorReasons says,
+	// or only when its ErrReason is listed in ErrorReasons
+	// (TransportListed). A Canceled outcome is never a failure through
+	// this rule (the backend did nothing wrong).
+	TransportErrors TransportErrors
 }
 
 // Outcome is the result of one request admitted by Allow.
@@ -131,6 +130,8 @@ func (s Settings) validate() (Settings, error) {
 		return bad("MaxRetryAfter must be >= 0 (got %s)", s.MaxRetryAfter)
 	case s.Model != ModelReset && s.Model != ModelHalfOpen:
 		return bad("Model %d is not ModelReset or ModelHalfOpen", int(s.Model))
+	case s.TransportErrors != TransportAlways && s.TransportErrors != TransportListed:
+		return bad("TransportErrors %d is not TransportAlways or TransportListed", int(s.TransportErrors))
 	}
 	for i, r := range s.StatusRanges {
 		if r[0] < 100 || r[1] > 599 || r[0] > r[1] {
@@ -156,14 +157,14 @@ func (s Settings) validate() (Settings, error) {
 
 // classifier is the default failure rule built from Settings.
 type classifier struct {
-	ranges          [][2]int
-	reasons         []string
-	ignoreTransport bool
+	ranges    [][2]int
+	reasons   []string
+	transport TransportErrors
 }
 
 // isFailure reports whether o is a failure under c's rules.
 func (c *classifier) isFailure(o Outcome) bool {
-	if o.Err != nil && !c.ignoreTransport && !o.Canceled {
+	if o.Err != nil && c.transport == TransportAlways && !o.Canceled {
 		return true
 	}
 	if o.StatusCode != 0 {

@@ -73,3 +73,46 @@ func ParseModel(s string) (Model, error) {
 	}
 	return 0, fmt.Errorf("%w: unknown breaker model %q (valid: reset, halfOpen)", ErrInvalidSettings, s)
 }
+
+// TransportErrors says when a transport error (Outcome.Err: connection
+// refused or reset, TLS failure, forward-request timeout) is a failure.
+// Microsoft Learn lists a rule's status code ranges and error reasons but
+// does not say whether an unreachable backend counts, so both readings
+// are available (docs/semantics.md).
+type TransportErrors uint8
+
+const (
+	// TransportAlways counts every transport error as a failure, whatever
+	// errorReasons lists: a backend that cannot be reached is what users
+	// expect a breaker to catch. It is the default.
+	TransportAlways TransportErrors = iota
+	// TransportListed counts a transport error only when its error reason
+	// (BackendConnectionFailure, Timeout) is listed in errorReasons: a rule
+	// of status codes only (429 for a throttled Azure OpenAI backend, say)
+	// then trips on those statuses alone.
+	TransportListed
+)
+
+// String returns "always" or "listed", the spelling
+// ParseTransportErrors accepts.
+func (t TransportErrors) String() string {
+	switch t {
+	case TransportAlways:
+		return "always"
+	case TransportListed:
+		return "listed"
+	}
+	return fmt.Sprintf("transportErrors(%d)", int(t))
+}
+
+// ParseTransportErrors parses "always" or "listed" (case-insensitive).
+// The empty string is TransportAlways, the default.
+func ParseTransportErrors(s string) (TransportErrors, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "always":
+		return TransportAlways, nil
+	case "listed":
+		return TransportListed, nil
+	}
+	return 0, fmt.Errorf("%w: unknown transport errors setting %q (valid: always, listed)", ErrInvalidSettings, s)
+}

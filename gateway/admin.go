@@ -27,8 +27,11 @@ type Health struct {
 	// Instance is Options.InstanceID.
 	Instance string `json:"instance,omitempty"`
 	// BreakerModel is "reset" (the default) or "halfOpen".
-	BreakerModel string          `json:"breakerModel"`
-	Backends     []BackendHealth `json:"backends"`
+	BreakerModel string `json:"breakerModel"`
+	// TransportErrors is "always" (the default) or "listed": when a
+	// transport error counts against a breaker (Options.TransportErrors).
+	TransportErrors string          `json:"transportErrors"`
+	Backends        []BackendHealth `json:"backends"`
 	// Load is the serving load, present when a Server serves the gateway.
 	Load *LoadHealth `json:"load,omitempty"`
 }
@@ -102,7 +105,7 @@ type PoolMemberHealth struct {
 
 // Health returns the current health document.
 func (g *Gateway) Health() Health {
-	h := Health{Instance: g.opts.InstanceID, BreakerModel: g.opts.BreakerModel.String(), Load: g.loadHealth()}
+	h := Health{Instance: g.opts.InstanceID, BreakerModel: g.opts.BreakerModel.String(), TransportErrors: g.opts.TransportErrors.String(), Load: g.loadHealth()}
 	memberOf := map[*backend][]string{}
 	for _, b := range g.backendList {
 		for _, m := range b.members {

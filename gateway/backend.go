@@ -53,10 +53,11 @@ func (b *backend) breaker() *breaker.Breaker {
 // each Single backend.
 func (g *Gateway) buildBackends(c *compiler) {
 	set, probs := backends.New(g.svc, backends.Options{
-		Clock:        g.opts.Clock,
-		Model:        g.opts.BreakerModel,
-		MinRequests:  g.opts.MinRequests,
-		OnTransition: g.onTransition,
+		Clock:           g.opts.Clock,
+		Model:           g.opts.BreakerModel,
+		TransportErrors: g.opts.TransportErrors,
+		MinRequests:     g.opts.MinRequests,
+		OnTransition:    g.onTransition,
 	})
 	for _, p := range probs {
 		switch {

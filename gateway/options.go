@@ -72,6 +72,12 @@ type Options struct {
 	// circuit resets and traffic resumes); breaker.ModelHalfOpen admits one
 	// trial request first. /health and every event name the model.
 	BreakerModel breaker.Model
+	// TransportErrors says when a connection or TLS failure or a
+	// forward-request timeout counts against a breaker: always (the zero
+	// value, breaker.TransportAlways) or only when its error reason is
+	// listed in the rule's errorReasons (breaker.TransportListed). Azure
+	// does not document it; /health names the setting.
+	TransportErrors breaker.TransportErrors
 	// MinRequests is the minimum number of requests before a percentage
 	// breaker condition is evaluated. 0 means breaker.DefaultMinRequests.
 	MinRequests int
