@@ -80,7 +80,7 @@ func goldenRun(t testing.TB) *sim.Result {
 		t.Fatal(err)
 	}
 	rec := sim.NewRecorder(sc, sim.RecorderOptions{
-		Run: sim.RunInfo{Engine: "model", Clock: sim.ClockVirtual, BreakerModel: "halfOpen", Speed: 1,
+		Run: sim.RunInfo{Engine: "model", Clock: sim.ClockVirtual, BreakerModel: "halfOpen", TransportErrors: "listed", Speed: 1,
 			Start: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Version: "v0.9.0-test"},
 		Backends: goldenBackends(),
 		Expected: poolShares,

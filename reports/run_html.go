@@ -89,6 +89,7 @@ type htmlPage struct {
 	Warnings                    []string
 	Assertions                  []sim.AssertionResult
 	BreakerModel                string
+	TransportErrors             string
 	Timeline, Traffic, Clients  template.HTML
 	Latency                     template.HTML
 	TrafficLegend, ClientLegend [][2]string
@@ -135,7 +136,7 @@ func (h *RunHTML) Print(w io.Writer, r *sim.Result) error {
 	page := htmlPage{
 		Name: "simulation", Version: h.Version, Verdict: verdict(r), Passed: passed, ResultVersion: r.Version,
 		CSS: template.CSS(htmlCSS), Info: runInfoPairs(r), Note: a.note(), Warnings: r.Warnings,
-		Assertions: r.Assertions, BreakerModel: r.Run.BreakerModel, ColumnWidth: fmtDur(a.colStart(1)),
+		Assertions: r.Assertions, BreakerModel: r.Run.BreakerModel, TransportErrors: r.Run.Transport(), ColumnWidth: fmtDur(a.colStart(1)),
 		Tolerance: fmtPct(shareTolerance),
 	}
 	if page.Version == "" {

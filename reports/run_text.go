@@ -93,7 +93,7 @@ func (t *RunText) Print(w io.Writer, r *sim.Result) error {
 		})
 	}
 
-	ew.Printf("\n%s (breaker model %s; times from the scenario's start)\n", t.paint(ansiBold, "breaker transitions"), r.Run.BreakerModel)
+	ew.Printf("\n%s (breaker model %s, transport errors %s; times from the scenario's start)\n", t.paint(ansiBold, "breaker transitions"), r.Run.BreakerModel, r.Run.Transport())
 	if len(r.Transitions) == 0 {
 		ew.Printf("  none\n")
 	} else {

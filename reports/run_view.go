@@ -543,6 +543,7 @@ func runInfoPairs(r *sim.Result) [][2]string {
 		{"engine", r.Run.Engine},
 		{"clock", r.Run.Clock},
 		{"breaker model", r.Run.BreakerModel},
+		{"transport errors", r.Run.Transport()},
 		{"speed", speed},
 		{"seed", fmt.Sprint(r.Run.Seed)},
 		{"instances", fmt.Sprint(max(r.Run.Instances, 1))},

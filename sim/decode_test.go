@@ -66,6 +66,8 @@ func TestParseErrorsArePositioned(t *testing.T) {
 			"[5s", `window [5s, 1s] ends before it starts`},
 		{"path", head + "load:\n  - path: a\n    phases:\n      - {name: p, duration: 10s, rate: 1}\n",
 			"{name", `path "a" must start with /`},
+		{"transport errors", head + load + "gateway: {transportErrors: sometimes}\n",
+			"sometimes", `transportErrors "sometimes": valid values are always (the default) and listed`},
 		{"not a mapping", "- 1\n", "- 1", `a scenario is a mapping`},
 		{"malformed", "name: [\n", "", `s.yaml:`},
 		// Review findings: each of these used to pass validation.

@@ -55,6 +55,9 @@ func Merge(results ...*Result) (*Result, error) {
 		case r.Run.Speed != first.Run.Speed || r.Run.BreakerModel != first.Run.BreakerModel:
 			// Neither is in the scenario echo (--speed, --breaker-model).
 			return nil, fmt.Errorf("%w: result %d ran at speed %v with the %s breaker model, result 0 at %v with %s", ErrMerge, i, r.Run.Speed, r.Run.BreakerModel, first.Run.Speed, first.Run.BreakerModel)
+		case r.Run.Transport() != first.Run.Transport():
+			// Not in the scenario echo either (--transport-errors).
+			return nil, fmt.Errorf("%w: result %d counted transport errors %s, result 0 %s", ErrMerge, i, r.Run.Transport(), first.Run.Transport())
 		}
 		sc, err := json.Marshal(r.Scenario)
 		if err != nil {

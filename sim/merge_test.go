@@ -102,14 +102,21 @@ func TestMergeEqualsWhole(t *testing.T) {
 		}
 	}
 	for name, change := range map[string]func(*Result){
-		"other speed":         func(r *Result) { r.Run.Speed = 4 },
-		"other breaker model": func(r *Result) { r.Run.BreakerModel = "reset" },
+		"other speed":            func(r *Result) { r.Run.Speed = 4 },
+		"other breaker model":    func(r *Result) { r.Run.BreakerModel = "reset" },
+		"other transport errors": func(r *Result) { r.Run.TransportErrors = "listed" },
 	} {
 		o := *parts[2]
 		change(&o)
 		if _, err := Merge(parts[0], parts[1], &o); !errors.Is(err, ErrMerge) {
 			t.Errorf("%s: err = %v", name, err)
 		}
+	}
+	// A result saved before transportErrors existed has none: always.
+	always := *parts[2]
+	always.Run.TransportErrors = "always"
+	if _, err := Merge(parts[0], parts[1], &always); err != nil {
+		t.Errorf("\"always\" against none: %v", err)
 	}
 	other := *parts[2]
 	other.Version = 99

@@ -59,6 +59,10 @@ type RunInfo struct {
 	Clock string `json:"clock"`
 	// BreakerModel is "reset" (the default) or "halfOpen".
 	BreakerModel string `json:"breakerModel"`
+	// TransportErrors is "always" or "listed": when a transport error
+	// counted against a breaker (gateway.transportErrors). Results saved
+	// before the setting existed have none, which means always.
+	TransportErrors string `json:"transportErrors,omitempty"`
 	// Speed is the wall-clock compression factor (1 on a virtual clock).
 	Speed float64 `json:"speed"`
 	// Seed seeded every random choice.
@@ -83,6 +87,15 @@ type RunInfo struct {
 	// the largest difference between their start times.
 	Shards []Shard  `json:"shards,omitempty"`
 	Skew   Duration `json:"skew,omitempty"`
+}
+
+// Transport is TransportErrors, "always" when the result has none (saved
+// before the setting existed).
+func (ri RunInfo) Transport() string {
+	if ri.TransportErrors == "" {
+		return "always"
+	}
+	return ri.TransportErrors
 }
 
 // Shard identifies one shard of a sharded run: it sent every Count-th

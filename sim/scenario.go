@@ -59,6 +59,12 @@ type GatewaySpec struct {
 	// traffic resumes) or "halfOpen" (one trial request; success closes,
 	// failure re-opens). "" means the default, reset.
 	BreakerModel string `yaml:"breakerModel,omitempty" json:"breakerModel,omitempty" jsonschema:"enum=,enum=reset,enum=halfOpen"`
+	// TransportErrors says when a connection or TLS failure or a
+	// forward-request timeout counts against a breaker: "always" (every
+	// one, the default) or "listed" (only when its error reason,
+	// BackendConnectionFailure or Timeout, is in the rule's errorReasons).
+	// Azure does not document which; "" means always.
+	TransportErrors string `yaml:"transportErrors,omitempty" json:"transportErrors,omitempty" jsonschema:"enum=,enum=always,enum=listed"`
 	// MinRequests is the minimum number of requests in the window before a
 	// percentage breaker condition is evaluated. 0 means the default (10).
 	MinRequests int `yaml:"minRequests,omitempty" json:"minRequests,omitempty" jsonschema:"minimum=0"`

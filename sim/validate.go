@@ -56,6 +56,9 @@ func (s *Scenario) validate() error {
 	if g.BreakerModel != "" && g.BreakerModel != "reset" && g.BreakerModel != "halfOpen" {
 		p.add("$.gateway.breakerModel", "breakerModel %q: valid values are reset (the default) and halfOpen", g.BreakerModel)
 	}
+	if g.TransportErrors != "" && g.TransportErrors != "always" && g.TransportErrors != "listed" {
+		p.add("$.gateway.transportErrors", "transportErrors %q: valid values are always (the default) and listed", g.TransportErrors)
+	}
 	if g.MinRequests < 0 {
 		p.add("$.gateway.minRequests", "minRequests must be >= 0")
 	}

@@ -25,15 +25,7 @@ func TestGatewayBreakerModelFlag(t *testing.T) {
 		{[]string{"--breaker-model", "half-open"}, breaker.ModelHalfOpen},
 		{[]string{"--breaker-model", "halfOpen"}, breaker.ModelHalfOpen},
 	} {
-		var cli CLI
-		parser, err := kong.New(&cli, kong.Vars(vars()), kong.Writers(io.Discard, io.Discard), kong.Exit(func(int) {}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := parser.Parse(append([]string{"gateway", "x.json"}, tt.args...)); err != nil {
-			t.Fatalf("%q: %v", tt.args, err)
-		}
-		got, err := breaker.ParseModel(cli.Gateway.BreakerModel)
+		got, err := breaker.ParseModel(parseGateway(t, tt.args...).BreakerModel)
 		if err != nil || got != tt.want {
 			t.Errorf("%q: model %v (%v), want %v", tt.args, got, err, tt.want)
 		}
@@ -43,11 +35,42 @@ func TestGatewayBreakerModelFlag(t *testing.T) {
 	}
 }
 
+// parseGateway parses `apimlab gateway x.json args…` and returns the
+// command's flags.
+func parseGateway(t *testing.T, args ...string) GatewayCmd {
+	t.Helper()
+	var cli CLI
+	parser, err := kong.New(&cli, kong.Vars(vars()), kong.Writers(io.Discard, io.Discard), kong.Exit(func(int) {}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := parser.Parse(append([]string{"gateway", "x.json"}, args...)); err != nil {
+		t.Fatalf("%q: %v", args, err)
+	}
+	return cli.Gateway
+}
+
+// simModelResult runs the shipped retry-after scenario (it sets neither
+// a breaker model nor transport errors) on the model engine with args and
+// reads its result.json.
+func simModelResult(t *testing.T, args ...string) *sim.Result {
+	t.Helper()
+	scenario := filepath.Join("..", "..", "fixtures", "scenarios", "retry-after.yaml")
+	out := t.TempDir()
+	if code, stdout, stderr := runCLI(t, append([]string{"sim", scenario, "--engine", "model", "--out", out, "--format", "json"}, args...)...); code != 0 {
+		t.Fatalf("%q: exit %d\n%s\n%s", args, code, stdout, stderr)
+	}
+	res, err := sim.ReadResult(filepath.Join(out, "result.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
 // TestSimBreakerModelFlag runs a shipped scenario on the model engine and
 // reads the model named in result.json: reset unless --breaker-model says
 // otherwise (the scenario sets none).
 func TestSimBreakerModelFlag(t *testing.T) {
-	scenario := filepath.Join("..", "..", "fixtures", "scenarios", "retry-after.yaml")
 	for _, tt := range []struct {
 		args []string
 		want string
@@ -56,17 +79,46 @@ func TestSimBreakerModelFlag(t *testing.T) {
 		{[]string{"--breaker-model", "half-open"}, "halfOpen"},
 		{[]string{"--breaker-model", "halfOpen"}, "halfOpen"},
 	} {
-		out := t.TempDir()
-		args := append([]string{"sim", scenario, "--engine", "model", "--out", out, "--format", "json"}, tt.args...)
-		if code, stdout, stderr := runCLI(t, args...); code != 0 {
-			t.Fatalf("%q: exit %d\n%s\n%s", tt.args, code, stdout, stderr)
-		}
-		res, err := sim.ReadResult(filepath.Join(out, "result.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := simModelResult(t, tt.args...)
 		if res.Run.BreakerModel != tt.want {
 			t.Errorf("%q: result names model %q, want %q", tt.args, res.Run.BreakerModel, tt.want)
+		}
+	}
+}
+
+// TestTransportErrorsFlags: `apimlab gateway` counts every transport
+// error against a breaker unless --transport-errors listed says so, and
+// `apimlab sim --transport-errors` overrides the scenario's setting; the
+// result names what the run used.
+func TestTransportErrorsFlags(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want breaker.TransportErrors
+	}{
+		{nil, breaker.TransportAlways},
+		{[]string{"--transport-errors", "always"}, breaker.TransportAlways},
+		{[]string{"--transport-errors", "listed"}, breaker.TransportListed},
+	} {
+		got, err := breaker.ParseTransportErrors(parseGateway(t, tt.args...).TransportErrors)
+		if err != nil || got != tt.want {
+			t.Errorf("%q: transport errors %v (%v), want %v", tt.args, got, err, tt.want)
+		}
+	}
+	for _, cmd := range [][]string{{"gateway", "x.json"}, {"sim", "x.yaml"}} {
+		if code, _, stderr := runCLI(t, append(cmd, "--transport-errors", "never")...); code != 2 {
+			t.Errorf("%s --transport-errors never: exit %d, want 2\n%s", cmd[0], code, stderr)
+		}
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "always"},
+		{[]string{"--transport-errors", "listed"}, "listed"},
+	} {
+		res := simModelResult(t, tt.args...)
+		if res.Run.TransportErrors != tt.want {
+			t.Errorf("%q: result names transport errors %q, want %q", tt.args, res.Run.TransportErrors, tt.want)
 		}
 	}
 }

@@ -26,6 +26,7 @@ type GatewayCmd struct {
 	CA              []string `name:"ca" help:"PEM file(s) of extra CA certificates trusted for backend TLS." type:"existingfile"`
 	OpenIDConfig    string   `name:"openid-config" type:"existingdir" placeholder:"DIR" help:"Directory of local OpenID configurations for validate-jwt <openid-config url> and validate-azure-ad-token: https://HOST/PATH is the file DIR/HOST/PATH, the document's jwks_uri likewise (never fetched from the network)."`
 	BreakerModel    string   `enum:"reset,half-open,halfOpen" default:"reset" help:"What a circuit breaker does after its trip duration: reset (Azure's documented behaviour: closed with fresh counters, all traffic resumes) or half-open (one trial request; success closes, failure re-opens)."`
+	TransportErrors string   `name:"transport-errors" enum:"always,listed" default:"always" help:"When a connection or TLS failure or a forward-request timeout counts against a circuit breaker: always, or listed (only when its error reason, BackendConnectionFailure or Timeout, is in the rule's errorReasons). Azure does not document which."`
 	AllowUnemulated bool     `help:"Skip unknown and unemulated policy elements (each is logged once) instead of refusing to start."`
 	Seed            uint64   `help:"Seed for policy expressions' Random and Guid (0: random), to replay a run."`
 	Region          string   `help:"Value of context.Deployment.Region in policy expressions."`
@@ -126,11 +127,16 @@ func (c *GatewayCmd) Run(g *Globals) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	transp, err := breaker.ParseTransportErrors(c.TransportErrors)
+	if err != nil {
+		return usageErr("%v", err)
+	}
 	gw, err := gateway.New(svc, gateway.Options{
 		Logger:               log,
 		CAFiles:              c.CA,
 		OpenIDConfigDir:      c.OpenIDConfig,
 		BreakerModel:         model,
+		TransportErrors:      transp,
 		AllowUnemulated:      c.AllowUnemulated,
 		Seed:                 c.Seed,
 		Region:               c.Region,

@@ -23,17 +23,18 @@ import (
 
 // SimCmd runs a simulation scenario.
 type SimCmd struct {
-	Scenario      string   `arg:"" help:"Scenario file (YAML or JSON; see docs/scenarios.md)."`
-	Engine        string   `enum:"live,model" default:"live" help:"live: the real gateway, fake backends on loopback, vegeta load; model: the same breakers and pools on a virtual clock without sockets (a day in seconds)."`
-	Clock         string   `enum:"virtual,wall" default:"virtual" help:"virtual: scenario time runs as fast as the machine allows, reproducibly; wall: a real load test at the requested rates."`
-	Speed         float64  `default:"1" help:"Wall clock only: compress the scenario timeline N times (breaker intervals and trip durations keep their configured values in scenario time)."`
-	Seed          uint64   `help:"Override the scenario's seed."`
-	BreakerModel  string   `enum:",reset,halfOpen,half-open" default:"" help:"Override the scenario's breaker model (default: the scenario's gateway.breakerModel, else reset): reset (Azure's documented behaviour: closed with fresh counters, all traffic resumes) or halfOpen (one trial request; success closes, failure re-opens)."`
-	Parameters    []string `help:"ARM parameters file(s), instead of the scenario's." type:"existingfile"`
-	Out           string   `default:"apimlab-out" help:"Folder the result and reports are written to."`
-	Format        []string `default:"text,json" help:"Report formats written to --out (text also goes to the terminal): ${runformats}."`
-	VegetaResults string   `name:"vegeta-results" help:"Also write vegeta's own binary results to this file (for vegeta report/plot)."`
-	Verbose       bool     `help:"Log the gateway's messages to stderr."`
+	Scenario        string   `arg:"" help:"Scenario file (YAML or JSON; see docs/scenarios.md)."`
+	Engine          string   `enum:"live,model" default:"live" help:"live: the real gateway, fake backends on loopback, vegeta load; model: the same breakers and pools on a virtual clock without sockets (a day in seconds)."`
+	Clock           string   `enum:"virtual,wall" default:"virtual" help:"virtual: scenario time runs as fast as the machine allows, reproducibly; wall: a real load test at the requested rates."`
+	Speed           float64  `default:"1" help:"Wall clock only: compress the scenario timeline N times (breaker intervals and trip durations keep their configured values in scenario time)."`
+	Seed            uint64   `help:"Override the scenario's seed."`
+	BreakerModel    string   `enum:",reset,halfOpen,half-open" default:"" help:"Override the scenario's breaker model (default: the scenario's gateway.breakerModel, else reset): reset (Azure's documented behaviour: closed with fresh counters, all traffic resumes) or halfOpen (one trial request; success closes, failure re-opens)."`
+	TransportErrors string   `name:"transport-errors" enum:",always,listed" default:"" help:"Override the scenario's gateway.transportErrors (default: the scenario's, else always): always (every connection or TLS failure and forward-request timeout counts against a breaker) or listed (only when its error reason is in the rule's errorReasons). Azure does not document which."`
+	Parameters      []string `help:"ARM parameters file(s), instead of the scenario's." type:"existingfile"`
+	Out             string   `default:"apimlab-out" help:"Folder the result and reports are written to."`
+	Format          []string `default:"text,json" help:"Report formats written to --out (text also goes to the terminal): ${runformats}."`
+	VegetaResults   string   `name:"vegeta-results" help:"Also write vegeta's own binary results to this file (for vegeta report/plot)."`
+	Verbose         bool     `help:"Log the gateway's messages to stderr."`
 	// Real target and shards.
 	Target        string        `help:"Run the load phases against a deployed gateway at this base URL (no fakes, no faults, wall clock)." placeholder:"URL"`
 	BackendHeader string        `name:"backend-header" help:"With --target: the response header your policy sets to name the serving backend (default x-apimlab-backend)."`
@@ -102,6 +103,13 @@ func (c *SimCmd) Run(g *Globals) error {
 		}
 		opts.BreakerModel = &m
 	}
+	if c.TransportErrors != "" {
+		t, err := breaker.ParseTransportErrors(c.TransportErrors)
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		opts.TransportErrors = &t
+	}
 	if c.Verbose {
 		opts.Logger = slog.New(slog.NewTextHandler(g.Stderr, nil))
 	}
@@ -151,6 +159,13 @@ func (c *SimCmd) runModel(g *Globals, sc *sim.Scenario, svc *apim.Service, print
 			return usageErr("%v", err)
 		}
 		sc.Gateway.BreakerModel = m.String()
+	}
+	if c.TransportErrors != "" {
+		t, err := breaker.ParseTransportErrors(c.TransportErrors)
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		sc.Gateway.TransportErrors = t.String()
 	}
 	issues, err := model.Issues(svc, sc)
 	if err != nil {

@@ -55,6 +55,9 @@ type Options struct {
 	Speed float64
 	// BreakerModel, when non-nil, overrides the scenario's gateway.breakerModel.
 	BreakerModel *breaker.Model
+	// TransportErrors, when non-nil, overrides the scenario's
+	// gateway.transportErrors.
+	TransportErrors *breaker.TransportErrors
 	// Start is scenario time 0 on the gateway's clock. If zero, the
 	// current time truncated to the second.
 	Start time.Time
@@ -160,6 +163,7 @@ type engine struct {
 	zeroAt  atomic.Pointer[time.Time]
 	length  time.Duration
 	model   breaker.Model
+	transp  breaker.TransportErrors
 
 	fakes     []*fake
 	byBackend map[string]*fake
@@ -241,6 +245,16 @@ func newEngine(svc *apim.Service, sc *sim.Scenario, opts Options) (*engine, erro
 		}
 		e.model = m
 	}
+	switch {
+	case opts.TransportErrors != nil:
+		e.transp = *opts.TransportErrors
+	default:
+		t, err := breaker.ParseTransportErrors(sc.Gateway.TransportErrors)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", sim.ErrScenario, err)
+		}
+		e.transp = t
+	}
 	var total float64
 	for _, st := range sc.Load {
 		for _, ph := range st.Phases {
@@ -288,7 +302,7 @@ func newEngine(svc *apim.Service, sc *sim.Scenario, opts Options) (*engine, erro
 	e.set = newBackendInfo(svc, e.fakes)
 	e.rec = sim.NewRecorder(sc, sim.RecorderOptions{
 		Run: sim.RunInfo{
-			Engine: "live", Clock: e.opts.Clock, BreakerModel: e.model.String(), Speed: speed,
+			Engine: "live", Clock: e.opts.Clock, BreakerModel: e.model.String(), TransportErrors: e.transp.String(), Speed: speed,
 			Start: e.start, Version: opts.Version, Shard: e.shardInfo(),
 		},
 		Backends: e.set.infos,
@@ -370,6 +384,7 @@ func (e *engine) setUp(svc *apim.Service) error {
 			Logger:          e.opts.Logger,
 			CAFiles:         caFiles,
 			BreakerModel:    e.model,
+			TransportErrors: e.transp,
 			MinRequests:     e.sc.Gateway.MinRequests,
 			AllowUnemulated: e.sc.Gateway.AllowUnemulated,
 			InstanceID:      fmt.Sprintf("sim-%d", inst),

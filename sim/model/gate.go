@@ -23,11 +23,12 @@ type gate struct {
 }
 
 // newGate builds instance inst's backends; transitions go to the recorder.
-func newGate(svc *apim.Service, inst int, e *engine, model breaker.Model) (*gate, []backends.Problem, error) {
+func newGate(svc *apim.Service, inst int, e *engine, model breaker.Model, transp breaker.TransportErrors) (*gate, []backends.Problem, error) {
 	set, probs := backends.New(svc, backends.Options{
-		Clock:       e.clk,
-		Model:       model,
-		MinRequests: e.sc.Gateway.MinRequests,
+		Clock:           e.clk,
+		Model:           model,
+		TransportErrors: transp,
+		MinRequests:     e.sc.Gateway.MinRequests,
 		OnTransition: func(ev breaker.Event) {
 			t := sim.Transition{
 				At: sim.Duration(ev.Time.Sub(e.start)), Instance: inst, Backend: ev.Backend,

@@ -200,6 +200,10 @@ func newEngine(svc *apim.Service, sc *sim.Scenario, opts Options) (*engine, erro
 	if err != nil {
 		return nil, err
 	}
+	transp, err := breaker.ParseTransportErrors(sc.Gateway.TransportErrors)
+	if err != nil {
+		return nil, err
+	}
 	start := opts.Start
 	if start.IsZero() {
 		start = DefaultStart
@@ -218,7 +222,7 @@ func newEngine(svc *apim.Service, sc *sim.Scenario, opts Options) (*engine, erro
 		bucket = DefaultBucket(sc.Length())
 	}
 	e.rec = sim.NewRecorder(sc, sim.RecorderOptions{
-		Run: sim.RunInfo{Engine: Engine, Clock: sim.ClockVirtual, BreakerModel: model.String(), Speed: 1,
+		Run: sim.RunInfo{Engine: Engine, Clock: sim.ClockVirtual, BreakerModel: model.String(), TransportErrors: transp.String(), Speed: 1,
 			Start: start, Bucket: sim.Duration(bucket), Version: opts.Version},
 		Backends: infos,
 		Expected: expected,
@@ -242,7 +246,7 @@ func newEngine(svc *apim.Service, sc *sim.Scenario, opts Options) (*engine, erro
 	}
 	end := sc.Length()
 	for i := range sc.Instances() {
-		g, probs, err := newGate(svc, i, e, model)
+		g, probs, err := newGate(svc, i, e, model, transp)
 		if err != nil {
 			return nil, err
 		}
