@@ -65,7 +65,7 @@ func (s *scope) resource(r *value, p *parent, e *env) {
 
 // instance resolves one resource (one iteration of its copy loop).
 func (s *scope) instance(r *value, p *parent, e *env, countUnknown string) {
-	res := Resource{Pos: s.r.paths.Position(r), Deployment: s.deployment, CountUnknown: countUnknown}
+	res := Resource{Pos: s.r.paths.Position(r), Deployment: s.deployment, CountUnknown: countUnknown, vars: s.vars}
 	var cond *value
 	if c := r.Get("condition"); c != nil {
 		cond = e.resolve(c, false)

@@ -55,6 +55,9 @@ type Resource struct {
 	// decl is the resource's declaration in the template when nothing
 	// else shares it (Release).
 	decl *jsontree.Value
+	// vars are the variables of the scope the resource was resolved in
+	// (VariableText).
+	vars map[string]*variable
 }
 
 // Release drops what the result holds of resource i's values once the
@@ -559,4 +562,35 @@ func (s *scope) variable(e *env, c *Call, name string) *value {
 		return (&env{s: s, depth: e.depth + 1, placeholders: true}).resolve(v.raw, false)
 	}
 	return v.val
+}
+
+// VariableText returns the definition of the variable that expr reads
+// whole, when expr is exactly [variables('name')] in r's scope and that
+// variable is a string written literally (not an expression, not "[["
+// escaped): a value resolved from expr is then that text, byte for byte,
+// so a place inside the value is a place inside the definition. It
+// returns nil otherwise. The loader locates a policy document kept in a
+// variable there, where its XML is written, instead of at the resource's
+// value expression.
+func (r *Resource) VariableText(expr string) *jsontree.Value {
+	if r == nil || r.vars == nil || !isExpression(expr) {
+		return nil
+	}
+	e, err := ParseExpr(expr)
+	if err != nil {
+		return nil
+	}
+	c, ok := e.(*Call)
+	if !ok || !strings.EqualFold(c.Name, "variables") || len(c.Args) != 1 {
+		return nil
+	}
+	name, ok := c.Args[0].(*StringLit)
+	if !ok {
+		return nil
+	}
+	v := r.vars[strings.ToLower(name.Value)]
+	if v == nil || v.raw == nil || v.raw.Kind != jsontree.String || strings.HasPrefix(v.raw.Str, "[") {
+		return nil
+	}
+	return v.raw
 }

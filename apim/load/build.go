@@ -524,6 +524,14 @@ func (b *builder) policy(r *resource) {
 		format = d.str(p, "contentFormat")
 	}
 	doc := &apim.PolicyDoc{Format: strings.ToLower(format.Or("xml")), XML: val.Value, Pos: val.At(r.Pos), Embedded: true}
+	if e := val.Expr(); e != "" && r.resolved != nil {
+		// A policy kept in a template variable ("value":
+		// "[variables('policy')]"): its XML is written in the variable,
+		// so places inside it are found there.
+		if v := r.resolved.Resources[r.index].VariableText(e); v != nil && v.Str == val.Value {
+			doc.Pos = v.PositionWithPath()
+		}
+	}
 	switch {
 	case !val.Set:
 		d.issue(r.Pos, apim.Malformed, "policy %s has no value", strings.Join(r.Names, "/"))

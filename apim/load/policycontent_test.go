@@ -70,3 +70,54 @@ func TestLegacyPolicyContent(t *testing.T) {
 		})
 	}
 }
+
+// TestPolicyInVariableLocated: a policy whose value is exactly
+// [variables('name')] of a literal string is located at that string in
+// "variables", where its XML is written; a value computed from the
+// variable (replace()) or a variable that is itself an expression stays
+// at the resource's value expression. Lines counted by hand below.
+func TestPolicyInVariableLocated(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "t.json", `{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "variables": {
+    "Policy": "<policies><inbound><base /></inbound></policies>",
+    "tpl": "<policies><inbound><base />__X__</inbound></policies>",
+    "computed": "[concat('<policies>', '</policies>')]"
+  },
+  "resources": [
+    { "type": "Microsoft.ApiManagement/service/apis/policies", "apiVersion": "2022-08-01", "name": "apim/a1/policy",
+      "properties": { "format": "rawxml",
+        "value": "[VARIABLES('policy')]" } },
+    { "type": "Microsoft.ApiManagement/service/apis/policies", "apiVersion": "2022-08-01", "name": "apim/a2/policy",
+      "properties": { "format": "rawxml",
+        "value": "[replace(variables('tpl'), '__X__', '')]" } },
+    { "type": "Microsoft.ApiManagement/service/apis/policies", "apiVersion": "2022-08-01", "name": "apim/a3/policy",
+      "properties": { "format": "rawxml",
+        "value": "[variables('computed')]" } }
+  ]
+}`)
+	svc, err := Load([]string{p}, Options{})
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	want := map[string]string{"a1": "5:15 $.variables.Policy", "a2": "15:18", "a3": "18:18"}
+	for _, api := range svc.APIs {
+		if api.Policy == nil {
+			t.Errorf("API %s has no policy", api.Name)
+			continue
+		}
+		pos := api.Policy.Pos
+		got := strings.TrimPrefix(pos.String(), p+":")
+		if pos.Path == "$.variables.Policy" {
+			got += " " + pos.Path
+		}
+		if got != want[api.Name] {
+			t.Errorf("API %s: policy at %s (path %q), want %s", api.Name, got, pos.Path, want[api.Name])
+		}
+		delete(want, api.Name)
+	}
+	if len(want) > 0 {
+		t.Errorf("no policy for %v", want)
+	}
+}
