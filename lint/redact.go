@@ -28,7 +28,7 @@ var userinfo = regexp.MustCompile(`(//)[^/\s"'<>@]+@`)
 type Redactor struct {
 	secrets []string // longest first
 	once    sync.Once
-	rep     *strings.Replacer // all secrets → Mask, one pass over the text
+	rep     *strings.Replacer // each secret → as many 0xFF bytes, one pass over the text
 }
 
 // NewRedactor returns the redactor of svc's secret values.
@@ -42,32 +42,135 @@ func NewRedactor(svc *apim.Service) *Redactor {
 // Redact returns s with every secret value and URL user information
 // replaced by Mask.
 func (r *Redactor) Redact(s string) string {
-	s = r.referenced(s)
-	s = r.values(s)
-	if strings.Contains(s, "@") {
-		s = userinfo.ReplaceAllString(s, "${1}"+Mask+"@")
+	return r.MaskLine(s).Text
+}
+
+// MaskedLine is a source line with its secrets masked.
+type MaskedLine struct {
+	// Text is the line with every masked range replaced by Mask.
+	Text  string
+	spans [][2]int // source byte ranges masked: sorted, disjoint
+	shift []int    // shift[i]: bytes Text lost before spans[i]
+}
+
+// Col returns the 1-based column in Text of the source column col: a
+// caret keeps pointing at the same text when a masked value stands before
+// it, and at the mask when col falls inside one.
+func (m MaskedLine) Col(col int) int {
+	if col < 1 || len(m.spans) == 0 {
+		return col
 	}
-	return s
+	pos := col - 1
+	k, _ := slices.BinarySearchFunc(m.spans, pos, func(sp [2]int, p int) int {
+		if sp[1] <= p {
+			return -1
+		}
+		return 1
+	})
+	if k < len(m.spans) && m.spans[k][0] < pos {
+		pos = m.spans[k][0] // inside a masked value: point at its mask
+	}
+	return pos - m.shift[k] + 1
+}
+
+// MaskLine masks, in a source line, every secret value (as written, in
+// the escaped forms escapedForms lists, or spelled in part with character
+// references and escapes: see referenced) and the user information of
+// every URL. Printers quoting one line for many findings mask it once.
+func (r *Redactor) MaskLine(s string) MaskedLine {
+	var spans [][2]int
+	if strings.Contains(s, "@") {
+		for _, m := range userinfo.FindAllStringSubmatchIndex(s, -1) {
+			spans = append(spans, [2]int{m[3], m[1] - 1}) // between "//" and "@"
+		}
+	}
+	spans = append(spans, r.valueSpans(s)...)
+	spans = append(spans, r.referenced(s)...)
+	if len(spans) == 0 {
+		return MaskedLine{Text: s}
+	}
+	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
+	merged := spans[:1]
+	for _, sp := range spans[1:] {
+		if last := &merged[len(merged)-1]; sp[0] <= last[1] {
+			last[1] = max(last[1], sp[1])
+			continue
+		}
+		merged = append(merged, sp)
+	}
+	m := MaskedLine{spans: merged, shift: make([]int, len(merged)+1)}
+	var b strings.Builder
+	last := 0
+	for i, sp := range merged {
+		b.WriteString(s[last:sp[0]])
+		b.WriteString(Mask)
+		last = sp[1]
+		m.shift[i+1] = m.shift[i] + sp[1] - sp[0] - len(Mask)
+	}
+	b.WriteString(s[last:])
+	m.Text = b.String()
+	return m
 }
 
 // values returns s with every secret value replaced by Mask. Messages go
 // through it: rules already print URLs with their user information
 // masked their own way.
 func (r *Redactor) values(s string) string {
-	if r == nil || s == "" || len(r.secrets) == 0 {
+	spans := r.valueSpans(s)
+	if len(spans) == 0 {
 		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, sp := range spans {
+		b.WriteString(s[last:sp[0]])
+		b.WriteString(Mask)
+		last = sp[1]
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// valueSpans returns the byte ranges of s that hold secret values, in
+// order; adjacent values make one range.
+func (r *Redactor) valueSpans(s string) [][2]int {
+	if r == nil || s == "" || len(r.secrets) == 0 {
+		return nil
 	}
 	// A service of thousands of backends with credentials has thousands
 	// of secrets: one Replacer (a trie, longest first at each position)
-	// instead of a search per secret.
+	// instead of a search per secret. It replaces each value with as many
+	// 0xFF bytes, which no value holds (values are UTF-8), so the ranges
+	// are where the output differs from s.
 	r.once.Do(func() {
+		longest := 0
+		for _, v := range r.secrets {
+			longest = max(longest, len(v))
+		}
+		hidden := strings.Repeat("\xff", longest)
 		pairs := make([]string, 0, 2*len(r.secrets))
 		for _, v := range r.secrets {
-			pairs = append(pairs, v, Mask)
+			pairs = append(pairs, v, hidden[:len(v)])
 		}
 		r.rep = strings.NewReplacer(pairs...)
 	})
-	return r.rep.Replace(s)
+	out := r.rep.Replace(s)
+	if out == s {
+		return nil
+	}
+	var spans [][2]int
+	for i := 0; i < len(s); i++ {
+		if out[i] == s[i] {
+			continue
+		}
+		j := i + 1
+		for j < len(s) && out[j] != s[j] {
+			j++
+		}
+		spans = append(spans, [2]int{i, j})
+		i = j
+	}
+	return spans
 }
 
 // join returns a redactor masking the values of both.
@@ -158,78 +261,98 @@ func (r *Redactor) with(more ...string) *Redactor {
 	return out
 }
 
-// referenced masks secrets written, in whole or in part, with character
-// references or escapes that escapedForms cannot list, because any
-// character may be written so: XML character references (&#x61;, &#97;)
-// mixed with plain text or entities in a policy, and a policy inside a
-// JSON string whose escapes (\u0026, \") wrap those references. The
-// line is decoded (JSON escapes, then XML references), the secrets are
-// found in the decoded text, and the source bytes they came from are
-// masked. Lines with neither "&#" nor `\u` are left to values.
-func (r *Redactor) referenced(s string) string {
-	if r == nil || len(r.secrets) == 0 || !strings.Contains(s, "&#") && !strings.Contains(s, `\u`) {
-		return s
+// referenced returns the byte ranges of s that hold secrets written, in
+// whole or in part, with character references or escapes that
+// escapedForms cannot list, because any character may be written so: XML
+// character references (&#x61;, &#0097;) and entities mixed with plain
+// text in a policy, and a policy inside a JSON string whose escapes
+// (\u0026, \", \/) wrap those. The line is decoded (JSON escapes then XML
+// references, and XML references alone), the secrets are found in the
+// decoded text, and their offsets are carried back to the source bytes
+// they came from.
+func (r *Redactor) referenced(s string) [][2]int {
+	if r == nil || len(r.secrets) == 0 || !strings.ContainsAny(s, `&\`) {
+		return nil
 	}
-	j, jsrc := decodeMapped(s, jsonUnit)
-	d, xsrc := decodeMapped(j, xmlUnit)
-	if r.values(d) == d {
-		return s // no secret in it (one pass of the replacer's trie)
+	var out [][2]int
+	chains := [][]unitFunc{{jsonUnit, xmlUnit}}
+	if strings.Contains(s, `\`) && strings.Contains(s, "&") {
+		chains = append(chains, []unitFunc{xmlUnit}) // an XML file: \ is plain text
 	}
-	var spans [][2]int // source byte ranges to mask
-	for _, v := range r.secrets {
-		for off := 0; off < len(d); {
-			k := strings.Index(d[off:], v)
-			if k < 0 {
-				break
-			}
-			start, end := off+k, off+k+len(v)
-			spans = append(spans, [2]int{jsrc[xsrc[start]], jsrc[xsrc[end]]})
-			off = end
+	for _, chain := range chains {
+		texts := []string{s}
+		for _, unit := range chain {
+			texts = append(texts, decode(texts[len(texts)-1], unit))
+		}
+		d := texts[len(texts)-1]
+		if d == s {
+			continue // nothing decoded: valueSpans saw it all
+		}
+		spans := r.valueSpans(d)
+		if len(spans) == 0 {
+			continue
+		}
+		offs := make([]int, 0, 2*len(spans))
+		for _, sp := range spans {
+			offs = append(offs, sp[0], sp[1])
+		}
+		for i := len(chain) - 1; i >= 0; i-- {
+			sourceOffsets(texts[i], chain[i], offs)
+		}
+		for i := 0; i < len(offs); i += 2 {
+			out = append(out, [2]int{offs[i], offs[i+1]})
 		}
 	}
-	if len(spans) == 0 {
-		return s
-	}
-	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
+	return out
+}
+
+// unitFunc decodes the escape or reference at the start of s: its decoded
+// text and its length in s, 0 when none starts there.
+type unitFunc func(s string) (string, int)
+
+// decode returns s with every unit decoded (s itself when none is).
+func decode(s string, unit unitFunc) string {
 	var b strings.Builder
-	last := 0
-	for _, sp := range spans {
-		if sp[1] <= last {
-			continue // inside a span already masked
+	done := 0 // s[:done] is written to b
+	for i := 0; i < len(s); {
+		out, n := unit(s[i:])
+		if n == 0 {
+			i++
+			continue
 		}
-		if sp[0] < last {
-			sp[0] = last // overlaps the one before: extend it
-		} else {
-			b.WriteString(s[last:sp[0]])
-			b.WriteString(Mask)
-		}
-		last = sp[1]
+		b.WriteString(s[done:i])
+		b.WriteString(out)
+		i += n
+		done = i
 	}
-	b.WriteString(s[last:])
+	if done == 0 {
+		return s
+	}
+	b.WriteString(s[done:])
 	return b.String()
 }
 
-// decodeMapped decodes s unit by unit (unit returns the decoded text of
-// the unit at s[i:] and its length in s, 0 when none starts there) and
-// returns the decoded text with, for each of its bytes and one past the
-// end, the offset in s of the unit it came from.
-func decodeMapped(s string, unit func(string) (string, int)) (string, []int) {
-	var b strings.Builder
-	src := make([]int, 0, len(s)+1)
-	for i := 0; i < len(s); {
-		if out, n := unit(s[i:]); n > 0 {
-			b.WriteString(out)
-			for range len(out) {
-				src = append(src, i)
-			}
-			i += n
-			continue
+// sourceOffsets replaces each offset in offs (ascending, in the text
+// decode(s, unit) returns) with the offset in s of the unit its byte came
+// from; the end of the decoded text maps to len(s).
+func sourceOffsets(s string, unit unitFunc, offs []int) {
+	k, o := 0, 0 // next offset to map, position in the decoded text
+	for i := 0; i < len(s) && k < len(offs); {
+		out, n := unit(s[i:])
+		width := len(out)
+		if n == 0 {
+			n, width = 1, 1
 		}
-		b.WriteByte(s[i])
-		src = append(src, i)
-		i++
+		for k < len(offs) && offs[k] < o+width {
+			offs[k] = i
+			k++
+		}
+		i += n
+		o += width
 	}
-	return b.String(), append(src, len(s))
+	for ; k < len(offs); k++ {
+		offs[k] = len(s)
+	}
 }
 
 // jsonUnit decodes a JSON string escape at the start of s (\uXXXX with
@@ -239,8 +362,8 @@ func jsonUnit(s string) (string, int) {
 		return "", 0
 	}
 	if c := s[1]; c != 'u' {
-		if i := strings.IndexByte(`"\\/bfnrt`, c); i >= 0 {
-			return string("\"\\/\b\f\n\r\t"[i]), 2
+		if i := strings.IndexByte("\"\\/bfnrt", c); i >= 0 {
+			return "\"\\/\b\f\n\r\t"[i : i+1], 2
 		}
 		return "", 0
 	}
@@ -266,32 +389,46 @@ func hex4(s string) (rune, bool) {
 	return rune(n), err == nil
 }
 
-// xmlUnit decodes an XML character reference (&#97; &#x61;) or one of the
-// five predefined entities at the start of s.
+// xmlUnit decodes an XML character reference (&#97; &#x61; &#0000097;:
+// any number of leading zeros) or one of the five predefined entities at
+// the start of s.
 func xmlUnit(s string) (string, int) {
 	if len(s) < 4 || s[0] != '&' {
 		return "", 0
 	}
-	end := strings.IndexByte(s[:min(len(s), 12)], ';')
-	if end < 0 {
+	if s[1] != '#' {
+		for i, name := range []string{"amp;", "lt;", "gt;", "quot;", "apos;"} {
+			if strings.HasPrefix(s[1:], name) {
+				return "&<>\"'"[i : i+1], 1 + len(name)
+			}
+		}
 		return "", 0
 	}
-	name := s[1:end]
-	if num, ok := strings.CutPrefix(name, "#"); ok {
-		base := 10
-		if h, ok := strings.CutPrefix(num, "x"); ok {
-			num, base = h, 16
-		} else if h, ok := strings.CutPrefix(num, "X"); ok {
-			num, base = h, 16
+	i, base := 2, 10
+	if s[i] == 'x' || s[i] == 'X' {
+		i, base = 3, 16
+	}
+	digits := i
+	var n int
+	for ; i < len(s); i++ {
+		d := base // not a digit
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			d = int(c - '0')
+		case c >= 'a' && c <= 'f':
+			d = int(c-'a') + 10
+		case c >= 'A' && c <= 'F':
+			d = int(c-'A') + 10
 		}
-		n, err := strconv.ParseUint(num, base, 32)
-		if err != nil || num == "" || !utf8.ValidRune(rune(n)) {
+		if d >= base {
+			break
+		}
+		if n = n*base + d; n > utf8.MaxRune {
 			return "", 0
 		}
-		return string(rune(n)), end + 1
 	}
-	if i := slices.Index([]string{"amp", "lt", "gt", "quot", "apos"}, name); i >= 0 {
-		return string("&<>\"'"[i]), end + 1
+	if i == digits || i == len(s) || s[i] != ';' || !utf8.ValidRune(rune(n)) {
+		return "", 0
 	}
-	return "", 0
+	return string(rune(n)), i + 1
 }

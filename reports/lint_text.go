@@ -65,6 +65,11 @@ func (t *Text) Print(w io.Writer, r *lint.Result) error {
 		}
 		return ls[line-1], true
 	}
+	type lineKey struct {
+		file string
+		line int
+	}
+	masked := map[lineKey]lint.MaskedLine{} // one pass per line quoted, however many findings
 	findings := byService(r)
 	prevFile, prevService := "", ""
 	for i, f := range findings {
@@ -82,7 +87,13 @@ func (t *Text) Print(w io.Writer, r *lint.Result) error {
 		msg := strings.ReplaceAll(f.Text(), "\n", "\n    ")
 		ew.Printf("%s %s %s %s\n", t.paint(ansiBold, f.Pos.String()), t.severity(f.Severity), f.Rule, msg)
 		if src, ok := source(f.Pos.File, f.Pos.Line); ok && f.Pos.Col > 0 && !f.Sensitive {
-			text, caret := excerpt(redactLine(r.Redactor, src, f.Pos.Col))
+			key := lineKey{f.Pos.File, f.Pos.Line}
+			m, ok := masked[key]
+			if !ok {
+				m = r.Redactor.MaskLine(src)
+				masked[key] = m
+			}
+			text, caret := excerpt(m.Text, m.Col(f.Pos.Col))
 			ew.Printf("    %s\n    %s\n", text, t.paint(ansiGreen, caret))
 		}
 		if f.Fix != "" {
@@ -94,20 +105,6 @@ func (t *Text) Print(w io.Writer, r *lint.Result) error {
 	}
 	ew.Printf("%s\n", summary(r))
 	return ew.Err
-}
-
-// redactLine masks the secrets of a source line and moves the column so
-// that the caret still points at the same text when a masked value stands
-// before it.
-func redactLine(r *lint.Redactor, line string, col int) (string, int) {
-	masked := r.Redact(line)
-	if masked == line || col < 1 || col-1 > len(line) {
-		return masked, col
-	}
-	if before := r.Redact(line[:col-1]); strings.HasPrefix(masked, before) {
-		return masked, len(before) + 1
-	}
-	return masked, col
 }
 
 // byService returns the findings in the order of r.Services (findings of
