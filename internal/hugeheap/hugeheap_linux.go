@@ -14,7 +14,8 @@ import (
 // It does nothing (0) where the advice would change nothing or is not
 // wanted: the kernel's transparent_hugepage setting is not "madvise"
 // ("always" gives huge pages anyway, "never" none), GODEBUG has
-// disablethp=1, or n is below one huge page. It collects garbage once
+// disablethp=1, n is below one huge page, or the kernel or a resource
+// limit could refuse the mapping. It collects garbage once
 // (debug.FreeOSMemory) to free the block, so it belongs before a large
 // input is read, while the heap is small.
 func Prepare(n int64) int64 {
@@ -27,6 +28,14 @@ func Prepare(n int64) int64 {
 	// and the runtime cannot survive a refused mapping; nor is more than
 	// half the machine's memory worth asking for.
 	if strings.TrimSpace(readFile("/proc/sys/vm/overcommit_memory")) == "2" {
+		return 0
+	}
+	// Nor can it survive a mapping beyond a limit on the address space
+	// or the data segment (ulimit -v, ulimit -d): with either set, the
+	// advice is not worth the risk.
+	var as, data syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_AS, &as) != nil || syscall.Getrlimit(syscall.RLIMIT_DATA, &data) != nil ||
+		bounded(as.Cur, data.Cur) {
 		return 0
 	}
 	var si syscall.Sysinfo_t
@@ -62,13 +71,27 @@ func advised(setting, godebug string) bool {
 	if !strings.Contains(setting, "[madvise]") {
 		return false
 	}
+	off := false
 	for kv := range strings.SplitSeq(godebug, ",") {
-		if k, v, _ := strings.Cut(strings.TrimSpace(kv), "="); k == "disablethp" && v != "0" {
-			return false
+		if k, v, _ := strings.Cut(strings.TrimSpace(kv), "="); k == "disablethp" {
+			off = v != "0" // the last setting wins, as in the runtime
 		}
 	}
-	return true
+	return !off
 }
+
+// bounded reports whether any of the resource limits is finite.
+func bounded(limits ...uint64) bool {
+	for _, l := range limits {
+		if l != unlimited {
+			return true
+		}
+	}
+	return false
+}
+
+// unlimited is RLIM_INFINITY.
+const unlimited = ^uint64(0)
 
 // hugePageSize is the kernel's transparent huge page size (2 MiB on
 // x86-64), 0 when the kernel has none.

@@ -2,9 +2,12 @@ package hugeheap
 
 import (
 	"bufio"
+	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"unsafe"
 )
@@ -19,6 +22,8 @@ func TestAdvised(t *testing.T) {
 		{"always [madvise] never\n", "disablethp=0", true},
 		{"always [madvise] never\n", "disablethp=1", false},
 		{"always [madvise] never\n", "gctrace=1, disablethp=1", false},
+		{"always [madvise] never\n", "disablethp=1,disablethp=0", true}, // the last one wins
+		{"always [madvise] never\n", "disablethp=0,disablethp=1", false},
 		{"[always] madvise never\n", "", false}, // huge pages without advice
 		{"always madvise [never]\n", "", false},
 		{"", "", false}, // no transparent huge pages in this kernel
@@ -27,6 +32,57 @@ func TestAdvised(t *testing.T) {
 			t.Errorf("advised(%q, %q) = %v, want %v", tc.setting, tc.godebug, got, tc.want)
 		}
 	}
+}
+
+func TestBounded(t *testing.T) {
+	for _, tc := range []struct {
+		limits []uint64
+		want   bool
+	}{
+		{[]uint64{unlimited, unlimited}, false},
+		{[]uint64{1 << 32, unlimited}, true},
+		{[]uint64{unlimited, 1 << 32}, true},
+		{nil, false},
+	} {
+		if got := bounded(tc.limits...); got != tc.want {
+			t.Errorf("bounded(%v) = %v, want %v", tc.limits, got, tc.want)
+		}
+	}
+}
+
+// TestPrepareUnderAddressSpaceLimit runs Prepare in a child process whose
+// address space is limited (ulimit -v) to 512 MiB above what it uses:
+// a block of half the machine's memory would abort the runtime there.
+func TestPrepareUnderAddressSpaceLimit(t *testing.T) {
+	if os.Getenv("HUGEHEAP_CHILD") == "1" {
+		limit := uint64(vmSize(t)) + 512<<20
+		if err := syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: limit, Max: unlimited}); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("prepared=%d\n", Prepare(64<<30))
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestPrepareUnderAddressSpaceLimit$", "-test.v")
+	cmd.Env = append(os.Environ(), "HUGEHEAP_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "prepared=0\n") {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+}
+
+// vmSize is the process's address space in bytes (VmSize).
+func vmSize(t *testing.T) int64 {
+	for line := range strings.Lines(readFile("/proc/self/status")) {
+		if v, ok := strings.CutPrefix(line, "VmSize:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmSize in /proc/self/status")
+	return 0
 }
 
 func TestPrepareTooSmall(t *testing.T) {
