@@ -98,18 +98,25 @@ func (r *Redactor) MaskLine(s string) MaskedLine {
 		}
 		merged = append(merged, sp)
 	}
-	m := MaskedLine{spans: merged, shift: make([]int, len(merged)+1)}
+	m := MaskedLine{Text: masked(s, merged), spans: merged, shift: make([]int, len(merged)+1)}
+	for i, sp := range merged {
+		m.shift[i+1] = m.shift[i] + sp[1] - sp[0] - len(Mask)
+	}
+	return m
+}
+
+// masked returns s with each of the spans (sorted, disjoint) replaced by
+// Mask.
+func masked(s string, spans [][2]int) string {
 	var b strings.Builder
 	last := 0
-	for i, sp := range merged {
+	for _, sp := range spans {
 		b.WriteString(s[last:sp[0]])
 		b.WriteString(Mask)
 		last = sp[1]
-		m.shift[i+1] = m.shift[i] + sp[1] - sp[0] - len(Mask)
 	}
 	b.WriteString(s[last:])
-	m.Text = b.String()
-	return m
+	return b.String()
 }
 
 // values returns s with every secret value replaced by Mask. Messages go
@@ -120,15 +127,7 @@ func (r *Redactor) values(s string) string {
 	if len(spans) == 0 {
 		return s
 	}
-	var b strings.Builder
-	last := 0
-	for _, sp := range spans {
-		b.WriteString(s[last:sp[0]])
-		b.WriteString(Mask)
-		last = sp[1]
-	}
-	b.WriteString(s[last:])
-	return b.String()
+	return masked(s, spans)
 }
 
 // valueSpans returns the byte ranges of s that hold secret values, in
