@@ -41,11 +41,14 @@ type ScenarioDelta struct {
 	File string `json:"file,omitempty"`
 	// BreakerModel is the recovery model both runs used ("reset" or
 	// "halfOpen"), so the report names it.
-	BreakerModel string          `json:"breakerModel,omitempty"`
-	Breakers     []BreakerDelta  `json:"breakers"`
-	Phases       []PhaseDelta    `json:"phases"`
-	Shares       []ShareDelta    `json:"shares"`
-	Flips        []AssertionFlip `json:"flips"`
+	BreakerModel string `json:"breakerModel,omitempty"`
+	// TransportErrors is when both runs counted connection and TLS
+	// failures toward the breakers ("always" or "listed").
+	TransportErrors string          `json:"transportErrors,omitempty"`
+	Breakers        []BreakerDelta  `json:"breakers"`
+	Phases          []PhaseDelta    `json:"phases"`
+	Shares          []ShareDelta    `json:"shares"`
+	Flips           []AssertionFlip `json:"flips"`
 	// Assertions counts passed assertions on each side.
 	Passed [2]int `json:"passed"`
 	Total  int    `json:"total"`
@@ -205,7 +208,7 @@ func (r *Report) verdict(o Options) {
 
 // Behaviour compares two results of the same scenario.
 func Behaviour(sc *sim.Scenario, base, head *sim.Result) *ScenarioDelta {
-	d := &ScenarioDelta{Name: sc.Name, File: sc.File, BreakerModel: base.Run.BreakerModel, Base: base, Head: head, Total: len(sc.Expect)}
+	d := &ScenarioDelta{Name: sc.Name, File: sc.File, BreakerModel: base.Run.BreakerModel, TransportErrors: base.Run.Transport(), Base: base, Head: head, Total: len(sc.Expect)}
 	res := [2]*sim.Result{base, head}
 	// Breakers: every backend with a transition or a fault on either side.
 	names := map[string]bool{}

@@ -19,7 +19,7 @@ import (
 const bursts = `name: bursts and an outage
 config: unused.json
 seed: 1
-gateway: {breakerModel: halfOpen}
+gateway: {breakerModel: halfOpen, transportErrors: listed}
 backends:
   orders-eastus:
     faults:
@@ -64,6 +64,9 @@ func TestBreakerCountRaised(t *testing.T) {
 	}
 	if !found || len(r.Changes) != 1 {
 		t.Errorf("changes = %v, want exactly orders-eastus breaker count 5 → 20", r.Changes)
+	}
+	if s := r.Scenarios[0]; s.BreakerModel != "halfOpen" || s.TransportErrors != "listed" {
+		t.Errorf("scenario delta names breaker model %q and transport errors %q, want the scenario's halfOpen and listed", s.BreakerModel, s.TransportErrors)
 	}
 	var east *BreakerDelta
 	for i, b := range r.Scenarios[0].Breakers {

@@ -48,6 +48,9 @@ func (ImpactMarkdown) Print(w io.Writer, r *impact.Report) error {
 		if s.BreakerModel != "" {
 			ew.Printf("Breaker model: %s. ", mdText(s.BreakerModel))
 		}
+		if s.TransportErrors != "" {
+			ew.Printf("Transport errors: %s. ", mdText(s.TransportErrors))
+		}
 		ew.Printf("Assertions passed: %s of %d", arrow(fmt.Sprint(s.Passed[0]), fmt.Sprint(s.Passed[1])), s.Total)
 		if len(s.Flips) > 0 {
 			ew.Printf(" — flipped:")
